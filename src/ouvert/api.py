@@ -1,0 +1,77 @@
+"""The REST API at /api/v1/: one NinjaAPI, one error shape, routers added by each module."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.security import APIKeyHeader, SessionAuth
+
+from ouvert.core import services as core_services
+
+
+class TokenAuth(APIKeyHeader):
+    """``Authorization: <token>`` (as CKAN clients send it) or ``Authorization: Bearer <token>``."""
+
+    param_name = "Authorization"
+
+    def authenticate(self, request, key):
+        user = core_services.token_authenticate(key)
+        if user is not None:
+            request.user = user
+        return user
+
+
+#: Endpoints that write require one of these; reads are open to everyone.
+#: ``SessionAuth`` checks the CSRF token of signed-in browsers.
+AUTH = [TokenAuth(), SessionAuth()]
+
+api = NinjaAPI(
+    title="Ouvert API",
+    version="1",
+    description="API REST d'Ouvert / Ouvert REST API. Lecture ouverte à tous ; écriture avec un jeton "
+                "(`Authorization: <jeton>`) ou une session.",
+    urls_namespace="api-v1",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+
+
+def _error(request, status: int, message: str, errors=None):
+    body = {"detail": message}
+    if errors:
+        body["errors"] = errors
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    first = next(iter(errors.values()))[0] if errors else _("Données invalides.")
+    return _error(request, 400, str(first), errors)
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc: PermissionDenied):
+    return _error(request, 403, str(exc) or _("Permission refusée."))
+
+
+@api.exception_handler(core_services.NotFound)
+def on_not_found(request, exc: core_services.NotFound):
+    return _error(request, 404, exc.message)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request, exc):
+    return _error(request, 401, _("Authentification requise : envoyez un jeton dans l'en-tête Authorization."))
+
+
+def register_routers():
+    """Each module adds its router here (modules never import one another's api)."""
+    from ouvert.core.api import router as core_router
+    from ouvert.plan.api import router as plan_router
+
+    api.add_router("/core", core_router)
+    api.add_router("/plan", plan_router)
+
+
+register_routers()
