@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.openid_connect",
     "django_tasks",
     "django_tasks_db",
+    # Listed so that /api/v1/docs serves Swagger UI from ninja's bundled static files (no CDN).
+    "ninja",
     "ouvert.core",
     "ouvert.plan",
 ]
@@ -134,6 +136,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------
+# The cache also holds allauth's rate-limit counters, so it must be shared by every web
+# process: a folder under the data directory by default, Redis when REDIS_URL is set.
 if os.environ.get("REDIS_URL"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": os.environ["REDIS_URL"]}}

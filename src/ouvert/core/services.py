@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,41 +46,107 @@ def organisation_list(*, kind: str | None = None):
     return qs
 
 
+def organisation_detail(*, slug: str) -> dict:
+    """An organisation with its members and its open-government respondents (one page, one API answer)."""
+    org = organisation_get(slug=slug)
+    memberships = list(Membership.objects.filter(organisation=org).select_related("user")
+                       .order_by("user__full_name", "user__email"))
+    return {
+        "organisation": org,
+        "members": memberships,
+        "respondents": [m for m in memberships if m.is_respondent],
+        "children": list(org.children.all()),
+    }
+
+
+_ORG_FIELDS = ("name_fr", "name_en", "acronym", "kind", "website", "description_fr", "description_en",
+               "parent", "is_demo")
+
+
 def organisation_upsert(*, slug: str, name_fr: str, kind: str, actor: User | None = None,
                         name_en: str = "", acronym: str = "", website: str = "",
                         description_fr: str = "", description_en: str = "",
                         parent: Organisation | None = None, is_demo: bool = False) -> Organisation:
-    """Create or update an organisation by its slug (idempotent; used by loaders too)."""
+    """Create or update an organisation by its slug (idempotent; used by loaders too).
+
+    ``actor`` None means the platform itself (loaders, command line); a person must be a
+    platform admin. A change is recorded in the audit log; an identical call records nothing.
+    """
     if actor is not None and not actor.is_superuser:
         raise PermissionDenied(_("Seule une administratrice ou un administrateur de la plateforme peut gérer les organisations."))
-    org = Organisation.objects.filter(slug=slug).first() or Organisation(slug=slug)
-    for field, value in {
-        "name_fr": name_fr, "name_en": name_en, "acronym": acronym, "kind": kind, "website": website,
-        "description_fr": description_fr, "description_en": description_en, "parent": parent,
-        "is_demo": is_demo,
-    }.items():
-        setattr(org, field, value)
-    org.full_clean()
-    org.save()
+    values = {"name_fr": name_fr, "name_en": name_en, "acronym": acronym, "kind": kind, "website": website,
+              "description_fr": description_fr, "description_en": description_en, "parent": parent,
+              "is_demo": is_demo}
+    with transaction.atomic():
+        org = Organisation.objects.select_for_update().filter(slug=slug).first()
+        created = org is None
+        if created:
+            org = Organisation(slug=slug)
+        before = {f: _plain(getattr(org, f)) for f in _ORG_FIELDS}
+        for field, value in values.items():
+            setattr(org, field, value)
+        after = {f: _plain(getattr(org, f)) for f in _ORG_FIELDS}
+        if not created and before == after:
+            return org
+        org.full_clean()
+        org.save()
+        changed = {f: after[f] for f in _ORG_FIELDS if created or before[f] != after[f]}
+        audit_append(actor=actor, action="organisation.create" if created else "organisation.update",
+                     target=org, data={"slug": slug, "changed": changed})
     return org
+
+
+def _plain(value):
+    return value.slug if isinstance(value, Organisation) else value
 
 
 def membership_set(*, user: User, organisation: Organisation, role: str = Membership.Role.MEMBER,
                    is_respondent: bool = False, actor: User | None = None) -> Membership:
-    """Give ``user`` a role in ``organisation`` (admins of the organisation or of the platform)."""
+    """Give ``user`` a role in ``organisation`` (admins of the organisation or of the platform).
+
+    ``actor`` None means the platform itself (loaders, command line). Idempotent: an
+    unchanged membership records nothing; a change is recorded in the audit log.
+    """
     if actor is not None and not (actor.is_superuser or user_has_role(actor, organisation, {Membership.Role.ADMIN})):
         raise PermissionDenied(_("Vous devez administrer cette organisation pour en gérer les membres."))
-    membership, _created = Membership.objects.get_or_create(user=user, organisation=organisation,
-                                                           defaults={"role": role})
-    before = {"role": membership.role, "is_respondent": membership.is_respondent}
-    membership.role = role
-    membership.is_respondent = is_respondent
-    membership.full_clean()
-    membership.save()
-    audit_append(actor=actor, action="membership.set", target=membership,
-                 data={"user": user.email, "organisation": organisation.slug, "before": before,
-                       "after": {"role": role, "is_respondent": is_respondent}})
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": _("Rôle inconnu « %(role)s » : choisissez parmi %(choices)s.")
+                               % {"role": role, "choices": ", ".join(Membership.Role.values)}})
+    with transaction.atomic():
+        membership = (Membership.objects.select_for_update()
+                      .filter(user=user, organisation=organisation).first())
+        created = membership is None
+        if created:
+            membership = Membership(user=user, organisation=organisation)
+            before = None
+        else:
+            before = {"role": membership.role, "is_respondent": membership.is_respondent}
+        after = {"role": role, "is_respondent": bool(is_respondent)}
+        if before == after:
+            return membership
+        membership.role = role
+        membership.is_respondent = bool(is_respondent)
+        membership.full_clean()
+        membership.save()
+        audit_append(actor=actor, action="membership.set", target=membership,
+                     data={"user": user.email, "organisation": organisation.slug, "before": before,
+                           "after": after})
     return membership
+
+
+def membership_remove(*, user: User, organisation: Organisation, actor: User | None = None) -> bool:
+    """Remove ``user`` from ``organisation`` (same permission as ``membership_set``)."""
+    if actor is not None and not (actor.is_superuser or user_has_role(actor, organisation, {Membership.Role.ADMIN})):
+        raise PermissionDenied(_("Vous devez administrer cette organisation pour en gérer les membres."))
+    with transaction.atomic():
+        membership = Membership.objects.filter(user=user, organisation=organisation).first()
+        if membership is None:
+            return False
+        before = {"role": membership.role, "is_respondent": membership.is_respondent}
+        audit_append(actor=actor, action="membership.remove", target=membership,
+                     data={"user": user.email, "organisation": organisation.slug, "before": before})
+        membership.delete()
+    return True
 
 
 def user_has_role(user, organisation: Organisation | int | None, roles: Iterable[str] | None = None) -> bool:
@@ -130,6 +196,54 @@ def user_upsert(*, email: str, password: str | None = None, full_name: str = "",
     return user
 
 
+def user_get_by_email(*, email: str) -> User:
+    try:
+        return User.objects.get(email__iexact=(email or "").strip())
+    except User.DoesNotExist:
+        raise NotFound(_("Aucun compte avec l'adresse « %(email)s ».") % {"email": email}) from None
+
+
+def admin_create(*, email: str, password: str) -> tuple[User, bool]:
+    """Create or promote a platform admin (command line). Returns the user and whether it was created.
+
+    The address is validated, the password goes through Django's password validators, and
+    the e-mail address is marked verified.
+    """
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.validators import validate_email
+
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": _("Adresse courriel invalide : « %(email)s ».") % {"email": email}}) from None
+    existing = User.objects.filter(email=email).first()
+    try:
+        validate_password(password, user=existing or User(email=email))
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
+    with transaction.atomic():
+        user = user_upsert(email=email, password=password, is_superuser=True, verified=True)
+        if not user.is_active:
+            user.is_active = True
+            user.save(update_fields=["is_active"])
+        audit_append(actor=None, action="user.admin", target=user,
+                     data={"email": email, "created": existing is None})
+    return user, existing is None
+
+
+def site_ensure(*, base_url: str, name: str = "Ouvert"):
+    """Make the current Site's domain match ``OUVERT_BASE_URL`` (links in e-mails use it)."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+    from django.contrib.sites.models import Site
+
+    domain = urlsplit(base_url).netloc or "127.0.0.1:8000"
+    site, _created = Site.objects.update_or_create(pk=settings.SITE_ID, defaults={"domain": domain, "name": name})
+    return site
+
+
 # --- Audit log ------------------------------------------------------------------------
 
 def _canonical(entry: AuditEntry) -> bytes:
@@ -151,11 +265,26 @@ def _entry_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(_canonical(entry)).hexdigest()
 
 
+def _audit_lock():
+    """Serialise appenders so that two concurrent entries never get the same predecessor.
+
+    PostgreSQL: a transaction-level advisory lock (it also covers the empty table, where there
+    is no tail row to lock). SQLite: transactions are ``IMMEDIATE`` (see settings), so the
+    write lock is taken when the transaction begins.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_LOCK_KEY])
+
+
+AUDIT_LOCK_KEY = 0x0A0D17  # any constant shared by every process
+
+
 def audit_append(*, actor, action: str, target=None, data: dict | None = None) -> AuditEntry:
     """Append one entry to the hash chain. Call inside the transaction that makes the change."""
     with transaction.atomic():
-        # Serialise writers: on PostgreSQL lock the tail row; SQLite transactions are IMMEDIATE.
-        last = AuditEntry.objects.select_for_update().order_by("-seq").first()
+        _audit_lock()
+        last = AuditEntry.objects.order_by("-seq").first()
         entry = AuditEntry(
             seq=(last.seq + 1) if last else 1,
             created_at=timezone.now().replace(microsecond=0),
@@ -209,20 +338,34 @@ def audit_list(*, target=None, limit: int = 100):
 
 def notify(*, recipients: Iterable[User], subject: str, body: str = "", url: str = "",
            email: bool = True) -> list[Notification]:
-    """Create an in-app notification for each recipient and send it by e-mail too."""
-    from django.conf import settings
+    """Create an in-app notification for each recipient, and send it by e-mail too.
+
+    The e-mail goes through a background task (``ouvert worker``), enqueued in the same
+    transaction: if the change that caused the notification is rolled back, nothing is sent.
+    In tests the task runs immediately.
+    """
+    from .tasks import notification_send_email
 
     created = []
-    now = timezone.now()
     for user in recipients:
-        note = Notification.objects.create(recipient=user, subject=subject[:300], body=body, url=url)
+        note = Notification.objects.create(recipient=user, subject=subject[:300], body=body, url=url[:500])
         if email and user.email:
-            link = f"\n\n{settings.OUVERT_BASE_URL}{url}" if url else ""
-            send_mail(subject[:300], body + link, None, [user.email], fail_silently=False)
-            note.emailed_at = now
-            note.save(update_fields=["emailed_at"])
+            notification_send_email.enqueue(note.pk)
         created.append(note)
     return created
+
+
+def notification_send_email(*, notification_id: int) -> bool:
+    """Send one notification by e-mail (once); returns whether a message was sent."""
+    from django.conf import settings
+
+    note = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
+    if note is None or note.emailed_at is not None or not note.recipient.email:
+        return False
+    link = f"\n\n{settings.OUVERT_BASE_URL}{note.url}" if note.url else ""
+    send_mail(note.subject, note.body + link, None, [note.recipient.email], fail_silently=False)
+    Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())
+    return True
 
 
 def notification_list(*, user: User, unread_only: bool = False):
@@ -269,7 +412,22 @@ def token_authenticate(raw: str | None) -> User | None:
     return token.user
 
 
-def token_revoke(*, user: User, prefix: str) -> int:
-    return ApiToken.objects.filter(user=user, prefix=prefix, revoked_at__isnull=True).update(revoked_at=timezone.now())
+def token_list(*, user: User):
+    return ApiToken.objects.filter(user=user).order_by("-created_at")
 
 
+def token_revoke(*, user: User, prefix: str | None = None, token_id: int | None = None) -> int:
+    """Revoke the active tokens of ``user`` that start with ``prefix`` (or the one with ``token_id``)."""
+    if not prefix and token_id is None:
+        raise ValidationError({"prefix": _("Indiquez le début du jeton à révoquer.")})
+    qs = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+    if token_id is not None:
+        qs = qs.filter(pk=token_id)
+    if prefix:
+        qs = qs.filter(prefix=prefix[:8])
+    with transaction.atomic():
+        prefixes = list(qs.values_list("prefix", flat=True))
+        count = qs.update(revoked_at=timezone.now())
+        if count:
+            audit_append(actor=user, action="token.revoke", target=user, data={"prefixes": prefixes})
+    return count

@@ -1,0 +1,296 @@
+"""The ``ouvert`` command: serve, demo, worker, createadmin, token, audit, check, manage.
+
+Thin on purpose: each subcommand parses its arguments and calls a core service or a Django
+management command. Django is set up only by the subcommands that need it. Errors a person
+can fix (unknown e-mail, weak password, bad arguments) exit with code 2 and a message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+
+from rich.console import Console
+
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+class UsageError(Exception):
+    """A mistake the person running the command can fix; exits with code 2."""
+
+
+def _setup(*, debug_off: bool = False, demo: bool = False) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ouvert.settings")
+    if debug_off:
+        os.environ["DEBUG"] = "0"
+    if demo:
+        os.environ["OUVERT_DEMO"] = "1"
+    import django
+    from django.utils import translation
+
+    django.setup()
+    lang = os.environ.get("LANGUAGE") or os.environ.get("LC_ALL") or os.environ.get("LANG") or ""
+    translation.activate("en" if lang.lower().startswith("en") else "fr")
+
+
+def _message(exc) -> str:
+    """Readable text of a ValidationError (keyed by field) or of any service error."""
+    from django.core.exceptions import ValidationError
+
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+        return " ".join(exc.messages)
+    return getattr(exc, "message", None) or str(exc)
+
+
+# --- serve ----------------------------------------------------------------------------
+
+def _run_gunicorn(host: str, port: int, workers: int) -> None:
+    from django.db import connections
+    from gunicorn.app.base import BaseApplication
+
+    class OuvertServer(BaseApplication):
+        def __init__(self, options):
+            self.options = options
+            super().__init__()
+
+        def load_config(self):
+            for key, value in self.options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            from ouvert.wsgi import application
+
+            return application
+
+    # Forked workers must not share the master's database connections.
+    connections.close_all()
+    OuvertServer({
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "accesslog": "-",
+        "errorlog": "-",
+        "timeout": 60,
+        "graceful_timeout": 10,
+        "proc_name": "ouvert",
+    }).run()
+
+
+def cmd_serve(args) -> int:
+    if args.workers < 1:
+        raise UsageError("--workers doit être au moins 1.")
+    _setup(debug_off=True)
+    from ouvert.core import setup
+
+    if setup.collectstatic_if_needed():
+        console.print("Fichiers statiques construits.")
+    console.print(f"Ouvert sur [bold]http://{args.host}:{args.port}/[/bold] ({args.workers} processus)")
+    _run_gunicorn(args.host, args.port, args.workers)
+    return 0
+
+
+# --- demo -----------------------------------------------------------------------------
+
+def cmd_demo(args) -> int:
+    _setup(debug_off=True, demo=True)
+    from django.core.management import call_command
+
+    with console.status("Préparation de la démonstration…"):
+        call_command("demo", stdout=sys.stdout)
+    if args.no_serve:
+        return 0
+    console.print(f"Ouvert (démonstration) sur [bold]http://{args.host}:{args.port}/[/bold]")
+    _run_gunicorn(args.host, args.port, args.workers)
+    return 0
+
+
+# --- worker ---------------------------------------------------------------------------
+
+def cmd_worker(args) -> int:
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["ouvert", "db_worker", *args.options])
+    return 0
+
+
+# --- createadmin ----------------------------------------------------------------------
+
+def cmd_createadmin(args) -> int:
+    _setup()
+    from ouvert.core import services
+
+    password = args.password
+    if password is None:
+        password = getpass.getpass("Mot de passe : ")
+        if password != getpass.getpass("Mot de passe (encore) : "):
+            raise UsageError("Les deux mots de passe ne correspondent pas.")
+    user, created = services.admin_create(email=args.email, password=password)
+    verb = "créé" if created else "promu"
+    console.print(f"Compte administrateur {verb} : {user.email}")
+    return 0
+
+
+# --- token ----------------------------------------------------------------------------
+
+def cmd_token_create(args) -> int:
+    _setup()
+    from ouvert.core import services
+
+    user = services.user_get_by_email(email=args.email)
+    raw = services.token_create(user=user, name=args.name)
+    err_console.print(f"Jeton créé pour {user.email} (affiché une seule fois) :")
+    print(raw)
+    return 0
+
+
+def cmd_token_revoke(args) -> int:
+    _setup()
+    from ouvert.core import services
+
+    user = services.user_get_by_email(email=args.email)
+    count = services.token_revoke(user=user, prefix=args.prefix)
+    if not count:
+        raise UsageError(f"Aucun jeton actif de {user.email} ne commence par « {args.prefix} ».")
+    console.print(f"{count} jeton(s) révoqué(s).")
+    return 0
+
+
+# --- audit ----------------------------------------------------------------------------
+
+def cmd_audit_verify(args) -> int:
+    _setup()
+    from ouvert.core import services
+
+    report = services.audit_verify()
+    if report.ok:
+        console.print(f"OK, {report.checked} entries")
+        return 0
+    err_console.print(f"[bold red]Journal d'audit altéré[/bold red] : entrée n° {report.first_bad_seq} "
+                      f"({report.reason}) ; {report.checked} entrée(s) intacte(s) avant elle.")
+    return 1
+
+
+# --- check, manage --------------------------------------------------------------------
+
+def cmd_check(args) -> int:
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    argv = ["ouvert", "check"]
+    if args.deploy:
+        argv += ["--deploy", "--fail-level", "WARNING"]
+    execute_from_command_line(argv)
+    return 0
+
+
+def cmd_manage(args) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ouvert.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["ouvert manage", *args.args])
+    return 0
+
+
+# --- parser ---------------------------------------------------------------------------
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"port invalide : {value!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port hors limites (1-65535) : {port}")
+    return port
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ouvert",
+        description="Ouvert, plateforme de gouvernement ouvert / open-government platform.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMANDE", required=True)
+
+    def server_options(p, workers_default=2):
+        p.add_argument("--host", default=DEFAULT_HOST, help=f"adresse d'écoute (défaut {DEFAULT_HOST})")
+        p.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (défaut {DEFAULT_PORT})")
+        p.add_argument("--workers", type=int, default=workers_default, help="processus Web (défaut 2)")
+
+    p = sub.add_parser("serve", help="serveur de production (gunicorn, whitenoise)")
+    server_options(p)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("demo", help="migrer, charger la démonstration, puis servir")
+    p.add_argument("--no-serve", action="store_true", help="préparer sans servir")
+    server_options(p)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("worker", help="exécuter les tâches d'arrière-plan (db_worker)")
+    p.add_argument("options", nargs=argparse.REMAINDER, help="options passées à db_worker")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("createadmin", help="créer ou promouvoir une administratrice ou un administrateur")
+    p.add_argument("--email", required=True)
+    p.add_argument("--password", help="sinon demandé deux fois")
+    p.set_defaults(func=cmd_createadmin)
+
+    p = sub.add_parser("token", help="jetons d'API")
+    tsub = p.add_subparsers(dest="token_command", metavar="ACTION", required=True)
+    tp = tsub.add_parser("create", help="créer un jeton (affiché une fois)")
+    tp.add_argument("email")
+    tp.add_argument("--name", default="cli", help="nom du jeton (défaut « cli »)")
+    tp.set_defaults(func=cmd_token_create)
+    tp = tsub.add_parser("revoke", help="révoquer un jeton par son début")
+    tp.add_argument("email")
+    tp.add_argument("prefix")
+    tp.set_defaults(func=cmd_token_revoke)
+
+    p = sub.add_parser("audit", help="journal d'audit")
+    asub = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    ap = asub.add_parser("verify", help="vérifier la chaîne d'empreintes")
+    ap.set_defaults(func=cmd_audit_verify)
+
+    p = sub.add_parser("check", help="vérifications Django (--deploy : réglages de production)")
+    p.add_argument("--deploy", action="store_true")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("manage", help="toute commande Django (ex. : ouvert manage migrate)", add_help=False)
+    p.add_argument("args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code = args.func(args)
+    except UsageError as exc:
+        err_console.print(f"[bold red]Erreur[/bold red] : {exc}")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        from django.apps import apps
+
+        if not apps.ready:
+            raise
+        from django.core.exceptions import PermissionDenied, ValidationError
+
+        from ouvert.core.services import NotFound
+
+        if isinstance(exc, (ValidationError, NotFound, PermissionDenied)):
+            err_console.print(f"[bold red]Erreur[/bold red] : {_message(exc)}")
+            return 2
+        raise
+    return code or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
