@@ -9,6 +9,16 @@ def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The cache holds allauth's rate-limit counters: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def make_user(db):
     from ouvert.core import services
@@ -19,5 +29,20 @@ def make_user(db):
         counter["n"] += 1
         return services.user_upsert(email=email or f"personne{counter['n']}@example.org",
                                     password=password, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_org(db):
+    from ouvert.core import services
+
+    counter = {"n": 0}
+
+    def make(slug=None, kind="public_body", **kwargs):
+        counter["n"] += 1
+        slug = slug or f"organisme-{counter['n']}"
+        kwargs.setdefault("name_fr", f"Organisme {counter['n']}")
+        return services.organisation_upsert(slug=slug, kind=kind, **kwargs)
 
     return make

@@ -80,6 +80,8 @@ def _run_gunicorn(host: str, port: int, workers: int) -> None:
         "timeout": 60,
         "graceful_timeout": 10,
         "proc_name": "ouvert",
+        # Several servers may run on one machine: no shared control socket in the home folder.
+        "control_socket_disable": True,
     }).run()
 
 

@@ -168,6 +168,11 @@ def user_is_respondent(user, organisation: Organisation | int | None) -> bool:
     return Membership.objects.filter(user=user, organisation_id=org_id, is_respondent=True).exists()
 
 
+def membership_list(*, user: User):
+    """The organisations a person belongs to, with role."""
+    return Membership.objects.filter(user=user).select_related("organisation").order_by("organisation__name_fr")
+
+
 def respondent_list():
     """Every respondent with their organisation, for the public directory."""
     return (Membership.objects.filter(is_respondent=True)
@@ -377,10 +382,12 @@ def notification_list(*, user: User, unread_only: bool = False):
 
 def notification_mark_read(*, user: User, notification_id: int | None = None) -> int:
     """Mark one notification (or all when ``notification_id`` is None) as read; returns the count."""
-    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    qs = Notification.objects.filter(recipient=user)
     if notification_id is not None:
         qs = qs.filter(pk=notification_id)
-    return qs.update(read_at=timezone.now())
+        if not qs.exists():
+            raise NotFound(_("Notification n° %(id)s introuvable.") % {"id": notification_id})
+    return qs.filter(read_at__isnull=True).update(read_at=timezone.now())
 
 
 # --- API tokens -----------------------------------------------------------------------
