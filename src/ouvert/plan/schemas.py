@@ -1,0 +1,212 @@
+"""Input and output schemas, shared by the API and the CSV/JSON exports (one shape for both).
+
+Every output carries both languages (``title_fr``, ``title_en``).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from ninja import Field, Schema
+
+from .models import TEXT_MAX_LENGTH, Status
+
+
+class OrganisationRef(Schema):
+    slug: str
+    acronym: str
+    name_fr: str
+    name_en: str
+
+
+class PlanOut(Schema):
+    slug: str
+    title_fr: str
+    title_en: str
+    summary_fr: str
+    summary_en: str
+    period_start: datetime.date
+    period_end: datetime.date
+    is_current: bool
+    source_url: str
+
+
+class ChallengeRef(Schema):
+    number: int
+    title_fr: str
+    title_en: str
+
+
+class CommitmentOut(Schema):
+    plan: str
+    number: int
+    challenge: ChallengeRef
+    title_fr: str
+    title_en: str
+    objective_fr: str
+    objective_en: str
+    why_fr: str
+    why_en: str
+    strands: list[str]
+
+    @staticmethod
+    def resolve_plan(obj) -> str:
+        return obj.plan.slug
+
+    @staticmethod
+    def resolve_strands(obj) -> list[str]:
+        return obj.strand_codes
+
+
+class MilestoneOut(Schema):
+    plan: str
+    number: str
+    commitment: int
+    challenge: int
+    strands: list[str]
+    title_fr: str
+    title_en: str
+    description_fr: str
+    description_en: str
+    due_date: datetime.date
+    due_date_note_fr: str
+    due_date_note_en: str
+    lead: OrganisationRef
+    collaborators: list[OrganisationRef]
+    status: str
+    status_label_fr: str
+    status_label_en: str
+    is_demo_status: bool
+    is_late: bool
+    completed_at: datetime.datetime | None
+    last_update_at: datetime.datetime | None = None
+    data_notes_fr: str
+    data_notes_en: str
+
+    @staticmethod
+    def resolve_plan(obj) -> str:
+        return obj.plan.slug
+
+    @staticmethod
+    def resolve_commitment(obj) -> int:
+        return obj.commitment.number
+
+    @staticmethod
+    def resolve_challenge(obj) -> int:
+        return obj.commitment.challenge.number
+
+    @staticmethod
+    def resolve_strands(obj) -> list[str]:
+        return obj.commitment.strand_codes
+
+    @staticmethod
+    def resolve_collaborators(obj) -> list:
+        return list(obj.collaborators.all())
+
+    @staticmethod
+    def resolve_is_late(obj) -> bool:
+        return obj.late
+
+    @staticmethod
+    def resolve_status_label_fr(obj) -> str:
+        return status_label(obj.status, "fr")
+
+    @staticmethod
+    def resolve_status_label_en(obj) -> str:
+        return status_label(obj.status, "en")
+
+
+def status_label(code: str, language: str) -> str:
+    from django.utils.translation import override
+
+    with override(language):
+        return str(Status(code).label)
+
+
+class EvidenceOut(Schema):
+    url: str
+    label: str
+
+
+class ProgressUpdateOut(Schema):
+    id: int
+    milestone: str
+    created_at: datetime.datetime
+    author: str
+    organisation: OrganisationRef | None
+    text_fr: str
+    text_en: str
+    status_before: str
+    status_after: str
+    is_demo: bool
+    evidence: list[EvidenceOut]
+
+    @staticmethod
+    def resolve_milestone(obj) -> str:
+        return obj.milestone.number
+
+    @staticmethod
+    def resolve_author(obj) -> str:
+        return obj.author_label
+
+    @staticmethod
+    def resolve_evidence(obj) -> list:
+        return list(obj.evidence.all())
+
+
+class MilestoneDetailOut(MilestoneOut):
+    updates: list[ProgressUpdateOut]
+
+    @staticmethod
+    def resolve_updates(obj) -> list:
+        return list(obj.updates.all())
+
+
+class EvidenceIn(Schema):
+    url: str = Field(..., max_length=500)
+    label: str = Field("", max_length=300)
+
+
+class ProgressUpdateIn(Schema):
+    text_fr: str = Field(..., max_length=TEXT_MAX_LENGTH, description="Compte rendu en français")
+    text_en: str = Field("", max_length=TEXT_MAX_LENGTH, description="Compte rendu en anglais")
+    status: str = Field(..., description="not_started, limited, substantial ou completed")
+    evidence: list[EvidenceIn] = Field(default_factory=list, max_length=20)
+
+
+class MilestonePatchIn(Schema):
+    due_date: datetime.date | None = None
+    due_date_note_fr: str | None = Field(None, max_length=200)
+    due_date_note_en: str | None = Field(None, max_length=200)
+    description_fr: str | None = Field(None, max_length=TEXT_MAX_LENGTH)
+    description_en: str | None = Field(None, max_length=TEXT_MAX_LENGTH)
+
+
+class CommitteeMemberOut(Schema):
+    organisation: OrganisationRef
+    seat: str
+    mandate_start: datetime.date
+    mandate_end: datetime.date
+    role_fr: str
+    role_en: str
+
+
+class CommitteeOut(Schema):
+    slug: str
+    name_fr: str
+    name_en: str
+    mandate_fr: str
+    mandate_en: str
+    established_on: datetime.date | None
+    notes_fr: str
+    notes_en: str
+    members: list[CommitteeMemberOut]
+
+    @staticmethod
+    def resolve_members(obj) -> list:
+        return list(obj.memberships.all())
+
+
+def milestone_rows(milestones) -> list[dict]:
+    """Milestones as plain dictionaries (the API's shape), for the JSON and CSV exports."""
+    return [MilestoneOut.from_orm(m).model_dump(mode="json") for m in milestones]
