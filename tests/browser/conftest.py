@@ -1,0 +1,94 @@
+"""Headless Chromium through Playwright's sync API, against pytest-django's live server.
+
+Never downloads a browser: Debian's /usr/bin/chromium is used (``.ci/run`` installs it).
+When it is missing the browser tests fail with a message that says so; nothing is
+skipped silently.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls made by the
+# tests (loading the plan) are still synchronous and safe.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VENDOR = Path(__file__).resolve().parents[2] / "src" / "ouvert" / "static" / "vendor"
+SERIOUS = {"serious", "critical"}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests need Debian's chromium "
+            "(sudo apt-get install chromium; .ci/run installs it).",
+            pytrace=False,
+        )
+    if not (VENDOR / "htmx.min.js").exists():
+        pytest.fail(f"{VENDOR} has no built front-end files: run `make static` (or `make test`).", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh French-speaking browser tab (no cookies), failing on any JavaScript error."""
+    context = browser.new_context(locale="fr-CA", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    yield tab
+    context.close()
+    assert not errors, f"JavaScript errors in the page: {errors}"
+
+
+@pytest.fixture
+def assert_accessible():
+    """``assert_accessible(page)``: axe finds no serious or critical violation on the page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def check(tab):
+        results = axe.run(tab)
+        violations = [v for v in results.response["violations"] if v.get("impact") in SERIOUS]
+        if violations:
+            lines = [f"axe on {tab.url}: {len(violations)} serious or critical violation(s)"]
+            for violation in violations:
+                lines.append(f"- [{violation['impact']}] {violation['id']}: {violation['help']} ({violation['helpUrl']})")
+                for node in violation["nodes"][:5]:
+                    lines.append(f"    {node.get('target')}: {node.get('failureSummary', '').strip()}")
+            message = "\n".join(lines)
+            print(message)
+            pytest.fail(message, pytrace=False)
+        return results
+
+    return check
+
+
+@pytest.fixture
+def action_plan(transactional_db):
+    """The real 2021-2023 plan, with the illustrative demo progress, in the live server's database."""
+    from ouvert.plan import demo
+
+    demo.load()
+    from ouvert.plan.models import ActionPlan
+
+    return ActionPlan.objects.get()

@@ -1,0 +1,83 @@
+"""The base layout, server side: navigation, language switch target, account links."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
+
+pytestmark = pytest.mark.django_db
+
+
+def _next_field(html: str) -> str:
+    match = re.search(r'<input name="next" type="hidden" value="([^"]*)">', html)
+    assert match, "the language switch has no next field"
+    return match.group(1)
+
+
+def test_language_switch_targets_the_same_page_in_the_other_language(client):
+    response = client.get("/fr/?page=2")
+    assert response.status_code == 200
+    assert _next_field(response.content.decode()) == "/en/?page=2"
+    response = client.get("/en/")
+    assert _next_field(response.content.decode()) == "/fr/"
+
+
+def test_language_switch_from_a_plan_page_lands_on_the_same_page(client):
+    from ouvert.plan.demo import load_plan_data
+
+    load_plan_data()
+    with translation.override("fr"):
+        overview_fr = reverse("plan:overview")
+    with translation.override("en"):
+        overview_en = reverse("plan:overview")
+    html = client.get(overview_fr).content.decode()
+    assert _next_field(html) == overview_en
+    # Even when the browser's language cookie says otherwise, set_language lands there.
+    client.cookies["django_language"] = "fr"
+    response = client.post(reverse("set_language"), {"language": "en", "next": overview_en})
+    assert response.status_code == 302
+    assert response["Location"] == overview_en
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_main_navigation_comes_from_the_registry(client):
+    from ouvert.core.registry import menu_links
+
+    links = menu_links()
+    assert links, "no module registered a menu link"
+    html = client.get("/fr/").content.decode()
+    for link in links:
+        with translation.override("fr"):
+            url = reverse(link.url_name)
+            label = str(link.label)
+        assert f'href="{url}"' in html
+        assert escape(label) in html
+
+
+def test_anonymous_people_see_sign_in_and_sign_up(client):
+    html = client.get("/fr/").content.decode()
+    assert f'href="{reverse("account_login")}"' in html
+    assert f'href="{reverse("account_signup")}"' in html
+    assert 'class="skip-link" href="#contenu"' in html
+    assert 'id="contenu"' in html
+
+
+def test_signed_in_people_see_their_unread_notifications_and_a_sign_out_button(client, make_user):
+    from ouvert.core import services
+
+    user = make_user()
+    services.notify(recipients=[user], subject="Un jalon a changé")
+    services.notify(recipients=[user], subject="Un autre jalon a changé")
+    client.force_login(user)
+    html = client.get("/fr/").content.decode()
+    assert f'action="{reverse("account_logout")}"' in html
+    assert re.search(r'class="count">2<span class="visually-hidden"> non lues', html)
+    assert f'href="{reverse("account_login")}"' not in html
+
+
+def test_pages_without_charts_do_not_load_vega(client):
+    html = client.get("/fr/").content.decode()
+    assert "vega.min.js" not in html.split("charts.js")[0]
+    assert "htmx.min.js" in html
