@@ -1,6 +1,7 @@
 """The REST API at /api/v1/: one NinjaAPI, one error shape, routers added by each module."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
@@ -58,6 +59,12 @@ def on_permission_denied(request, exc: PermissionDenied):
 @api.exception_handler(core_services.NotFound)
 def on_not_found(request, exc: core_services.NotFound):
     return _error(request, 404, exc.message)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_request_too_big(request, exc):
+    return _error(request, 413, _("Requête trop volumineuse : la taille maximale est de %(size)s octets.")
+                  % {"size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE})
 
 
 @api.exception_handler(AuthenticationError)
