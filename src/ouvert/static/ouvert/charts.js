@@ -23,6 +23,9 @@
 (function () {
   "use strict";
 
+  // A page may load this file twice (base.html and a module's own block): start once.
+  if (window.OuvertCharts) return;
+
   var SELECTOR = "[data-vega-spec]";
   var currentScript = document.currentScript;
   var lang = (document.documentElement.lang || "fr").slice(0, 2);
@@ -54,6 +57,7 @@
   }
 
   function accessibleName(element, spec) {
+    if (element.getAttribute("aria-label")) return element.getAttribute("aria-label");
     var title = element.getAttribute("data-vega-title");
     if (!title && spec.title) title = typeof spec.title === "string" ? spec.title : spec.title.text;
     var description = element.getAttribute("data-vega-description") || spec.description || "";
@@ -82,6 +86,11 @@
     if (TIME_LOCALES[lang]) options.timeFormatLocale = TIME_LOCALES[lang];
     window.vegaEmbed(element, spec, options).then(function (result) {
       element.setAttribute("data-vega-rendered", "ok");
+      // Vega marks its container as a "graphics-document" named by the spec's description:
+      // put back our own role and name (the template's, else the title and description).
+      element.setAttribute("role", "img");
+      element.removeAttribute("aria-roledescription");
+      if (name) element.setAttribute("aria-label", name);
       var svg = element.querySelector("svg");
       if (svg) {
         svg.setAttribute("aria-hidden", "true");
@@ -114,9 +123,13 @@
   function ensureVega() {
     if (window.vegaEmbed) return Promise.resolve();
     if (loading) return loading;
-    var data = currentScript ? currentScript.dataset : {};
-    if (!data.vega || !data.vegaLite || !data.vegaEmbed) {
-      return Promise.reject(new Error("vega scripts are not on this page"));
+    // The URLs (with their hashed names in production) are on base.html's <script> tag;
+    // otherwise they sit beside this file, under /static/vendor/.
+    var tag = document.querySelector("script[data-vega][data-vega-lite][data-vega-embed]");
+    var data = tag ? tag.dataset : {};
+    if (!data.vega) {
+      var base = currentScript && currentScript.src ? currentScript.src.replace(/ouvert\/charts(\.[0-9a-f]+)?\.js.*$/, "vendor/") : "/static/vendor/";
+      data = { vega: base + "vega.min.js", vegaLite: base + "vega-lite.min.js", vegaEmbed: base + "vega-embed.min.js" };
     }
     // In order: vega-lite needs vega, vega-embed needs both.
     loading = loadScript(data.vega)
@@ -136,6 +149,8 @@
     });
   }
 
+  window.OuvertCharts = { render: start };
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { start(document); });
   } else {
@@ -143,6 +158,4 @@
   }
   // Content swapped in by htmx may bring new charts.
   document.addEventListener("htmx:afterSettle", function (event) { start(event.target); });
-
-  window.OuvertCharts = { render: start };
 })();
