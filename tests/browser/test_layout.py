@@ -81,3 +81,16 @@ def test_pages_without_charts_do_not_load_vega(client):
     html = client.get("/fr/").content.decode()
     assert "vega.min.js" not in html.split("charts.js")[0]
     assert "htmx.min.js" in html
+
+
+def test_only_the_most_specific_menu_link_is_current(client):
+    from ouvert.plan.demo import load_plan_data
+
+    load_plan_data()
+    with translation.override("fr"):
+        overview, dashboard = reverse("plan:overview"), reverse("plan:dashboard")
+    html = client.get(dashboard).content.decode()
+    nav = html[html.index('class="site-nav"'):html.index("</nav>", html.index('class="site-nav"'))]
+    assert f'<a href="{dashboard}" aria-current="page">' in nav
+    assert f'<a href="{overview}">' in nav
+    assert nav.count("aria-current") == 1

@@ -35,13 +35,14 @@ def main_menu(context):
         except NoReverseMatch:
             logger.warning("Menu link %r does not resolve; left out of the navigation.", link.url_name)
             continue
-        current = ""
-        if path == url:
-            current = "page"
-        elif url.rstrip("/").count("/") > 1 and path.startswith(url):
-            # Inside the section (but the language root "/fr/" is not a section).
-            current = "true"
-        items.append({"label": link.label, "url": url, "current": current})
+        items.append({"label": link.label, "url": url, "current": ""})
+    # Only the most specific link containing the current page is marked: the page itself,
+    # or its section (never the language root "/fr/", which contains everything).
+    candidates = [item for item in items
+                  if path == item["url"] or (item["url"].rstrip("/").count("/") > 1 and path.startswith(item["url"]))]
+    if candidates:
+        best = max(candidates, key=lambda item: len(item["url"]))
+        best["current"] = "page" if path == best["url"] else "true"
     return items
 
 
