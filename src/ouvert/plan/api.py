@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ninja import Query, Router, Schema
+from ninja import Status as HttpStatus
 
 from ouvert.api import AUTH
 
@@ -64,7 +65,7 @@ def milestone_update_create(request, plan_slug: str, number: str, payload: Progr
     update = services.progress_update_create(
         actor=request.user, milestone=milestone, text_fr=payload.text_fr, text_en=payload.text_en,
         status=payload.status, evidence=[e.dict() for e in payload.evidence])
-    return 201, update
+    return HttpStatus(201, update)
 
 
 @router.patch("/milestones/{plan_slug}/{number}", response=MilestoneOut, auth=AUTH,
