@@ -74,10 +74,9 @@ def test_commitment_dashboard_committee_and_respondents_pages(respondent, client
     response = client.get(f"/{lang}/plan/tableau-de-bord/")
     assert response.status_code == 200
     html = response.content.decode()
-    start = html.index("data-vega-spec='") + len("data-vega-spec='")
-    import html as html_lib
-    spec = json.loads(html_lib.unescape(html[start:html.index("'", start)]))
-    assert spec["mark"]["type"] == "bar" and spec["data"]["values"]
+    assert 'data-vega-spec="#plan-chart-status"' in html
+    start = html.index('<script id="plan-chart-status" type="application/json">')
+    spec = json.loads(html[html.index(">", start) + 1:html.index("</script>", start)])
     assert "<table" in html[start:]
 
     html = client.get(f"/{lang}/plan/comite/").content.decode()
@@ -117,5 +116,4 @@ def test_atom_feed_parses(respondent, client, milestone):
     entries = root.findall(f"{ATOM}entry")
     assert len(entries) == 1
     assert "2.1" in entries[0].find(f"{ATOM}title").text
-    assert entries[0].find(f"{ATOM}link").attrib["href"].endswith("/fr/plan/2021-2023/jalons/2.1/#maj-1") or \
-        "/plan/2021-2023/jalons/2.1/" in entries[0].find(f"{ATOM}link").attrib["href"]
+    assert "/fr/plan/2021-2023/jalons/2.1/#maj-" in entries[0].find(f"{ATOM}link").attrib["href"]

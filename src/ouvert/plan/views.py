@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -86,7 +85,7 @@ def dashboard(request):
     stats = selectors.dashboard_stats(plan=plan)
     spec = selectors.dashboard_chart_spec(stats)
     return render(request, "plan/dashboard.html", {
-        "plan": plan, "stats": stats, "chart_spec": json.dumps(spec, ensure_ascii=False),
+        "plan": plan, "stats": stats, "chart_spec": spec, "has_charts": True,
         "late_milestones": list(selectors.dashboard_late_milestones(plan=plan)),
     })
 
