@@ -77,6 +77,7 @@ def test_commitment_dashboard_committee_and_respondents_pages(respondent, client
     assert 'data-vega-spec="#plan-chart-status"' in html
     start = html.index('<script id="plan-chart-status" type="application/json">')
     spec = json.loads(html[html.index(">", start) + 1:html.index("</script>", start)])
+    assert spec["mark"]["type"] == "bar" and spec["data"]["values"]
     assert "<table" in html[start:]
 
     html = client.get(f"/{lang}/plan/comite/").content.decode()
