@@ -197,7 +197,7 @@ def cmd_manage(args) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ouvert.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["ouvert manage", *args.args])
+    execute_from_command_line(["ouvert manage", *args.options])
     return 0
 
 
@@ -235,7 +235,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("worker", help="exécuter les tâches d'arrière-plan (db_worker)")
-    p.add_argument("options", nargs=argparse.REMAINDER, help="options passées à db_worker")
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("createadmin", help="créer ou promouvoir une administratrice ou un administrateur")
@@ -264,13 +263,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("manage", help="toute commande Django (ex. : ouvert manage migrate)", add_help=False)
-    p.add_argument("args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_manage)
     return parser
 
 
+#: Subcommands whose arguments go, untouched, to a Django command.
+PASSTHROUGH = {"worker", "manage"}
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    if argv and argv[0] in PASSTHROUGH:
+        args = parser.parse_args(argv[:1])
+        args.options = argv[1:]
+    else:
+        args = parser.parse_args(argv)
     try:
         code = args.func(args)
     except UsageError as exc:
