@@ -1,0 +1,96 @@
+"""Settings driven by the environment: storage, cache, OpenID Connect (read in child processes)."""
+
+import json
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from .conftest import run_python
+
+READ_SETTINGS = """
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.core.cache import cache
+print(json.dumps({"storage": default_storage.__class__.__name__,  # LazyObject proxies __class__
+                  "storage_backend": settings.STORAGES["default"]["BACKEND"],
+                  "bucket": getattr(default_storage, "bucket_name", None),
+                  "endpoint": getattr(default_storage, "endpoint_url", None),
+                  "cache": settings.CACHES["default"]["BACKEND"],
+                  "cache_location": str(settings.CACHES["default"].get("LOCATION", "")),
+                  "media_root": str(settings.MEDIA_ROOT)}))
+"""
+
+
+def _settings(tmp_path, **env):
+    return json.loads(run_python(tmp_path, READ_SETTINGS, env_extra=env).strip().splitlines()[-1])
+
+
+def test_default_storage_is_the_data_folder_and_cache_is_file_based(tmp_path):
+    values = _settings(tmp_path)
+    assert values["storage"] == "FileSystemStorage"
+    assert values["media_root"] == str(tmp_path / "media")
+    assert values["cache"].endswith("FileBasedCache") and values["cache_location"] == str(tmp_path / "cache")
+
+
+def test_s3_storage_is_selected_by_environment(tmp_path):
+    values = _settings(tmp_path, OUVERT_S3_BUCKET="ouvert-fichiers", OUVERT_S3_ENDPOINT_URL="http://minio.local:9000",
+                       OUVERT_S3_ACCESS_KEY="cle", OUVERT_S3_SECRET_KEY="secret")
+    assert values["storage_backend"] == "storages.backends.s3.S3Storage"
+    assert values["storage"] == "S3Storage"
+    assert values["bucket"] == "ouvert-fichiers" and values["endpoint"] == "http://minio.local:9000"
+
+
+def test_redis_cache_is_selected_by_environment(tmp_path):
+    values = _settings(tmp_path, REDIS_URL="redis://127.0.0.1:6379/1")
+    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_secret_key_is_generated_once_into_the_data_folder(tmp_path):
+    code = "from django.conf import settings; print(settings.SECRET_KEY)"
+    first = run_python(tmp_path, code).strip()
+    assert len(first) >= 50 and (tmp_path / "secret_key").read_text().strip() == first
+    assert run_python(tmp_path, code).strip() == first
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+def test_production_refuses_to_start_without_required_settings(tmp_path, missing):
+    import subprocess
+    import sys
+
+    from .conftest import ouvert_env
+
+    env = ouvert_env(tmp_path, OUVERT_ENV="production", SECRET_KEY="x" * 60, ALLOWED_HOSTS="ouvert.example.org")
+    del env[missing]
+    result = subprocess.run([sys.executable, "-c", "import django, os; os.environ['DJANGO_SETTINGS_MODULE']="
+                             "'ouvert.settings'; django.setup()"], env=env, capture_output=True, text=True)
+    assert result.returncode != 0 and missing in result.stderr
+
+
+def test_file_saved_through_default_storage_lands_under_media_root(settings, tmp_path):
+    name = default_storage.save("essais/bonjour.txt", ContentFile(b"Bonjour"))
+    path = settings.MEDIA_ROOT / name
+    assert path.read_bytes() == b"Bonjour"
+    assert str(path).startswith(str(tmp_path))
+    assert default_storage.url(name) == f"/media/{name}"
+
+
+def test_openid_connect_provider_from_environment_appears_on_the_login_page(demo_dir):
+    """With the OIDC_* variables set, the sign-in page offers the government login (no network)."""
+    data_dir, _ = demo_dir
+    env = {"OUVERT_ENV": "test", "OIDC_SERVER_URL": "https://auth.example.gouv.qc.ca/realms/quebec",
+           "OIDC_CLIENT_ID": "ouvert", "OIDC_CLIENT_SECRET": "s3cret", "OIDC_PROVIDER_ID": "clicsequr",
+           "OIDC_NAME": "ClicSÉQUR"}
+    html = run_python(data_dir, """
+from django.test import Client
+response = Client().get("/fr/compte/login/")
+assert response.status_code == 200, response.status_code
+print(response.content.decode())
+""", env_extra=env)
+    assert "ClicSÉQUR" in html
+    assert "/fr/compte/oidc/clicsequr/login/" in html
+    without = run_python(data_dir, """
+from django.test import Client
+print(Client().get("/fr/compte/login/").content.decode())
+""", env_extra={"OUVERT_ENV": "test"})
+    assert "ClicSÉQUR" not in without and "/oidc/" not in without
