@@ -42,6 +42,9 @@ def test_home_english_plan_and_milestone(live_server, page, assert_accessible, a
     page.wait_for_url(re.compile(r"/en/$"))
     expect(page.locator("html")).to_have_attribute("lang", "en-CA")
     expect(page.get_by_role("button", name="Français")).to_be_visible()
+    # The interface is translated (compiled catalogue), not only the content.
+    expect(page.get_by_role("link", name="Skip to content")).to_be_attached()
+    expect(page.get_by_role("navigation", name="Main navigation")).to_be_visible()
     assert_accessible(page)
 
     # The plan overview, from the main navigation.
