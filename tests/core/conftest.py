@@ -16,11 +16,16 @@ import pytest
 OUVERT = Path(sys.executable).with_name("ouvert")
 
 
+#: Variables of the machine running the tests that must not leak into a child's settings.
+HOST_SETTINGS = {"PYTEST_VERSION", "DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE",
+                 "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DEFAULT_FROM_EMAIL",
+                 "LOG_LEVEL", "DATABASE_CONN_MAX_AGE"}
+
+
 def ouvert_env(data_dir, **extra) -> dict:
     """A clean environment for a child process: development profile, SQLite in ``data_dir``."""
     env = {k: v for k, v in os.environ.items()
-           if k not in {"PYTEST_VERSION", "DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
-           and not k.startswith(("OUVERT_", "OIDC_", "PYTEST_"))}
+           if k not in HOST_SETTINGS and not k.startswith(("OUVERT_", "OIDC_", "PYTEST_", "EMAIL_", "SECURE_"))}
     env.update({"OUVERT_DATA_DIR": str(data_dir), "OUVERT_ENV": "development", "LANG": "C.UTF-8",
                 "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"})
     env.update({k: str(v) for k, v in extra.items()})
