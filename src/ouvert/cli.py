@@ -21,6 +21,17 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
 
+def _(message: str) -> str:
+    """Translate ``message`` once Django is set up (French source strings; English catalogue)."""
+    from django.apps import apps
+
+    if not apps.ready:
+        return message
+    from django.utils.translation import gettext
+
+    return gettext(message)
+
+
 class UsageError(Exception):
     """A mistake the person running the command can fix; exits with code 2."""
 
@@ -86,14 +97,15 @@ def _run_gunicorn(host: str, port: int, workers: int) -> None:
 
 
 def cmd_serve(args) -> int:
-    if args.workers < 1:
-        raise UsageError("--workers doit être au moins 1.")
     _setup(debug_off=True)
+    if args.workers < 1:
+        raise UsageError(_("--workers doit être au moins 1."))
     from ouvert.core import setup
 
     if setup.collectstatic_if_needed():
-        console.print("Fichiers statiques construits.")
-    console.print(f"Ouvert sur [bold]http://{args.host}:{args.port}/[/bold] ({args.workers} processus)")
+        console.print(_("Fichiers statiques construits."))
+    console.print(_("Ouvert sur %(url)s (%(workers)d processus)")
+                  % {"url": f"[bold]http://{args.host}:{args.port}/[/bold]", "workers": args.workers})
     _run_gunicorn(args.host, args.port, args.workers)
     return 0
 
@@ -104,11 +116,11 @@ def cmd_demo(args) -> int:
     _setup(debug_off=True, demo=True)
     from django.core.management import call_command
 
-    with console.status("Préparation de la démonstration…"):
+    with console.status(_("Préparation de la démonstration…")):
         call_command("demo", stdout=sys.stdout)
     if args.no_serve:
         return 0
-    console.print(f"Ouvert (démonstration) sur [bold]http://{args.host}:{args.port}/[/bold]")
+    console.print(_("Ouvert (démonstration) sur %(url)s") % {"url": f"[bold]http://{args.host}:{args.port}/[/bold]"})
     _run_gunicorn(args.host, args.port, args.workers)
     return 0
 
@@ -131,12 +143,16 @@ def cmd_createadmin(args) -> int:
 
     password = args.password
     if password is None:
-        password = getpass.getpass("Mot de passe : ")
-        if password != getpass.getpass("Mot de passe (encore) : "):
-            raise UsageError("Les deux mots de passe ne correspondent pas.")
+        try:
+            password = getpass.getpass("Mot de passe : ")
+            repeated = getpass.getpass("Mot de passe (encore) : ")
+        except EOFError:
+            raise UsageError(_("Aucun mot de passe reçu : utilisez --password ou saisissez-le deux fois.")) from None
+        if password != repeated:
+            raise UsageError(_("Les deux mots de passe ne correspondent pas."))
     user, created = services.admin_create(email=args.email, password=password)
-    verb = "créé" if created else "promu"
-    console.print(f"Compte administrateur {verb} : {user.email}")
+    message = _("Compte administrateur créé : %(email)s") if created else _("Compte administrateur promu : %(email)s")
+    console.print(message % {"email": user.email})
     return 0
 
 
@@ -148,7 +164,7 @@ def cmd_token_create(args) -> int:
 
     user = services.user_get_by_email(email=args.email)
     raw = services.token_create(user=user, name=args.name)
-    err_console.print(f"Jeton créé pour {user.email} (affiché une seule fois) :")
+    err_console.print(_("Jeton créé pour %(email)s (affiché une seule fois) :") % {"email": user.email})
     print(raw)
     return 0
 
@@ -160,8 +176,9 @@ def cmd_token_revoke(args) -> int:
     user = services.user_get_by_email(email=args.email)
     count = services.token_revoke(user=user, prefix=args.prefix)
     if not count:
-        raise UsageError(f"Aucun jeton actif de {user.email} ne commence par « {args.prefix} ».")
-    console.print(f"{count} jeton(s) révoqué(s).")
+        raise UsageError(_("Aucun jeton actif de %(email)s ne commence par « %(prefix)s ».")
+                         % {"email": user.email, "prefix": args.prefix})
+    console.print(_("%(count)d jeton(s) révoqué(s).") % {"count": count})
     return 0
 
 
@@ -173,10 +190,11 @@ def cmd_audit_verify(args) -> int:
 
     report = services.audit_verify()
     if report.ok:
-        console.print(f"OK, {report.checked} entries")
+        console.print(_("OK, %(count)d entrées") % {"count": report.checked})
         return 0
-    err_console.print(f"[bold red]Journal d'audit altéré[/bold red] : entrée n° {report.first_bad_seq} "
-                      f"({report.reason}) ; {report.checked} entrée(s) intacte(s) avant elle.")
+    err_console.print(_("Journal d'audit altéré : entrée n° %(seq)s (%(reason)s) ; %(count)d entrée(s) intacte(s) "
+                        "avant elle.") % {"seq": report.first_bad_seq, "reason": report.reason, "count": report.checked},
+                      style="bold red")
     return 1
 
 
@@ -282,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = args.func(args)
     except UsageError as exc:
-        err_console.print(f"[bold red]Erreur[/bold red] : {exc}")
+        err_console.print(f"[bold red]{_('Erreur')}[/bold red] : {exc}")
         return 2
     except KeyboardInterrupt:
         return 130
@@ -296,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         from ouvert.core.services import NotFound
 
         if isinstance(exc, (ValidationError, NotFound, PermissionDenied)):
-            err_console.print(f"[bold red]Erreur[/bold red] : {_message(exc)}")
+            err_console.print(f"[bold red]{_('Erreur')}[/bold red] : {_message(exc)}")
             return 2
         raise
     return code or 0

@@ -19,7 +19,7 @@ OUVERT = Path(sys.executable).with_name("ouvert")
 #: Variables of the machine running the tests that must not leak into a child's settings.
 HOST_SETTINGS = {"PYTEST_VERSION", "DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE",
                  "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DEFAULT_FROM_EMAIL",
-                 "LOG_LEVEL", "DATABASE_CONN_MAX_AGE"}
+                 "LOG_LEVEL", "DATABASE_CONN_MAX_AGE", "LANGUAGE", "LC_ALL", "LC_MESSAGES"}
 
 
 def ouvert_env(data_dir, **extra) -> dict:

@@ -16,12 +16,12 @@ ADMIN_PASSWORD = "Mot-de-passe-Admin-2021"
 
 def test_demo_second_run_skips_work_and_keeps_data(demo_dir):
     data_dir, first = demo_dir
-    assert "migrations: 0 " not in first.stdout  # the first run migrated
+    assert "migrations : 0 " not in first.stdout  # the first run migrated
     before = counts(data_dir)
     second = run_ouvert(data_dir, "demo", "--no-serve")
     assert second.returncode == 0, second.stderr
-    assert "migrations: 0 appliquée(s)" in second.stdout
-    assert "fichiers statiques: à jour" in second.stdout
+    assert "migrations : 0 appliquée(s)" in second.stdout
+    assert "fichiers statiques : à jour" in second.stdout
     assert counts(data_dir) == before
     site = run_python(data_dir, "from django.contrib.sites.models import Site; print(Site.objects.get().domain)")
     assert site.strip() == "127.0.0.1:8000"
@@ -133,8 +133,9 @@ def test_audit_verify_ok_then_tampered(copy_of_demo_dir):
         run_python(data_dir, f"from ouvert.core import services; services.audit_append(actor=None, action='t{n}')")
     ok = run_ouvert(data_dir, "audit", "verify")
     assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("OK, ") and "entrées" in ok.stdout
     total = int(ok.stdout.split()[1])
-    assert ok.stdout.startswith("OK, ") and total >= 3
+    assert total >= 3
 
     with sqlite3.connect(data_dir / "ouvert.sqlite3") as db:
         db.execute("UPDATE core_auditentry SET data = ? WHERE seq = ?", ['{"forged": true}', total - 1])

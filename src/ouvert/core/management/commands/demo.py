@@ -5,6 +5,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from ouvert.core import registry, services, setup
 
@@ -21,14 +22,16 @@ class Command(BaseCommand):
         started = time.monotonic()
 
         applied = setup.migrate_if_needed(stdout=self.stdout)
-        self.stdout.write(f"migrations: {applied} appliquée(s)")
+        self.stdout.write(_("migrations : %(count)d appliquée(s)") % {"count": applied})
         site = services.site_ensure(base_url=settings.OUVERT_BASE_URL)
-        self.stdout.write(f"site: {site.domain}")
+        self.stdout.write(_("site : %(domain)s") % {"domain": site.domain})
         if not skip_static:
             built = setup.collectstatic_if_needed(stdout=self.stdout)
-            self.stdout.write("fichiers statiques: " + ("construits" if built else "à jour"))
+            self.stdout.write(_("fichiers statiques : construits") if built else _("fichiers statiques : à jour"))
         for loader in registry.demo_loaders():
             t0 = time.monotonic()
             loader.func(self.stdout)
-            self.stdout.write(f"démo {loader.name}: {time.monotonic() - t0:.1f} s")
-        self.stdout.write(self.style.SUCCESS(f"Démo prête en {time.monotonic() - started:.1f} s"))
+            self.stdout.write(_("démo %(name)s : %(seconds).1f s") % {"name": loader.name,
+                                                                      "seconds": time.monotonic() - t0})
+        self.stdout.write(self.style.SUCCESS(_("Démo prête en %(seconds).1f s")
+                                             % {"seconds": time.monotonic() - started}))
