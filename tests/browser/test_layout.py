@@ -94,3 +94,28 @@ def test_only_the_most_specific_menu_link_is_current(client):
     assert f'<a href="{dashboard}" aria-current="page">' in nav
     assert f'<a href="{overview}">' in nav
     assert nav.count("aria-current") == 1
+
+
+def test_english_catalogue_is_complete_and_keeps_placeholders():
+    """Every msgid has an English translation, none fuzzy, with the same placeholders."""
+    from pathlib import Path
+
+    import polib
+
+    path = Path(__file__).resolve().parents[2] / "src/ouvert/locale/en/LC_MESSAGES/django.po"
+    catalogue = polib.pofile(str(path))
+    assert not catalogue.metadata_is_fuzzy
+    assert [e.msgid for e in catalogue if "fuzzy" in e.flags] == []
+    assert [e.msgid for e in catalogue.untranslated_entries()] == []
+    placeholder = re.compile(r"%\([a-z_]+\)(?:\.[0-9])?[sdf]|%%")
+    for entry in catalogue.translated_entries():
+        targets = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
+        for target in targets:
+            assert sorted(placeholder.findall(entry.msgid)) == sorted(placeholder.findall(target)), entry.msgid
+
+
+def test_english_pages_use_the_compiled_catalogue(client):
+    html = client.get("/en/").content.decode()
+    assert "Skip to content" in html
+    assert "Main navigation" in html
+    assert "Passer au contenu" not in html
