@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from . import services
@@ -40,6 +41,7 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_filter = ["kind", "is_demo"]
     search_fields = ["name_fr", "name_en", "acronym", "slug"]
     prepopulated_fields = {"slug": ["name_fr"]}
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [MembershipInline]
 
     def save_model(self, request, obj, form, change):
