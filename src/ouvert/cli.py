@@ -104,6 +104,10 @@ def cmd_serve(args) -> int:
 
     if setup.collectstatic_if_needed():
         console.print(_("Fichiers statiques construits."))
+    pending = setup.pending_migrations()
+    if pending:
+        err_console.print(_("Attention : %(count)d migration(s) en attente ; lancez « ouvert manage migrate ».")
+                          % {"count": len(pending)}, style="bold yellow")
     console.print(_("Ouvert sur %(url)s (%(workers)d processus)")
                   % {"url": f"[bold]http://{args.host}:{args.port}/[/bold]", "workers": args.workers})
     _run_gunicorn(args.host, args.port, args.workers)
