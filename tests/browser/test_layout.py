@@ -119,3 +119,20 @@ def test_english_pages_use_the_compiled_catalogue(client):
     assert "Skip to content" in html
     assert "Main navigation" in html
     assert "Passer au contenu" not in html
+
+
+def test_missing_pages_get_the_layout_in_their_language(client):
+    response = client.get("/fr/nulle-part/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Page introuvable" in html and 'class="site-header"' in html
+    response = client.get("/en/nowhere/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_server_error_page_renders_without_a_request():
+    from django.template import loader
+
+    html = loader.get_template("500.html").render({})
+    assert "Erreur du serveur" in html and "Server error" in html
