@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .i18n import Translated
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -97,13 +99,8 @@ class Organisation(models.Model):
         """Acronym when there is one, else the name in the active language."""
         return self.acronym or self.name
 
-    @property
-    def name(self) -> str:
-        from django.utils.translation import get_language
-
-        if (get_language() or "fr").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name_fr
+    name = Translated("name")
+    description = Translated("description")
 
 
 class Membership(models.Model):

@@ -138,17 +138,14 @@ def load_plan_data(path: Path = PLAN_FILE, stdout=None) -> ActionPlan:
 
 
 def _demo_accounts(stdout=None) -> dict:
-    from ouvert.core.models import Membership, Organisation
-
     admin = core_services.user_upsert(email=DEMO_ADMIN_EMAIL, password=DEMO_PASSWORD,
                                       full_name="Administratrice (démo)", is_superuser=True)
     people = {"admin": admin}
     for email, name, org_slug in DEMO_RESPONDENTS:
         user = core_services.user_upsert(email=email, password=DEMO_PASSWORD, full_name=name)
-        org = Organisation.objects.get(slug=org_slug)
-        if not Membership.objects.filter(user=user, organisation=org, is_respondent=True).exists():
-            core_services.membership_set(user=user, organisation=org, role=Membership.Role.EDITOR,
-                                         is_respondent=True)
+        org = core_services.organisation_get(slug=org_slug)
+        if not core_services.user_is_respondent(user, org):
+            core_services.membership_set(user=user, organisation=org, role="editor", is_respondent=True)
         people[org_slug] = user
     _write(stdout, f"comptes de démonstration : {len(people)} (mot de passe « {DEMO_PASSWORD} »)")
     return people

@@ -11,20 +11,12 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from ouvert.core.i18n import Translated
 
 #: Upper bound for any free-text field (characters), checked by services and models.
 TEXT_MAX_LENGTH = 20_000
-
-
-def _in_language(obj, field: str) -> str:
-    """``<field>_en`` when the active language is English and the field is filled, else ``<field>_fr``."""
-    if (get_language() or "fr").startswith("en"):
-        value = getattr(obj, f"{field}_en", "")
-        if value:
-            return value
-    return getattr(obj, f"{field}_fr", "")
 
 
 class Strand(models.TextChoices):
@@ -73,9 +65,7 @@ class ActionPlan(models.Model):
     def __str__(self):
         return self.title
 
-    @property
-    def title(self) -> str:
-        return _in_language(self, "title")
+    title = Translated("title")
 
 
 class Challenge(models.Model):
@@ -100,13 +90,9 @@ class Challenge(models.Model):
     def __str__(self):
         return f"{self.number}. {self.title}"
 
-    @property
-    def title(self) -> str:
-        return _in_language(self, "title")
+    title = Translated("title")
 
-    @property
-    def description(self) -> str:
-        return _in_language(self, "description")
+    description = Translated("description")
 
 
 class Commitment(models.Model):
@@ -136,17 +122,11 @@ class Commitment(models.Model):
     def __str__(self):
         return f"{self.number}. {self.title}"
 
-    @property
-    def title(self) -> str:
-        return _in_language(self, "title")
+    title = Translated("title")
 
-    @property
-    def objective(self) -> str:
-        return _in_language(self, "objective")
+    objective = Translated("objective")
 
-    @property
-    def why(self) -> str:
-        return _in_language(self, "why")
+    why = Translated("why")
 
     @property
     def strand_codes(self) -> list[str]:
@@ -254,21 +234,13 @@ class Milestone(models.Model):
     def __str__(self):
         return f"{self.number} {self.title}"
 
-    @property
-    def title(self) -> str:
-        return _in_language(self, "title")
+    title = Translated("title")
 
-    @property
-    def description(self) -> str:
-        return _in_language(self, "description")
+    description = Translated("description")
 
-    @property
-    def due_date_note(self) -> str:
-        return _in_language(self, "due_date_note")
+    due_date_note = Translated("due_date_note")
 
-    @property
-    def data_notes(self) -> str:
-        return _in_language(self, "data_notes")
+    data_notes = Translated("data_notes")
 
     @property
     def late(self) -> bool:
@@ -313,9 +285,7 @@ class ProgressUpdate(models.Model):
             raise PermissionError("Progress updates are history: they cannot be edited.")
         super().save(*args, **kwargs)
 
-    @property
-    def text(self) -> str:
-        return _in_language(self, "text")
+    text = Translated("text")
 
 
 class EvidenceLink(models.Model):
@@ -357,17 +327,11 @@ class Committee(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def name(self) -> str:
-        return _in_language(self, "name")
+    name = Translated("name")
 
-    @property
-    def mandate(self) -> str:
-        return _in_language(self, "mandate")
+    mandate = Translated("mandate")
 
-    @property
-    def notes(self) -> str:
-        return _in_language(self, "notes")
+    notes = Translated("notes")
 
 
 class CommitteeMembership(models.Model):
@@ -403,6 +367,4 @@ class CommitteeMembership(models.Model):
     def __str__(self):
         return f"{self.committee} — {self.organisation}"
 
-    @property
-    def role(self) -> str:
-        return _in_language(self, "role")
+    role = Translated("role")

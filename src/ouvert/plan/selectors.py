@@ -177,9 +177,7 @@ def milestone_get(*, plan_slug: str, number: str, with_updates: bool = True) -> 
 
 def milestone_lead_options(*, plan: ActionPlan):
     """Organisations that lead at least one milestone of ``plan`` (for filter forms)."""
-    from ouvert.core.models import Organisation
-
-    return Organisation.objects.filter(led_milestones__plan=plan).distinct().order_by("acronym", "name_fr")
+    return core_services.organisation_list().filter(led_milestones__plan=plan).distinct().order_by("acronym", "name_fr")
 
 
 # --- Overview -------------------------------------------------------------------------

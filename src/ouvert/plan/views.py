@@ -61,8 +61,6 @@ def milestone(request, plan_slug: str, number: str):
                     actor=request.user, milestone=obj, text_fr=form.cleaned_data["text_fr"],
                     text_en=form.cleaned_data["text_en"], status=form.cleaned_data["status"],
                     evidence=form.evidence_list())
-            except PermissionDenied:
-                raise
             except ValidationError as exc:
                 for field, errs in exc.message_dict.items():
                     for err in errs:
