@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "ninja",
     "ouvert.core",
     "ouvert.plan",
+    "ouvert.catalog",
 ]
 
 MIDDLEWARE = [
