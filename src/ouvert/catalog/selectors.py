@@ -1,0 +1,166 @@
+"""Reads of the catalogue: visibility rules live here (and in ``policy``), nowhere else.
+
+Other modules reach these through ``ouvert.catalog.services``, which re-exports them.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from ouvert.core.services import NotFound, membership_list
+
+from . import policy
+from .models import Activity, Dataset, DatasetNameRedirect, Licence, Resource, ResourceVersion, Tag, Theme
+
+
+def _member_org_ids(user) -> list[int]:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    return list(membership_list(user=user).values_list("organisation_id", flat=True))
+
+
+def dataset_visible_queryset(user=None, *, include_private: bool = True, include_drafts: bool = True,
+                             include_deleted: bool = False) -> QuerySet[Dataset]:
+    """Datasets ``user`` may see: published public ones, and the unpublished ones of the
+    organisations they belong to (all of them for platform admins).
+
+    ``include_private``/``include_drafts``/``include_deleted`` narrow what members see
+    (``package_search`` without ``include_private``, for instance); deleted datasets are left
+    out unless asked for.
+    """
+    qs = Dataset.objects.all()
+    if not include_deleted:
+        qs = qs.exclude(state=Dataset.State.DELETED)
+    if not include_drafts:
+        qs = qs.exclude(state=Dataset.State.DRAFT)
+    if not include_private:
+        qs = qs.filter(private=False)
+    public = Q(state=Dataset.State.ACTIVE, private=False)
+    if policy.is_platform_admin(user):
+        return qs
+    org_ids = _member_org_ids(user)
+    if org_ids:
+        return qs.filter(public | Q(organisation_id__in=org_ids))
+    return qs.filter(public)
+
+
+def _as_uuid(value) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def dataset_get(*, name_or_id, user=None) -> Dataset:
+    """A dataset by UUID, name, or old name (a renamed dataset's ``DatasetNameRedirect``).
+
+    Private, draft and deleted datasets are found only by members of their organisation and
+    platform admins; for everybody else they do not exist (``NotFound``, as CKAN answers).
+    Callers that need to redirect an old name compare ``dataset.name`` with what they asked.
+    """
+    value = str(name_or_id or "").strip()
+    base = Dataset.objects.select_related("organisation", "licence")
+    dataset = None
+    if value:
+        as_uuid = _as_uuid(value)
+        if as_uuid is not None:
+            dataset = base.filter(pk=as_uuid).first()
+        if dataset is None and len(value) <= 100:
+            dataset = base.filter(name=value).first()
+            if dataset is None:
+                redirect = DatasetNameRedirect.objects.filter(old_name=value).only("dataset_id").first()
+                if redirect is not None:
+                    dataset = base.filter(pk=redirect.dataset_id).first()
+    if dataset is None or not policy.can_read_dataset(user, dataset):
+        raise NotFound(_("Jeu de données « %(name)s » introuvable.") % {"name": value[:100]})
+    return dataset
+
+
+def resource_get(*, id, user=None, dataset: Dataset | None = None) -> Resource:
+    """A resource by UUID, if its dataset is visible to ``user`` (deleted resources are not found)."""
+    as_uuid = _as_uuid(id)
+    qs = Resource.objects.select_related("dataset", "dataset__organisation", "current_version")
+    if dataset is not None:
+        qs = qs.filter(dataset=dataset)
+    resource = qs.filter(pk=as_uuid, state=Resource.State.ACTIVE).first() if as_uuid else None
+    if resource is None or not policy.can_read_dataset(user, resource.dataset):
+        raise NotFound(_("Ressource « %(id)s » introuvable.") % {"id": str(id)[:100]})
+    return resource
+
+
+def resource_list(*, dataset: Dataset) -> QuerySet[Resource]:
+    return (dataset.resources.filter(state=Resource.State.ACTIVE).select_related("current_version")
+            .order_by("position", "created_at"))
+
+
+def resource_version_get(*, resource: Resource, number: int | None = None) -> ResourceVersion:
+    """The version ``number`` of an uploaded resource, or its current version when None."""
+    if number is None:
+        version = resource.current_version
+    else:
+        version = ResourceVersion.objects.filter(resource=resource, number=number).first()
+    if version is None:
+        raise NotFound(_("Version %(number)s introuvable.") % {"number": number if number is not None else ""})
+    return version
+
+
+def resource_version_list(*, resource: Resource) -> QuerySet[ResourceVersion]:
+    return ResourceVersion.objects.filter(resource=resource).order_by("-number")
+
+
+def licence_list() -> QuerySet[Licence]:
+    return Licence.objects.all()
+
+
+def licence_default() -> Licence | None:
+    return Licence.objects.filter(is_default=True).first()
+
+
+def theme_list() -> QuerySet[Theme]:
+    return Theme.objects.all()
+
+
+def theme_get(*, name_or_id) -> Theme:
+    value = str(name_or_id or "").strip()
+    as_uuid = _as_uuid(value)
+    theme = (Theme.objects.filter(pk=as_uuid).first() if as_uuid else None) or \
+        Theme.objects.filter(name=value).first()
+    if theme is None:
+        raise NotFound(_("Thème « %(name)s » introuvable.") % {"name": value[:100]})
+    return theme
+
+
+def tag_list(*, query: str = "", user=None) -> QuerySet[Tag]:
+    """Tags used by at least one dataset visible to ``user`` (all tags of published datasets)."""
+    visible = dataset_visible_queryset(user, include_drafts=False)
+    qs = Tag.objects.filter(datasets__in=visible).distinct()
+    if query:
+        qs = qs.filter(name__icontains=query)
+    return qs.order_by("name")
+
+
+def organisation_datasets(*, organisation, user=None, include_private: bool = True,
+                          include_drafts: bool = True) -> QuerySet[Dataset]:
+    return dataset_visible_queryset(user, include_private=include_private, include_drafts=include_drafts) \
+        .filter(organisation=organisation)
+
+
+def activity_list(*, dataset: Dataset | None = None, organisation=None, user=None, limit: int = 31,
+                  offset: int = 0) -> QuerySet[Activity]:
+    """The activity stream, newest first: of one dataset, of an organisation, or recent changes.
+
+    Only activities of datasets ``user`` may see now are listed.
+    """
+    qs = Activity.objects.select_related("actor", "dataset")
+    if dataset is not None:
+        qs = qs.filter(dataset=dataset)
+    if organisation is not None:
+        qs = qs.filter(organisation=organisation)
+    visible = dataset_visible_queryset(user, include_deleted=True).values("pk")
+    qs = qs.filter(dataset__in=visible)
+    return qs.order_by("-timestamp", "-id")[offset:offset + limit]

@@ -1,0 +1,1045 @@
+"""What the catalogue does: publish, change and delete datasets and their resources.
+
+Services take keyword-only arguments, check permissions (``policy``), validate (errors keyed by
+field, nothing stored half-written), write in one transaction, record an ``Activity`` (CKAN's
+activity types, with a snapshot and a before/after diff of every changed field), update the
+search index in the same transaction (``ouvert.catalog.indexing.index_dataset``), and add
+sensitive changes (delete, restore, purge) to the audit log. ``actor=None`` means the platform
+itself (loaders, the command line, open-by-default publishing), as in core.
+
+Decisions:
+- A dataset needs a French title (``title_fr``): the French interface shows it. A CKAN
+  package with a single ``title`` gives it (``ckan_dict``).
+- Renaming leaves a ``DatasetNameRedirect``; old addresses keep working. Unlike CKAN, an old
+  name stays reserved for its dataset: another dataset cannot take it (its old links would
+  silently change target). The renamed dataset can take its old name back; purging the
+  dataset frees its old names.
+- ``dataset_update(partial=False)`` is CKAN's ``package_update``: what is not given is reset,
+  except ``name`` (kept) and ``resources`` (kept unless the key is given, then synchronised
+  by ``id``: missing ones deleted, new ones created).
+
+Reads live in ``selectors`` and are re-exported here: other modules reach the catalogue only
+through this file.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import mimetypes
+import os
+import posixpath
+import unicodedata
+import uuid
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.core.validators import URLValidator, validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+
+from ouvert.core import services as core_services
+from ouvert.core.services import NotFound  # noqa: F401  (raised by selectors)
+
+from . import policy
+from .models import (
+    Activity,
+    Dataset,
+    DatasetNameRedirect,
+    Licence,
+    Resource,
+    ResourceVersion,
+    Tag,
+    Theme,
+)
+from .selectors import (  # noqa: F401  (public read API of the module)
+    activity_list,
+    dataset_get,
+    dataset_visible_queryset,
+    licence_default,
+    licence_list,
+    organisation_datasets,
+    resource_get,
+    resource_list,
+    resource_version_get,
+    resource_version_list,
+    tag_list,
+    theme_get,
+    theme_list,
+)
+
+DEFAULT_MAX_UPLOAD_BYTES = 1024 ** 3
+MAX_TAGS = 200
+MAX_RESOURCES = 500
+MAX_EXTRAS = 200
+MAX_EXTRA_FIELDS_BYTES = 200_000
+URL_SCHEMES = ("http", "https", "ftp")
+
+#: Single-line text fields of a dataset (stripped; no control characters).
+_DATASET_LINES = ("title_fr", "title_en", "author", "maintainer", "spatial_name", "version")
+_DATASET_TEXTS = ("notes_fr", "notes_en")
+_DATASET_EMAILS = ("author_email", "maintainer_email")
+_BBOX = ("bbox_west", "bbox_south", "bbox_east", "bbox_north")
+#: Every key ``data`` may hold for a dataset.
+DATASET_KEYS = frozenset(
+    _DATASET_LINES + _DATASET_TEXTS + _DATASET_EMAILS + _BBOX
+    + ("id", "name", "url", "private", "state", "licence", "frequency", "temporal_start", "temporal_end",
+       "languages", "keywords", "extras", "extra_fields", "tags", "themes", "resources", "organisation"))
+RESOURCE_KEYS = frozenset({"id", "name_fr", "name_en", "description_fr", "description_en", "url", "format",
+                           "media_type", "size", "extra_fields", "position"})
+
+
+def _max_upload_bytes() -> int:
+    return int(getattr(settings, "OUVERT_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES))
+
+
+def _indexing():
+    """``ouvert.catalog.indexing`` (built alongside this module; None until it exists)."""
+    import importlib.util
+
+    if importlib.util.find_spec("ouvert.catalog.indexing") is None:
+        return None
+    from ouvert.catalog import indexing
+
+    return indexing
+
+
+def _index(dataset: Dataset) -> None:
+    """Update the search index in the caller's transaction."""
+    indexing = _indexing()
+    if indexing is not None:
+        indexing.index_dataset(dataset)
+
+
+def _unindex(dataset_id) -> None:
+    indexing = _indexing()
+    if indexing is not None:
+        indexing.remove_dataset(dataset_id)
+
+
+# --- Validation helpers ----------------------------------------------------------------
+
+def _has_control(value: str, *, allow_newlines: bool = False) -> bool:
+    for ch in value:
+        if allow_newlines and ch in "\n\r\t":
+            continue
+        if unicodedata.category(ch) == "Cc":
+            return True
+    return False
+
+
+def _line(errors, field, value, *, max_length: int | None = None) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        errors[field] = [_("Ce champ doit être du texte.")]
+        return ""
+    value = str(value).strip()
+    if _has_control(value):
+        errors[field] = [_("Ce texte contient des caractères de contrôle.")]
+    elif max_length and len(value) > max_length:
+        errors[field] = [_("Ce texte est trop long : %(length)s caractères, au plus %(max)s.")
+                         % {"length": len(value), "max": max_length}]
+    return value
+
+
+def _text(errors, field, value) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        errors[field] = [_("Ce champ doit être du texte.")]
+        return ""
+    if _has_control(value, allow_newlines=True):
+        errors[field] = [_("Ce texte contient des caractères de contrôle.")]
+    return value.strip()
+
+
+def _url(errors, field, value, *, max_length: int) -> str:
+    value = _line(errors, field, value)
+    if not value or field in errors:
+        return value
+    try:
+        if len(value) > max_length:
+            raise ValidationError("long")
+        URLValidator(schemes=list(URL_SCHEMES))(value)
+    except ValidationError:
+        errors[field] = [_("« %(url)s » n'est pas une adresse valide (http, https ou ftp).") % {"url": value[:100]}]
+    return value
+
+
+def _email(errors, field, value) -> str:
+    value = _line(errors, field, value)
+    if value and field not in errors:
+        try:
+            validate_email(value)
+        except ValidationError:
+            errors[field] = [_("« %(value)s » n'est pas une adresse courriel valide.") % {"value": value[:100]}]
+    return value
+
+
+def _bool(errors, field, value) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"true", "1", "yes", "on", "false", "0", "no", "off", ""}:
+        return value.strip().lower() in {"true", "1", "yes", "on"}
+    if value is None:
+        return False
+    errors[field] = [_("Valeur attendue : vrai ou faux.")]
+    return False
+
+
+def _date(errors, field, value) -> datetime.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            pass
+    errors[field] = [_("« %(value)s » n'est pas une date valide (format attendu : AAAA-MM-JJ).")
+                     % {"value": str(value)[:50]}]
+    return None
+
+
+def _float(errors, field, value, low, high) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        number = float(value)
+    except (TypeError, ValueError):
+        errors[field] = [_("Un nombre est attendu.")]
+        return None
+    if not (low <= number <= high):  # also rejects NaN
+        errors[field] = [_("Valeur hors limites : entre %(low)s et %(high)s.") % {"low": low, "high": high}]
+        return None
+    return number
+
+
+def _names(errors, field, value, *, max_items: int) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str) or not isinstance(value, list | tuple | set):
+        errors[field] = [_("Une liste est attendue.")]
+        return []
+    if len(value) > max_items:
+        errors[field] = [_("Au plus %(max)s éléments.") % {"max": max_items}]
+        return []
+    names, messages = [], []
+    for item in value:
+        if isinstance(item, dict):
+            item = item.get("name")
+        if not isinstance(item, str):
+            messages.append(_("Chaque élément doit être du texte."))
+            continue
+        item = " ".join(item.split())
+        if not 1 <= len(item) <= 100:
+            messages.append(_("« %(value)s » : de 1 à 100 caractères.") % {"value": item[:100]})
+        elif _has_control(item):
+            messages.append(_("« %(value)s » contient des caractères de contrôle.") % {"value": item[:100]})
+        elif item.lower() not in {n.lower() for n in names}:
+            names.append(item)
+    if messages:
+        errors[field] = messages
+    return names
+
+
+def _json_size(value) -> int:
+    return len(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _extras(errors, value) -> dict:
+    if value in (None, ""):
+        return {}
+    if isinstance(value, list):  # CKAN's [{"key", "value"}]
+        try:
+            value = {item["key"]: item.get("value") for item in value}
+        except (TypeError, KeyError):
+            errors["extras"] = [_("Des paires {« key », « value »} sont attendues.")]
+            return {}
+    if not isinstance(value, dict):
+        errors["extras"] = [_("Un objet de paires clé-valeur est attendu.")]
+        return {}
+    if len(value) > MAX_EXTRAS:
+        errors["extras"] = [_("Au plus %(max)s champs libres.") % {"max": MAX_EXTRAS}]
+        return {}
+    result, messages = {}, []
+    for key, item in value.items():
+        key = str(key).strip()
+        if not 1 <= len(key) <= 100 or _has_control(key):
+            messages.append(_("Clé invalide « %(key)s » (de 1 à 100 caractères).") % {"key": key[:100]})
+            continue
+        if item is None:
+            item = ""
+        elif not isinstance(item, str):
+            item = json.dumps(item, ensure_ascii=False) if isinstance(item, dict | list) else str(item)
+        result[key] = item
+    if messages:
+        errors["extras"] = messages
+    elif _json_size(result) > MAX_EXTRA_FIELDS_BYTES:
+        errors["extras"] = [_("Les champs libres sont trop volumineux.")]
+    return result
+
+
+def _extra_fields(errors, field, value) -> dict:
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict):
+        errors[field] = [_("Un objet est attendu.")]
+        return {}
+    try:
+        size = len(json.dumps(value, ensure_ascii=False))
+    except (TypeError, ValueError):
+        errors[field] = [_("Valeurs JSON attendues.")]
+        return {}
+    if size > MAX_EXTRA_FIELDS_BYTES:
+        errors[field] = [_("Ces champs sont trop volumineux.")]
+        return {}
+    return {str(k): v for k, v in value.items()}
+
+
+def _languages(errors, value) -> list[str]:
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple) or len(value) > 50:
+        errors["languages"] = [_("Une liste de codes de langue est attendue.")]
+        return []
+    result = []
+    for code in value:
+        if not isinstance(code, str) or not code.strip().isascii() or not 2 <= len(code.strip()) <= 3 \
+                or not code.strip().isalpha():
+            errors["languages"] = [_("« %(code)s » n'est pas un code de langue ISO 639 (par exemple « fr »).")
+                                   % {"code": str(code)[:20]}]
+            return []
+        if code.strip().lower() not in result:
+            result.append(code.strip().lower())
+    return result
+
+
+def _keywords(errors, value) -> dict:
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict) or len(value) > 20:
+        errors["keywords"] = [_("Un objet {langue: [mots-clés]} est attendu.")]
+        return {}
+    result = {}
+    for lang, words in value.items():
+        sub = {}
+        names = _names(sub, "keywords", words, max_items=MAX_TAGS)
+        if sub:
+            errors["keywords"] = sub["keywords"]
+            return {}
+        result[str(lang)[:10]] = names
+    return result
+
+
+def _guess_format(filename_or_url: str) -> str:
+    path = urlsplit(filename_or_url).path if "://" in filename_or_url else filename_or_url
+    ext = posixpath.splitext(path)[1].lstrip(".")
+    return ext.upper()[:50] if ext.isalnum() else ""
+
+
+# --- Dataset state, diff, activity ------------------------------------------------------
+
+_STATE_FIELDS = ("name", "title_fr", "title_en", "notes_fr", "notes_en", "organisation_id", "licence_id",
+                 "author", "author_email", "maintainer", "maintainer_email", "frequency", "temporal_start",
+                 "temporal_end", "spatial_name", "bbox_west", "bbox_south", "bbox_east", "bbox_north",
+                 "languages", "keywords", "version", "url", "private", "state", "extras", "extra_fields")
+
+
+def _plain(value):
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def _dataset_state(dataset: Dataset) -> dict:
+    state = {f: _plain(getattr(dataset, f)) for f in _STATE_FIELDS}
+    if dataset.pk and not dataset._state.adding:
+        state["tags"] = sorted(dataset.tags.values_list("name", flat=True))
+        state["themes"] = sorted(dataset.themes.values_list("name", flat=True))
+        state["resources"] = [
+            {"id": str(r["id"]), "name_fr": r["name_fr"], "name_en": r["name_en"], "url": r["url"],
+             "format": r["format"], "kind": r["kind"], "sha256": r["sha256"], "size": r["size"],
+             "description_fr": r["description_fr"], "description_en": r["description_en"]}
+            for r in dataset.resources.filter(state=Resource.State.ACTIVE).order_by("position", "created_at")
+            .values("id", "name_fr", "name_en", "url", "format", "kind", "sha256", "size", "description_fr",
+                    "description_en")]
+    else:
+        state.update(tags=[], themes=[], resources=[])
+    return state
+
+
+def _diff(before: dict | None, after: dict) -> dict:
+    if before is None:
+        return {k: {"before": None, "after": v} for k, v in after.items() if v not in (None, "", [], {}, False)}
+    return {k: {"before": before.get(k), "after": v} for k, v in after.items() if before.get(k) != v}
+
+
+def _record(*, dataset: Dataset, actor, activity_type: str, before: dict | None) -> Activity:
+    """Bump ``modified_at``, re-index, and record the activity (inside the caller's transaction)."""
+    from .ckan_dict import ckan_prefetch, dataset_to_ckan
+
+    after = _dataset_state(dataset)
+    fresh = ckan_prefetch(Dataset.objects.filter(pk=dataset.pk)).get()
+    _index(fresh)
+    return Activity.objects.create(
+        dataset=dataset, organisation_id=dataset.organisation_id,
+        actor=actor if (actor is not None and actor.is_authenticated) else None,
+        activity_type=activity_type, timestamp=dataset.modified_at,
+        snapshot=json.loads(json.dumps(dataset_to_ckan(fresh), default=str)),
+        diff=json.loads(json.dumps(_diff(before, after), default=str)))
+
+
+# --- Datasets ---------------------------------------------------------------------------
+
+def _check_keys(errors, data, allowed) -> None:
+    if not isinstance(data, dict):
+        raise ValidationError({"__all__": [_("Les données doivent être un objet.")]})
+    unknown = sorted(str(k) for k in data if k not in allowed)
+    for key in unknown[:20]:
+        errors[key] = [_("Champ inconnu.")]
+
+
+def _name_taken(errors, name: str, dataset: Dataset) -> None:
+    if "name" in errors or not name:
+        return
+    if Dataset.objects.filter(name=name).exclude(pk=dataset.pk).exists():
+        errors["name"] = [_("Le nom « %(name)s » est déjà pris par un autre jeu de données.") % {"name": name}]
+    elif DatasetNameRedirect.objects.filter(old_name=name).exclude(dataset_id=dataset.pk).exists():
+        errors["name"] = [_("Le nom « %(name)s » est l'ancien nom d'un autre jeu de données : ses anciennes "
+                            "adresses y mènent encore, il reste réservé.") % {"name": name}]
+
+
+def _apply_dataset(dataset: Dataset, data: dict, *, partial: bool, creating: bool, errors: dict) -> dict:
+    """Validate ``data`` and set the scalar fields on ``dataset``; returns the many-to-many values."""
+    def given(key):
+        return key in data or (not partial and not creating)
+
+    def value(key, default=None):
+        return data.get(key, default)
+
+    if creating and data.get("id") not in (None, ""):
+        try:
+            dataset.id = uuid.UUID(str(data["id"]))
+        except ValueError:
+            errors["id"] = [_("Identifiant invalide : un UUID est attendu.")]
+        else:
+            if Dataset.objects.filter(pk=dataset.id).exists():
+                errors["id"] = [_("Un jeu de données porte déjà cet identifiant.")]
+    elif not creating and data.get("id") not in (None, "") and str(data["id"]) not in (str(dataset.pk),
+                                                                                       dataset.name):
+        errors["id"] = [_("L'identifiant ne correspond pas au jeu de données modifié.")]
+    if "name" in data or creating:
+        name = _line(errors, "name", value("name"))
+        if not name:
+            errors.setdefault("name", [_("Ce champ est obligatoire.")])
+        dataset.name = name
+    for field in _DATASET_LINES:
+        if given(field):
+            setattr(dataset, field, _line(errors, field, value(field),
+                                          max_length=Dataset._meta.get_field(field).max_length))
+    for field in _DATASET_TEXTS:
+        if given(field):
+            setattr(dataset, field, _text(errors, field, value(field)))
+    for field in _DATASET_EMAILS:
+        if given(field):
+            setattr(dataset, field, _email(errors, field, value(field)))
+    if given("url"):
+        dataset.url = _url(errors, "url", value("url"), max_length=1000)
+    if given("private"):
+        dataset.private = _bool(errors, "private", value("private", False))
+    if given("state"):
+        state = value("state") or Dataset.State.ACTIVE
+        if state not in (Dataset.State.DRAFT, Dataset.State.ACTIVE):
+            errors["state"] = [_("État « %(value)s » : choisissez « draft » ou « active » (la suppression a "
+                                 "son propre service).") % {"value": str(state)[:30]}]
+        else:
+            dataset.state = state
+    if given("licence"):
+        licence_id = value("licence")
+        if isinstance(licence_id, Licence):
+            dataset.licence = licence_id
+        elif licence_id in (None, ""):
+            default = licence_default()
+            if default is None:
+                errors["licence"] = [_("Aucune licence par défaut : choisissez une licence.")]
+            else:
+                dataset.licence = default
+        else:
+            licence = Licence.objects.filter(pk=str(licence_id)).first()
+            if licence is None:
+                errors["licence"] = [_("Licence inconnue « %(id)s ». Voir la liste des licences.")
+                                     % {"id": str(licence_id)[:100]}]
+            else:
+                dataset.licence = licence
+    if given("frequency"):
+        frequency = value("frequency") or ""
+        if frequency and frequency not in Dataset.Frequency.values:
+            errors["frequency"] = [_("Fréquence inconnue « %(value)s ». Valeurs possibles : %(choices)s.")
+                                   % {"value": str(frequency)[:30], "choices": ", ".join(Dataset.Frequency.values)}]
+        else:
+            dataset.frequency = frequency
+    for field in ("temporal_start", "temporal_end"):
+        if given(field):
+            setattr(dataset, field, _date(errors, field, value(field)))
+    if (dataset.temporal_start and dataset.temporal_end and dataset.temporal_end < dataset.temporal_start
+            and "temporal_end" not in errors):
+        errors["temporal_end"] = [_("La fin de la couverture temporelle précède son début.")]
+    if any(given(f) for f in _BBOX):
+        dataset.bbox_west = _float(errors, "bbox_west", value("bbox_west"), -180, 180)
+        dataset.bbox_east = _float(errors, "bbox_east", value("bbox_east"), -180, 180)
+        dataset.bbox_south = _float(errors, "bbox_south", value("bbox_south"), -90, 90)
+        dataset.bbox_north = _float(errors, "bbox_north", value("bbox_north"), -90, 90)
+        box = [dataset.bbox_west, dataset.bbox_south, dataset.bbox_east, dataset.bbox_north]
+        if not any(f in errors for f in _BBOX):
+            if any(v is None for v in box) and any(v is not None for v in box):
+                errors["bbox_west"] = [_("Donnez les quatre limites du rectangle englobant, ou aucune.")]
+            elif box[0] is not None and box[0] > box[2]:
+                errors["bbox_east"] = [_("La limite est doit être à l'est de la limite ouest.")]
+            elif box[1] is not None and box[1] > box[3]:
+                errors["bbox_north"] = [_("La limite nord doit être au nord de la limite sud.")]
+    if given("languages"):
+        dataset.languages = _languages(errors, value("languages"))
+    if given("keywords"):
+        dataset.keywords = _keywords(errors, value("keywords"))
+    if given("extras"):
+        dataset.extras = _extras(errors, value("extras"))
+    if given("extra_fields"):
+        dataset.extra_fields = _extra_fields(errors, "extra_fields", value("extra_fields"))
+    if not (dataset.title_fr or "").strip() and "title_fr" not in errors:
+        errors["title_fr"] = [_("Le titre en français est obligatoire.")]
+    related = {}
+    if given("tags"):
+        related["tags"] = _names(errors, "tags", value("tags"), max_items=MAX_TAGS)
+    if given("themes"):
+        names = _names(errors, "themes", value("themes"), max_items=100)
+        themes = []
+        for name in names:
+            theme = Theme.objects.filter(name=name).first()
+            if theme is None:
+                try:
+                    theme = Theme.objects.filter(pk=uuid.UUID(name)).first()
+                except ValueError:
+                    theme = None
+            if theme is None:
+                errors["themes"] = [_("Thème inconnu « %(name)s ».") % {"name": name}]
+            else:
+                themes.append(theme)
+        related["themes"] = themes
+    if "resources" in data:
+        resources = data["resources"]
+        if not isinstance(resources, list | tuple) or len(resources) > MAX_RESOURCES:
+            errors["resources"] = [_("Une liste d'au plus %(max)s ressources est attendue.") % {"max": MAX_RESOURCES}]
+        else:
+            related["resources"] = list(resources)
+    # Model-level checks (lengths, name format) on what was set, keyed by field.
+    try:
+        dataset.full_clean(exclude=["organisation", "licence", "created_by", "id", "name"] + list(errors),
+                           validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, messages)
+    if "name" not in errors and dataset.name:
+        try:
+            Dataset._meta.get_field("name").run_validators(dataset.name)
+            if len(dataset.name) > 100:
+                raise ValidationError(_("Au plus 100 caractères."))
+        except ValidationError as exc:
+            errors["name"] = exc.messages
+    _name_taken(errors, dataset.name, dataset)
+    return related
+
+
+def _set_tags(dataset: Dataset, names: list[str]) -> None:
+    tags = []
+    for name in names:
+        tag = Tag.objects.filter(name__iexact=name).first()
+        if tag is None:
+            tag = Tag.objects.create(name=name)
+        tags.append(tag)
+    dataset.tags.set(tags)
+
+
+def _raise(errors):
+    if errors:
+        raise ValidationError(errors)
+
+
+def dataset_create(*, actor, organisation=None, data: dict) -> Dataset:
+    """Create a dataset of ``organisation`` (or ``data["organisation"]``, as ``ckan_dict`` gives it).
+
+    ``data`` uses the model's field names; ``tags`` and ``themes`` are lists of names;
+    ``resources`` an optional list of resource ``data`` dicts (links).
+    """
+    errors: dict = {}
+    _check_keys(errors, data, DATASET_KEYS)
+    given_org = data.get("organisation")
+    if organisation is None:
+        organisation = given_org
+    elif given_org is not None and given_org != organisation:
+        errors["organisation"] = [_("Deux éditeurs différents sont donnés.")]
+    if organisation is None:
+        raise ValidationError({"owner_org": [_("Un jeu de données doit avoir un éditeur (organisation).")]})
+    if actor is not None and not policy.can_edit_organisation_datasets(actor, organisation):
+        raise PermissionDenied(_("Vous devez être éditeur ou administrateur de cette organisation pour y "
+                                 "publier des jeux de données."))
+    now = timezone.now()
+    dataset = Dataset(organisation=organisation, created_at=now, modified_at=now,
+                      created_by=actor if (actor is not None and actor.is_authenticated) else None)
+    related = _apply_dataset(dataset, data, partial=False, creating=True, errors=errors)
+    if "licence" not in data and not errors and dataset.licence_id is None:
+        dataset.licence = licence_default()
+    resource_data = related.get("resources", [])
+    _raise(errors)
+    try:
+        with transaction.atomic():
+            dataset.save(force_insert=True)
+            _set_tags(dataset, related.get("tags", []))
+            dataset.themes.set(related.get("themes", []))
+            for position, item in enumerate(resource_data):
+                _resource_write(actor=actor, dataset=dataset, resource=None, data=item, upload=None,
+                                partial=False, position=position, prefix=f"resources.{position}.")
+            _record(dataset=dataset, actor=actor, activity_type=Activity.Type.NEW_PACKAGE, before=None)
+    except IntegrityError:
+        _name_taken(errors, dataset.name, Dataset(pk=uuid.uuid4()))
+        raise ValidationError(errors or {"name": [_("Ce nom vient d'être pris : choisissez-en un autre.")]}) \
+            from None
+    return dataset
+
+
+def dataset_update(*, actor, dataset: Dataset, data: dict, partial: bool = False) -> Dataset:
+    """Change a dataset (``partial=True``: only the keys given, CKAN's ``package_patch``)."""
+    if actor is not None and not policy.can_edit_dataset(actor, dataset):
+        raise PermissionDenied(_("Vous devez être éditeur ou administrateur de l'organisation de ce jeu de "
+                                 "données pour le modifier."))
+    errors: dict = {}
+    _check_keys(errors, data, DATASET_KEYS)
+    with transaction.atomic():
+        dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+        before = _dataset_state(dataset)
+        old_name = dataset.name
+        new_org = data.get("organisation")
+        if new_org is not None and new_org.pk != dataset.organisation_id:
+            if actor is not None and not policy.can_edit_organisation_datasets(actor, new_org):
+                raise PermissionDenied(_("Vous devez être éditeur ou administrateur de l'organisation vers "
+                                         "laquelle vous déplacez ce jeu de données."))
+            dataset.organisation = new_org
+        related = _apply_dataset(dataset, data, partial=partial, creating=False, errors=errors)
+        if dataset.licence_id is None:
+            dataset.licence = licence_default()
+        _raise(errors)
+        if dataset.name != old_name:
+            DatasetNameRedirect.objects.filter(old_name=dataset.name, dataset=dataset).delete()
+            DatasetNameRedirect.objects.update_or_create(old_name=old_name, defaults={"dataset": dataset})
+        dataset.modified_at = timezone.now()
+        dataset.save()
+        if "tags" in related:
+            _set_tags(dataset, related["tags"])
+        if "themes" in related:
+            dataset.themes.set(related["themes"])
+        if "resources" in related:
+            _sync_resources(actor=actor, dataset=dataset, items=related["resources"])
+        _record(dataset=dataset, actor=actor, activity_type=Activity.Type.CHANGED_PACKAGE, before=before)
+    return dataset
+
+
+def _sync_resources(*, actor, dataset: Dataset, items: list) -> None:
+    """CKAN's ``package_update`` with ``resources``: update those with a known id, create the
+    others, delete the ones not listed; the order given becomes the positions."""
+    existing = {str(r.pk): r for r in dataset.resources.filter(state=Resource.State.ACTIVE)}
+    kept = set()
+    errors = {}
+    for position, item in enumerate(items):
+        if not isinstance(item, dict):
+            errors[f"resources.{position}"] = [_("Chaque ressource doit être un objet.")]
+            continue
+        resource = existing.get(str(item.get("id") or ""))
+        try:
+            if resource is not None:
+                kept.add(str(resource.pk))
+                _resource_write(actor=actor, dataset=dataset, resource=resource,
+                                data={k: v for k, v in item.items() if k != "id"}, upload=None, partial=False,
+                                position=position, prefix=f"resources.{position}.")
+            else:
+                _resource_write(actor=actor, dataset=dataset, resource=None, data=item, upload=None,
+                                partial=False, position=position, prefix=f"resources.{position}.")
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    _raise(errors)
+    now = timezone.now()
+    for key, resource in existing.items():
+        if key not in kept:
+            resource.state = Resource.State.DELETED
+            resource.modified_at = now
+            resource.save(update_fields=["state", "modified_at"])
+
+
+def dataset_delete(*, actor, dataset: Dataset) -> Dataset:
+    """Delete softly (``state = deleted``): the dataset disappears from the public; admins can restore it."""
+    if actor is not None and not policy.can_edit_dataset(actor, dataset):
+        raise PermissionDenied(_("Vous devez être éditeur ou administrateur de l'organisation de ce jeu de "
+                                 "données pour le supprimer."))
+    with transaction.atomic():
+        dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+        if dataset.state == Dataset.State.DELETED:
+            return dataset
+        before = _dataset_state(dataset)
+        dataset.state = Dataset.State.DELETED
+        dataset.modified_at = timezone.now()
+        dataset.save(update_fields=["state", "modified_at"])
+        _record(dataset=dataset, actor=actor, activity_type=Activity.Type.DELETED_PACKAGE, before=before)
+        core_services.audit_append(actor=actor, action="catalog.dataset.delete", target=dataset,
+                                   data={"name": dataset.name, "organisation": dataset.organisation.slug,
+                                         "state_before": before["state"]})
+    return dataset
+
+
+def dataset_restore(*, actor, dataset: Dataset) -> Dataset:
+    """Bring a deleted dataset back, in the state it had (draft or published). Platform admins."""
+    if actor is not None and not policy.can_restore_or_purge(actor):
+        raise PermissionDenied(_("Seule une administratrice ou un administrateur de la plateforme peut "
+                                 "restaurer un jeu de données supprimé."))
+    with transaction.atomic():
+        dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+        if dataset.state != Dataset.State.DELETED:
+            raise ValidationError({"state": [_("Ce jeu de données n'est pas supprimé.")]})
+        last = dataset.activities.filter(activity_type=Activity.Type.DELETED_PACKAGE).order_by("-timestamp").first()
+        previous = ((last.diff or {}).get("state", {}).get("before") if last else None) or Dataset.State.ACTIVE
+        if previous not in (Dataset.State.DRAFT, Dataset.State.ACTIVE):
+            previous = Dataset.State.ACTIVE
+        before = _dataset_state(dataset)
+        dataset.state = previous
+        dataset.modified_at = timezone.now()
+        dataset.save(update_fields=["state", "modified_at"])
+        _record(dataset=dataset, actor=actor, activity_type=Activity.Type.CHANGED_PACKAGE, before=before)
+        core_services.audit_append(actor=actor, action="catalog.dataset.restore", target=dataset,
+                                   data={"name": dataset.name, "state": previous})
+    return dataset
+
+
+def dataset_purge(*, actor, dataset: Dataset) -> None:
+    """Erase a dataset for good: its resources, files, history and old names. Platform admins."""
+    if actor is not None and not policy.can_restore_or_purge(actor):
+        raise PermissionDenied(_("Seule une administratrice ou un administrateur de la plateforme peut "
+                                 "effacer définitivement un jeu de données."))
+    with transaction.atomic():
+        dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+        files = list(ResourceVersion.objects.filter(resource__dataset=dataset).values_list("file", flat=True))
+        core_services.audit_append(actor=actor, action="catalog.dataset.purge", target=dataset,
+                                   data={"name": dataset.name, "id": str(dataset.pk),
+                                         "organisation": dataset.organisation.slug, "files": len(files)})
+        dataset_id = dataset.pk
+        Resource.objects.filter(dataset=dataset).update(current_version=None)
+        dataset.delete()
+        _unindex(dataset_id)
+
+        def remove_files():
+            for name in files:
+                try:
+                    default_storage.delete(name)
+                except OSError:
+                    pass
+
+        transaction.on_commit(remove_files)
+
+
+# --- Resources --------------------------------------------------------------------------
+
+class _TooLarge(Exception):
+    pass
+
+
+class _HashingReader:
+    """A file-like wrapper that computes SHA-256 and size as the storage reads it (one pass)."""
+
+    def __init__(self, raw, limit: int):
+        self.raw = raw
+        self.limit = limit
+        self._reset()
+
+    def _reset(self):
+        self.sha = hashlib.sha256()
+        self.size = 0
+
+    def read(self, n=-1):
+        data = self.raw.read(n)
+        if data:
+            if isinstance(data, str):
+                data = data.encode()
+            self.size += len(data)
+            if self.size > self.limit:
+                raise _TooLarge
+            self.sha.update(data)
+        return data
+
+    def seek(self, offset, whence=0):
+        if offset == 0 and whence == 0:
+            self._reset()
+        elif hasattr(self.raw, "seek"):
+            raise OSError("only rewinding is supported")
+        return self.raw.seek(offset, whence) if hasattr(self.raw, "seek") else 0
+
+    def tell(self):
+        return self.size
+
+    def seekable(self):
+        return hasattr(self.raw, "seek")
+
+    def readable(self):
+        return True
+
+    def close(self):
+        pass
+
+
+def _store_upload(resource: Resource, number: int, upload) -> ResourceVersion:
+    """Stream ``upload`` to storage; return an unsaved ResourceVersion with size and SHA-256."""
+    limit = _max_upload_bytes()
+    declared = getattr(upload, "size", None)
+    if isinstance(declared, int) and declared > limit:
+        raise ValidationError({"upload": [_("Fichier trop volumineux : au plus %(max)s octets.") % {"max": limit}]})
+    filename = get_valid_filename(os.path.basename(getattr(upload, "name", "") or "")) or "fichier"
+    filename = filename[-200:]
+    if hasattr(upload, "seek"):
+        try:
+            upload.seek(0)
+        except (OSError, ValueError):
+            pass
+    raw = getattr(upload, "file", upload)
+    reader = _HashingReader(raw, limit)
+    version = ResourceVersion(resource=resource, number=number, filename=filename, size=0, sha256="",
+                              media_type=mimetypes.guess_type(filename)[0] or "")
+    target = default_storage.get_available_name(version.file.field.generate_filename(version, filename),
+                                                max_length=500)
+    try:
+        stored = default_storage.save(target, File(reader, name=filename), max_length=500)
+    except _TooLarge:
+        if default_storage.exists(target):
+            default_storage.delete(target)
+        raise ValidationError({"upload": [_("Fichier trop volumineux : au plus %(max)s octets.") % {"max": limit}]}) \
+            from None
+    except Exception:
+        if default_storage.exists(target):
+            default_storage.delete(target)
+        raise
+    version.file.name = stored
+    version.size = reader.size
+    version.sha256 = reader.sha.hexdigest()
+    return version
+
+
+def _apply_resource(resource: Resource, data: dict, *, partial: bool, creating: bool, errors: dict,
+                    prefix: str, upload) -> None:
+    def given(key):
+        return key in data or (not partial and not creating)
+
+    if creating and data.get("id") not in (None, ""):
+        try:
+            resource.id = uuid.UUID(str(data["id"]))
+        except ValueError:
+            errors[prefix + "id"] = [_("Identifiant invalide : un UUID est attendu.")]
+        else:
+            if Resource.objects.filter(pk=resource.id).exists():
+                errors[prefix + "id"] = [_("Une ressource porte déjà cet identifiant.")]
+    sub: dict = {}
+    for field in ("name_fr", "name_en"):
+        if given(field):
+            setattr(resource, field, _line(sub, field, data.get(field), max_length=500))
+    for field in ("description_fr", "description_en"):
+        if given(field):
+            setattr(resource, field, _text(sub, field, data.get(field)))
+    if given("format"):
+        resource.format = _line(sub, "format", data.get("format"), max_length=50)
+    if given("media_type"):
+        resource.media_type = _line(sub, "media_type", data.get("media_type"), max_length=200)
+    if given("extra_fields"):
+        resource.extra_fields = _extra_fields(sub, "extra_fields", data.get("extra_fields"))
+    if "position" in data:
+        try:
+            resource.position = max(0, int(data["position"]))
+        except (TypeError, ValueError):
+            sub["position"] = [_("Un nombre entier est attendu.")]
+    if upload is not None:
+        resource.kind = Resource.Kind.UPLOAD
+        resource.url = ""
+    elif "url" in data or creating:
+        url = _url(sub, "url", data.get("url"), max_length=2000)
+        from .ckan_dict import resource_download_url
+
+        own = resource.kind == Resource.Kind.UPLOAD and not creating and (
+            not url or url == resource_download_url(resource))
+        if not own:
+            if not url and "url" not in sub:
+                sub["url"] = [_("Donnez l'adresse du lien ou téléversez un fichier.")]
+            if resource.kind == Resource.Kind.UPLOAD:
+                # From an uploaded file to a link: versions stay in history.
+                resource.current_version = None
+                resource.sha256 = ""
+                resource.size = None
+            resource.kind = Resource.Kind.LINK
+            resource.url = url
+    if resource.kind == Resource.Kind.LINK and "size" in data:
+        size = data.get("size")
+        if size in (None, ""):
+            resource.size = None
+        elif isinstance(size, int) and not isinstance(size, bool) and size >= 0:
+            resource.size = size
+        else:
+            sub["size"] = [_("Une taille en octets (entier positif) est attendue.")]
+    if not resource.format:
+        source = getattr(upload, "name", "") if upload is not None else resource.url
+        resource.format = _guess_format(source or "")
+    if not resource.media_type and resource.kind == Resource.Kind.LINK and resource.url:
+        resource.media_type = mimetypes.guess_type(urlsplit(resource.url).path)[0] or ""
+    for key, messages in sub.items():
+        errors[prefix + key] = messages
+
+
+def _resource_write(*, actor, dataset: Dataset, resource: Resource | None, data: dict, upload, partial: bool,
+                    position: int | None = None, prefix: str = "") -> Resource:
+    """Create or change one resource, without activity (the caller records it). In a transaction."""
+    errors: dict = {}
+    _check_keys(errors, data, RESOURCE_KEYS)
+    if prefix:
+        errors = {prefix + k: v for k, v in errors.items()}
+    creating = resource is None
+    now = timezone.now()
+    if creating:
+        resource = Resource(dataset=dataset, created_at=now)
+        if position is None:
+            top = dataset.resources.aggregate(top=Max("position"))["top"]
+            position = 0 if top is None else top + 1
+    if position is not None:
+        resource.position = position
+    _apply_resource(resource, data, partial=partial, creating=creating, errors=errors, prefix=prefix,
+                    upload=upload)
+    _raise(errors)
+    resource.modified_at = now
+    version = None
+    if upload is not None:
+        number = 1 if creating else (resource.versions.aggregate(top=Max("number"))["top"] or 0) + 1
+        version = _store_upload(resource, number, upload)
+    try:
+        with transaction.atomic():
+            if version is not None:
+                resource.current_version = None
+                resource.save(force_insert=creating)
+                creating = False
+                version.created_by = actor if (actor is not None and actor.is_authenticated) else None
+                version.save()
+                # Only now that the file is stored and its version saved does the resource point to it.
+                resource.current_version = version
+                resource.size = version.size
+                resource.sha256 = version.sha256
+                resource.media_type = data.get("media_type") or version.media_type
+                if not data.get("format"):
+                    resource.format = _guess_format(version.filename) or resource.format
+            resource.save(force_insert=creating)
+    except Exception:
+        if version is not None and version.file.name:
+            default_storage.delete(version.file.name)
+        raise
+    return resource
+
+
+def _bump(dataset: Dataset) -> Dataset:
+    dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+    dataset.modified_at = timezone.now()
+    dataset.save(update_fields=["modified_at"])
+    return dataset
+
+
+def resource_create(*, actor, dataset: Dataset, data: dict, upload=None) -> Resource:
+    """Add a resource: a link (``data["url"]``) or an uploaded file (``upload``, a Django File)."""
+    if actor is not None and not policy.can_edit_dataset(actor, dataset):
+        raise PermissionDenied(_("Vous devez être éditeur ou administrateur de l'organisation de ce jeu de "
+                                 "données pour en modifier les ressources."))
+    with transaction.atomic():
+        before = _dataset_state(dataset)
+        resource = _resource_write(actor=actor, dataset=dataset, resource=None, data=data, upload=upload,
+                                   partial=False)
+        dataset = _bump(dataset)
+        _record(dataset=dataset, actor=actor, activity_type=Activity.Type.CHANGED_PACKAGE, before=before)
+    return resource
+
+
+def resource_update(*, actor, resource: Resource, data: dict, upload=None, partial: bool = False) -> Resource:
+    """Change a resource; with ``upload``, a new version of its file (older ones stay downloadable)."""
+    dataset = resource.dataset
+    if actor is not None and not policy.can_edit_dataset(actor, dataset):
+        raise PermissionDenied(_("Vous devez être éditeur ou administrateur de l'organisation de ce jeu de "
+                                 "données pour en modifier les ressources."))
+    if resource.state != Resource.State.ACTIVE:
+        raise NotFound(_("Ressource « %(id)s » introuvable.") % {"id": resource.pk})
+    with transaction.atomic():
+        before = _dataset_state(dataset)
+        resource = Resource.objects.select_for_update().select_related("dataset").get(pk=resource.pk)
+        if data.get("id") not in (None, "") and str(data["id"]) != str(resource.pk):
+            raise ValidationError({"id": [_("L'identifiant ne correspond pas à la ressource modifiée.")]})
+        resource = _resource_write(actor=actor, dataset=dataset, resource=resource,
+                                   data={k: v for k, v in data.items() if k != "id"}, upload=upload,
+                                   partial=partial)
+        dataset = _bump(dataset)
+        _record(dataset=dataset, actor=actor, activity_type=Activity.Type.CHANGED_PACKAGE, before=before)
+    return resource
+
+
+def resource_delete(*, actor, resource: Resource) -> None:
+    """Remove a resource from its dataset (its files stay until the dataset is purged)."""
+    dataset = resource.dataset
+    if actor is not None and not policy.can_edit_dataset(actor, dataset):
+        raise PermissionDenied(_("Vous devez être éditeur ou administrateur de l'organisation de ce jeu de "
+                                 "données pour en modifier les ressources."))
+    with transaction.atomic():
+        before = _dataset_state(dataset)
+        updated = Resource.objects.filter(pk=resource.pk, state=Resource.State.ACTIVE).update(
+            state=Resource.State.DELETED, modified_at=timezone.now())
+        if not updated:
+            raise NotFound(_("Ressource « %(id)s » introuvable.") % {"id": resource.pk})
+        dataset = _bump(dataset)
+        _record(dataset=dataset, actor=actor, activity_type=Activity.Type.CHANGED_PACKAGE, before=before)
+
+
+# --- Themes -----------------------------------------------------------------------------
+
+def theme_upsert(*, actor, name: str, title_fr: str, title_en: str = "", description_fr: str = "",
+                 description_en: str = "", image_url: str = "") -> Theme:
+    """Create or update a theme (a CKAN group) by name. Platform admins (or the platform)."""
+    if actor is not None and not policy.can_manage_registry(actor):
+        raise PermissionDenied(_("Seule une administratrice ou un administrateur de la plateforme gère les thèmes."))
+    errors: dict = {}
+    values = {"title_fr": _line(errors, "title_fr", title_fr, max_length=200),
+              "title_en": _line(errors, "title_en", title_en, max_length=200),
+              "description_fr": _text(errors, "description_fr", description_fr),
+              "description_en": _text(errors, "description_en", description_en),
+              "image_url": _url(errors, "image_url", image_url, max_length=500)}
+    if not values["title_fr"]:
+        errors.setdefault("title_fr", [_("Ce champ est obligatoire.")])
+    with transaction.atomic():
+        theme = Theme.objects.select_for_update().filter(name=name).first() or Theme(name=name)
+        for key, value in values.items():
+            setattr(theme, key, value)
+        try:
+            theme.full_clean(exclude=list(errors))
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        _raise(errors)
+        theme.save()
+    return theme
