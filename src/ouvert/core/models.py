@@ -222,3 +222,28 @@ class ApiToken(models.Model):
     @staticmethod
     def generate() -> str:
         return "ouv_" + secrets.token_urlsafe(32)
+
+
+class SearchDocument(models.Model):
+    """The analysed text of one searchable object (see ``ouvert.core.search``).
+
+    Written only by ``core.search``. The engine index lives beside it, created by migration:
+    an FTS5 table kept in step by triggers on SQLite, a generated ``tsvector`` column with a
+    GIN index on PostgreSQL.
+    """
+
+    kind = models.CharField(_("type d'objet"), max_length=50)
+    object_id = models.CharField(_("identifiant de l'objet"), max_length=64)
+    title = models.TextField(_("titre (analysé)"), blank=True)
+    keywords = models.TextField(_("mots-clés (analysés)"), blank=True)
+    body = models.TextField(_("texte (analysé)"), blank=True)
+
+    class Meta:
+        verbose_name = _("document de recherche")
+        verbose_name_plural = _("documents de recherche")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="core_searchdocument_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.object_id}"
