@@ -50,6 +50,7 @@ from ouvert.core.services import NotFound  # noqa: F401  (raised by selectors)
 
 from . import policy
 from .models import (
+    TEXT_MAX_LENGTH,
     Activity,
     Dataset,
     DatasetNameRedirect,
@@ -158,6 +159,9 @@ def _text(errors, field, value) -> str:
         return ""
     if _has_control(value, allow_newlines=True):
         errors[field] = [_("Ce texte contient des caractères de contrôle.")]
+    elif len(value) > TEXT_MAX_LENGTH:
+        errors[field] = [_("Ce texte est trop long : %(length)s caractères, au plus %(max)s.")
+                         % {"length": len(value), "max": TEXT_MAX_LENGTH}]
     return value.strip()
 
 

@@ -1,0 +1,130 @@
+"""Django admin for the catalogue.
+
+Datasets and resources are changed through the services (permissions, validation, activity,
+search index); the admin lists them, and offers soft delete, restore and purge as actions.
+Themes and licences are registries kept by platform admins.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import services
+from .models import Activity, Dataset, Licence, Resource, ResourceVersion, Theme
+
+
+@admin.register(Licence)
+class LicenceAdmin(admin.ModelAdmin):
+    list_display = ["id", "title_fr", "is_open", "is_default", "position"]
+    list_editable = ["position"]
+    search_fields = ["id", "title_fr", "title_en"]
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ["name", "title_fr", "title_en"]
+    search_fields = ["name", "title_fr", "title_en"]
+    prepopulated_fields = {"name": ["title_fr"]}
+
+    def save_model(self, request, obj, form, change):
+        saved = services.theme_upsert(actor=request.user, name=obj.name, title_fr=obj.title_fr,
+                                      title_en=obj.title_en, description_fr=obj.description_fr,
+                                      description_en=obj.description_en, image_url=obj.image_url)
+        obj.pk = saved.pk
+
+
+class ResourceInline(admin.TabularInline):
+    model = Resource
+    extra = 0
+    can_delete = False
+    fields = ["position", "name_fr", "kind", "format", "size", "sha256", "state"]
+    readonly_fields = fields
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _run(modeladmin, request, queryset, func, done_message):
+    count = 0
+    for dataset in queryset:
+        try:
+            func(actor=request.user, dataset=dataset)
+            count += 1
+        except (PermissionDenied, ValidationError) as exc:
+            modeladmin.message_user(request, f"{dataset.name} : {'; '.join(getattr(exc, 'messages', [str(exc)]))}",
+                                    messages.ERROR)
+    if count:
+        modeladmin.message_user(request, done_message(count), messages.SUCCESS)
+
+
+@admin.action(description=_("Supprimer (restaurable)"))
+def delete_softly(modeladmin, request, queryset):
+    _run(modeladmin, request, queryset, services.dataset_delete,
+         lambda n: ngettext("%(n)d jeu de données supprimé.", "%(n)d jeux de données supprimés.", n) % {"n": n})
+
+
+@admin.action(description=_("Restaurer"))
+def restore(modeladmin, request, queryset):
+    _run(modeladmin, request, queryset.filter(state=Dataset.State.DELETED), services.dataset_restore,
+         lambda n: ngettext("%(n)d jeu de données restauré.", "%(n)d jeux de données restaurés.", n) % {"n": n})
+
+
+@admin.action(description=_("Effacer définitivement"))
+def purge(modeladmin, request, queryset):
+    _run(modeladmin, request, queryset, services.dataset_purge,
+         lambda n: ngettext("%(n)d jeu de données effacé.", "%(n)d jeux de données effacés.", n) % {"n": n})
+
+
+@admin.register(Dataset)
+class DatasetAdmin(admin.ModelAdmin):
+    list_display = ["name", "title_fr", "organisation", "state", "private", "modified_at"]
+    list_filter = ["state", "private", "licence", "organisation"]
+    search_fields = ["name", "title_fr", "title_en"]
+    list_select_related = ["organisation"]
+    date_hierarchy = "modified_at"
+    inlines = [ResourceInline]
+    actions = [delete_softly, restore, purge]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ResourceVersion)
+class ResourceVersionAdmin(admin.ModelAdmin):
+    list_display = ["resource", "number", "filename", "size", "sha256", "created_at"]
+    search_fields = ["filename", "sha256"]
+    list_select_related = ["resource"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    list_display = ["timestamp", "activity_type", "dataset", "actor"]
+    list_filter = ["activity_type"]
+    list_select_related = ["dataset", "actor"]
+    readonly_fields = ["dataset", "organisation", "actor", "activity_type", "timestamp", "snapshot", "diff"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
