@@ -10,8 +10,10 @@ from ouvert.core import views as core_views
 urlpatterns = [
     path("", core_views.root_redirect, name="root"),
     path("api/v1/", api.urls),
+    path("", include("ouvert.catalog.ckan_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("", include("ouvert.catalog.dcat_urls")),
 ]
 
 urlpatterns += i18n_patterns(
