@@ -251,7 +251,7 @@ def dataset_to_ckan(dataset: Dataset) -> dict:
         if value:
             result[key] = value
     for key, value in extra.items():
-        if result.get(key) is None:
+        if result.get(key) in (None, ""):
             result[key] = value
     return result
 
@@ -291,6 +291,16 @@ def _names(items, key: str = "name") -> list:
     return names
 
 
+def _plausible_url(value: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https", "ftp") and bool(parts.netloc)
+
+
 def ckan_licence_id(value) -> str:
     value = _text(value).strip()
     return LICENCE_ALIASES.get(value.lower(), value)
@@ -317,9 +327,14 @@ def ckan_to_dataset_data(package: dict) -> dict:
         data["title_fr"], data["title_en"] = _translated(package, "title")
     if any(k in package for k in ("notes", "notes_translated", "notes_fr", "notes_en")):
         data["notes_fr"], data["notes_en"] = _translated(package, "notes")
+    extra_fields = {}
     for key in ("author", "author_email", "maintainer", "maintainer_email", "url", "version"):
         if key in package:
             data[key] = _text(package[key])
+    if data.get("url") and not _plausible_url(data["url"]):
+        # open.canada.ca has ``"url": "{'fr': u'', 'en': u''}"``: kept verbatim, not as the source address.
+        extra_fields["url"] = package["url"]
+        data["url"] = ""
     if "private" in package:
         value = package["private"]
         data["private"] = value if isinstance(value, bool) else _text(value).lower() in {"true", "1", "yes"}
@@ -339,7 +354,6 @@ def ckan_to_dataset_data(package: dict) -> dict:
             data["extras"] = {str(e.get("key")): _text(e.get("value")) for e in extras or []
                               if isinstance(e, dict) and e.get("key") is not None}
     # Ouvert's own metadata under Ouvert's keys (as ``dataset_to_ckan`` writes them).
-    extra_fields = {}
     frequency = package.get("frequency")
     if frequency in _FREQUENCIES:
         data["frequency"] = frequency
@@ -371,9 +385,12 @@ def ckan_to_dataset_data(package: dict) -> dict:
         if not isinstance(resources, list):
             raise ValidationError({"resources": [_("« resources » doit être une liste.")]})
         data["resources"] = [ckan_to_resource_data(r) for r in resources]
-    owner = package.get("owner_org") or package.get("organization")
-    if owner:
-        org = organisation_resolve(owner)
+    # ``owner_org`` is often the source CKAN's own UUID: the ``organization`` dict's name
+    # (the slug) is tried next.
+    candidates = [c for c in (package.get("owner_org"), package.get("organization")) if c]
+    if candidates:
+        owner = candidates[0]
+        org = next((o for o in map(organisation_resolve, candidates) if o is not None), None)
         if org is None:
             label = owner.get("name") if isinstance(owner, dict) else owner
             raise ValidationError({"owner_org": [_("Organisation « %(name)s » introuvable.")
