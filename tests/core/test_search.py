@@ -8,6 +8,7 @@ must be identical on both.
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import Count, F
 
 from ouvert.core import search
 from ouvert.core.models import Organisation, SearchDocument
@@ -161,10 +162,22 @@ def test_title_tier_beats_many_body_matches(db):
 def test_search_composes_with_filters_facets_count_and_paging(indexed):
     qs = _search("velo").filter(slug__startswith="org-")
     assert qs.count() == 2
-    assert list(qs.values("kind").annotate(n=__import__("django.db.models", fromlist=["Count"]).Count("id"))
-                .order_by()) == [{"kind": "public_body", "n": 2}]
+    facets = qs.values("kind").annotate(n=Count("id")).order_by()
+    assert list(facets) == [{"kind": "public_body", "n": 2}]
+    assert "GROUP BY" in str(facets.query) and "bm25" not in str(facets.query).split("GROUP BY")[1]
+    assert "ts_rank_cd" not in str(facets.query).split("GROUP BY")[1]
+    assert [o.name_fr for o in qs.order_by(F("search_rank").desc(), "name_fr")] == ["velo", "electricite"]
     assert len(list(qs.order_by("-search_rank")[1:2])) == 1
     assert _labels(Organisation.objects.filter(pk__in=qs.values("pk"))) == {"velo", "electricite"}
+
+
+def test_search_as_a_subquery_and_nested_searches(indexed):
+    inner = _search("velo")  # {"velo", "electricite"}
+    assert _labels(Organisation.objects.filter(pk__in=inner.values("pk"))) == {"velo", "electricite"}
+    assert 'U0."id"' in str(Organisation.objects.filter(pk__in=inner.values("pk")).query)
+    both = search.search(KIND, Organisation.objects.filter(pk__in=inner.values("pk")), "energie")
+    assert _labels(both) == {"electricite"}
+    assert _labels(Organisation.objects.exclude(pk__in=inner.values("pk"))) == {"meteo", "reseau", "budget"}
 
 
 def test_empty_query_keeps_everything_with_rank_zero(indexed):

@@ -297,17 +297,18 @@ class Match:
         The result composes with further ``filter()``, ``values().annotate()`` (facets),
         ``order_by(rank)``, ``count()`` and slicing. The queryset's model must be the kind's model.
         """
-        model = queryset.model
-        pk = model._meta.pk
+        pk = queryset.model._meta.pk
         tables, where, params, rank_sql, rank_params = self._sql()
         doc = _table()
-        target = f'"{model._meta.db_table}"."{pk.column}"'
+        object_id = f'"{doc}"."object_id"'
         if connection.vendor == "postgresql":
-            where.append(f'{target} = CAST("{doc}"."object_id" AS {pk.db_type(connection)})')
-        else:
-            where.append(f'{target} = "{doc}"."object_id"')
-        return queryset.extra(tables=tables, where=where, params=params,
-                              select={rank: rank_sql}, select_params=rank_params)
+            object_id = f"CAST({object_id} AS {pk.db_type(connection)})"
+        # The join to the object goes through filter(pk=…), never through raw SQL naming the model's
+        # table: Django relabels that table (U0, …) when the queryset becomes a subquery.
+        return (queryset.extra(tables=tables, where=where, params=params)
+                .filter(pk=models.expressions.RawSQL(object_id, [], output_field=pk))
+                .annotate(**{rank: models.expressions.RawSQL(rank_sql, rank_params,
+                                                             output_field=models.FloatField())}))
 
     def ranked(self, *, limit: int = 20, offset: int = 0) -> list[tuple[str, float]]:
         """The raw engine query: ``(object_id, rank)`` best first. Used as a baseline by the bench."""

@@ -1,0 +1,129 @@
+"""The catalogue in the search index (``ouvert.core.search``, kind ``"dataset"``).
+
+A dataset's search document:
+
+- title (ranks first): ``title_fr`` (French stems) and ``title_en`` (English stems);
+- keywords: tag names, the per-language ``keywords``, theme titles;
+- body: the descriptions (``notes_fr``, ``notes_en``), the spatial coverage, the publisher
+  (names in both languages and acronym), and each active resource's names and format.
+
+``index_dataset`` is called by ``catalog.services`` inside the transaction of every write, so
+the index never drifts from the data; a deleted dataset (``state = deleted``) is removed from
+the index. Drafts and private datasets *are* indexed: the index says which datasets match, not
+who may see them. ``search_datasets`` is therefore always given a queryset that is already
+restricted to what the person may see (``selectors.dataset_visible_queryset``), and keeps
+that restriction.
+
+Changing an organisation's or a theme's name does not re-index its datasets by itself; run
+``ouvert catalog reindex`` (or call ``reindex_datasets``) after such a rename.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from django.db import models
+
+from ouvert.core import search
+
+from .models import Dataset, Resource
+
+KIND = "dataset"
+#: Datasets read per query by ``reindex_datasets``.
+REINDEX_CHUNK = 2000
+
+
+def _keywords_of(dataset: Dataset, tags, themes) -> list:
+    items: list = [t.name for t in tags]
+    keywords = dataset.keywords if isinstance(dataset.keywords, dict) else {}
+    for lang, values in keywords.items():
+        if isinstance(values, list):
+            items += [(v, lang if lang in search.LANGUAGES else None) for v in values if isinstance(v, str)]
+    for theme in themes:
+        items += [(theme.title_fr, "fr"), (theme.title_en, "en")]
+    return items
+
+
+def document_fields(dataset: Dataset, *, tags=None, themes=None, resources=None) -> dict:
+    """The raw fields of a dataset's search document (``search.index`` analyses them).
+
+    ``tags``, ``themes`` and ``resources`` (active ones) default to the dataset's own,
+    prefetched or queried.
+    """
+    tags = dataset.tags.all() if tags is None else tags
+    themes = dataset.themes.all() if themes is None else themes
+    if resources is None:
+        resources = [r for r in dataset.resources.all() if r.state == Resource.State.ACTIVE]
+    org = dataset.organisation
+    body: list = [(dataset.notes_fr, "fr"), (dataset.notes_en, "en"), dataset.spatial_name,
+                  (org.name_fr, "fr"), (org.name_en, "en"), org.acronym]
+    for resource in resources:
+        body += [(resource.name_fr, "fr"), (resource.name_en, "en"), resource.format]
+    return {
+        "title": [(dataset.title_fr, "fr"), (dataset.title_en, "en")],
+        "keywords": _keywords_of(dataset, tags, themes),
+        "body": body,
+    }
+
+
+def index_dataset(dataset: Dataset) -> None:
+    """Put ``dataset`` (as it is now in the database transaction) in the index, or take it out if deleted."""
+    if dataset.state == Dataset.State.DELETED:
+        remove_dataset(dataset.pk)
+        return
+    search.index(KIND, dataset.pk, **document_fields(dataset))
+
+
+def remove_dataset(dataset_id) -> None:
+    """Take a dataset out of the index (deleted or purged)."""
+    search.remove(KIND, dataset_id)
+
+
+def is_indexed(dataset_id) -> bool:
+    return search.is_indexed(KIND, dataset_id)
+
+
+def _reindex_queryset():
+    active = Resource.objects.filter(state=Resource.State.ACTIVE).only(
+        "id", "dataset_id", "name_fr", "name_en", "format", "state", "position", "created_at")
+    return (Dataset.objects.exclude(state=Dataset.State.DELETED)
+            .select_related("organisation")
+            .prefetch_related("tags", "themes", models.Prefetch("resources", queryset=active))
+            .order_by("pk"))
+
+
+def _documents() -> Iterator[tuple[object, dict]]:
+    for dataset in _reindex_queryset().iterator(chunk_size=REINDEX_CHUNK):
+        yield dataset.pk, document_fields(dataset, tags=dataset.tags.all(), themes=dataset.themes.all(),
+                                          resources=list(dataset.resources.all()))
+
+
+def reindex_datasets(progress: Callable[[int, int], None] | None = None) -> int:
+    """Rebuild the whole dataset index in one transaction; returns how many datasets were indexed.
+
+    ``progress(done, total)`` is called after each batch.
+    """
+    total = Dataset.objects.exclude(state=Dataset.State.DELETED).count()
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, total)
+
+    if progress:
+        progress(0, total)
+    return search.reindex(KIND, _documents(), batch_size=REINDEX_CHUNK, progress=advance)
+
+
+def search_datasets(queryset, q: str, *, rank: str = "search_rank"):
+    """``queryset`` (datasets the person may see) restricted to full-text matches of ``q`` and annotated
+    with ``rank`` (a float, higher is better; titles first). An empty ``q`` (or only stop words)
+    keeps the queryset whole with ``rank`` 0. Composes with filters, facets, ordering and paging."""
+    return search.search(KIND, queryset, q, rank=rank)
+
+
+def match_datasets(q: str):
+    """The raw engine query for ``q`` (``core.search.Match``) or ``None``: used as a baseline by the bench."""
+    return search.match(KIND, q)
