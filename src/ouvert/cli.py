@@ -202,6 +202,22 @@ def cmd_audit_verify(args) -> int:
     return 1
 
 
+# --- catalog --------------------------------------------------------------------------
+
+def cmd_catalog_reindex(args) -> int:
+    _setup()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ouvert.catalog import indexing
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err_console, transient=not err_console.is_terminal) as bar:
+        task = bar.add_task(_("Indexation des jeux de données"), total=None)
+        count = indexing.reindex_datasets(progress=lambda done, total: bar.update(task, completed=done, total=total))
+    console.print(_("%(count)d jeu(x) de données indexé(s).") % {"count": count})
+    return 0
+
+
 # --- check, manage --------------------------------------------------------------------
 
 def cmd_check(args) -> int:
@@ -279,6 +295,11 @@ def build_parser() -> argparse.ArgumentParser:
     asub = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     ap = asub.add_parser("verify", help="vérifier la chaîne d'empreintes")
     ap.set_defaults(func=cmd_audit_verify)
+
+    p = sub.add_parser("catalog", help="catalogue de données")
+    csub = p.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
+    cp = csub.add_parser("reindex", help="reconstruire l'index de recherche des jeux de données")
+    cp.set_defaults(func=cmd_catalog_reindex)
 
     p = sub.add_parser("check", help="vérifications Django (--deploy : réglages de production)")
     p.add_argument("--deploy", action="store_true")
