@@ -1,0 +1,176 @@
+"""``package_search``: full text, facets, sorting, paging, visibility, and a constant number of queries."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from ouvert.catalog.package_search import package_search
+
+FACETS = '["organization", "groups", "tags", "res_format", "license_id"]'
+
+
+@pytest.fixture
+def catalogue(dataset_factory, theme_factory, other_org, other_org_editor):
+    theme_factory("transport", title_fr="Transport")
+    made = [
+        dataset_factory(name="comptages-velo", title_fr="Comptages de vélos", title_en="Bicycle counts",
+                        notes_fr="Passages de vélos aux compteurs automatiques de Montréal.",
+                        tags=["vélo", "mobilité"], themes=["transport"],
+                        resources=[{"url": "https://example.org/velo.csv", "format": "CSV"},
+                                   {"url": "https://example.org/velo.json", "format": "JSON"}]),
+        dataset_factory(name="pistes-cyclables", title_fr="Pistes cyclables", tags=["vélo"],
+                        notes_fr="Réseau cyclable : pistes, bandes et chaussées désignées.",
+                        themes=["transport"], licence="CC0-1.0",
+                        resources=[{"url": "https://example.org/pistes.csv", "format": "CSV"}]),
+        dataset_factory(name="arbres-publics", title_fr="Arbres publics", tags=["arbres"],
+                        notes_fr="Inventaire des arbres sur le domaine public.",
+                        organisation=other_org, actor=other_org_editor),
+        dataset_factory(name="budget-prive", title_fr="Budget interne", private=True),
+        dataset_factory(name="brouillon", title_fr="Brouillon de données vélo", state="draft"),
+    ]
+    return made
+
+
+def names(result):
+    return [r["name"] for r in result["results"]]
+
+
+def test_default_answer_has_ckan_keys_and_only_public_published(catalogue):
+    result = package_search(user=None, params={})
+    assert set(result) == {"count", "results", "facets", "search_facets", "sort"}
+    assert result["count"] == 3
+    assert set(names(result)) == {"comptages-velo", "pistes-cyclables", "arbres-publics"}
+    assert result["sort"] == "score desc, metadata_modified desc"
+    assert result["facets"] == {} and result["search_facets"] == {}
+    first = result["results"][0]
+    for key in ("id", "name", "title", "notes", "owner_org", "organization", "resources", "tags", "groups",
+                "license_id", "metadata_modified", "num_resources", "num_tags", "private", "state", "type"):
+        assert key in first
+
+
+def test_full_text_folds_accents_and_stems(catalogue):
+    assert set(names(package_search(user=None, params={"q": "velos"}))) == {"comptages-velo", "pistes-cyclables"}
+    assert names(package_search(user=None, params={"q": "donnees velo"})) == []  # the draft is not public
+    assert names(package_search(user=None, params={"q": "arbres"})) == ["arbres-publics"]
+    # Title matches rank first.
+    assert names(package_search(user=None, params={"q": "cyclables"}))[0] == "pistes-cyclables"
+
+
+def test_q_in_solr_syntax_is_a_filter(catalogue):
+    assert names(package_search(user=None, params={"q": "tags:arbres"})) == ["arbres-publics"]
+    with pytest.raises(ValidationError) as exc:
+        package_search(user=None, params={"q": "tags:(arbres"})
+    assert "position 13" in exc.value.message_dict["q"][0]
+
+
+def test_facets_count_datasets(catalogue):
+    result = package_search(user=None, params={"facet.field": FACETS})
+    assert result["facets"]["tags"] == {"vélo": 2, "mobilité": 1, "arbres": 1}
+    assert result["facets"]["organization"] == {"mtmd": 2, "ville-de-quebec": 1}
+    assert result["facets"]["res_format"] == {"CSV": 2, "JSON": 1}
+    assert result["facets"]["license_id"] == {"CC-BY-4.0": 2, "CC0-1.0": 1}
+    assert result["facets"]["groups"] == {"transport": 2}
+    items = result["search_facets"]["organization"]["items"]
+    assert items[0] == {"name": "mtmd", "display_name": "Ministère des Transports et de la Mobilité durable",
+                        "count": 2}
+    assert result["search_facets"]["tags"]["title"] == "tags"
+    # Facets follow the filter.
+    filtered = package_search(user=None, params={"fq": "organization:mtmd", "facet.field": '["tags"]'})
+    assert filtered["facets"]["tags"] == {"vélo": 2, "mobilité": 1}
+
+
+def test_facet_limit_and_mincount(catalogue):
+    limited = package_search(user=None, params={"facet.field": '["tags"]', "facet.limit": "1"})
+    assert limited["facets"]["tags"] == {"vélo": 2}
+    assert len(package_search(user=None, params={"facet.field": ["tags"], "facet.limit": -1})["facets"]["tags"]) == 3
+    frequent = package_search(user=None, params={"facet.field": '["tags"]', "facet.mincount": "2"})
+    assert frequent["facets"]["tags"] == {"vélo": 2}
+    assert package_search(user=None, params={"facet.field": '["tags"]', "facet": "false"})["facets"] == {}
+
+
+@pytest.mark.parametrize(("sort", "expected"), [
+    ("name asc", ["arbres-publics", "comptages-velo", "pistes-cyclables"]),
+    ("name desc", ["pistes-cyclables", "comptages-velo", "arbres-publics"]),
+    ("title_string asc", ["arbres-publics", "comptages-velo", "pistes-cyclables"]),
+    ("metadata_modified desc", ["arbres-publics", "pistes-cyclables", "comptages-velo"]),
+    ("metadata_created asc", ["comptages-velo", "pistes-cyclables", "arbres-publics"]),
+    ("num_resources desc, name asc", ["comptages-velo", "pistes-cyclables", "arbres-publics"]),
+    ("score desc, metadata_modified desc", ["arbres-publics", "pistes-cyclables", "comptages-velo"]),
+])
+def test_sort(catalogue, sort, expected):
+    result = package_search(user=None, params={"sort": sort})
+    assert names(result) == expected
+    assert result["sort"] == sort
+
+
+def test_paging(catalogue):
+    pages = [names(package_search(user=None, params={"sort": "name asc", "rows": 2, "start": start}))
+             for start in (0, 2, 4)]
+    assert pages == [["arbres-publics", "comptages-velo"], ["pistes-cyclables"], []]
+    assert package_search(user=None, params={"rows": "0"})["count"] == 3
+    assert len(package_search(user=None, params={"rows": 5000})["results"]) == 3  # capped at 1000, no error
+
+
+@pytest.mark.parametrize(("params", "key"), [
+    ({"rows": "dix"}, "rows"),
+    ({"rows": -1}, "rows"),
+    ({"start": "-5"}, "start"),
+    ({"sort": "popularite desc"}, "sort"),
+    ({"sort": "name sideways"}, "sort"),
+    ({"facet.field": '["couleur"]'}, "facet.field"),
+    ({"facet.field": '["tags"'}, "facet.field"),
+    ({"facet.limit": "beaucoup"}, "facet.limit"),
+    ({"include_private": "peut-être"}, "include_private"),
+    ({"fq": "tags:("}, "fq"),
+    ({"fq_list": '["tags:a", "tags:("]'}, "fq"),
+    ({"q": ["a", "b"]}, "q"),
+])
+def test_bad_parameters_are_validation_errors(catalogue, params, key):
+    with pytest.raises(ValidationError) as exc:
+        package_search(user=None, params=params)
+    assert key in exc.value.message_dict
+
+
+def test_private_and_drafts_for_members_only(catalogue, member, other_org_editor, admin_user):
+    assert "budget-prive" not in names(package_search(user=member, params={}))
+    assert "budget-prive" in names(package_search(user=member, params={"include_private": "true"}))
+    assert "budget-prive" not in names(package_search(user=other_org_editor, params={"include_private": True}))
+    assert "brouillon" not in names(package_search(user=member, params={"include_private": True}))
+    assert "brouillon" in names(package_search(user=member, params={"include_drafts": True}))
+    assert package_search(user=admin_user, params={"include_private": True, "include_drafts": True})["count"] == 5
+
+
+def test_fq_list_and_fl(catalogue):
+    result = package_search(user=None, params={"fq_list": ["tags:vélo", "res_format:JSON"], "fl": "id,name"})
+    assert [set(r) for r in result["results"]] == [{"id", "name"}]
+    assert result["results"][0]["name"] == "comptages-velo"
+
+
+def _queries(params, user=None):
+    with CaptureQueriesContext(connection) as ctx:
+        result = package_search(user=user, params=params)
+    return len(ctx.captured_queries), result
+
+
+@pytest.mark.parametrize("params", [
+    {"rows": 1000, "facet.field": FACETS},
+    {"q": "jeu", "fq": "tags:vélo OR res_format:CSV", "facet.field": FACETS, "sort": "metadata_modified desc"},
+])
+def test_constant_number_of_queries(dataset_factory, theme_factory, member, params):
+    theme_factory("transport")
+
+    def grow(upto):
+        while grow.n < upto:
+            grow.n += 1
+            dataset_factory(title_fr=f"Jeu {grow.n}", tags=["vélo", f"t{grow.n}"], themes=["transport"],
+                            resources=[{"url": f"https://example.org/{grow.n}.csv", "format": "CSV"},
+                                       {"url": f"https://example.org/{grow.n}.json", "format": "JSON"}])
+    grow.n = 0
+    grow(5)
+    small, result5 = _queries(params, member)
+    grow(50)
+    large, result50 = _queries(params, member)
+    assert result5["count"] == 5 and result50["count"] == 50
+    assert small == large
+    assert large <= 12
