@@ -47,15 +47,13 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, XSD
+from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
 
 from .models import Dataset, DatasetNameRedirect, Licence, Resource, Tag, Theme
 
-# Open namespaces (rdflib's own DCAT is DCAT 2, without DCAT 3's ``dcat:version``).
+DCT = DCTERMS
+#: An open namespace: rdflib's own ``DCAT`` is DCAT 2, without DCAT 3's ``dcat:version``.
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
-DCT = Namespace("http://purl.org/dc/terms/")
-FOAF = Namespace("http://xmlns.com/foaf/0.1/")
-SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 LOCN = Namespace("http://www.w3.org/ns/locn#")
@@ -249,29 +247,20 @@ def parse_modified_since(value: str | None) -> datetime.datetime | None:
 def dcat_datasets(*, q: str = "", fq: str = "", modified_since: str | None = None):
     """The public, published datasets that the DCAT endpoints show, filtered and in their order.
 
-    ``q`` is the full-text search of the catalogue (most relevant first), ``fq`` CKAN's filter
-    syntax (``organization:… AND tags:…``), ``modified_since`` a date or ISO 8601 date and time.
-    Without ``q``, the most recently modified come first. Raises ``ValidationError`` on bad input.
+    ``q`` and ``fq`` mean what they mean in ``package_search`` (full text, most relevant first;
+    CKAN's filter syntax), ``modified_since`` is a date or an ISO 8601 date and time. Without
+    ``q``, the most recently modified come first. Raises ``ValidationError`` on bad input.
     """
-    from .selectors import dataset_visible_queryset
+    from django.db.models import F
 
-    qs = dataset_visible_queryset(None, include_private=False, include_drafts=False)
+    from .package_search import RANK, search_queryset
+
     moment = parse_modified_since(modified_since)
+    qs, has_rank = search_queryset(user=None, params={"q": q or "", "fq": fq or ""})
     if moment is not None:
         qs = qs.filter(modified_at__gte=moment)
-    fq = (fq or "").strip()
-    if fq:
-        from .package_search import parse_fq
-
-        qs = qs.filter(parse_fq(fq))
-    q = (q or "").strip()
-    if q:
-        from .indexing import search_datasets
-
-        qs = search_datasets(qs, q)
-        return qs.order_by("-score", "-modified_at", "id") if "score" in qs.query.annotations \
-            else qs.order_by("-modified_at", "id")
-    return qs.order_by("-modified_at", "id")
+    ordering = [F(RANK).desc()] if has_rank else []
+    return qs.order_by(*ordering, F("modified_at").desc(), F("name").asc())
 
 
 @dataclass
@@ -301,9 +290,11 @@ def parse_page(value) -> int:
 
 
 def dcat_catalog_page(*, page=1, q: str = "", fq: str = "", modified_since: str | None = None,
-                      per_page: int = PAGE_SIZE) -> CatalogPage:
-    """A page of ``dcat_datasets``; a page past the last one is a ``ValidationError`` (except page 1)."""
+                      per_page: int | None = None) -> CatalogPage:
+    """A page of ``dcat_datasets`` (``PAGE_SIZE`` per page); a page past the last one is a
+    ``ValidationError`` (page 1 always exists, empty or not)."""
     page = parse_page(page)
+    per_page = per_page or PAGE_SIZE
     qs = dcat_datasets(q=q, fq=fq, modified_since=modified_since)
     count = qs.count()
     result = CatalogPage(datasets=[], count=count, page=page, per_page=per_page)
