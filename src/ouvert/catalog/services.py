@@ -101,28 +101,17 @@ def _max_upload_bytes() -> int:
     return int(getattr(settings, "OUVERT_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES))
 
 
-def _indexing():
-    """``ouvert.catalog.indexing`` (built alongside this module; None until it exists)."""
-    import importlib.util
-
-    if importlib.util.find_spec("ouvert.catalog.indexing") is None:
-        return None
-    from ouvert.catalog import indexing
-
-    return indexing
-
-
 def _index(dataset: Dataset) -> None:
     """Update the search index in the caller's transaction."""
-    indexing = _indexing()
-    if indexing is not None:
-        indexing.index_dataset(dataset)
+    from ouvert.catalog import indexing
+
+    indexing.index_dataset(dataset)
 
 
 def _unindex(dataset_id) -> None:
-    indexing = _indexing()
-    if indexing is not None:
-        indexing.remove_dataset(dataset_id)
+    from ouvert.catalog import indexing
+
+    indexing.remove_dataset(dataset_id)
 
 
 # --- Validation helpers ----------------------------------------------------------------
