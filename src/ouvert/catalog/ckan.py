@@ -457,8 +457,13 @@ def _sorted(items: list[dict], sort: str, key_title: str = "title") -> list[dict
         raise ValidationError({"sort": [_("Tri par « %(field)s » impossible; champs possibles : name, title, "
                                           "package_count.") % {"field": field[:100]}]})
     field = key_title if field in ("title", "display_name") else field
-    return sorted(items, key=lambda item: (item.get(field) if not isinstance(item.get(field), str)
-                                           else item.get(field).lower(), item["name"]), reverse=reverse)
+
+    def key(item):
+        value = item.get(field)
+        return value.lower() if isinstance(value, str) else (value or 0)
+
+    by_name = sorted(items, key=lambda item: item["name"])
+    return sorted(by_name, key=key, reverse=reverse)  # stable: ties stay in name order
 
 
 def _list_result(ctx, params, items: list[dict], names_key: str) -> list:
