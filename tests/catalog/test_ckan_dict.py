@@ -58,7 +58,7 @@ def _assert_same_content(original, result):
                                               for k in ("fr", "en")}
         else:
             assert got["name"] == want["name"]
-        for key, value in want.items():  # scheming fields of resources come back verbatim
+        for key in want:  # scheming fields of resources come back verbatim
             if key not in ckan_dict.RESOURCE_COMPUTED_KEYS and key not in got:
                 raise AssertionError(f"resource key {key} lost")
         for key in ("language", "resource_type", "date_published", "character_set", "data_quality"):

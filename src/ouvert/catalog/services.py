@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import io
 import json
 import mimetypes
 import os
@@ -1044,3 +1045,54 @@ def theme_upsert(*, actor, name: str, title_fr: str, title_en: str = "", descrip
         _raise(errors)
         theme.save()
     return theme
+
+
+# --- Open by default --------------------------------------------------------------------
+
+#: The ``extras`` key that marks a dataset mirroring a module's public data.
+OPEN_DATA_KEY = "source_module"
+
+
+def open_data_publish(*, key: str, organisation, metadata: dict, resources: list[dict]) -> Dataset:
+    """Create or refresh the dataset that mirrors a module's public data (open by default).
+
+    ``key`` names the publisher (``"plan"``); ``metadata`` is dataset ``data`` (``name``,
+    ``title_fr``…); ``resources`` are ``{name_fr, name_en, format, filename, content: bytes}``.
+    The platform publishes (no actor). Metadata is changed only when it differs, and a
+    resource gets a new file version only when its bytes changed, so that refreshing an
+    unchanged module records nothing.
+    """
+    if not key or not isinstance(key, str):
+        raise ValidationError({"key": [_("Ce champ est obligatoire.")]})
+    metadata = dict(metadata)
+    metadata["extras"] = {**(metadata.get("extras") or {}), OPEN_DATA_KEY: key}
+    with transaction.atomic():
+        dataset = Dataset.objects.filter(**{f"extras__{OPEN_DATA_KEY}": key}).first()
+        if dataset is None:
+            dataset = dataset_create(actor=None, organisation=organisation, data=metadata)
+        else:
+            current = _dataset_state(dataset)
+            wanted = {k: v for k, v in metadata.items() if k not in ("tags", "themes")}
+            changed = any(_plain(getattr(dataset, k if k != "licence" else "licence_id", None)) != v
+                          for k, v in wanted.items()) or \
+                ("tags" in metadata and sorted(metadata["tags"]) != current["tags"]) or \
+                ("themes" in metadata and sorted(metadata["themes"]) != current["themes"]) or \
+                dataset.organisation_id != organisation.pk
+            if changed:
+                dataset = dataset_update(actor=None, dataset=dataset, partial=True,
+                                         data={**metadata, "organisation": organisation})
+        existing = {r.name_fr: r for r in resource_list(dataset=dataset)}
+        for item in resources:
+            content = item["content"]
+            data = {"name_fr": item["name_fr"], "name_en": item.get("name_en", ""),
+                    "format": item.get("format", "")}
+            if isinstance(content, str):
+                content = content.encode("utf-8")
+            upload = File(io.BytesIO(content), name=item["filename"])
+            resource = existing.get(item["name_fr"])
+            if resource is None:
+                resource_create(actor=None, dataset=dataset, data=data, upload=upload)
+            elif resource.sha256 != hashlib.sha256(content).hexdigest() or resource.kind != Resource.Kind.UPLOAD:
+                resource_update(actor=None, resource=resource, data=data, upload=upload, partial=True)
+    dataset.refresh_from_db()
+    return dataset
