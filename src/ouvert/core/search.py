@@ -286,7 +286,11 @@ class Match:
         positives = [c for c in self.clauses if not c.negated]
         title_q = "{title} : (" + fts5_expression(positives) + ")"
         weights = ", ".join(str(w) for w in FTS5_WEIGHTS)
-        where = [f'"{doc}"."kind" = %s', f'"{fts}" MATCH %s', f'"{fts}"."rowid" = "{doc}"."id"']
+        # The unary "+" keeps SQLite from using a join term the wrong way round: the only cheap order is
+        # FTS5 matches → documents (by rowid) → objects (by primary key). Without it, a filter on an
+        # indexed column of the object (state, publisher…) makes SQLite drive from the objects and
+        # run one FTS5 query per object.
+        where = [f'"{doc}"."kind" = %s', f'"{fts}" MATCH %s', f'"{doc}"."id" = +"{fts}"."rowid"']
         rank = (f'(CASE WHEN "{doc}"."id" IN (SELECT "rowid" FROM "{fts}" WHERE "{fts}" MATCH %s) '
                 f'THEN {TITLE_TIER} ELSE 0.0 END - bm25("{fts}", {weights}))')
         return [doc, fts], where, [self.kind, q], rank, [title_q]
@@ -300,9 +304,10 @@ class Match:
         pk = queryset.model._meta.pk
         tables, where, params, rank_sql, rank_params = self._sql()
         doc = _table()
-        object_id = f'"{doc}"."object_id"'
         if connection.vendor == "postgresql":
-            object_id = f"CAST({object_id} AS {pk.db_type(connection)})"
+            object_id = f'CAST("{doc}"."object_id" AS {pk.db_type(connection)})'
+        else:
+            object_id = f'+"{doc}"."object_id"'  # see the "+" in _sql()
         # The join to the object goes through filter(pk=…), never through raw SQL naming the model's
         # table: Django relabels that table (U0, …) when the queryset becomes a subquery.
         return (queryset.extra(tables=tables, where=where, params=params)
