@@ -445,6 +445,36 @@ def _distribution(graph: Graph, resource: Resource, dataset: Dataset, licence_no
     return node
 
 
+_LANG_TAG = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*")
+
+
+def _dataset_texts(dataset: Dataset, field: str) -> list:
+    """The literals of a dataset's title or description, with their true language tags.
+
+    An imported dataset whose source had no French text keeps the texts as the source tagged
+    them (``extra_fields["<field>_translated"]``, "" for untagged): its ``_fr`` field holds a
+    stand-in, not French, and is not tagged ``@fr`` unless someone changed it since.
+    """
+    fr = (getattr(dataset, f"{field}_fr") or "").strip()
+    en = (getattr(dataset, f"{field}_en") or "").strip()
+    extra = dataset.extra_fields if isinstance(dataset.extra_fields, dict) else {}
+    translations = extra.get(f"{field}_translated")
+    translations = {str(k): v.strip() for k, v in translations.items() if isinstance(v, str) and v.strip()} \
+        if isinstance(translations, dict) else {}
+    translations = {k: v for k, v in translations.items() if k == "" or _LANG_TAG.fullmatch(k)}
+    texts = {}
+    if fr and ("fr" in translations or fr not in translations.values()):
+        texts["fr"] = fr
+    if en:
+        texts["en"] = en
+    for lang, text in translations.items():
+        if lang not in ("fr", "en"):  # for French and English the fields are the truth (they may be edited)
+            texts.setdefault(lang, text)
+    if not texts and fr:
+        texts["fr"] = fr
+    return [Literal(text, lang=lang or None) for lang, text in sorted(texts.items())]
+
+
 def dataset_graph(dataset: Dataset, graph: Graph | None = None) -> Graph:
     """Add ``dataset`` as a ``dcat:Dataset`` (with its distributions) to ``graph`` (a new one by default).
 
@@ -453,20 +483,14 @@ def dataset_graph(dataset: Dataset, graph: Graph | None = None) -> Graph:
     graph = graph if graph is not None else new_graph()
     node = dataset_uri(dataset)
     extras = dataset.extras if isinstance(dataset.extras, dict) else {}
-    extra_fields = dataset.extra_fields if isinstance(dataset.extra_fields, dict) else {}
     graph.add((node, RDF.type, DCAT.Dataset))
     graph.add((node, DCT.identifier, Literal(str(extras.get("identifier") or dataset.id))))
-    _add_texts(graph, node, DCT.title, dataset.title_fr, dataset.title_en)
+    titles = _dataset_texts(dataset, "title")
+    for literal in titles:
+        graph.add((node, DCT.title, literal))
     # dct:description is mandatory in DCAT-AP: a dataset without one is described by its title.
-    _add_texts(graph, node, DCT.description, dataset.notes_fr, dataset.notes_en,
-               dataset.title_fr, dataset.title_en if not dataset.notes_fr else "")
-    for key, predicate in (("title_translated", DCT.title), ("notes_translated", DCT.description)):
-        translations = extra_fields.get(key)
-        if isinstance(translations, dict):
-            for lang, text in sorted(translations.items()):
-                if lang not in ("fr", "en") and isinstance(text, str) and text.strip() \
-                        and re.fullmatch(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*", lang):
-                    graph.add((node, predicate, Literal(text.strip(), lang=lang)))
+    for literal in _dataset_texts(dataset, "notes") or titles:
+        graph.add((node, DCT.description, literal))
     graph.add((node, DCT.publisher, _publisher(graph, dataset.organisation)))
 
     keywords = dataset.keywords if isinstance(dataset.keywords, dict) else {}
@@ -660,6 +684,8 @@ class ParsedDataset:
     data: dict
     distributions: list = field(default_factory=list)
     licence_uri: str = ""
+    #: What was left out (distributions without an address), to show in the report.
+    warnings: list = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -668,18 +694,20 @@ class ParsedDataset:
 
 @dataclass
 class DcatImportReport:
-    """What ``dcat_import`` did: names created and updated, and the error of every dataset that failed."""
+    """What ``dcat_import`` did: names created and updated, the error of every dataset that failed,
+    and what was left out of the datasets imported (``warnings``: {"name", "messages"})."""
 
     created: list = field(default_factory=list)
     updated: list = field(default_factory=list)
     errors: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
 
     @property
     def total(self) -> int:
         return len(self.created) + len(self.updated) + len(self.errors)
 
     def as_dict(self) -> dict:
-        return {"created": self.created, "updated": self.updated, "errors": self.errors,
+        return {"created": self.created, "updated": self.updated, "errors": self.errors, "warnings": self.warnings,
                 "count_created": len(self.created), "count_updated": len(self.updated),
                 "count_errors": len(self.errors)}
 
@@ -1048,8 +1076,8 @@ def dcat_parse(graph: Graph) -> list[ParsedDataset]:
     for node in sorted(set(graph.subjects(RDF.type, DCAT.Dataset)), key=str):
         title_texts = _texts_by_language(graph, node, DCT.title)
         notes_texts = _texts_by_language(graph, node, DCT.description)
-        title_fr, title_en, titles = _bilingual(title_texts)
-        notes_fr, notes_en, notes = _bilingual(notes_texts)
+        title_fr, title_en, _titles = _bilingual(title_texts)
+        notes_fr, notes_en, _notes = _bilingual(notes_texts)
         identifier = str(_value(graph, node, DCT.identifier) or "").strip()
         uri = str(node) if isinstance(node, URIRef) else ""
         extras: dict = {}
@@ -1058,10 +1086,10 @@ def dcat_parse(graph: Graph) -> list[ParsedDataset]:
             extras["uri"] = uri
         if identifier:
             extras["identifier"] = identifier
-        if set(titles) - {"fr", "en"}:
-            extra_fields["title_translated"] = titles
-        if set(notes) - {"fr", "en"}:
-            extra_fields["notes_translated"] = notes
+        for key, texts in (("title_translated", title_texts), ("notes_translated", notes_texts)):
+            languages = {lang: values[0] for lang, values in texts.items()}
+            if languages and ("fr" not in languages or set(languages) - {"fr", "en"}):
+                extra_fields[key] = languages
 
         keywords: dict = {}
         tags = []
@@ -1096,8 +1124,10 @@ def dcat_parse(graph: Graph) -> list[ParsedDataset]:
         version = str(_value(graph, node, DCAT.version, OWL.versionInfo, ADMS.version) or "").strip()[:100]
         landing = str(_value(graph, node, DCAT.landingPage) or "").strip()
 
-        distributions = [ParsedDistribution(node=d, data=_distribution_data(graph, d))
-                         for d in sorted(graph.objects(node, DCAT.distribution), key=str)]
+        distributions, skipped = [], []
+        for d in sorted(graph.objects(node, DCAT.distribution), key=str):
+            item = ParsedDistribution(node=d, data=_distribution_data(graph, d))
+            (distributions if item.data.get("url") else skipped).append(item)
         licence_value = _value(graph, node, DCT.license)
         if licence_value is None:
             licence_value = next((v for d in distributions for v in sorted(graph.objects(d.node, DCT.license),
@@ -1119,8 +1149,11 @@ def dcat_parse(graph: Graph) -> list[ParsedDataset]:
             data["bbox_west"], data["bbox_south"], data["bbox_east"], data["bbox_north"] = spatial["bbox"]
         if licence is not None:
             data["licence"] = licence.id
+        warnings = [_("Distribution « %(uri)s » laissée de côté : elle n'a pas d'adresse (dcat:accessURL "
+                      "ni dcat:downloadURL).") % {"uri": str(d.node) if isinstance(d.node, URIRef) else _("anonyme")}
+                    for d in skipped]
         parsed.append(ParsedDataset(node=node, uri=uri, identifier=identifier, data=data,
-                                    distributions=distributions, licence_uri=licence_source))
+                                    distributions=distributions, licence_uri=licence_source, warnings=warnings))
     return parsed
 
 
@@ -1212,6 +1245,8 @@ def dcat_import(*, actor, organisation, data: bytes | str, format: str) -> DcatI
                     values["extra_fields"] = {**(existing.extra_fields or {}), **item.data["extra_fields"]}
                     dataset = services.dataset_update(actor=actor, dataset=existing, data=values, partial=True)
                     report.updated.append(dataset.name)
+            if item.warnings:
+                report.warnings.append({"name": dataset.name, "messages": item.warnings})
         except (ValidationError, PermissionDenied) as exc:
             report.errors.append({"identifier": item.identifier or item.uri, "title": item.label,
                                   "errors": _error_messages(exc)})
