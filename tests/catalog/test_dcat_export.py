@@ -287,3 +287,16 @@ def test_constant_number_of_queries(client, dataset_factory, complete_dataset):
         dataset_factory(title_fr=f"Jeu {n}", tags=[f"mot-{n}"],
                         resources=[{"url": f"https://example.org/{n}.csv", "format": "CSV"}])
     assert count() == few
+
+
+def test_next_page_url_follows_the_paging(client, dataset_factory, monkeypatch):
+    """What a DCAT harvester reads to walk the catalogue: every dataset once, then no next page."""
+    monkeypatch.setattr(dcat, "PAGE_SIZE", 2)
+    created = {dcat.dataset_uri(dataset_factory(title_fr=f"Jeu {n}")) for n in range(3)}
+    seen, url, pages = set(), f"{dcat.base_url()}/catalog.rdf", 0
+    while url:
+        response = client.get(url.removeprefix(dcat.base_url()))
+        graph = Graph().parse(data=response.content, format="xml")
+        seen |= set(graph.subjects(RDF.type, DCAT.Dataset))
+        url, pages = dcat.next_page_url(graph), pages + 1
+    assert seen == created and pages == 2

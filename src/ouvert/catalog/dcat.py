@@ -656,6 +656,20 @@ def _add_paging(graph: Graph, page: CatalogPage, page_url: str, query: dict):
         graph.add((node, new, url(number)))
 
 
+def next_page_url(graph: Graph) -> str | None:
+    """The next page of a paged DCAT catalogue (hydra, as ckanext-dcat and Ouvert write it), or None.
+
+    Reads ``hydra:next`` (DCAT-AP's recommendation, on a ``PartialCollectionView`` or a
+    ``PagedCollection``) and the older ``hydra:nextPage``.
+    """
+    for kind in (HYDRA.PartialCollectionView, HYDRA.PagedCollection):
+        for node in sorted(graph.subjects(RDF.type, kind), key=str):
+            value = _value(graph, node, HYDRA.next, HYDRA.nextPage)
+            if value is not None and _is_url(str(value)):
+                return str(value)
+    return None
+
+
 def serialize(graph: Graph, fmt: str) -> bytes:
     """``graph`` as ``ttl``, ``jsonld`` or ``rdf`` (RDF/XML), UTF-8."""
     rdflib_format = FORMATS[fmt][0]
