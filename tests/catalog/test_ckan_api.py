@@ -250,3 +250,30 @@ def test_package_search_over_http(api, velo):
     # POST JSON works for reads too, with JSON values.
     status, result = api("package_search", _post=True, q="vélo", rows=5, **{"facet.field": ["organization"]})
     assert result["facets"]["organization"] == {"mtmd": 1}
+
+
+def test_package_search_request_makes_a_constant_number_of_queries(client, dataset_factory, member):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    token = core_services.token_create(user=member)
+    params = {"q": "jeu", "fq": "res_format:CSV", "rows": 100, "include_private": "true",
+              "facet.field": '["organization", "groups", "tags", "res_format", "license_id"]'}
+
+    def measure():
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get("/api/3/action/package_search", params, HTTP_AUTHORIZATION=token)
+        assert response.status_code == 200
+        return len(ctx.captured_queries), response.json()["result"]["count"]
+
+    measure()  # the token's first use records its date; later ones within a minute do not
+    for n in range(5):
+        dataset_factory(title_fr=f"Jeu {n}", tags=[f"t{n}"], private=n % 2 == 0,
+                        resources=[{"url": f"https://example.org/{n}.csv", "format": "CSV"}])
+    small = measure()
+    for n in range(5, 50):
+        dataset_factory(title_fr=f"Jeu {n}", tags=[f"t{n}"], private=n % 2 == 0,
+                        resources=[{"url": f"https://example.org/{n}.csv", "format": "CSV"}])
+    large = measure()
+    assert (small[1], large[1]) == (5, 50)
+    assert small[0] == large[0] <= 14
