@@ -121,6 +121,10 @@ MORE_PUBLISHERS = [
 FORMATS = ["CSV", "JSON", "GeoJSON", "XLSX", "PDF", "SHP", "XML", "ZIP", "KML", "Parquet"]
 
 
+def _log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
 def _plan():
     return json.loads((ROOT / "src/ouvert/plan/data/plan-2021-2023.json").read_text(encoding="utf-8"))
 
@@ -146,8 +150,8 @@ def _tags(plan, pairs) -> list[str]:
                 tags.append(word)
     tags += [p.lower() for p in PLACES if p.lower() not in tags]
     counts: dict[str, int] = {}
-    for fr, _en in pairs:
-        for word in re.findall(r"[a-zà-ÿ]{6,}", fr.lower()):
+    for fr, en in pairs:
+        for word in re.findall(r"[a-zà-ÿ]{6,}", fr.lower()) + re.findall(r"[a-z]{7,}", en.lower()):
             counts[word] = counts.get(word, 0) + 1
     for word, _n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         if len(tags) >= 500:
@@ -269,6 +273,7 @@ def measure(repeat: int, port: int | None, env: dict) -> dict:
     mix = queries(org_slug)
     results: dict = {}
     for name, params in mix.items():
+        _log(f"query {name}")
         q = params["q"]
         m = indexing.match_datasets(q)
         entry: dict = {"params": params, "engine_matches": m.count()}
@@ -363,12 +368,15 @@ def main() -> int:
     if Dataset.objects.exists():
         print(json.dumps({"error": "the database is not empty; use a new database"}))
         return 2
+    _log(f"generating {args.n} datasets on {connection.vendor}")
     t0 = time.perf_counter()
     generated = generate(args.n)
     load_s = time.perf_counter() - t0
+    _log(f"loaded in {load_s:.1f} s; indexing")
     t0 = time.perf_counter()
     indexed = indexing.reindex_datasets()
     index_s = time.perf_counter() - t0
+    _log(f"indexed in {index_s:.1f} s; measuring")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
