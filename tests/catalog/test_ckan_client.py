@@ -23,8 +23,8 @@ from ouvert.catalog import services
 from ouvert.catalog.models import Dataset
 from ouvert.core import services as core_services
 
-# serialized_rollback: the licence registry seeded by a migration survives the flush of transactional tests.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# The licence registry is recreated after each flush (post_migrate), like content types.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 USER_AGENT = "ouvert-tests/1.0 (ckanapi)"
 #: Keys a load sets anew: when the copy was made, not what it holds.

@@ -6,3 +6,10 @@ class CatalogConfig(AppConfig):
     name = "ouvert.catalog"
     label = "catalog"
     verbose_name = _("Catalogue de données ouvertes")
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from .licences import create_licence_registry
+
+        post_migrate.connect(create_licence_registry, sender=self)
