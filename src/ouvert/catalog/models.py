@@ -156,6 +156,9 @@ class Dataset(models.Model):
     modified_at = models.DateTimeField(_("modifié le"), default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+", verbose_name=_("créé par"))
+    view_count = models.PositiveBigIntegerField(
+        _("consultations"), default=0, editable=False,
+        help_text=_("Nombre de consultations de la page du jeu de données (robots exclus)."))
 
     class Meta:
         verbose_name = _("jeu de données")
