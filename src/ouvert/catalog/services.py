@@ -1019,6 +1019,19 @@ def resource_delete(*, actor, resource: Resource) -> None:
         _record(dataset=dataset, actor=actor, activity_type=Activity.Type.CHANGED_PACKAGE, before=before)
 
 
+# --- Page views -------------------------------------------------------------------------
+
+def dataset_view_record(*, dataset: Dataset) -> None:
+    """Count one view of a dataset's page: a single ``UPDATE … SET view_count = view_count + 1``.
+
+    Not an activity and no re-indexing: ``modified_at`` stays as it is. The page leaves out
+    robots before calling this.
+    """
+    from django.db.models import F
+
+    Dataset.objects.filter(pk=dataset.pk).update(view_count=F("view_count") + 1)
+
+
 # --- Themes -----------------------------------------------------------------------------
 
 def theme_upsert(*, actor, name: str, title_fr: str, title_en: str = "", description_fr: str = "",
