@@ -154,3 +154,56 @@ def test_licence_aliases_and_organisation_ids(make_org):
     assert ckan_dict.organisation_resolve("sct") == org
     assert ckan_dict.organisation_resolve({"name": "sct"}) == org
     assert ckan_dict.organisation_to_ckan(org)["name"] == "sct"
+
+
+def test_source_size_and_hash_of_links_are_kept(ckan_corpus, make_org):
+    """A file uploaded to another CKAN arrives as a link: its declared size and checksum stay."""
+    make_org(slug="csa-asc", name_fr="Agence spatiale canadienne")
+    answers = [e["result"] for e in ckan_corpus("open_canada_package_show_responses_x127.json")]
+    # Real open.canada.ca packages whose uploaded resources carry a size and an MD5 ``hash``.
+    original = next(p for p in answers if any(r.get("hash") and r.get("url_type") == "upload"
+                                               and isinstance(r.get("size"), int) for r in p["resources"]))
+    result = _out(_import(copy.deepcopy(original)))
+    for got, want in zip(result["resources"], sorted(original["resources"], key=lambda r: r["position"]),
+                         strict=True):
+        assert got["size"] == want["size"]
+        assert got["hash"] == want["hash"]
+        assert got["url_type"] is None  # a link here, to the source's download address
+    md5 = next(r for r in original["resources"] if r.get("hash"))
+    resource = services.resource_get(id=md5["id"])
+    assert resource.sha256 == "" and resource.extra_fields["hash"] == md5["hash"]
+
+
+def test_a_links_sha256_is_stored_and_shown_as_hash(make_org, editor, publisher_org):
+    digest = "1d5a3926327046c8fcd75652c6e44d3c74004c6727939f33fb05e16e324df241"
+    package = {"name": "lieferservices", "title": "Lieferservices", "owner_org": "mtmd",
+               "resources": [{"url": "https://example.org/a.json", "hash": f"sha256:{digest.upper()}", "size": 147253},
+                             {"url": "https://example.org/b.json", "sha256": digest},
+                             {"url": "https://example.org/c.json", "hash": "d41d8cd98f00b204e9800998ecf8427e"}]}
+    data = ckan_dict.ckan_to_dataset_data(package)
+    assert [r.get("sha256") for r in data["resources"]] == [digest, digest, None]
+    dataset = services.dataset_create(actor=editor, data=data)
+    a, b, c = services.resource_list(dataset=dataset)
+    assert (a.sha256, a.size, b.sha256, c.sha256) == (digest, 147253, digest, "")
+    assert c.extra_fields == {"hash": "d41d8cd98f00b204e9800998ecf8427e"}
+    shown = _out(dataset)["resources"]
+    assert [r["hash"] for r in shown] == [digest, digest, "d41d8cd98f00b204e9800998ecf8427e"]
+    # A new address without a checksum drops the old one (it described another file).
+    services.resource_update(actor=editor, resource=a, data={"url": "https://example.org/autre.json"}, partial=True)
+    a.refresh_from_db()
+    assert a.sha256 == ""
+    with pytest.raises(ValidationError) as excinfo:
+        services.resource_update(actor=editor, resource=b, data={"sha256": "pas-une-empreinte"}, partial=True)
+    assert "sha256" in excinfo.value.message_dict
+
+
+def test_unknown_remote_owner_org_falls_back_to_the_organization_name(make_org):
+    org = make_org(slug="csa-asc", name_fr="Agence spatiale canadienne")
+    data = ckan_dict.ckan_to_dataset_data({"name": "x", "owner_org": "95F65CF9-ED6A-4630-9C1A-8339FDB15CF0",
+                                           "organization": {"id": "95F65CF9-ED6A-4630-9C1A-8339FDB15CF0",
+                                                            "name": "csa-asc"}})
+    assert data["organisation"] == org
+    with pytest.raises(ValidationError) as excinfo:
+        ckan_dict.ckan_to_dataset_data({"name": "x", "owner_org": "95F65CF9-ED6A-4630-9C1A-8339FDB15CF0",
+                                        "organization": {"name": "inconnue"}})
+    assert "owner_org" in excinfo.value.message_dict

@@ -98,7 +98,8 @@ def test_rostock_dcat_ap_de(import_sample):
     assert len(resources) == 9  # every dcat:Distribution of the file
     geojson = resources["https://geo.sv.rostock.de/download/opendata/lieferservices/lieferservices.json"]
     assert (geojson.format, geojson.media_type, geojson.size) == ("GEOJSON", "application/geo+json", 147253)
-    assert geojson.extra_fields["hash"] == "1d5a3926327046c8fcd75652c6e44d3c74004c6727939f33fb05e16e324df241"
+    assert geojson.sha256 == "1d5a3926327046c8fcd75652c6e44d3c74004c6727939f33fb05e16e324df241"
+    assert "hash" not in geojson.extra_fields  # a link's SHA-256 lands in ``sha256``
     assert resources["https://geo.sv.rostock.de/geodienste/lieferservices/wms"].format == "WMS"
 
 

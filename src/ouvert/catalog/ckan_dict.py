@@ -14,7 +14,14 @@ fluent ``*_translated`` values are given. Keys computed by CKAN (``num_tags``,
 Organisations: a core ``Organisation`` appears in CKAN as ``name`` = its slug and ``id`` = a
 stable UUID derived from the slug (``organisation_ckan_id``: UUID 5 in a fixed namespace), so
 the same organisation has the same id on every Ouvert instance. ``owner_org`` accepts that
-UUID or the slug; an ``organization`` dict is used when ``owner_org`` is missing.
+UUID or the slug; when it is missing or unknown here (another CKAN's own UUID), the
+``organization`` dict's ``name`` is tried.
+
+Resources: a resource uploaded to another CKAN comes in as a link to its download address;
+its declared ``size`` is kept whatever ``url_type`` says, and its checksum too: a SHA-256
+(``sha256``, or ``hash`` with or without a ``sha256:`` prefix) lands in the resource's
+``sha256``, any other ``hash`` (open.canada.ca has MD5 ones) in ``extra_fields["hash"]``.
+Out, ``hash`` is the SHA-256 when known, else that kept value.
 
 Licences: CKAN's historical ids are mapped to the registry's (``LICENCE_ALIASES``:
 ``cc-by`` → ``CC-BY-4.0``, ``ca-ogl-lgo`` → ``OGL-Canada-2.0``…).
@@ -67,6 +74,7 @@ RESOURCE_COMPUTED_KEYS = frozenset({
     "package_id", "revision_id", "revision_timestamp", "created", "last_modified", "metadata_modified",
     "state", "url_type", "position", "tracking_summary", "datastore_active", "cache_url", "cache_last_updated",
     "hash", "size", "mimetype", "name_fr", "name_en", "description_fr", "description_en", "download_url",
+    "sha256",
 })
 
 _FREQUENCIES = set(Dataset.Frequency.values)
@@ -155,7 +163,9 @@ def resource_to_ckan(resource: Resource) -> dict:
         "format": resource.format,
         "mimetype": resource.media_type or None,
         "size": resource.size,
-        "hash": resource.sha256,
+        # SHA-256 when Ouvert knows it (computed for a file, given for a link); otherwise a link's
+        # checksum kept as the source gave it (open.canada.ca has MD5 ones).
+        "hash": resource.sha256 or _text((resource.extra_fields or {}).get("hash")),
         "position": resource.position,
         "state": resource.state,
         "created": _iso(resource.created_at),
@@ -399,6 +409,16 @@ def ckan_to_dataset_data(package: dict) -> dict:
     return data
 
 
+def _sha256_of(value) -> str:
+    """``value`` as a lower-case SHA-256 hex digest (``sha256:`` prefix allowed), or ``""``."""
+    if not isinstance(value, str):
+        return ""
+    value = value.strip().lower()
+    if value.startswith("sha256:") or value.startswith("sha-256:"):
+        value = value.split(":", 1)[1].strip()
+    return value if len(value) == 64 and all(c in "0123456789abcdef" for c in value) else ""
+
+
 def ckan_to_resource_data(res: dict) -> dict:
     """A ``data`` dict for ``resource_create``/``resource_update`` from a CKAN resource dict."""
     if not isinstance(res, dict):
@@ -424,9 +444,21 @@ def ckan_to_resource_data(res: dict) -> dict:
             extra[key] = value
     if res.get("url_type") not in (None, "", "upload"):
         extra["url_type"] = res["url_type"]
-    # A size declared by the source of a link (there is no file here to measure).
-    if isinstance(res.get("size"), int) and res.get("size") >= 0 and res.get("url_type") != "upload":
-        data["size"] = res["size"]
+    # The size the source declares, whatever its ``url_type``: a file uploaded to another CKAN
+    # arrives here as a link to its download address, and its size is still the file's.
+    # (For a resource whose file Ouvert holds, the services keep the measured size.)
+    size = res.get("size")
+    if isinstance(size, int) and not isinstance(size, bool) and size >= 0:
+        data["size"] = size
+    elif isinstance(size, str) and size.strip().isdigit():
+        data["size"] = int(size.strip())
+    # A checksum: a SHA-256 lands in ``sha256`` (``sha256:`` prefix accepted), anything else
+    # (CKAN's free-form ``hash``, often an MD5) is kept verbatim in ``extra_fields["hash"]``.
+    digest = _sha256_of(res.get("sha256")) or _sha256_of(res.get("hash"))
+    if digest:
+        data["sha256"] = digest
+    elif res.get("hash") not in (None, ""):
+        extra["hash"] = _text(res["hash"])[:500]
     if extra:
         data["extra_fields"] = extra
     return data

@@ -430,6 +430,7 @@ def _distribution(graph: Graph, resource: Resource, dataset: Dataset, licence_no
         size = version.size
     if size is not None and size >= 0:
         graph.add((node, DCAT.byteSize, Literal(str(size), datatype=XSD.nonNegativeInteger)))
+    # ``extra_fields["hash"]``: checksums imported before links had ``sha256`` (only SHA-256 ones pass below).
     kept = resource.extra_fields.get("hash") if isinstance(resource.extra_fields, dict) else ""
     sha256 = str(resource.sha256 or (version.sha256 if version is not None else "") or kept or "").lower()
     if re.fullmatch(r"[0-9a-f]{64}", sha256):
@@ -1066,13 +1067,11 @@ def _distribution_data(graph: Graph, distribution) -> dict:
     extra_fields = {}
     if isinstance(distribution, URIRef):
         extra_fields["uri"] = str(distribution)
+    # A SHA-256 checksum: a link's ``sha256`` (the services keep it for links, compute it for files).
     checksum = _checksum(graph, distribution)
-    if checksum:  # a link's checksum, as CKAN keeps it (``hash``): the services set ``sha256`` only for uploads
-        extra_fields["hash"] = checksum
-        extra_fields["hash_algorithm"] = "sha256"
     data = {"name_fr": name_fr[:500], "name_en": name_en[:500], "description_fr": description_fr,
             "description_en": description_en, "url": url, "format": fmt, "media_type": media_type,
-            "size": size, "extra_fields": extra_fields}
+            "size": size, "sha256": checksum, "extra_fields": extra_fields}
     return {k: v for k, v in data.items() if v not in (None, "") or k in ("url",)}
 
 

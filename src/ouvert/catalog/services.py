@@ -95,7 +95,7 @@ DATASET_KEYS = frozenset(
     + ("id", "name", "url", "private", "state", "licence", "frequency", "temporal_start", "temporal_end",
        "languages", "keywords", "extras", "extra_fields", "tags", "themes", "resources", "organisation"))
 RESOURCE_KEYS = frozenset({"id", "name_fr", "name_en", "description_fr", "description_en", "url", "format",
-                           "media_type", "size", "extra_fields", "position"})
+                           "media_type", "size", "sha256", "extra_fields", "position"})
 
 
 def _max_upload_bytes() -> int:
@@ -895,8 +895,21 @@ def _apply_resource(resource: Resource, data: dict, *, partial: bool, creating: 
                 resource.current_version = None
                 resource.sha256 = ""
                 resource.size = None
+            if url != resource.url and "sha256" not in data:
+                resource.sha256 = ""  # a checksum given for another address says nothing of this one
             resource.kind = Resource.Kind.LINK
             resource.url = url
+    if resource.kind == Resource.Kind.LINK and given("sha256"):
+        # A link's checksum is the source's claim (CKAN's ``hash``, DCAT's ``spdx:checksum``);
+        # an uploaded file's is computed here and cannot be set.
+        digest = data.get("sha256")
+        if digest in (None, ""):
+            resource.sha256 = ""
+        elif isinstance(digest, str) and len(digest.strip()) == 64 and \
+                all(c in "0123456789abcdef" for c in digest.strip().lower()):
+            resource.sha256 = digest.strip().lower()
+        else:
+            sub["sha256"] = [_("Une empreinte SHA-256 (64 chiffres hexadécimaux) est attendue.")]
     if resource.kind == Resource.Kind.LINK and "size" in data:
         size = data.get("size")
         if size in (None, ""):
