@@ -5,6 +5,13 @@ Core never imports a concrete module; modules register here instead:
 - ``register_demo_loader(name, func, order)``: ``func(stdout)`` loads the module's demo
   content, idempotently, when ``ouvert demo`` runs.
 - ``register_menu_link(label, url_name, order)``: a link in the main navigation.
+- ``register_open_data_publisher(key, func)``: open by default. ``func()`` returns what the
+  module publishes as a dataset of the catalogue: ``{"organisation": slug, "metadata": {...},
+  "resources": [{"name_fr", "name_en", "format", "filename", "content": bytes}, ...]}``, or
+  ``None`` when it has nothing to publish yet. The module calls
+  ``ouvert.core.services.open_data_changed(key)`` after each change of its public data.
+- ``register_open_data_refresher(func)``: the catalogue's ``func(key)`` enqueues the refresh of
+  the dataset of publisher ``key`` (one refresher; core never imports the catalogue).
 """
 
 from __future__ import annotations
@@ -45,3 +52,35 @@ def register_menu_link(label, url_name: str, order: int = 100) -> None:
 
 def menu_links() -> list[MenuLink]:
     return sorted(_menu_links.values(), key=lambda link: (link.order, link.url_name))
+
+
+# --- Open by default --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OpenDataPublisher:
+    key: str
+    func: Callable
+
+
+_open_data_publishers: dict[str, OpenDataPublisher] = {}
+_open_data_refreshers: list[Callable] = []
+
+
+def register_open_data_publisher(key: str, func: Callable) -> None:
+    _open_data_publishers[key] = OpenDataPublisher(key, func)
+
+
+def open_data_publishers() -> list[OpenDataPublisher]:
+    return sorted(_open_data_publishers.values(), key=lambda publisher: publisher.key)
+
+
+def open_data_publisher(key: str) -> OpenDataPublisher | None:
+    return _open_data_publishers.get(key)
+
+
+def register_open_data_refresher(func: Callable) -> None:
+    _open_data_refreshers[:] = [func]
+
+
+def open_data_refresher() -> Callable | None:
+    return _open_data_refreshers[0] if _open_data_refreshers else None
