@@ -13,3 +13,9 @@ class CatalogConfig(AppConfig):
         from .licences import create_licence_registry
 
         post_migrate.connect(create_licence_registry, sender=self)
+
+        from ouvert.core import registry
+
+        from . import tasks
+
+        registry.register_open_data_refresher(tasks.open_data_enqueue)

@@ -1122,3 +1122,29 @@ def open_data_publish(*, key: str, organisation, metadata: dict, resources: list
                 resource_update(actor=None, resource=resource, data=data, upload=upload, partial=True)
     dataset.refresh_from_db()
     return dataset
+
+
+def open_data_refresh(key: str) -> Dataset | None:
+    """Run the open-data publisher ``key`` (``core.registry``) and publish what it returns.
+
+    The publisher names the organisation that owns the dataset (by slug: the plan's is the SCT,
+    the plan's owner). Themes it names that do not exist (yet) are left out; the next refresh
+    adds them. Returns the dataset, or ``None`` when the publisher has nothing to publish.
+    """
+    from ouvert.core import registry
+
+    publisher = registry.open_data_publisher(key)
+    if publisher is None:
+        raise NotFound(_("Aucune publication de données ouvertes « %(key)s ».") % {"key": key})
+    spec = publisher.func()
+    if spec is None:
+        return None
+    organisation = spec["organisation"]
+    if isinstance(organisation, str):
+        organisation = core_services.organisation_get(slug=organisation)
+    metadata = dict(spec["metadata"])
+    if metadata.get("themes"):
+        known = set(Theme.objects.filter(name__in=metadata["themes"]).values_list("name", flat=True))
+        metadata["themes"] = [name for name in metadata["themes"] if name in known]
+    return open_data_publish(key=key, organisation=organisation, metadata=metadata,
+                             resources=spec["resources"])

@@ -339,6 +339,35 @@ def audit_list(*, target=None, limit: int = 100):
     return qs[:limit]
 
 
+# --- Open by default -------------------------------------------------------------------
+
+def open_data_changed(key: str) -> bool:
+    """The public data that the open-data publisher ``key`` publishes has changed.
+
+    The refresh of its catalogue dataset is enqueued (through the refresher that the catalogue
+    registers in ``registry``) when the current transaction commits, once per transaction
+    however many changes it holds; nothing is enqueued if it rolls back. Returns whether a
+    refresh is scheduled: ``False`` when no publisher ``key`` or no refresher is registered.
+    """
+    from . import registry
+
+    refresher = registry.open_data_refresher()
+    if refresher is None or registry.open_data_publisher(key) is None:
+        return False
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        pending = [entry[1] for entry in getattr(connection, "run_on_commit", ())]
+        if any(getattr(func, "open_data_key", None) == key for func in pending):
+            return True
+
+    def refresh():
+        refresher(key)
+
+    refresh.open_data_key = key
+    transaction.on_commit(refresh)
+    return True
+
+
 # --- Notifications --------------------------------------------------------------------
 
 def notify(*, recipients: Iterable[User], subject: str, body: str = "", url: str = "",

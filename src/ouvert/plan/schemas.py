@@ -210,3 +210,48 @@ class CommitteeOut(Schema):
 def milestone_rows(milestones) -> list[dict]:
     """Milestones as plain dictionaries (the API's shape), for the JSON and CSV exports."""
     return [MilestoneOut.from_orm(m).model_dump(mode="json") for m in milestones]
+
+
+#: Columns of the milestones CSV published in the catalogue (open by default). Unlike the page
+#: export, no ``is_late``: it changes with the calendar, not with the data, and the file is
+#: refreshed only when the data changes (late = ``due_date`` passed and ``status`` not completed).
+OPEN_DATA_MILESTONE_COLUMNS = [
+    "plan", "number", "commitment", "challenge", "strands", "title_fr", "title_en", "description_fr",
+    "description_en", "due_date", "due_date_note_fr", "due_date_note_en", "lead", "lead_name_fr",
+    "lead_name_en", "collaborators", "status", "status_label_fr", "status_label_en", "is_demo_status",
+    "completed_at", "last_update_at", "data_notes_fr", "data_notes_en",
+]
+
+#: Columns of the progress updates CSV published in the catalogue.
+OPEN_DATA_UPDATE_COLUMNS = [
+    "plan", "milestone", "created_at", "author", "organisation", "organisation_name_fr", "text_fr", "text_en",
+    "status_before", "status_after", "is_demo", "evidence",
+]
+
+
+def milestone_flat_row(row: dict, columns: list[str] = OPEN_DATA_MILESTONE_COLUMNS) -> dict:
+    """One ``milestone_rows`` dictionary as a CSV row (lists joined with « ; »)."""
+    return {
+        **{k: row[k] for k in columns if k in row and not isinstance(row[k], list | dict)},
+        "strands": ";".join(row["strands"]),
+        "lead": row["lead"]["acronym"] or row["lead"]["slug"],
+        "lead_name_fr": row["lead"]["name_fr"],
+        "lead_name_en": row["lead"]["name_en"],
+        "collaborators": ";".join(c["acronym"] or c["slug"] for c in row["collaborators"]),
+    }
+
+
+def progress_update_rows(updates) -> list[dict]:
+    """Progress updates as plain dictionaries (the API's shape plus the plan's slug)."""
+    return [{"plan": u.milestone.plan.slug, **ProgressUpdateOut.from_orm(u).model_dump(mode="json")}
+            for u in updates]
+
+
+def progress_update_flat_row(row: dict) -> dict:
+    organisation = row["organisation"] or {}
+    return {
+        **{k: row[k] for k in OPEN_DATA_UPDATE_COLUMNS if k in row and not isinstance(row[k], list | dict)},
+        "organisation": organisation.get("acronym") or organisation.get("slug") or "",
+        "organisation_name_fr": organisation.get("name_fr", ""),
+        "evidence": " ".join(e["url"] for e in row["evidence"]),
+    }

@@ -295,6 +295,12 @@ def progress_update_list(*, plan: ActionPlan | None = None, limit: int = 50):
     return qs[:limit]
 
 
+def progress_update_export():
+    """Every progress update of every plan, oldest first (the open-data export)."""
+    return (_updates_queryset().select_related("milestone", "milestone__plan")
+            .order_by("milestone__plan__period_start", "created_at", "id"))
+
+
 def committee_get(*, plan: ActionPlan | None = None) -> Committee:
     qs = Committee.objects.prefetch_related(
         Prefetch("memberships", queryset=CommitteeMembership.objects.select_related("organisation", "organisation__parent")))

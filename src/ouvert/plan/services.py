@@ -7,7 +7,10 @@ since other modules reach the plan only through this file).
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
+import json
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -35,9 +38,15 @@ from .selectors import (  # noqa: F401  (public read API of the module)
     plan_get,
     plan_list,
     plan_overview,
+    progress_update_export,
     progress_update_list,
     respondent_directory,
 )
+
+#: The key of the plan's open-data publication (``core.registry``).
+OPEN_DATA_KEY = "plan"
+#: The organisation that publishes the plan's dataset: the SCT, which owns the plan.
+OPEN_DATA_ORGANISATION = "sct"
 
 #: At most this many evidence links per progress update.
 MAX_EVIDENCE_LINKS = 20
@@ -169,6 +178,7 @@ def progress_update_create(*, actor, milestone: Milestone, text_fr: str, text_en
                     "before": Status(before).label, "after": Status(status).label},
                 url=url,
             ))
+        core_services.open_data_changed(OPEN_DATA_KEY)
     milestone.status, milestone.completed_at = locked.status, locked.completed_at
     milestone.is_demo_status, milestone.updated_at = locked.is_demo_status, locked.updated_at
     return update
@@ -208,7 +218,98 @@ def milestone_update(*, actor, milestone: Milestone, due_date=None, description_
             "plan": locked.plan.slug, "milestone": locked.number,
             "before": {f: before[f] for f in changed}, "after": changed,
         })
+        core_services.open_data_changed(OPEN_DATA_KEY)
     for f, v in changed.items():
         setattr(milestone, f, v)
     milestone.updated_at = locked.updated_at
     return milestone
+
+
+# --- Open by default --------------------------------------------------------------------
+
+def _csv_bytes(columns: list[str], rows: list[dict]) -> bytes:
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # so spreadsheet software reads UTF-8
+    writer = csv.DictWriter(buffer, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def open_data_export() -> dict | None:
+    """What the plan publishes in the catalogue (registered as open-data publisher ``"plan"``).
+
+    Three files, both languages in each: the milestones (CSV and JSON, the JSON with each
+    milestone's progress updates) and the progress updates (CSV). Nothing in them depends on
+    the day they are built, so an unchanged plan gives the same bytes (and no new version).
+    ``None`` while no plan is loaded.
+    """
+    from .schemas import (
+        OPEN_DATA_MILESTONE_COLUMNS,
+        OPEN_DATA_UPDATE_COLUMNS,
+        milestone_flat_row,
+        milestone_rows,
+        progress_update_flat_row,
+        progress_update_rows,
+    )
+
+    plans = list(plan_list().order_by("period_start", "slug"))
+    if not plans:
+        return None
+    milestones = [{k: v for k, v in row.items() if k != "is_late"} for row in milestone_rows(milestone_list())]
+    updates = progress_update_rows(progress_update_export())
+    by_milestone: dict = {}
+    for row in updates:
+        by_milestone.setdefault((row["plan"], row["milestone"]), []).append(
+            {k: v for k, v in row.items() if k not in ("plan", "milestone")})
+    document = {
+        "plans": [{"slug": p.slug, "title_fr": p.title_fr, "title_en": p.title_en,
+                   "period_start": p.period_start.isoformat(), "period_end": p.period_end.isoformat(),
+                   "source_url": p.source_url} for p in plans],
+        "milestones": [{**row, "updates": by_milestone.get((row["plan"], row["number"]), [])}
+                       for row in milestones],
+    }
+    first, last = min(p.period_start for p in plans), max(p.period_end for p in plans)
+    return {
+        "organisation": OPEN_DATA_ORGANISATION,
+        "metadata": {
+            "name": "suivi-plan-action-gouvernement-ouvert",
+            "title_fr": "Suivi du plan d'action en gouvernement ouvert",
+            "title_en": "Open government action plan tracking",
+            "notes_fr": (
+                "Les jalons du plan d'action en gouvernement ouvert (échéance, organisme responsable, "
+                "collaborateurs, état d'avancement sur l'échelle du Partenariat pour un gouvernement ouvert) "
+                "et les comptes rendus d'avancement publiés par les répondants.\n\n"
+                "Ce jeu de données est produit par la plateforme à partir du suivi du plan et mis à jour "
+                "automatiquement à chaque changement. Les colonnes portent les deux langues (`_fr`, `_en`). "
+                "Un état marqué `is_demo_status` (ou un compte rendu `is_demo`) est illustratif : il vient "
+                "du contenu de démonstration, pas d'un compte rendu réel."),
+            "notes_en": (
+                "The milestones of the open government action plan (due date, lead body, collaborators, "
+                "progress on the Open Government Partnership scale) and the progress updates published by "
+                "the respondents.\n\n"
+                "This dataset is produced by the platform from the plan tracker and refreshed automatically "
+                "on every change. Columns carry both languages (`_fr`, `_en`). A status flagged "
+                "`is_demo_status` (or an update flagged `is_demo`) is illustrative: it comes from the demo "
+                "content, not from a real report."),
+            "tags": ["gouvernement ouvert", "open government", "plan d'action", "transparence"],
+            "themes": ["gouvernement"],
+            "frequency": "IRREG",
+            "languages": ["fr", "en"],
+            "temporal_start": first.isoformat(),
+            "temporal_end": last.isoformat(),
+            "spatial_name": "Québec",
+            "url": plans[-1].source_url,
+        },
+        "resources": [
+            {"name_fr": "Jalons (CSV)", "name_en": "Milestones (CSV)", "format": "CSV",
+             "filename": "jalons.csv",
+             "content": _csv_bytes(OPEN_DATA_MILESTONE_COLUMNS, [milestone_flat_row(r) for r in milestones])},
+            {"name_fr": "Jalons et comptes rendus (JSON)", "name_en": "Milestones and updates (JSON)",
+             "format": "JSON", "filename": "jalons.json",
+             "content": json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")},
+            {"name_fr": "Comptes rendus d'avancement (CSV)", "name_en": "Progress updates (CSV)", "format": "CSV",
+             "filename": "comptes-rendus.csv",
+             "content": _csv_bytes(OPEN_DATA_UPDATE_COLUMNS, [progress_update_flat_row(r) for r in updates])},
+        ],
+    }
