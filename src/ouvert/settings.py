@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "ouvert.core",
     "ouvert.plan",
     "ouvert.catalog",
+    "ouvert.harvest",
 ]
 
 MIDDLEWARE = [

@@ -247,3 +247,24 @@ class SearchDocument(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.object_id}"
+
+
+class PeriodicRun(models.Model):
+    """When a periodic job (``core.registry.register_periodic``) last ran.
+
+    The row is the lock: a worker runs a job only if a conditional UPDATE moving
+    ``last_run_at`` forward changed this row, so several workers never run it twice per period.
+    """
+
+    name = models.CharField(_("tâche"), max_length=100, unique=True)
+    last_run_at = models.DateTimeField(_("dernier lancement"), null=True, blank=True)
+    last_finished_at = models.DateTimeField(_("dernière fin"), null=True, blank=True)
+    last_error = models.TextField(_("dernière erreur"), blank=True)
+
+    class Meta:
+        verbose_name = _("tâche planifiée")
+        verbose_name_plural = _("tâches planifiées")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

@@ -12,6 +12,8 @@ Core never imports a concrete module; modules register here instead:
   ``ouvert.core.services.open_data_changed(key)`` after each change of its public data.
 - ``register_open_data_refresher(func)``: the catalogue's ``func(key)`` enqueues the refresh of
   the dataset of publisher ``key`` (one refresher; core never imports the catalogue).
+- ``register_periodic(name, func, every_seconds)``: ``func()`` runs every ``every_seconds``
+  (at most once per period whatever the number of workers).
 """
 
 from __future__ import annotations
@@ -52,6 +54,32 @@ def register_menu_link(label, url_name: str, order: int = 100) -> None:
 
 def menu_links() -> list[MenuLink]:
     return sorted(_menu_links.values(), key=lambda link: (link.order, link.url_name))
+
+
+# --- Periodic jobs ----------------------------------------------------------------------
+# ``register_periodic(name, func, every_seconds)``: ``func()`` runs at most once every
+# ``every_seconds`` across every worker (``ouvert worker`` or ``ouvert scheduler``); the claim is a
+# conditional UPDATE of ``core.PeriodicRun`` (see ``ouvert.core.scheduler``).
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    func: Callable
+    every_seconds: int
+
+
+_periodic_jobs: dict[str, PeriodicJob] = {}
+
+
+def register_periodic(name: str, func: Callable, every_seconds: int) -> None:
+    if every_seconds < 1:
+        raise ValueError("every_seconds must be at least 1")
+    _periodic_jobs[name] = PeriodicJob(name, func, int(every_seconds))
+
+
+def periodic_jobs() -> list[PeriodicJob]:
+    return sorted(_periodic_jobs.values(), key=lambda job: job.name)
 
 
 # --- Open by default --------------------------------------------------------------------
