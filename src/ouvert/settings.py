@@ -131,7 +131,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-            "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;"
+            "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; "
+            # Read through the operating system's page cache (a connection per request starts
+            # with an empty SQLite cache): searches at 100,000 datasets are 3x faster (bench/).
+            "PRAGMA mmap_size=1073741824;"
         ),
         "transaction_mode": "IMMEDIATE",
     }

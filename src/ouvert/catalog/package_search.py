@@ -654,6 +654,9 @@ DEFAULT_SORT = "score desc, metadata_modified desc"
 SORT_FIELDS = ("score", "metadata_modified", "metadata_created", "name", "title_string", "title", "id",
                "num_resources", "num_tags")
 RANK = "search_rank"
+#: With facets, a matching set of at most this many datasets is read once as a list of ids, and the
+#: count and facets are computed from it (well under SQLite's 32,766 bound parameters).
+ID_LIST_MAX = 5000
 _Q_FIELD = re.compile(r"(?:^|[\s(+\-!])(\*|[A-Za-z_][A-Za-z0-9_]*):")
 
 
@@ -798,10 +801,14 @@ def search_queryset(*, user, params: dict):
     return queryset, has_rank
 
 
-def _facets(queryset, fields: list[str], *, limit: int, mincount: int) -> tuple[dict, dict]:
+def _facets(queryset, fields: list[str], *, limit: int, mincount: int, ids=None) -> tuple[dict, dict]:
+    """Facet counts over the datasets of ``queryset``, or over ``ids`` (a list of primary keys) when the
+    caller already holds the matching set: then each facet is a grouped query over those rows only,
+    instead of evaluating the search again."""
     from .models import Dataset, Resource
 
-    ids = queryset.order_by().values("pk")
+    if ids is None:
+        ids = queryset.order_by().values("pk")
     facets, search_facets = {}, {}
     for field in fields:
         if field == "organization":
@@ -847,8 +854,9 @@ def package_search(*, user, params: dict) -> dict:
     (default true), ``facet.field`` (a JSON list among ``FACET_FIELDS``), ``facet.limit``
     (default 50, -1 for all), ``facet.mincount`` (default 1), ``include_private`` (private
     datasets of the person's organisations), ``include_drafts``, ``include_deleted`` (platform
-    admins), ``fl`` (keys to return, e.g. ``id,name``). A fixed number of SQL queries: count,
-    page, its related rows, and one per facet.
+    admins), ``fl`` (keys to return, e.g. ``id,name``). A fixed number of SQL queries whatever the
+    number of datasets: the count (or, with facets, the matching ids when there are at most
+    ``ID_LIST_MAX``), the page's ids, the page's datasets and their related rows, and one per facet.
     """
     from .ckan_dict import ckan_prefetch, dataset_to_ckan
 
@@ -873,16 +881,38 @@ def package_search(*, user, params: dict) -> dict:
         if not isinstance(fl, list) or not all(isinstance(f, str) for f in fl):
             raise ValidationError({"fl": [_("fl est une liste de champs séparés par des virgules.")]})
 
+    from .models import Dataset
+
     queryset, has_rank = search_queryset(user=user, params=params)
     ordering = _sort_ordering(sort, has_rank)
-    count = queryset.order_by().count()
+    want_facets = bool(facet_fields) and bool_param(params, "facet", True)
+    # The matching set is evaluated as few times as possible (see ``ID_LIST_MAX``): with facets,
+    # the ids themselves are read first (at most ID_LIST_MAX + 1 of them); when they all fit, the
+    # count is their number and the facets group those rows only. Otherwise (or without facets)
+    # one COUNT query. The relevance is never computed for the count or the facets.
+    ids = None
+    if want_facets:
+        head = list(queryset.order_by().values_list("pk", flat=True)[:ID_LIST_MAX + 1])
+        if len(head) <= ID_LIST_MAX:
+            ids = head
+    count = len(ids) if ids is not None else queryset.order_by().count()
     results = []
     if rows and start < count:
-        page = list(ckan_prefetch(queryset.order_by(*ordering))[start:start + rows])
-        results = [dataset_to_ckan(dataset) for dataset in page]
+        # The page in two steps: the ordered ids of the page alone (narrow rows: the sort never
+        # carries the datasets' text), then those datasets with what dataset_to_ckan reads.
+        if ids is None:
+            base = queryset
+        elif has_rank and any(part.split()[:1] == ["score"] for part in sort.split(",")):
+            base = queryset.filter(pk__in=ids)  # the relevance needs the full-text join
+        else:
+            base = Dataset.objects.filter(pk__in=ids)
+        page_ids = list(base.order_by(*ordering).values_list("pk", flat=True)[start:start + rows])
+        by_id = {d.pk: d for d in ckan_prefetch(Dataset.objects.filter(pk__in=page_ids).order_by())}
+        results = [dataset_to_ckan(by_id[pk]) for pk in page_ids if pk in by_id]
         if fl:
             results = [{key: item.get(key) for key in fl} for item in results]
     facets, search_facets = {}, {}
-    if facet_fields and bool_param(params, "facet", True):
-        facets, search_facets = _facets(queryset, facet_fields, limit=facet_limit, mincount=facet_mincount)
+    if want_facets:
+        facets, search_facets = _facets(queryset, facet_fields, limit=facet_limit, mincount=facet_mincount,
+                                        ids=ids)
     return {"count": count, "results": results, "facets": facets, "search_facets": search_facets, "sort": sort}
