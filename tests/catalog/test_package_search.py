@@ -174,3 +174,32 @@ def test_constant_number_of_queries(dataset_factory, theme_factory, member, para
     assert result5["count"] == 5 and result50["count"] == 50
     assert small == large
     assert large <= 12
+
+
+@pytest.mark.parametrize("params", [
+    {"q": "vélo", "facet.field": FACETS},
+    {"q": "vélo", "facet.field": FACETS, "sort": "metadata_modified desc", "rows": 1},
+    {"q": "vélo", "facet.field": FACETS, "start": 1, "rows": 1, "sort": "score desc"},
+    {"fq": "tags:vélo OR organization:*", "facet.field": FACETS, "sort": "title_string asc"},
+    {"facet.field": FACETS, "facet.limit": 1},
+])
+def test_answers_identical_with_and_without_the_id_list(catalogue, member, monkeypatch, params):
+    """With facets, a small matching set is read once as ids (``ID_LIST_MAX``); a large one is counted
+    and faceted by subqueries. Both paths give the same count, page, order and facets."""
+    from ouvert.catalog import package_search as module
+
+    by_list = package_search(user=member, params=dict(params, include_private="true"))
+    monkeypatch.setattr(module, "ID_LIST_MAX", 0)
+    by_subquery = package_search(user=member, params=dict(params, include_private="true"))
+    assert by_list == by_subquery
+    assert by_list["count"] > 0 and by_list["results"]
+
+
+def test_page_keeps_the_sort_order_when_read_by_ids(dataset_factory):
+    """The page is read as ordered ids first, then the datasets: the order must survive."""
+    for i in range(8):
+        dataset_factory(name=f"jeu-{i}", title_fr=f"Jeu {chr(ord('h') - i)}")
+    by_title = names(package_search(user=None, params={"sort": "title_string asc", "rows": 5, "start": 1}))
+    assert by_title == ["jeu-6", "jeu-5", "jeu-4", "jeu-3", "jeu-2"]
+    by_name_desc = names(package_search(user=None, params={"sort": "name desc", "rows": 3}))
+    assert by_name_desc == ["jeu-7", "jeu-6", "jeu-5"]
