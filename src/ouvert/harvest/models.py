@@ -130,7 +130,7 @@ class HarvestObject(models.Model):
         DELETED = "deleted", _("Supprimé")
         ERROR = "error", _("Erreur")
 
-    job = models.ForeignKey(HarvestJob, on_delete=models.CASCADE, related_name="objects",
+    job = models.ForeignKey(HarvestJob, on_delete=models.CASCADE, related_name="harvest_objects",
                             verbose_name=_("moisson"))
     guid = models.CharField(_("identifiant distant"), max_length=1000,
                             help_text=_("CKAN : l'id du jeu de données; DCAT : son URI ou dct:identifier."))

@@ -58,7 +58,7 @@ def job_unfinished(*, source: HarvestSource) -> HarvestJob | None:
 
 
 def object_list(*, job: HarvestJob, status: str | None = None) -> QuerySet[HarvestObject]:
-    qs = job.objects.select_related("dataset")
+    qs = job.harvest_objects.select_related("dataset")
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("position", "id")

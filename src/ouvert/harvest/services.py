@@ -327,7 +327,7 @@ def harvest_schedule_due(*, now: datetime.datetime | None = None) -> list[int]:
 
 
 def _count(job: HarvestJob) -> None:
-    counts = dict(job.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    counts = dict(job.harvest_objects.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     job.created = counts.get(HarvestObject.Status.CREATED, 0)
     job.updated = counts.get(HarvestObject.Status.UPDATED, 0)
     job.deleted = counts.get(HarvestObject.Status.DELETED, 0)
@@ -484,7 +484,7 @@ def _gather(job: HarvestJob, source: HarvestSource, progress: Progress) -> None:
     if source.type == HarvestSource.Type.CKAN:
         last = source.jobs.exclude(pk=job.pk).filter(status=HarvestJob.Status.FINISHED).order_by("-id").first()
         if last is not None:
-            for obj in last.objects.filter(status=HarvestObject.Status.ERROR, action=HarvestObject.Action.IMPORT):
+            for obj in last.harvest_objects.filter(status=HarvestObject.Status.ERROR, action=HarvestObject.Action.IMPORT):
                 if obj.guid not in guids and (remote_names is None or obj.remote_name in remote_names):
                     retry.append({"guid": obj.guid, "remote_name": obj.remote_name,
                                   "remote_modified": obj.remote_modified})
@@ -520,7 +520,7 @@ def _gather(job: HarvestJob, source: HarvestSource, progress: Progress) -> None:
                                      remote_name=dataset.extras.get(EXTRA_REMOTE_NAME, "")[:500], dataset=dataset,
                                      action=HarvestObject.Action.DELETE))
     with transaction.atomic():
-        job.objects.all().delete()
+        job.harvest_objects.all().delete()
         HarvestObject.objects.bulk_create(objects, batch_size=500)
         job.gathered = True
         job.heartbeat_at = timezone.now()
@@ -530,11 +530,11 @@ def _gather(job: HarvestJob, source: HarvestSource, progress: Progress) -> None:
 # --- Fetch and import --------------------------------------------------------------------
 
 def _process(job: HarvestJob, source: HarvestSource, progress: Progress) -> None:
-    total = job.objects.count()
-    done = job.objects.exclude(status=HarvestObject.Status.PENDING).count()
+    total = job.harvest_objects.count()
+    done = job.harvest_objects.exclude(status=HarvestObject.Status.PENDING).count()
     progress("import", done, total)
     base = ckan_client.api_base(source.url) if source.type == HarvestSource.Type.CKAN else ""
-    pending = list(job.objects.filter(status=HarvestObject.Status.PENDING).order_by("position", "id")
+    pending = list(job.harvest_objects.filter(status=HarvestObject.Status.PENDING).order_by("position", "id")
                    .values_list("pk", flat=True))
     for pk in pending:
         obj = HarvestObject.objects.get(pk=pk)
