@@ -19,3 +19,5 @@ class CatalogConfig(AppConfig):
         from . import tasks
 
         registry.register_open_data_refresher(tasks.open_data_enqueue)
+        # After the plan's links (20-22).
+        registry.register_menu_link(_("Données ouvertes"), "catalog:home", order=30)

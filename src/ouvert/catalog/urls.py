@@ -5,6 +5,21 @@ from . import views
 app_name = "catalog"
 
 urlpatterns = [
+    path("", views.home, name="home"),
+    path("recherche/", views.search, name="search"),
+    path("publier/", views.dataset_new, name="dataset_new"),
+    path("organisations/", views.organisation_list, name="organisations"),
+    path("organisations/<slug:slug>/", views.organisation, name="organisation"),
+    path("themes/", views.theme_list, name="themes"),
+    path("themes/<str:name>/", views.theme, name="theme"),
+    path("jeux/<str:name>/", views.dataset, name="dataset"),
+    path("jeux/<str:name>/historique/", views.dataset_history, name="dataset_history"),
+    path("jeux/<str:name>/modifier/", views.dataset_edit, name="dataset_edit"),
+    path("jeux/<str:name>/supprimer/", views.dataset_delete, name="dataset_delete"),
+    path("jeux/<str:name>/restaurer/", views.dataset_restore, name="dataset_restore"),
+    path("jeux/<str:name>/ressources/nouvelle/", views.resource_new, name="resource_new"),
+    path("jeux/<str:name>/ressources/<uuid:resource_id>/modifier/", views.resource_edit, name="resource_edit"),
+    path("jeux/<str:name>/ressources/<uuid:resource_id>/retirer/", views.resource_delete, name="resource_delete"),
     path("jeux/<str:name>/ressources/<uuid:resource_id>/telecharger/", views.resource_download,
          name="resource_download"),
     path("jeux/<str:name>/ressources/<uuid:resource_id>/versions/<int:number>/", views.resource_download,
