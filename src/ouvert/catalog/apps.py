@@ -16,8 +16,9 @@ class CatalogConfig(AppConfig):
 
         from ouvert.core import registry
 
-        from . import tasks
+        from . import demo, tasks
 
         registry.register_open_data_refresher(tasks.open_data_enqueue)
+        registry.register_demo_loader("catalog", demo.load, order=30)
         # After the plan's links (20-22).
         registry.register_menu_link(_("Données ouvertes"), "catalog:home", order=30)
