@@ -20,6 +20,16 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+# The catalogue's test kit (publishers, editors, themes, datasets made by the real services).
+from tests.catalog.conftest import (  # noqa: F401
+    admin_user,
+    dataset_factory,
+    editor,
+    other_org,
+    publisher_org,
+    theme_factory,
+)
+
 DATA = Path(__file__).parent / "data"
 CKAN_DATA = DATA / "ckan"
 DCAT_DATA = DATA / "dcat"
@@ -170,11 +180,6 @@ def canada_packages():
 def harvest_org(make_org):
     return make_org(slug="donnees-canada", name_fr="Gouvernement du Canada (moissonné)",
                     name_en="Government of Canada (harvested)")
-
-
-@pytest.fixture
-def admin_user(make_user):
-    return make_user(email="admin@example.org", full_name="Admin plateforme", is_superuser=True)
 
 
 @pytest.fixture
