@@ -39,6 +39,7 @@ from .forms import (
     DatasetForm,
     ResourceForm,
     add_service_errors,
+    describe_fields,
 )
 from .markdown import markdown_to_text, render_markdown
 from .models import Dataset, Resource, ResourceVersion, Tag, Theme
@@ -501,7 +502,8 @@ def dataset_new(request):
                                  if created.state == Dataset.State.DRAFT else _("Jeu de données publié."))
                 return redirect("catalog:dataset", name=created.name)
         status = 400
-    return render(request, "catalog/dataset_form.html", {"form": form, "dataset": None}, status=status)
+    return render(request, "catalog/dataset_form.html", {"form": describe_fields(form), "dataset": None},
+                  status=status)
 
 
 @login_required
@@ -533,7 +535,7 @@ def dataset_edit(request, name):
                 messages.success(request, _("Modifications enregistrées."))
                 return redirect("catalog:dataset", name=updated.name)
         status = 400
-    return render(request, "catalog/dataset_form.html", {"form": form, "dataset": obj,
+    return render(request, "catalog/dataset_form.html", {"form": describe_fields(form), "dataset": obj,
                                                          "title": _pick(obj.title_fr, obj.title_en)}, status=status)
 
 
@@ -582,13 +584,14 @@ def _too_large_message() -> str:
     return _("Fichier trop volumineux : au plus %(size)s.") % {"size": _human_size(_max_upload_bytes())}
 
 
-def _resource_page(request, *, obj, form, resource, status):
+def _resource_page(request, *, obj, form, resource, status, message=""):
     if _wants_json(request) and request.method == "POST":
-        errors = {field: [str(e) for e in errs] for field, errs in form.errors.items()}
-        first = next(iter(errors.values()), [_("Données invalides.")])[0]
+        errors = {field: [str(e) for e in errs] for field, errs in form.errors.items()} if form.is_bound else {}
+        first = message or next(iter(errors.values()), [_("Données invalides.")])[0]
         return JsonResponse({"message": first, "errors": errors}, status=status)
     return render(request, "catalog/resource_form.html", {
-        "dataset": obj, "title": _pick(obj.title_fr, obj.title_en), "form": form, "resource": resource,
+        "dataset": obj, "title": _pick(obj.title_fr, obj.title_en), "form": describe_fields(form),
+        "resource": resource, "message": message,
         "max_upload": _human_size(_max_upload_bytes()),
     }, status=status)
 
@@ -605,9 +608,8 @@ def _resource_form_view(request, name, resource_id=None):
             return JsonResponse({"message": message, "errors": {}}, status=403)
         raise PermissionDenied(message)
     if request.method == "POST" and _too_large(request):
-        form = ResourceForm(editing=resource)
-        form.add_error(None, _too_large_message())
-        return _resource_page(request, obj=obj, form=form, resource=resource, status=413)
+        return _resource_page(request, obj=obj, form=ResourceForm(editing=resource), resource=resource, status=413,
+                              message=_too_large_message())
     initial = ResourceForm.initial_from(resource) if resource is not None else None
     form = ResourceForm(request.POST if request.method == "POST" else None,
                         request.FILES if request.method == "POST" else None, initial=initial, editing=resource)
