@@ -1,4 +1,5 @@
-"""The ``ouvert`` command: serve, demo, worker, createadmin, token, audit, check, manage.
+"""The ``ouvert`` command: serve, demo, worker, scheduler, createadmin, token, audit, catalog, harvest,
+check, manage.
 
 Thin on purpose: each subcommand parses its arguments and calls a core service or a Django
 management command. Django is set up only by the subcommands that need it. Errors a person
@@ -135,7 +136,34 @@ def cmd_worker(args) -> int:
     _setup()
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["ouvert", "db_worker", *args.options])
+    options = list(args.options)
+    if "--no-scheduler" in options:
+        options.remove("--no-scheduler")
+    elif "--batch" not in options:
+        # Periodic jobs (core.registry.register_periodic) run beside the tasks; several workers
+        # never run the same one twice (see ouvert.core.scheduler).
+        from ouvert.core import scheduler
+
+        scheduler.start_thread()
+    execute_from_command_line(["ouvert", "db_worker", *options])
+    return 0
+
+
+def cmd_scheduler(args) -> int:
+    _setup()
+    import threading
+
+    from ouvert.core import scheduler
+
+    if args.once:
+        ran = scheduler.run_due()
+        console.print(_("Tâches planifiées lancées : %(names)s") % {"names": ", ".join(ran) or "—"})
+        return 0
+    if args.interval <= 0:
+        raise UsageError(_("--interval doit être positif."))
+    console.print(_("Planificateur en marche (toutes les %(seconds)s s); Ctrl+C pour arrêter.")
+                  % {"seconds": args.interval})
+    scheduler.loop(threading.Event(), interval=args.interval)
     return 0
 
 
@@ -218,6 +246,128 @@ def cmd_catalog_reindex(args) -> int:
     return 0
 
 
+def _progress_bar():
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err_console, transient=not err_console.is_terminal)
+
+
+def cmd_catalog_import(args) -> int:
+    _setup()
+    from ouvert.catalog import jsonl
+    from ouvert.core import services as core_services
+
+    organisation = core_services.organisation_get(slug=args.organisation) if args.organisation else None
+    try:
+        with open(args.file, "rb") as handle:
+            total = sum(1 for _line in handle)
+            handle.seek(0)
+            with _progress_bar() as bar:
+                task = bar.add_task(_("Importation des jeux de données"), total=total)
+                report = jsonl.jsonl_import(actor=None, lines=handle, organisation=organisation,
+                                            progress=lambda done: bar.update(task, completed=done))
+    except OSError as exc:
+        raise UsageError(_("Lecture de %(file)s impossible : %(error)s") % {"file": args.file,
+                                                                           "error": exc.strerror or exc}) from None
+    for error in report.errors:
+        details = "; ".join(f"{field}: {' '.join(map(str, msgs))}" for field, msgs in error["errors"].items())
+        err_console.print(_("Ligne %(line)s (%(name)s) : %(details)s")
+                          % {"line": error["line"], "name": error["name"] or "?", "details": details},
+                          style="yellow")
+    console.print(_("%(created)d créé(s), %(updated)d mis à jour, %(errors)d erreur(s).")
+                  % {"created": len(report.created), "updated": len(report.updated), "errors": len(report.errors)})
+    return 1 if report.errors else 0
+
+
+def cmd_catalog_export(args) -> int:
+    _setup()
+    from ouvert.catalog import jsonl
+
+    total = jsonl.export_queryset(include_private=args.include_private).count()
+    with _progress_bar() as bar:
+        task = bar.add_task(_("Exportation des jeux de données"), total=total)
+
+        def write(out):
+            return jsonl.jsonl_export(out=out, include_private=args.include_private,
+                                      progress=lambda done: bar.update(task, completed=done))
+
+        if args.file in (None, "-"):
+            count = write(sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        else:
+            try:
+                with open(args.file, "wb") as out:
+                    count = write(out)
+            except OSError as exc:
+                raise UsageError(_("Écriture de %(file)s impossible : %(error)s")
+                                 % {"file": args.file, "error": exc.strerror or exc}) from None
+    err_console.print(_("%(count)d jeu(x) de données exporté(s).") % {"count": count})
+    return 0
+
+
+# --- harvest --------------------------------------------------------------------------
+
+def cmd_harvest_list(args) -> int:
+    _setup()
+    from rich.table import Table
+
+    from ouvert.harvest import services
+
+    table = Table(_("source"), _("type"), _("adresse"), _("organisation"), _("fréquence"), _("active"),
+                  _("dernière moisson"))
+    for source in services.source_list():
+        last = services.job_list(source=source, limit=1)
+        last = last[0] if last else None
+        summary = "—" if last is None else (
+            f"#{last.pk} {last.get_status_display()} {last.created_at:%Y-%m-%d %H:%M} "
+            f"(+{last.created} ~{last.updated} -{last.deleted} ={last.unchanged} !{last.errors})")
+        table.add_row(source.name, source.type, source.url, source.organisation.slug, source.frequency,
+                      _("oui") if source.active else _("non"), summary)
+    console.print(table)
+    return 0
+
+
+def cmd_harvest_add(args) -> int:
+    _setup()
+    from ouvert.core import services as core_services
+    from ouvert.harvest import services
+
+    organisation = core_services.organisation_get(slug=args.organisation)
+    source = services.source_create(actor=None, name=args.name, type=args.type, url=args.url,
+                                    organisation=organisation, title=args.title or "", frequency=args.frequency,
+                                    config=args.config)
+    console.print(_("Source « %(name)s » ajoutée.") % {"name": source.name})
+    return 0
+
+
+def cmd_harvest_run(args) -> int:
+    _setup()
+    from ouvert.harvest import services
+
+    source = services.source_get(name=args.source)
+    labels = {"gather": _("Collecte"), "import": _("Importation")}
+    with _progress_bar() as bar:
+        tasks: dict = {}
+
+        def progress(stage, done, total):
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        job = services.harvest_run(actor=None, source=source, full=args.full, progress=progress)
+    for obj in services.object_list(job=job, status="error"):
+        err_console.print(f"{obj.remote_name or obj.guid} : {obj.error}", style="yellow")
+    for warning in (job.report or {}).get("warnings", []):
+        err_console.print(warning, style="yellow")
+    if job.status == "failed":
+        err_console.print(f"[bold red]{_('Erreur')}[/bold red] : {job.report.get('error')}")
+        return 1
+    console.print(_("Moisson n° %(id)s : %(created)d créé(s), %(updated)d mis à jour, %(deleted)d supprimé(s), "
+                    "%(unchanged)d inchangé(s), %(errors)d erreur(s).") % {"id": job.pk, **job.counts})
+    return 1 if job.errors else 0
+
+
 # --- check, manage --------------------------------------------------------------------
 
 def cmd_check(args) -> int:
@@ -272,8 +422,14 @@ def build_parser() -> argparse.ArgumentParser:
     server_options(p)
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("worker", help="exécuter les tâches d'arrière-plan (db_worker)")
+    p = sub.add_parser("worker", help="exécuter les tâches d'arrière-plan (db_worker) et les tâches planifiées "
+                                      "(--no-scheduler : sans elles)")
     p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("scheduler", help="lancer les tâches planifiées seulement (sans exécuter les tâches)")
+    p.add_argument("--once", action="store_true", help="une seule passe, puis quitter")
+    p.add_argument("--interval", type=float, default=30, help="secondes entre deux passes (défaut 30)")
+    p.set_defaults(func=cmd_scheduler)
 
     p = sub.add_parser("createadmin", help="créer ou promouvoir une administratrice ou un administrateur")
     p.add_argument("--email", required=True)
@@ -300,6 +456,32 @@ def build_parser() -> argparse.ArgumentParser:
     csub = p.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
     cp = csub.add_parser("reindex", help="reconstruire l'index de recherche des jeux de données")
     cp.set_defaults(func=cmd_catalog_reindex)
+    cp = csub.add_parser("import", help="importer des jeux de données (JSON Lines de ckanapi)")
+    cp.add_argument("file", metavar="FICHIER.jsonl")
+    cp.add_argument("--organisation", help="identifiant de l'organisation qui publiera tous les jeux")
+    cp.set_defaults(func=cmd_catalog_import)
+    cp = csub.add_parser("export", help="exporter les jeux de données (JSON Lines de ckanapi)")
+    cp.add_argument("file", nargs="?", metavar="FICHIER", help="défaut : la sortie standard")
+    cp.add_argument("--include-private", action="store_true", help="aussi les jeux privés et les brouillons")
+    cp.set_defaults(func=cmd_catalog_export)
+
+    p = sub.add_parser("harvest", help="moissonnage de catalogues distants (CKAN, DCAT)")
+    hsub = p.add_subparsers(dest="harvest_command", metavar="ACTION", required=True)
+    hp = hsub.add_parser("list", help="lister les sources et leur dernière moisson")
+    hp.set_defaults(func=cmd_harvest_list)
+    hp = hsub.add_parser("add", help="ajouter une source")
+    hp.add_argument("name", metavar="NOM")
+    hp.add_argument("--type", required=True, choices=["ckan", "dcat"])
+    hp.add_argument("--url", required=True)
+    hp.add_argument("--organisation", required=True, help="organisation qui publiera les jeux moissonnés")
+    hp.add_argument("--title")
+    hp.add_argument("--frequency", default="manual", choices=["manual", "hourly", "daily", "weekly"])
+    hp.add_argument("--config", help='JSON, par exemple \'{"fq": "organization:statcan"}\'')
+    hp.set_defaults(func=cmd_harvest_add)
+    hp = hsub.add_parser("run", help="moissonner une source maintenant (reprend une moisson interrompue)")
+    hp.add_argument("source", metavar="SOURCE")
+    hp.add_argument("--full", action="store_true", help="tout relire, pas seulement ce qui a changé")
+    hp.set_defaults(func=cmd_harvest_run)
 
     p = sub.add_parser("check", help="vérifications Django (--deploy : réglages de production)")
     p.add_argument("--deploy", action="store_true")
