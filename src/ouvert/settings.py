@@ -286,3 +286,5 @@ LOGGING = {
 
 # --- Ouvert ---------------------------------------------------------------------------
 OUVERT_DEMO = env_bool("OUVERT_DEMO", False)
+#: Largest file a catalogue resource may hold (bytes); uploads beyond it are refused (413/validation error).
+OUVERT_MAX_UPLOAD_BYTES = int(os.environ.get("OUVERT_MAX_UPLOAD_BYTES", str(1024 ** 3)))
