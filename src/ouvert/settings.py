@@ -288,3 +288,6 @@ LOGGING = {
 OUVERT_DEMO = env_bool("OUVERT_DEMO", False)
 #: Largest file a catalogue resource may hold (bytes); uploads beyond it are refused (413/validation error).
 OUVERT_MAX_UPLOAD_BYTES = int(os.environ.get("OUVERT_MAX_UPLOAD_BYTES", str(1024 ** 3)))
+# Harvesting (ouvert.harvest.http): seconds to wait for a remote answer, and its largest size.
+OUVERT_HARVEST_TIMEOUT = float(os.environ.get("OUVERT_HARVEST_TIMEOUT", "30"))
+OUVERT_HARVEST_MAX_BYTES = int(os.environ.get("OUVERT_HARVEST_MAX_BYTES", str(50 * 1024 * 1024)))
