@@ -356,6 +356,10 @@ def cmd_harvest_run(args) -> int:
             bar.update(tasks[stage], completed=done, total=total)
 
         job = services.harvest_run(actor=None, source=source, full=args.full, progress=progress)
+    if job.status == "running":
+        err_console.print(_("La moisson n° %(id)s de cette source est en cours dans un autre processus.")
+                          % {"id": job.pk}, style="yellow")
+        return 1
     for obj in services.object_list(job=job, status="error"):
         err_console.print(f"{obj.remote_name or obj.guid} : {obj.error}", style="yellow")
     for warning in (job.report or {}).get("warnings", []):

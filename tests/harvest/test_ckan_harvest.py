@@ -160,11 +160,13 @@ def test_an_interrupted_job_resumes_where_it_stopped(fake_ckan, ckan_source, can
     with pytest.raises(Stop):
         services.harvest_job_run(job_id=job.pk, progress=stop_after_two)
     job.refresh_from_db()
-    assert job.status == HarvestJob.Status.RUNNING and job.gathered
+    assert job.status == HarvestJob.Status.RUNNING and job.gathered and job.heartbeat_at is None  # released
     assert job.harvest_objects.filter(status=HarvestObject.Status.PENDING).count() == 3
 
-    # Another worker does not take a job that is still alive...
+    # Another process does not take a job that is alive (a recent sign of life)...
+    HarvestJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
     assert services.harvest_job_run(job_id=job.pk).status == HarvestJob.Status.RUNNING
+    assert services.harvest_run(actor=None, source=ckan_source).status == HarvestJob.Status.RUNNING
     # ...but it does once it has been silent long enough; nothing is fetched twice.
     HarvestJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - datetime.timedelta(hours=1))
     fake_ckan.calls.clear()

@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import logging
 import uuid
 from collections.abc import Callable
 
@@ -58,6 +59,8 @@ from .selectors import (  # noqa: F401  (public read API of the module)
     source_get,
     source_list,
 )
+
+logger = logging.getLogger("ouvert.harvest")
 
 EXTRA_SOURCE_ID = "harvest_source_id"
 EXTRA_SOURCE_TITLE = "harvest_source_title"
@@ -248,10 +251,10 @@ def job_create(*, actor, source: HarvestSource, full: bool = False) -> tuple[Har
 
 
 def _claim(job: HarvestJob) -> bool:
-    """Take the job for this process: pending → running, or running but silent (interrupted)."""
+    """Take the job for this process: pending → running, or running but released or silent (interrupted)."""
     now = timezone.now()
-    claimable = Q(status=HarvestJob.Status.PENDING) | Q(status=HarvestJob.Status.RUNNING,
-                                                         heartbeat_at__lt=now - STALE_AFTER)
+    claimable = Q(status=HarvestJob.Status.PENDING) | (
+        Q(status=HarvestJob.Status.RUNNING) & (Q(heartbeat_at__lt=now - STALE_AFTER) | Q(heartbeat_at__isnull=True)))
     claimed = HarvestJob.objects.filter(claimable, pk=job.pk).update(
         status=HarvestJob.Status.RUNNING, heartbeat_at=now, attempts=job.attempts + 1)
     if claimed:
@@ -259,17 +262,17 @@ def _claim(job: HarvestJob) -> bool:
     return bool(claimed)
 
 
-def harvest_job_run(*, job_id: int, progress: Progress | None = None, force: bool = False) -> HarvestJob:
-    """Run (or resume) a job to its end; the task's body. ``force`` takes over a running job at once
-    (the command line, when the person knows the previous run was interrupted)."""
+def harvest_job_run(*, job_id: int, progress: Progress | None = None) -> HarvestJob:
+    """Run (or resume) a job to its end; the task's body.
+
+    A job another process is running (it gave a sign of life in the last ``STALE_AFTER``) is left
+    alone and returned as it is (still ``running``). A run stopped by an unexpected exception
+    (or Ctrl+C) releases the job first, so that the next run resumes it at once.
+    """
     progress = progress or _noop
     job = HarvestJob.objects.select_related("source", "source__organisation").get(pk=job_id)
     if job.status in (HarvestJob.Status.FINISHED, HarvestJob.Status.FAILED):
         return job
-    if force and job.status == HarvestJob.Status.RUNNING:
-        HarvestJob.objects.filter(pk=job.pk).update(heartbeat_at=None)
-        HarvestJob.objects.filter(pk=job.pk, heartbeat_at__isnull=True).update(
-            heartbeat_at=timezone.now() - STALE_AFTER * 2)
     if not _claim(job):
         return job  # another worker has it
     job.refresh_from_db()
@@ -279,7 +282,10 @@ def harvest_job_run(*, job_id: int, progress: Progress | None = None, force: boo
             progress("gather", 0, None)
             _gather(job, source, progress)
         _process(job, source, progress)
-    except (http.HarvestHTTPError, ValidationError) as exc:
+    except BaseException as exc:
+        if not isinstance(exc, http.HarvestHTTPError | ValidationError):
+            HarvestJob.objects.filter(pk=job.pk).update(heartbeat_at=None)
+            raise
         message = exc.message if isinstance(exc, http.HarvestHTTPError) else _messages(exc)
         report = dict(job.report or {})
         report["error"] = message
@@ -297,9 +303,10 @@ def harvest_job_run(*, job_id: int, progress: Progress | None = None, force: boo
 
 
 def harvest_run(*, actor, source: HarvestSource, full: bool = False, progress: Progress | None = None) -> HarvestJob:
-    """Run ``source`` now, in this process (``ouvert harvest run``): resumes its unfinished job if any."""
+    """Run ``source`` now, in this process (``ouvert harvest run``): resumes its unfinished job if any
+    (unless another process is running it: the job comes back ``running``)."""
     job, _created = job_create(actor=actor, source=source, full=full)
-    return harvest_job_run(job_id=job.pk, progress=progress, force=True)
+    return harvest_job_run(job_id=job.pk, progress=progress)
 
 
 def harvest_schedule_due(*, now: datetime.datetime | None = None) -> list[int]:
@@ -548,7 +555,9 @@ def _process(job: HarvestJob, source: HarvestSource, progress: Progress) -> None
                     _dcat_import(obj, source)
                 obj.processed_at = timezone.now()
                 obj.save()
-        except (ValidationError, PermissionDenied, NotFound, http.HarvestHTTPError) as exc:
+        except Exception as exc:  # one object's failure, whatever it is, must not stop the job
+            if not isinstance(exc, ValidationError | PermissionDenied | NotFound | http.HarvestHTTPError):
+                logger.exception("harvest object %s of job %s failed", obj.guid, job.pk)
             HarvestObject.objects.filter(pk=obj.pk).update(
                 status=HarvestObject.Status.ERROR, error=_json_safe(_messages(exc)), processed_at=timezone.now(),
                 content=_json_safe(obj.content) if obj.content is not None else None,
