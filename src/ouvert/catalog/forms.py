@@ -11,6 +11,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import TEXT_MAX_LENGTH, Dataset
 
@@ -45,7 +46,7 @@ def _join(items) -> str:
 class DatasetForm(forms.Form):
     """Every field of a dataset, in both languages; the submit button chooses draft or publish."""
 
-    organisation = forms.ChoiceField(label=_("Éditeur"), choices=[])
+    organisation = forms.ChoiceField(label=pgettext_lazy("publisher", "Éditeur"), choices=[])
     name = forms.CharField(
         label=_("Identifiant (adresse)"), max_length=100,
         help_text=_("De 2 à 100 caractères : lettres minuscules sans accents, chiffres, « - » et « _ ». "

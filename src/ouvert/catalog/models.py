@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ouvert.core.i18n import Translated
 
@@ -120,7 +121,7 @@ class Dataset(models.Model):
                                 help_text=_("En Markdown; le HTML dangereux est retiré à l'affichage."))
     notes_en = models.TextField(_("description (anglais)"), blank=True, max_length=TEXT_MAX_LENGTH)
     organisation = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="datasets",
-                                     verbose_name=_("éditeur"))
+                                     verbose_name=pgettext_lazy("publisher", "éditeur"))
     themes = models.ManyToManyField(Theme, blank=True, related_name="datasets", verbose_name=_("thèmes"))
     tags = models.ManyToManyField(Tag, blank=True, related_name="datasets", verbose_name=_("mots-clés"))
     keywords = models.JSONField(_("mots-clés par langue"), default=dict, blank=True,
@@ -289,7 +290,7 @@ class Activity(models.Model):
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="activities",
                                 verbose_name=_("jeu de données"))
     organisation = models.ForeignKey("core.Organisation", null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", verbose_name=_("éditeur"))
+                                     related_name="+", verbose_name=pgettext_lazy("publisher", "éditeur"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+", verbose_name=_("auteur"))
     activity_type = models.CharField(_("type"), max_length=30, choices=Type.choices)

@@ -5,6 +5,7 @@ Other modules reach these through ``ouvert.catalog.services``, which re-exports 
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from django.db.models import Q, QuerySet
@@ -164,3 +165,39 @@ def activity_list(*, dataset: Dataset | None = None, organisation=None, user=Non
     visible = dataset_visible_queryset(user, include_deleted=True).values("pk")
     qs = qs.filter(dataset__in=visible)
     return qs.order_by("-timestamp", "-id")[offset:offset + limit]
+
+
+# --- Reads other modules need (harvesting) --------------------------------------------
+
+_NAME = re.compile(r"^[a-z0-9_-]{2,100}$")
+
+
+def datasets_by_extra(*, key: str, value: str) -> QuerySet[Dataset]:
+    """Every dataset (deleted ones too) whose ``extras[key]`` equals ``value``."""
+    return Dataset.objects.filter(**{f"extras__{key}": value})
+
+
+def dataset_id_taken(value: uuid.UUID) -> bool:
+    return Dataset.objects.filter(pk=value).exists()
+
+
+def resource_id_taken(value: uuid.UUID) -> bool:
+    return Resource.objects.filter(pk=value).exists()
+
+
+def active_resource_ids(dataset: Dataset) -> list:
+    return list(dataset.resources.filter(state=Resource.State.ACTIVE).values_list("pk", flat=True))
+
+
+def valid_dataset_name(name: str) -> bool:
+    return bool(_NAME.match(name or ""))
+
+
+def dataset_name_free(name: str, *, dataset: Dataset | None = None) -> bool:
+    """Whether ``name`` may be given to ``dataset`` (a new one when None): neither taken nor reserved."""
+    other = Dataset.objects.filter(name=name)
+    redirects = DatasetNameRedirect.objects.filter(old_name=name)
+    if dataset is not None:
+        other = other.exclude(pk=dataset.pk)
+        redirects = redirects.exclude(dataset_id=dataset.pk)
+    return not other.exists() and not redirects.exists()

@@ -62,19 +62,25 @@ from .models import (
     Theme,
 )
 from .selectors import (  # noqa: F401  (public read API of the module)
+    active_resource_ids,
     activity_list,
     dataset_get,
+    dataset_id_taken,
+    dataset_name_free,
     dataset_visible_queryset,
+    datasets_by_extra,
     licence_default,
     licence_list,
     organisation_datasets,
     resource_get,
+    resource_id_taken,
     resource_list,
     resource_version_get,
     resource_version_list,
     tag_list,
     theme_get,
     theme_list,
+    valid_dataset_name,
 )
 
 DEFAULT_MAX_UPLOAD_BYTES = 1024 ** 3
@@ -811,12 +817,18 @@ class _HashingReader:
         pass
 
 
+def _upload_too_large(limit: int) -> ValidationError:
+    """The error for a file over ``OUVERT_MAX_UPLOAD_BYTES``; its code ``too_large`` lets pages answer 413."""
+    return ValidationError({"upload": [ValidationError(
+        _("Fichier trop volumineux : au plus %(max)s octets."), code="too_large", params={"max": limit})]})
+
+
 def _store_upload(resource: Resource, number: int, upload) -> ResourceVersion:
     """Stream ``upload`` to storage; return an unsaved ResourceVersion with size and SHA-256."""
     limit = _max_upload_bytes()
     declared = getattr(upload, "size", None)
     if isinstance(declared, int) and declared > limit:
-        raise ValidationError({"upload": [_("Fichier trop volumineux : au plus %(max)s octets.") % {"max": limit}]})
+        raise _upload_too_large(limit)
     filename = get_valid_filename(os.path.basename(getattr(upload, "name", "") or "")) or "fichier"
     filename = filename[-200:]
     if hasattr(upload, "seek"):
@@ -835,8 +847,7 @@ def _store_upload(resource: Resource, number: int, upload) -> ResourceVersion:
     except _TooLarge:
         if default_storage.exists(target):
             default_storage.delete(target)
-        raise ValidationError({"upload": [_("Fichier trop volumineux : au plus %(max)s octets.") % {"max": limit}]}) \
-            from None
+        raise _upload_too_large(limit) from None
     except Exception:
         if default_storage.exists(target):
             default_storage.delete(target)

@@ -24,7 +24,7 @@ from django.http import FileResponse, Http404, HttpResponseRedirect, JsonRespons
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -333,7 +333,7 @@ def dataset(request, name):
 #: Dataset fields as the history page names them.
 def _field_labels() -> dict:
     labels = {f.name: str(f.verbose_name) for f in Dataset._meta.get_fields() if hasattr(f, "verbose_name")}
-    labels.update({"organisation_id": labels.get("organisation", _("éditeur")), "licence_id": _("licence"),
+    labels.update({"organisation_id": labels.get("organisation", pgettext("publisher", "éditeur")), "licence_id": _("licence"),
                    "tags": _("mots-clés"), "themes": _("thèmes"), "resources": _("ressources")})
     return labels
 
@@ -626,7 +626,7 @@ def _resource_form_view(request, name, resource_id=None):
                 services.resource_update(actor=request.user, resource=resource, data=data, upload=upload,
                                          partial=True)
         except ValidationError as exc:
-            if any("volumineux" in m or "too large" in m.lower() for m in exc.message_dict.get("upload", [])):
+            if any(error.code == "too_large" for error in getattr(exc, "error_dict", {}).get("upload", [])):
                 status = 413
             add_service_errors(form, exc, aliases=RESOURCE_ERROR_ALIASES)
         else:

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import ApiToken, AuditEntry, Membership, Notification, Organisation, User
+from .models import ApiToken, AuditEntry, Membership, Notification, Organisation, PeriodicRun, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -104,6 +104,17 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["prefix", "name", "user", "created_at", "last_used_at", "revoked_at"]
     search_fields = ["user__email", "prefix", "name"]
     readonly_fields = ["user", "name", "prefix", "token_hash", "created_at", "last_used_at", "revoked_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(PeriodicRun)
+class PeriodicRunAdmin(admin.ModelAdmin):
+    """Periodic jobs: when each last ran and its last error (written by the scheduler only)."""
+
+    list_display = ["name", "last_run_at", "last_finished_at", "last_error"]
+    readonly_fields = ["name", "last_run_at", "last_finished_at", "last_error"]
 
     def has_add_permission(self, request):
         return False

@@ -593,19 +593,19 @@ def _free_dataset_id(source: HarvestSource, remote_id) -> str | None:
             value = uuid.UUID(candidate)
         except ValueError:
             continue
-        if not selectors.dataset_id_taken(value):
+        if not catalog_services.dataset_id_taken(value):
             return str(value)
     return None
 
 
 def _name_for(source: HarvestSource, wanted: str, title: str, dataset=None) -> str:
     """``wanted`` if it is a valid name free for this dataset, else a free variant."""
-    base = wanted if wanted and selectors.valid_dataset_name(wanted) else slugify(wanted or title)[:90].strip("-_")
+    base = wanted if wanted and catalog_services.valid_dataset_name(wanted) else slugify(wanted or title)[:90].strip("-_")
     if len(base) < 2:
         base = slugify(title)[:90].strip("-_") or "jeu-de-donnees"
     base = base[:90] if len(base) >= 2 else "jeu-de-donnees"
     name, number = base, 1
-    while not selectors.dataset_name_free(name, dataset=dataset):
+    while not catalog_services.dataset_name_free(name, dataset=dataset):
         number += 1
         name = f"{base[:90]}-{number}"
     return name
@@ -629,12 +629,12 @@ def _resource_ids(source: HarvestSource, resources: list[dict], existing: set[st
             res["id"] = derived
             continue
         try:
-            taken_remote = selectors.resource_id_taken(uuid.UUID(remote))
+            taken_remote = catalog_services.resource_id_taken(uuid.UUID(remote))
         except ValueError:
             taken_remote = True
         if not taken_remote:
             continue
-        if selectors.resource_id_taken(uuid.UUID(derived)):
+        if catalog_services.resource_id_taken(uuid.UUID(derived)):
             res.pop("id")
         else:
             res["id"] = derived
@@ -704,7 +704,7 @@ def _ckan_import(obj: HarvestObject, source: HarvestSource, base: str) -> None:
     else:
         name = _name_for(source, remote_name, title, dataset=existing)
         data["name"] = name if name == remote_name else existing.name
-        existing_ids = {str(pk) for pk in selectors.active_resource_ids(existing)}
+        existing_ids = {str(pk) for pk in catalog_services.active_resource_ids(existing)}
         _resource_ids(source, data.get("resources", []), existing_ids)
         data.setdefault("state", "active")
         dataset = catalog_services.dataset_update(actor=None, dataset=existing, data=data, partial=False)
