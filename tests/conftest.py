@@ -19,6 +19,15 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _french_by_default():
+    """Each test starts in the platform's default language, whatever page an earlier test asked for."""
+    from django.utils import translation
+
+    with translation.override("fr"):
+        yield
+
+
 @pytest.fixture
 def make_user(db):
     from ouvert.core import services

@@ -13,9 +13,8 @@ into the second (uploaded files are downloaded from the first and uploaded again
 texts in both languages, tags, groups, extras, licence, resources — and an uploaded file's
 address differs only by host, its size and SHA-256 being the same.
 
-Today the uploaded file is not copied (``UPLOAD_NOT_COPIED``): the test checks everything else,
-then the copy as it is (a link to the first instance with the file's size and SHA-256) and ends
-as an expected failure; once download addresses end with the file name, it passes as written.
+ckanapi names a downloaded file after the last segment of its address: download addresses end
+with the file name (``catalog:resource_file``) so that the upload to the second instance has one.
 """
 
 import json
@@ -37,11 +36,6 @@ from ouvert.catalog import services
 from ouvert.core import services as core_services
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-UPLOAD_NOT_COPIED = (
-    "ckanapi load --upload-resources names the file after the last segment of the download address; "
-    "Ouvert's ends with 'telecharger/', so the multipart part has an empty filename, Django drops it, and "
-    "resource_patch succeeds without a file: the copy stays a link to the first instance")
 
 BIN = Path(sys.executable).parent
 EDITOR_EMAIL = "editrice@mtmd.example.org"
@@ -212,16 +206,13 @@ def test_dump_from_one_instance_load_into_another(live_server, settings, editor,
     assert [t["name"] for t in second["comptages-velo"]["tags"]] == ["mobilité", "vélo"]
     assert second["comptages-velo"]["resources"][0] == first["comptages-velo"]["resources"][0]
 
-    # The uploaded file: same resource, same size and SHA-256 ...
+    # The uploaded file: same resource, same size and SHA-256, ...
     second_file = second["comptages-velo"]["resources"][1]
     assert {k: v for k, v in second_file.items() if k not in ("url", "url_type")} == \
         {k: v for k, v in first_file.items() if k not in ("url", "url_type")}
     assert (second_file["size"], second_file["hash"]) == (len(CSV_BYTES), uploaded.sha256)
-    if second_file["url_type"] != "upload":
-        # ... but not uploaded again: see UPLOAD_NOT_COPIED.
-        assert second_file["url"] == first_file["url"]
-        pytest.xfail(UPLOAD_NOT_COPIED)
-    # ... held by the second instance, at the same path on its own host.
+    # ... uploaded again and held by the second instance, at the same path on its own host.
+    assert second_file["url_type"] == "upload"
     assert _without_host(second_file) == _without_host(first_file)
     assert second_file["url"].startswith(second_instance.url)
     with urllib.request.urlopen(second_file["url"], timeout=5) as answer:

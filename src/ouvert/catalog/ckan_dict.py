@@ -74,7 +74,7 @@ RESOURCE_COMPUTED_KEYS = frozenset({
     "package_id", "revision_id", "revision_timestamp", "created", "last_modified", "metadata_modified",
     "state", "url_type", "position", "tracking_summary", "datastore_active", "cache_url", "cache_last_updated",
     "hash", "size", "mimetype", "name_fr", "name_en", "description_fr", "description_en", "download_url",
-    "sha256",
+    "sha256", "version_number",
 })
 
 _FREQUENCIES = set(Dataset.Frequency.values)
@@ -141,9 +141,13 @@ def _absolute(url: str) -> str:
 
 
 def resource_download_url(resource: Resource) -> str:
+    """The current file's address, ending with its file name (expects ``current_version`` loaded)."""
+    kwargs = {"name": resource.dataset.name, "resource_id": resource.pk}
+    version = resource.current_version if resource.current_version_id else None
     with override("fr"):
-        return _absolute(reverse("catalog:resource_download",
-                                 kwargs={"name": resource.dataset.name, "resource_id": resource.pk}))
+        if version is not None and version.filename:
+            return _absolute(reverse("catalog:resource_file", kwargs={**kwargs, "filename": version.filename}))
+        return _absolute(reverse("catalog:resource_download", kwargs=kwargs))
 
 
 def resource_to_ckan(resource: Resource) -> dict:

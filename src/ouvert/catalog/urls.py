@@ -22,6 +22,10 @@ urlpatterns = [
     path("jeux/<str:name>/ressources/<uuid:resource_id>/retirer/", views.resource_delete, name="resource_delete"),
     path("jeux/<str:name>/ressources/<uuid:resource_id>/telecharger/", views.resource_download,
          name="resource_download"),
+    # The same, ending with the file's name (as CKAN's /download/<filename>), so that clients
+    # that name a downloaded file after the address's last segment (ckanapi) get a real name.
+    path("jeux/<str:name>/ressources/<uuid:resource_id>/telecharger/<str:filename>", views.resource_download,
+         name="resource_file"),
     path("jeux/<str:name>/ressources/<uuid:resource_id>/versions/<int:number>/", views.resource_download,
          name="resource_version_download"),
 ]

@@ -664,7 +664,7 @@ def resource_delete(request, name, resource_id):
 # --- Downloads -------------------------------------------------------------------------------
 
 @require_GET
-def resource_download(request, name, resource_id, number=None):
+def resource_download(request, name, resource_id, number=None, filename=None):
     """The file of an uploaded resource (current version, or version ``number``); a link redirects.
 
     A dataset's old name redirects to the address under its current name.
