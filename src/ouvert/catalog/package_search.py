@@ -36,7 +36,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value, Window
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import (
     Exact,
@@ -881,32 +881,52 @@ def package_search(*, user, params: dict) -> dict:
         if not isinstance(fl, list) or not all(isinstance(f, str) for f in fl):
             raise ValidationError({"fl": [_("fl est une liste de champs séparés par des virgules.")]})
 
+    from django.db import connection
+
     from .models import Dataset
 
     queryset, has_rank = search_queryset(user=user, params=params)
     ordering = _sort_ordering(sort, has_rank)
     want_facets = bool(facet_fields) and bool_param(params, "facet", True)
-    # The matching set is evaluated as few times as possible (see ``ID_LIST_MAX``): with facets,
-    # the ids themselves are read first (at most ID_LIST_MAX + 1 of them); when they all fit, the
-    # count is their number and the facets group those rows only. Otherwise (or without facets)
-    # one COUNT query. The relevance is never computed for the count or the facets.
-    ids = None
+    # The matching set is read as few times as possible. With facets, the ids are read first (at
+    # most ID_LIST_MAX + 1 of them): when they all fit, the count is their number and the facets
+    # group those rows only; otherwise one COUNT. When sorting by relevance, which ranks every match
+    # anyway, those ids come in the page's order and the page is a slice of them. On PostgreSQL,
+    # a page sorted by relevance without facets carries the count (COUNT(*) OVER ()): one read of
+    # the matches. (Not for other sorts: PostgreSQL would walk a sort index through every dataset
+    # to fill the window; not on SQLite: FTS5's bm25() cannot run under a window.) The relevance
+    # is never computed for the count or the facets alone.
+    by_score = has_rank and any(part.split()[:1] == ["score"] for part in sort.split(","))
+    ids = head = None
+    results = []
+    page_ids: list = []
     if want_facets:
-        head = list(queryset.order_by().values_list("pk", flat=True)[:ID_LIST_MAX + 1])
+        head = queryset.order_by(*ordering) if by_score else queryset.order_by()
+        head = list(head.values_list("pk", flat=True)[:ID_LIST_MAX + 1])
         if len(head) <= ID_LIST_MAX:
             ids = head
-    count = len(ids) if ids is not None else queryset.order_by().count()
-    results = []
-    if rows and start < count:
-        # The page in two steps: the ordered ids of the page alone (narrow rows: the sort never
-        # carries the datasets' text), then those datasets with what dataset_to_ckan reads.
-        if ids is None:
-            base = queryset
-        elif has_rank and any(part.split()[:1] == ["score"] for part in sort.split(",")):
-            base = queryset.filter(pk__in=ids)  # the relevance needs the full-text join
-        else:
-            base = Dataset.objects.filter(pk__in=ids)
-        page_ids = list(base.order_by(*ordering).values_list("pk", flat=True)[start:start + rows])
+        count = len(ids) if ids is not None else queryset.order_by().count()
+        if rows and start < count:
+            if by_score and (ids is not None or start + rows <= len(head)):
+                page_ids = head[start:start + rows]
+            else:
+                base = Dataset.objects.filter(pk__in=ids) if ids is not None else queryset
+                page_ids = list(base.order_by(*ordering).values_list("pk", flat=True)[start:start + rows])
+    elif rows and by_score and connection.vendor == "postgresql":
+        page = list(queryset.annotate(_total=Window(Count("pk"))).order_by(*ordering)
+                    .values_list("pk", "_total")[start:start + rows])
+        if page:
+            count = page[0][1]
+            page_ids = [pk for pk, _total in page]
+        else:  # a page past the end
+            count = queryset.order_by().count()
+    else:
+        count = queryset.order_by().count()
+        if rows and start < count:
+            # The ordered ids of the page alone (narrow rows: the sort never carries the datasets'
+            # text), then those datasets with what dataset_to_ckan reads.
+            page_ids = list(queryset.order_by(*ordering).values_list("pk", flat=True)[start:start + rows])
+    if page_ids:
         by_id = {d.pk: d for d in ckan_prefetch(Dataset.objects.filter(pk__in=page_ids).order_by())}
         results = [dataset_to_ckan(by_id[pk]) for pk in page_ids if pk in by_id]
         if fl:
