@@ -195,6 +195,33 @@ def test_answers_identical_with_and_without_the_id_list(catalogue, member, monke
     assert by_list["count"] > 0 and by_list["results"]
 
 
+@pytest.mark.parametrize("id_list_max", [0, 1, 2, 3])
+@pytest.mark.parametrize("params", [
+    {"q": "vélo", "facet.field": FACETS, "rows": 2},
+    {"q": "vélo", "facet.field": FACETS, "start": 1, "rows": 2},
+    {"q": "vélo", "facet.field": FACETS, "start": 1, "rows": 5, "sort": "score desc, name desc"},
+])
+def test_relevance_page_sliced_from_the_ranked_ids_wherever_the_id_list_stops(catalogue, member, monkeypatch,
+                                                                               params, id_list_max):
+    """Sorted by relevance with facets, the ids are read in the page's order and the page is a slice of
+    them when it lies within; past them, the page is read on its own. Same answer either way."""
+    from ouvert.catalog import package_search as module
+
+    expected = package_search(user=member, params=dict(params, include_private="true"))
+    monkeypatch.setattr(module, "ID_LIST_MAX", id_list_max)
+    assert package_search(user=member, params=dict(params, include_private="true")) == expected
+    assert expected["count"] > 0 and expected["results"]
+
+
+def test_a_page_past_the_end_still_counts(catalogue, member):
+    """Without facets the page carries the count on PostgreSQL (COUNT(*) OVER ()); a page past the end
+    is empty and still gives the count."""
+    full = package_search(user=member, params={"q": "vélo", "include_private": "true"})
+    past = package_search(user=member, params={"q": "vélo", "include_private": "true", "start": 1000})
+    assert full["count"] > 0 and full["results"]
+    assert past["count"] == full["count"] and past["results"] == []
+
+
 def test_page_keeps_the_sort_order_when_read_by_ids(dataset_factory):
     """The page is read as ordered ids first, then the datasets: the order must survive."""
     for i in range(8):
