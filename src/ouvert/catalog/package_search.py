@@ -36,7 +36,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value, Window
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import (
     Exact,
@@ -846,6 +846,27 @@ def _facets(queryset, fields: list[str], *, limit: int, mincount: int, ids=None)
     return facets, search_facets
 
 
+def _page_with_count(queryset, ordering: list, start: int, rows: int) -> list[tuple]:
+    """``[(pk, number of matches), …]``: the page of ``queryset`` sorted by ``ordering`` (``OrderBy``
+    expressions), each row carrying the whole count (``COUNT(*) OVER ()``), in one read of the matches.
+
+    The window runs over a subquery that computes the sort keys: FTS5's ``bm25()`` cannot be used
+    in a window query's own select list.
+    """
+    from django.db import connection
+
+    keys = {f"_sort{i}": item.expression for i, item in enumerate(ordering)}
+    inner = queryset.annotate(**keys).order_by().values("pk", *keys)
+    sql, params = inner.query.sql_with_params()
+    order = ", ".join(f'"{key}" {"DESC" if item.descending else "ASC"}' for key, item in zip(keys, ordering, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT "pk", COUNT(*) OVER () FROM ({sql}) AS "matches" ORDER BY {order} '
+                       "LIMIT %s OFFSET %s", [*params, rows, start])
+        page = cursor.fetchall()
+    pk = queryset.model._meta.pk
+    return [(pk.to_python(value), total) for value, total in page]
+
+
 def package_search(*, user, params: dict) -> dict:
     """CKAN's ``package_search`` result: ``count``, ``results``, ``facets``, ``search_facets``, ``sort``.
 
@@ -881,8 +902,6 @@ def package_search(*, user, params: dict) -> dict:
         if not isinstance(fl, list) or not all(isinstance(f, str) for f in fl):
             raise ValidationError({"fl": [_("fl est une liste de champs séparés par des virgules.")]})
 
-    from django.db import connection
-
     from .models import Dataset
 
     queryset, has_rank = search_queryset(user=user, params=params)
@@ -891,11 +910,10 @@ def package_search(*, user, params: dict) -> dict:
     # The matching set is read as few times as possible. With facets, the ids are read first (at
     # most ID_LIST_MAX + 1 of them): when they all fit, the count is their number and the facets
     # group those rows only; otherwise one COUNT. When sorting by relevance, which ranks every match
-    # anyway, those ids come in the page's order and the page is a slice of them. On PostgreSQL,
-    # a page sorted by relevance without facets carries the count (COUNT(*) OVER ()): one read of
+    # anyway, those ids come in the page's order and the page is a slice of them. Sorted by
+    # relevance without facets, the page carries the count (see ``_page_with_count``): one read of
     # the matches. (Not for other sorts: PostgreSQL would walk a sort index through every dataset
-    # to fill the window; not on SQLite: FTS5's bm25() cannot run under a window.) The relevance
-    # is never computed for the count or the facets alone.
+    # to fill the window.) The relevance is never computed for the count or the facets alone.
     by_score = has_rank and any(part.split()[:1] == ["score"] for part in sort.split(","))
     ids = head = None
     results = []
@@ -912,9 +930,8 @@ def package_search(*, user, params: dict) -> dict:
             else:
                 base = Dataset.objects.filter(pk__in=ids) if ids is not None else queryset
                 page_ids = list(base.order_by(*ordering).values_list("pk", flat=True)[start:start + rows])
-    elif rows and by_score and connection.vendor == "postgresql":
-        page = list(queryset.annotate(_total=Window(Count("pk"))).order_by(*ordering)
-                    .values_list("pk", "_total")[start:start + rows])
+    elif rows and by_score:
+        page = _page_with_count(queryset, ordering, start, rows)
         if page:
             count = page[0][1]
             page_ids = [pk for pk, _total in page]
