@@ -851,13 +851,17 @@ def _page_with_count(queryset, ordering: list, start: int, rows: int) -> list[tu
     expressions), each row carrying the whole count (``COUNT(*) OVER ()``), in one read of the matches.
 
     The window runs over a subquery that computes the sort keys: FTS5's ``bm25()`` cannot be used
-    in a window query's own select list.
+    in a window query's own select list, and PostgreSQL then ranks the matches in its parallel workers.
     """
     from django.db import connection
 
     keys = {f"_sort{i}": item.expression for i, item in enumerate(ordering)}
     inner = queryset.annotate(**keys).order_by().values("pk", *keys)
     sql, params = inner.query.sql_with_params()
+    if connection.vendor == "postgresql":
+        # A fence: the sort keys (the relevance) are then computed by the parallel workers, which
+        # hand over narrow rows instead of every match's tsvector (deep paging at 100k ~100 → ~60 ms).
+        sql += " OFFSET 0"
     order = ", ".join(f'"{key}" {"DESC" if item.descending else "ASC"}' for key, item in zip(keys, ordering, strict=True))
     with connection.cursor() as cursor:
         cursor.execute(f'SELECT "pk", COUNT(*) OVER () FROM ({sql}) AS "matches" ORDER BY {order} '
