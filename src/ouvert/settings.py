@@ -127,9 +127,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Persistent connections for a SQLite file too (WAL: each one sees every commit): a request
-    # no longer pays the connection, its PRAGMAs and a cold page cache (bench/catalog_search.py).
-    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
+    # Connections persist for a SQLite file too (WAL: each one sees every commit), so a request
+    # doesn't pay the connection, its PRAGMAs and a cold page cache (bench/catalog_search.py).
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
