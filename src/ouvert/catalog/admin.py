@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from ouvert.core.admin_base import ReadOnlyAdmin
+
 from . import services
 from .models import Activity, Dataset, Licence, Resource, ResourceVersion, Theme
 
@@ -78,7 +80,7 @@ def purge(modeladmin, request, queryset):
 
 
 @admin.register(Dataset)
-class DatasetAdmin(admin.ModelAdmin):
+class DatasetAdmin(ReadOnlyAdmin):
     list_display = ["name", "title_fr", "organisation", "state", "private", "modified_at"]
     list_filter = ["state", "private", "licence", "organisation"]
     search_fields = ["name", "title_fr", "title_en"]
@@ -87,44 +89,17 @@ class DatasetAdmin(admin.ModelAdmin):
     inlines = [ResourceInline]
     actions = [delete_softly, restore, purge]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ResourceVersion)
-class ResourceVersionAdmin(admin.ModelAdmin):
+class ResourceVersionAdmin(ReadOnlyAdmin):
     list_display = ["resource", "number", "filename", "size", "sha256", "created_at"]
     search_fields = ["filename", "sha256"]
     list_select_related = ["resource"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(ReadOnlyAdmin):
     list_display = ["timestamp", "activity_type", "dataset", "actor"]
     list_filter = ["activity_type"]
     list_select_related = ["dataset", "actor"]
     readonly_fields = ["dataset", "organisation", "actor", "activity_type", "timestamp", "snapshot", "diff"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from . import services
+from .admin_base import ReadOnlyAdmin
 from .models import ApiToken, AuditEntry, Membership, Notification, Organisation, PeriodicRun, User
 
 
@@ -73,21 +74,12 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """Read-only: the audit log is append-only."""
 
     list_display = ["seq", "created_at", "actor_label", "action", "target_type", "target_id"]
     list_filter = ["action"]
     search_fields = ["actor_label", "action", "target_id"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Notification)

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from ouvert.core.admin_base import ReadOnlyAdmin
+
 from .models import (
     ActionPlan,
     Challenge,
@@ -61,7 +63,7 @@ class EvidenceLinkInline(admin.TabularInline):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(admin.ModelAdmin):
+class ProgressUpdateAdmin(ReadOnlyAdmin):
     """Progress updates are history: shown, never edited or deleted."""
 
     list_display = ["milestone", "created_at", "author_label", "status_before", "status_after", "is_demo"]
@@ -69,14 +71,6 @@ class ProgressUpdateAdmin(admin.ModelAdmin):
     list_select_related = ["milestone"]
     inlines = [EvidenceLinkInline]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class CommitteeMembershipInline(admin.TabularInline):
