@@ -300,3 +300,18 @@ def test_next_page_url_follows_the_paging(client, dataset_factory, monkeypatch):
         seen |= set(graph.subjects(RDF.type, DCAT.Dataset))
         url, pages = dcat.next_page_url(graph), pages + 1
     assert seen == created and pages == 2
+
+
+@pytest.mark.parametrize("fmt", ["ttl", "jsonld", "rdf"])
+def test_addresses_with_spaces_are_encoded_not_refused(client, dataset_factory, fmt):
+    """Real catalogues hold addresses with spaces (this one is from open.canada.ca's CSA records): the
+    catalogue must still serialise, with the address percent-encoded."""
+    address = ("ftp://ftp.asc-csa.gc.ca/users/OpenData_DonneesOuvertes/pub/LIBS/"
+               'LIBS data set description 2017-01-19.docx')
+    dataset_factory(name="libs", title_fr="LIBS",
+                    resources=[{"name_fr": "Description", "url": address, "format": "DOCX"}])
+    answer = client.get(f"/catalog.{fmt}")
+    assert answer.status_code == 200
+    graph = Graph().parse(data=answer.content, format=RDFLIB_FORMATS[fmt])
+    encoded = URIRef(address.replace(" ", "%20"))
+    assert (None, DCAT.accessURL, encoded) in graph

@@ -34,7 +34,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -157,6 +157,15 @@ def base_url() -> str:
     return settings.OUVERT_BASE_URL.rstrip("/")
 
 
+def external_uri(value: str) -> URIRef:
+    """An address given by a publisher or a source, percent-encoded where it is not a valid IRI.
+
+    Real catalogues hold addresses with spaces or quotes (open.canada.ca, for one); RDF needs them
+    encoded, or the serialisers refuse the whole graph.
+    """
+    return URIRef(quote(str(value).strip(), safe=":/?#[]@!$&'()*+,;=%~"))
+
+
 def catalog_uri() -> URIRef:
     return URIRef(f"{base_url()}/catalog")
 
@@ -164,14 +173,14 @@ def catalog_uri() -> URIRef:
 def dataset_uri(dataset: Dataset) -> URIRef:
     source_uri = (dataset.extras or {}).get("uri") if isinstance(dataset.extras, dict) else None
     if isinstance(source_uri, str) and _is_url(source_uri):
-        return URIRef(source_uri)
+        return external_uri(source_uri)
     return URIRef(f"{base_url()}/dataset/{dataset.id}")
 
 
 def distribution_uri(resource: Resource) -> URIRef:
     source_uri = (resource.extra_fields or {}).get("uri") if isinstance(resource.extra_fields, dict) else None
     if isinstance(source_uri, str) and _is_url(source_uri):
-        return URIRef(source_uri)
+        return external_uri(source_uri)
     return URIRef(f"{base_url()}/dataset/{resource.dataset_id}/resource/{resource.id}")
 
 
@@ -344,15 +353,15 @@ def _publisher(graph: Graph, organisation) -> URIRef:
     graph.add((agent, RDF.type, FOAF.Organization))
     _add_texts(graph, agent, FOAF.name, organisation.name_fr, organisation.name_en)
     if organisation.website:
-        graph.add((agent, FOAF.homepage, URIRef(organisation.website)))
+        graph.add((agent, FOAF.homepage, external_uri(organisation.website)))
     return agent
 
 
 def _licence_node(graph: Graph, licence: Licence, source_uri: str = "") -> URIRef | BNode:
     if licence.url:
-        node = URIRef(licence.url)
+        node = external_uri(licence.url)
     elif source_uri and _is_url(source_uri):
-        node = URIRef(source_uri)
+        node = external_uri(source_uri)
     else:
         node = BNode(f"licence-{slugify(licence.id)}")
         graph.add((node, DCT.identifier, Literal(licence.id)))
@@ -404,9 +413,9 @@ def _distribution(graph: Graph, resource: Resource, dataset: Dataset, licence_no
     _add_texts(graph, node, DCT.title, resource.name_fr, resource.name_en)
     _add_texts(graph, node, DCT.description, resource.description_fr, resource.description_en)
     access_url = _resource_access_url(resource, dataset)
-    graph.add((node, DCAT.accessURL, URIRef(access_url)))
+    graph.add((node, DCAT.accessURL, external_uri(access_url)))
     if resource.url or resource.kind == Resource.Kind.UPLOAD:
-        graph.add((node, DCAT.downloadURL, URIRef(access_url)))
+        graph.add((node, DCAT.downloadURL, external_uri(access_url)))
     fmt = (resource.format or "").strip()
     media_type = (resource.media_type or "").strip().lower()
     known = FILE_TYPES.get(fmt.upper().lstrip("."))
@@ -511,7 +520,7 @@ def dataset_graph(dataset: Dataset, graph: Graph | None = None) -> Graph:
     for uri in _json_list(extras.get("theme")):
         code = str(uri).rsplit("/", 1)[-1]
         if isinstance(uri, str) and uri.startswith(EU_DATA_THEME) and code in EU_DATA_THEMES:
-            concept = URIRef(uri)
+            concept = external_uri(uri)
             graph.add((node, DCAT.theme, concept))
             graph.add((concept, RDF.type, SKOS.Concept))
             graph.add((concept, SKOS.prefLabel, Literal(EU_DATA_THEMES[code][0], lang="fr")))
@@ -545,7 +554,7 @@ def dataset_graph(dataset: Dataset, graph: Graph | None = None) -> Graph:
     bbox = (dataset.bbox_west, dataset.bbox_south, dataset.bbox_east, dataset.bbox_north)
     spatial_uri = extras.get("spatial_uri") if isinstance(extras.get("spatial_uri"), str) else ""
     if dataset.spatial_name or all(v is not None for v in bbox) or (spatial_uri and _is_url(spatial_uri)):
-        location = URIRef(spatial_uri) if spatial_uri and _is_url(spatial_uri) else BNode(f"spatial-{dataset.id}")
+        location = external_uri(spatial_uri) if spatial_uri and _is_url(spatial_uri) else BNode(f"spatial-{dataset.id}")
         graph.add((node, DCT.spatial, location))
         graph.add((location, RDF.type, DCT.Location))
         if dataset.spatial_name:
@@ -566,7 +575,7 @@ def dataset_graph(dataset: Dataset, graph: Graph | None = None) -> Graph:
     graph.add((node, DCT.issued, _datetime_literal(dataset.created_at)))
     graph.add((node, DCT.modified, _datetime_literal(dataset.modified_at)))
     if dataset.url and _is_url(dataset.url):
-        page = URIRef(dataset.url)
+        page = external_uri(dataset.url)
         graph.add((node, DCAT.landingPage, page))
         graph.add((page, RDF.type, FOAF.Document))
 
