@@ -22,7 +22,7 @@ def _import(package, actor=None):
 
 
 def _out(dataset):
-    fresh = ckan_dict.ckan_prefetch(Dataset.objects.filter(pk=dataset.pk)).get()
+    fresh = ckan_dict.dataset_prefetch(Dataset.objects.filter(pk=dataset.pk)).get()
     return ckan_dict.dataset_to_ckan(fresh)
 
 

@@ -49,7 +49,7 @@ from ouvert.core.services import NotFound
 
 from . import ckan_dict, selectors, services
 from .models import Dataset
-from .package_search import bool_param, package_search
+from .package_search import bool_param, int_param, package_search
 
 #: Version of CKAN whose Action API this follows (``status_show``).
 CKAN_COMPATIBLE_VERSION = "2.10.4"
@@ -211,27 +211,13 @@ def _required(params: dict, *keys: str) -> str:
     raise ValidationError({keys[0]: [_("Valeur manquante.")]})
 
 
-def _int(params: dict, key: str, default: int | None, *, low: int = 0, high: int | None = None) -> int | None:
-    value = params.get(key)
-    if value in (None, ""):
-        return default
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise ValidationError({key: [_("Nombre entier attendu, reçu « %(value)s ».") % {"value": str(value)[:50]}]}) \
-            from None
-    if number < low:
-        raise ValidationError({key: [_("Doit être un nombre entier d'au moins %(low)s.") % {"low": low}]})
-    return min(number, high) if high is not None else number
-
-
 def _need_login(ctx: Context) -> None:
     if not ctx.user.is_authenticated:
         raise PermissionDenied(_("authentification requise : envoyez un jeton d'API dans l'en-tête Authorization."))
 
 
 def _show_dataset(ctx: Context, dataset_id) -> dict:
-    dataset = ckan_dict.ckan_prefetch(Dataset.objects.filter(pk=dataset_id)).get()
+    dataset = ckan_dict.dataset_prefetch(Dataset.objects.filter(pk=dataset_id)).get()
     return ckan_dict.dataset_to_ckan(dataset)
 
 
@@ -287,8 +273,8 @@ def help_show(ctx, params):
 @register("package_list", side_effect_free=True)
 def package_list_action(ctx, params):
     """Names of the published public datasets, in alphabetical order (``limit``, ``offset``)."""
-    limit = _int(params, "limit", None)
-    offset = _int(params, "offset", 0)
+    limit = int_param(params, "limit", None)
+    offset = int_param(params, "offset", 0)
     qs = _public_active(ctx).order_by("name").values_list("name", flat=True)
     if limit is not None:
         return list(qs[offset:offset + limit])
@@ -312,13 +298,13 @@ def package_show(ctx, params):
 @register(side_effect_free=True)
 def current_package_list_with_resources(ctx, params):
     """Published public datasets with their resources, most recently changed first (``limit``, ``offset``, ``page``)."""
-    limit = _int(params, "limit", None, low=1, high=1000)
-    offset = _int(params, "offset", 0)
-    page = _int(params, "page", None, low=1)
+    limit = int_param(params, "limit", None, low=1, high=1000)
+    offset = int_param(params, "offset", 0)
+    page = int_param(params, "page", None, low=1)
     if page is not None:
         limit = limit or 10
         offset = (page - 1) * limit
-    qs = ckan_dict.ckan_prefetch(_public_active(ctx).order_by("-modified_at", "name"))
+    qs = ckan_dict.dataset_prefetch(_public_active(ctx).order_by("-modified_at", "name"))
     rows = qs[offset:offset + limit] if limit is not None else qs[offset:offset + 1000]
     return [ckan_dict.dataset_to_ckan(d) for d in rows]
 
@@ -477,8 +463,8 @@ def _list_result(ctx, params, items: list[dict], names_key: str) -> list:
         wanted = {str(w) for w in wanted}
         items = [item for item in items if item["name"] in wanted or item["id"] in wanted]
     items = _sorted(items, params.get("sort") or "title asc")
-    offset = _int(params, "offset", 0)
-    limit = _int(params, "limit", None, low=0, high=1000)
+    offset = int_param(params, "offset", 0)
+    limit = int_param(params, "limit", None, low=0, high=1000)
     items = items[offset:offset + limit] if limit is not None else items[offset:]
     if bool_param(params, "all_fields", False):
         return items
@@ -610,8 +596,8 @@ def _activity_to_ckan(activity) -> dict:
 
 
 def _activities(ctx, params, **which) -> list[dict]:
-    limit = _int(params, "limit", 31, low=1, high=100)
-    offset = _int(params, "offset", 0)
+    limit = int_param(params, "limit", 31, low=1, high=100)
+    offset = int_param(params, "offset", 0)
     return [_activity_to_ckan(a) for a in selectors.activity_list(user=ctx.user, limit=limit, offset=offset, **which)]
 
 

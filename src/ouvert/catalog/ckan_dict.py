@@ -37,7 +37,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from .models import Dataset, Resource
+from .models import Dataset, Resource, Tag, Theme
 
 #: Namespace of the UUIDs that organisations carry in CKAN dictionaries.
 ORGANISATION_NAMESPACE = uuid.UUID("5b0a6a0e-0f6c-5d0c-9a43-6f7576657274")
@@ -185,23 +185,33 @@ def resource_to_ckan(resource: Resource) -> dict:
     return result
 
 
-def ckan_prefetch(queryset):
-    """What ``dataset_to_ckan`` reads, fetched in a constant number of queries."""
+def dataset_prefetch(queryset):
+    """What a dataset's dictionaries and graphs read (CKAN, DCAT, schema.org), in a constant number of queries."""
     from django.db.models import Prefetch
 
     return queryset.select_related("organisation", "licence").prefetch_related(
-        Prefetch("resources", queryset=Resource.objects.filter(state=Resource.State.ACTIVE)
-                 .select_related("current_version").order_by("position", "created_at"),
-                 to_attr="ckan_resources"),
-        "tags", "themes")
+        Prefetch("resources", queryset=_active_resources_queryset(), to_attr="active_resources"),
+        Prefetch("tags", queryset=Tag.objects.order_by("name")),
+        Prefetch("themes", queryset=Theme.objects.order_by("name")),
+    )
+
+
+def _active_resources_queryset():
+    return (Resource.objects.filter(state=Resource.State.ACTIVE).select_related("current_version")
+            .order_by("position", "created_at"))
+
+
+def active_resources(dataset: Dataset) -> list:
+    """The dataset's active resources in order: prefetched by ``dataset_prefetch``, else one query."""
+    resources = getattr(dataset, "active_resources", None)
+    if resources is None:
+        resources = list(_active_resources_queryset().filter(dataset=dataset))
+    return resources
 
 
 def dataset_to_ckan(dataset: Dataset) -> dict:
     """A dataset as CKAN's ``package_show`` gives it (plus Ouvert's bilingual keys)."""
-    resources = getattr(dataset, "ckan_resources", None)
-    if resources is None:
-        resources = list(dataset.resources.filter(state=Resource.State.ACTIVE)
-                         .select_related("current_version").order_by("position", "created_at"))
+    resources = active_resources(dataset)
     for resource in resources:
         resource.dataset = dataset  # avoid a query per resource for the download address
     tags = sorted(dataset.tags.all(), key=lambda t: t.name.lower())

@@ -40,7 +40,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
@@ -49,7 +49,8 @@ from django.utils.translation import gettext as _
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
 
-from .models import Dataset, DatasetNameRedirect, Licence, Resource, Tag, Theme
+from . import ckan_dict
+from .models import Dataset, DatasetNameRedirect, Licence, Resource, Theme
 
 DCT = DCTERMS
 #: An open namespace: rdflib's own ``DCAT`` is DCAT 2, without DCAT 3's ``dcat:version``.
@@ -219,17 +220,6 @@ def _is_url(value: str) -> bool:
 
 # --- Reading the catalogue --------------------------------------------------------------
 
-def dcat_prefetch(queryset):
-    """Everything ``dataset_graph`` reads, in a constant number of queries."""
-    return queryset.select_related("organisation", "licence").prefetch_related(
-        Prefetch("resources", queryset=Resource.objects.filter(state=Resource.State.ACTIVE)
-                 .select_related("current_version").order_by("position", "created_at"),
-                 to_attr="dcat_resources"),
-        Prefetch("tags", queryset=Tag.objects.order_by("name")),
-        Prefetch("themes", queryset=Theme.objects.order_by("name")),
-    )
-
-
 def parse_modified_since(value: str | None) -> datetime.datetime | None:
     """``modified_since`` as a date (``2024-01-31``) or a date and time (ISO 8601); naive means local time."""
     value = (value or "").strip()
@@ -311,7 +301,7 @@ def dcat_catalog_page(*, page=1, q: str = "", fq: str = "", modified_since: str 
         raise ValidationError({"page": _("La page %(page)s n'existe pas : la dernière est la page %(last)s.")
                                % {"page": page, "last": result.last_page}})
     offset = (page - 1) * per_page
-    result.datasets = list(dcat_prefetch(qs)[offset:offset + per_page])
+    result.datasets = list(ckan_dict.dataset_prefetch(qs)[offset:offset + per_page])
     return result
 
 
@@ -320,7 +310,7 @@ def dcat_dataset_get(*, name_or_id) -> Dataset:
     from .selectors import dataset_get
 
     dataset = dataset_get(name_or_id=name_or_id, user=None)
-    return dcat_prefetch(Dataset.objects.filter(pk=dataset.pk)).get()
+    return ckan_dict.dataset_prefetch(Dataset.objects.filter(pk=dataset.pk)).get()
 
 
 # --- Serialisation ----------------------------------------------------------------------
@@ -400,10 +390,9 @@ def _wkt_bbox(west: float, south: float, east: float, north: float) -> str:
 
 def _resource_access_url(resource: Resource, dataset: Dataset) -> str:
     if resource.kind == Resource.Kind.UPLOAD:
-        from .ckan_dict import resource_download_url
 
         resource.dataset = dataset  # no query for the dataset's name
-        return resource_download_url(resource)
+        return ckan_dict.resource_download_url(resource)
     return resource.url or str(distribution_uri(resource))
 
 
@@ -488,7 +477,7 @@ def _dataset_texts(dataset: Dataset, field: str) -> list:
 def dataset_graph(dataset: Dataset, graph: Graph | None = None) -> Graph:
     """Add ``dataset`` as a ``dcat:Dataset`` (with its distributions) to ``graph`` (a new one by default).
 
-    Expects ``dcat_prefetch`` (it reads ``dataset.dcat_resources`` when present).
+    Expects ``ckan_dict.dataset_prefetch`` (it reads ``dataset.active_resources`` when present).
     """
     graph = graph if graph is not None else new_graph()
     node = dataset_uri(dataset)
@@ -580,11 +569,7 @@ def dataset_graph(dataset: Dataset, graph: Graph | None = None) -> Graph:
         graph.add((page, RDF.type, FOAF.Document))
 
     licence_node = _licence_node(graph, dataset.licence, str(extras.get("license_uri") or ""))
-    resources = getattr(dataset, "dcat_resources", None)
-    if resources is None:
-        resources = list(dataset.resources.filter(state=Resource.State.ACTIVE)
-                         .select_related("current_version").order_by("position", "created_at"))
-    for resource in resources:
+    for resource in ckan_dict.active_resources(dataset):
         graph.add((node, DCAT.distribution, _distribution(graph, resource, dataset, licence_node)))
     return graph
 

@@ -26,7 +26,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
 from . import services
-from .ckan_dict import ckan_prefetch, ckan_to_dataset_data, dataset_to_ckan
+from .ckan_dict import ckan_to_dataset_data, dataset_prefetch, dataset_to_ckan
 from .models import Dataset
 
 #: Longest line read (bytes): a package with hundreds of resources stays well below.
@@ -139,7 +139,7 @@ def package_dicts(*, include_private: bool = False) -> Iterable[dict]:
     last = None
     while True:
         chunk_qs = qs if last is None else qs.filter(name__gt=last)
-        chunk = list(ckan_prefetch(chunk_qs)[:EXPORT_CHUNK])
+        chunk = list(dataset_prefetch(chunk_qs)[:EXPORT_CHUNK])
         if not chunk:
             return
         for dataset in chunk:

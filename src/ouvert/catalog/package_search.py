@@ -660,7 +660,8 @@ ID_LIST_MAX = 5000
 _Q_FIELD = re.compile(r"(?:^|[\s(+\-!])(\*|[A-Za-z_][A-Za-z0-9_]*):")
 
 
-def _int_param(params, key, default, *, low=0, high=None):
+def int_param(params, key, default, *, low=0, high=None):
+    """An integer parameter (``low`` at least, capped at ``high``), or a ValidationError keyed by ``key``."""
     value = params.get(key)
     if value in (None, ""):
         return default
@@ -883,12 +884,12 @@ def package_search(*, user, params: dict) -> dict:
     number of datasets: the count (or, with facets, the matching ids when there are at most
     ``ID_LIST_MAX``), the page's ids, the page's datasets and their related rows, and one per facet.
     """
-    from .ckan_dict import ckan_prefetch, dataset_to_ckan
+    from .ckan_dict import dataset_prefetch, dataset_to_ckan
 
     if not isinstance(params, dict):
         raise ValidationError({"__all__": [_("Les paramètres doivent former un objet.")]})
-    rows = _int_param(params, "rows", DEFAULT_ROWS, high=MAX_ROWS)
-    start = _int_param(params, "start", 0)
+    rows = int_param(params, "rows", DEFAULT_ROWS, high=MAX_ROWS)
+    start = int_param(params, "start", 0)
     sort = params.get("sort") or DEFAULT_SORT
     if not isinstance(sort, str):
         raise ValidationError({"sort": [_("sort doit être une chaîne de caractères.")]})
@@ -898,8 +899,8 @@ def package_search(*, user, params: dict) -> dict:
             raise ValidationError({"facet.field": [
                 _("Facette « %(field)s » inconnue; facettes possibles : %(fields)s.")
                 % {"field": field[:100], "fields": ", ".join(FACET_FIELDS)}]})
-    facet_limit = _int_param(params, "facet.limit", DEFAULT_FACET_LIMIT, low=-1)
-    facet_mincount = _int_param(params, "facet.mincount", 1)
+    facet_limit = int_param(params, "facet.limit", DEFAULT_FACET_LIMIT, low=-1)
+    facet_mincount = int_param(params, "facet.mincount", 1)
     fl = params.get("fl")
     if fl not in (None, ""):
         fl = [f for f in re.split(r"[\s,]+", fl) if f] if isinstance(fl, str) else fl
@@ -948,7 +949,7 @@ def package_search(*, user, params: dict) -> dict:
             # text), then those datasets with what dataset_to_ckan reads.
             page_ids = list(queryset.order_by(*ordering).values_list("pk", flat=True)[start:start + rows])
     if page_ids:
-        by_id = {d.pk: d for d in ckan_prefetch(Dataset.objects.filter(pk__in=page_ids).order_by())}
+        by_id = {d.pk: d for d in dataset_prefetch(Dataset.objects.filter(pk__in=page_ids).order_by())}
         results = [dataset_to_ckan(by_id[pk]) for pk in page_ids if pk in by_id]
         if fl:
             results = [{key: item.get(key) for key in fl} for item in results]

@@ -6,7 +6,7 @@ the ``<script type="application/ld+json">`` element ready to put in a page's ``<
 
 Texts are in the active language (French when the English one is empty); the other language's
 title is given as ``alternateName``. Expects the dataset with its organisation, licence, tags,
-themes and resources (``dcat.dcat_prefetch`` or ``ckan_dict.ckan_prefetch``); without them it
+themes and resources (``ckan_dict.dataset_prefetch``); without them it
 reads them with a few queries.
 """
 
@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from . import dcat
+from . import ckan_dict, dcat
 from .models import Dataset, Resource
 
 
@@ -36,15 +36,6 @@ def _iso(value) -> str:
     if timezone.is_aware(value):
         value = timezone.localtime(value)
     return value.replace(microsecond=0).isoformat()
-
-
-def _resources(dataset: Dataset) -> list:
-    for attr in ("dcat_resources", "ckan_resources"):
-        resources = getattr(dataset, attr, None)
-        if resources is not None:
-            return resources
-    return list(dataset.resources.filter(state=Resource.State.ACTIVE).select_related("current_version")
-                .order_by("position", "created_at"))
 
 
 def _distribution(resource: Resource, dataset: Dataset, lang: str) -> dict:
@@ -138,7 +129,7 @@ def dataset_schemaorg(dataset: Dataset, *, url: str | None = None) -> dict:
         if all(v is not None for v in box):
             place["geo"] = {"@type": "GeoShape", "box": " ".join(str(v) for v in box)}
         result["spatialCoverage"] = place
-    distributions = [_distribution(r, dataset, lang) for r in _resources(dataset)]
+    distributions = [_distribution(r, dataset, lang) for r in ckan_dict.active_resources(dataset)]
     if distributions:
         result["distribution"] = distributions
     return result

@@ -67,6 +67,7 @@ from .selectors import (  # noqa: F401  (public read API of the module)
     dataset_get,
     dataset_id_taken,
     dataset_name_free,
+    dataset_page_get,
     dataset_visible_queryset,
     datasets_by_extra,
     licence_default,
@@ -402,10 +403,10 @@ def _diff(before: dict | None, after: dict) -> dict:
 
 def _record(*, dataset: Dataset, actor, activity_type: str, before: dict | None) -> Activity:
     """Bump ``modified_at``, re-index, and record the activity (inside the caller's transaction)."""
-    from .ckan_dict import ckan_prefetch, dataset_to_ckan
+    from .ckan_dict import dataset_prefetch, dataset_to_ckan
 
     after = _dataset_state(dataset)
-    fresh = ckan_prefetch(Dataset.objects.filter(pk=dataset.pk)).get()
+    fresh = dataset_prefetch(Dataset.objects.filter(pk=dataset.pk)).get()
     _index(fresh)
     return Activity.objects.create(
         dataset=dataset, organisation_id=dataset.organisation_id,

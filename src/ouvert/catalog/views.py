@@ -19,7 +19,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -42,7 +42,7 @@ from .forms import (
     describe_fields,
 )
 from .markdown import markdown_to_text, render_markdown
-from .models import Dataset, Resource, ResourceVersion, Tag, Theme
+from .models import Dataset, Resource, Theme
 from .package_search import package_search
 from .schemaorg import schemaorg_script
 from .services import _max_upload_bytes
@@ -247,26 +247,13 @@ def _is_bot(request) -> bool:
     return not agent or any(marker in agent for marker in BOT_MARKERS)
 
 
-def _dataset_for_page(name, user) -> Dataset:
-    """The dataset with everything the page shows, in a constant number of queries."""
-    found = services.dataset_get(name_or_id=name, user=user)
-    versions = ResourceVersion.objects.order_by("-number")
-    resources = (Resource.objects.filter(state=Resource.State.ACTIVE).select_related("current_version")
-                 .prefetch_related(Prefetch("versions", queryset=versions, to_attr="all_versions"))
-                 .order_by("position", "created_at"))
-    return (Dataset.objects.filter(pk=found.pk).select_related("organisation", "licence")
-            .prefetch_related(Prefetch("resources", queryset=resources, to_attr="ckan_resources"),
-                              Prefetch("tags", queryset=Tag.objects.order_by("name")),
-                              Prefetch("themes", queryset=Theme.objects.order_by("name"))).get())
-
-
 def _absolute(path: str) -> str:
     return f"{settings.OUVERT_BASE_URL}{path}"
 
 
 def _resource_rows(dataset: Dataset) -> list[dict]:
     rows = []
-    for resource in dataset.ckan_resources:
+    for resource in dataset.active_resources:
         resource.dataset = dataset
         uploaded = resource.kind == Resource.Kind.UPLOAD
         download = reverse("catalog:resource_download", kwargs={"name": dataset.name, "resource_id": resource.pk})
@@ -296,7 +283,7 @@ def _resource_rows(dataset: Dataset) -> list[dict]:
 
 @require_GET
 def dataset(request, name):
-    obj = _or_404(_dataset_for_page, name=name, user=request.user)
+    obj = _or_404(services.dataset_page_get, name=name, user=request.user)
     if obj.name != name:
         return HttpResponseRedirect(reverse("catalog:dataset", kwargs={"name": obj.name}), status=301)
     if request.method == "GET" and obj.state == Dataset.State.ACTIVE and not _is_bot(request):

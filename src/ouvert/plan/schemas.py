@@ -212,15 +212,18 @@ def milestone_rows(milestones) -> list[dict]:
     return [MilestoneOut.from_orm(m).model_dump(mode="json") for m in milestones]
 
 
-#: Columns of the milestones CSV published in the catalogue (open by default). Unlike the page
-#: export, no ``is_late``: it changes with the calendar, not with the data, and the file is
-#: refreshed only when the data changes (late = ``due_date`` passed and ``status`` not completed).
-OPEN_DATA_MILESTONE_COLUMNS = [
+#: Columns of the milestones CSV export (page ``plan:export``).
+MILESTONE_EXPORT_COLUMNS = [
     "plan", "number", "commitment", "challenge", "strands", "title_fr", "title_en", "description_fr",
     "description_en", "due_date", "due_date_note_fr", "due_date_note_en", "lead", "lead_name_fr",
     "lead_name_en", "collaborators", "status", "status_label_fr", "status_label_en", "is_demo_status",
-    "completed_at", "last_update_at", "data_notes_fr", "data_notes_en",
+    "is_late", "completed_at", "last_update_at", "data_notes_fr", "data_notes_en",
 ]
+
+#: Columns of the milestones CSV published in the catalogue (open by default). Unlike the page
+#: export, no ``is_late``: it changes with the calendar, not with the data, and the file is
+#: refreshed only when the data changes (late = ``due_date`` passed and ``status`` not completed).
+OPEN_DATA_MILESTONE_COLUMNS = [c for c in MILESTONE_EXPORT_COLUMNS if c != "is_late"]
 
 #: Columns of the progress updates CSV published in the catalogue.
 OPEN_DATA_UPDATE_COLUMNS = [

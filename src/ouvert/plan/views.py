@@ -14,7 +14,7 @@ from ouvert.core.services import NotFound
 
 from . import policy, selectors, services
 from .forms import OverviewFilterForm, ProgressUpdateForm
-from .schemas import milestone_rows
+from .schemas import MILESTONE_EXPORT_COLUMNS, milestone_flat_row, milestone_rows
 
 
 def _or_404(func, **kwargs):
@@ -102,25 +102,6 @@ def respondents(request):
     return render(request, "plan/respondents.html", {"groups": selectors.respondent_directory()})
 
 
-EXPORT_COLUMNS = [
-    "plan", "number", "commitment", "challenge", "strands", "title_fr", "title_en", "description_fr",
-    "description_en", "due_date", "due_date_note_fr", "due_date_note_en", "lead", "lead_name_fr",
-    "lead_name_en", "collaborators", "status", "status_label_fr", "status_label_en", "is_demo_status",
-    "is_late", "completed_at", "last_update_at", "data_notes_fr", "data_notes_en",
-]
-
-
-def _flatten(row: dict) -> dict:
-    return {
-        **{k: row[k] for k in EXPORT_COLUMNS if k in row and not isinstance(row[k], (list, dict))},
-        "strands": ";".join(row["strands"]),
-        "lead": row["lead"]["acronym"] or row["lead"]["slug"],
-        "lead_name_fr": row["lead"]["name_fr"],
-        "lead_name_en": row["lead"]["name_en"],
-        "collaborators": ";".join(c["acronym"] or c["slug"] for c in row["collaborators"]),
-    }
-
-
 def export(request, plan_slug: str, fmt: str):
     plan = _or_404(selectors.plan_get, slug=plan_slug)
     rows = milestone_rows(selectors.milestone_list(plan=plan))
@@ -131,9 +112,9 @@ def export(request, plan_slug: str, fmt: str):
     else:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response.write("\ufeff")  # so spreadsheet software reads UTF-8
-        writer = csv.DictWriter(response, fieldnames=EXPORT_COLUMNS)
+        writer = csv.DictWriter(response, fieldnames=MILESTONE_EXPORT_COLUMNS)
         writer.writeheader()
         for row in rows:
-            writer.writerow(_flatten(row))
+            writer.writerow(milestone_flat_row(row, MILESTONE_EXPORT_COLUMNS))
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
