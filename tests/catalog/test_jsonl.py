@@ -11,7 +11,7 @@ import pytest
 
 from ouvert import cli
 from ouvert.catalog import jsonl, services
-from ouvert.catalog.models import Dataset
+from ouvert.catalog.models import Activity, Dataset
 
 from .conftest import CKAN_DATA
 
@@ -45,7 +45,8 @@ def test_import_the_real_dump_twice_is_idempotent(statcan):
         assert dataset.title_fr == package["title_translated"]["fr"]
         assert dataset.resources.count() == len(package["resources"])
     again = jsonl.jsonl_import(actor=None, lines=lines)
-    assert again.errors == [] and len(again.updated) == 4 and Dataset.objects.count() == 4
+    assert again.errors == [] and Dataset.objects.count() == 4
+    assert again.updated == [] and sorted(again.unchanged) == sorted(p["name"] for p in packages)
 
 
 def test_bad_lines_are_reported_and_the_rest_imported(statcan, make_org):
@@ -107,3 +108,72 @@ def test_command_line(statcan, tmp_path, capsys):
     assert "Ligne 2" in capsys.readouterr().err
     assert cli.main(["catalog", "import", str(tmp_path / "absent.jsonl")]) == 2
     assert cli.main(["catalog", "import", str(SAMPLE), "--organisation", "inconnue"]) == 2
+
+
+def _activities(dataset_id) -> list[str]:
+    return list(Activity.objects.filter(dataset_id=dataset_id).order_by("timestamp", "id")
+                .values_list("activity_type", flat=True))
+
+
+def test_reimport_of_unchanged_datasets_records_no_activity(statcan):
+    """Re-importing a dump whose datasets are already there unchanged is not an update; a changed
+    line still is (its activity says what changed)."""
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    packages = [json.loads(line) for line in lines]
+    jsonl.jsonl_import(actor=None, lines=lines)
+    modified = {d.pk: d.modified_at for d in Dataset.objects.all()}
+    resources = {d.pk: sorted((str(r.pk), r.modified_at) for r in d.resources.all()) for d in Dataset.objects.all()}
+
+    again = jsonl.jsonl_import(actor=None, lines=lines)
+    assert again.errors == [] and again.updated == [] and len(again.unchanged) == 4
+    for dataset in Dataset.objects.all():
+        assert dataset.modified_at == modified[dataset.pk]
+        assert sorted((str(r.pk), r.modified_at) for r in dataset.resources.all()) == resources[dataset.pk]
+        assert _activities(dataset.pk) == [Activity.Type.NEW_PACKAGE]
+
+    changed = dict(packages[1], title_translated={**packages[1]["title_translated"], "fr": "Titre révisé"})
+    changed["resources"] = [dict(packages[1]["resources"][0], format="XLSX"), *packages[1]["resources"][1:]]
+    report = jsonl.jsonl_import(actor=None, lines=[lines[0], json.dumps(changed), *lines[2:]])
+    assert report.updated == [changed["name"]] and len(report.unchanged) == 3
+    dataset = Dataset.objects.get(pk=changed["id"])
+    assert dataset.title_fr == "Titre révisé" and dataset.modified_at > modified[dataset.pk]
+    assert _activities(dataset.pk) == [Activity.Type.NEW_PACKAGE, Activity.Type.CHANGED_PACKAGE]
+    diff = Activity.objects.filter(dataset=dataset, activity_type=Activity.Type.CHANGED_PACKAGE).get().diff
+    assert diff["title_fr"]["after"] == "Titre révisé" and "resources" in diff
+    for other in Dataset.objects.exclude(pk=dataset.pk):
+        assert other.modified_at == modified[other.pk] and _activities(other.pk) == [Activity.Type.NEW_PACKAGE]
+
+
+def test_dataset_update_with_nothing_new_writes_nothing(dataset_factory, editor):
+    """The service itself: ``package_update`` with the dataset's own dictionary, or a patch giving
+    its current values, leaves it (and its history) as it was; a resource change alone is a change."""
+    from ouvert.catalog import ckan_dict
+
+    dataset = dataset_factory(name="velos", title_fr="Vélos", tags=["vélo"], notes_fr="Comptages.",
+                              resources=[{"url": "https://example.org/velos.csv", "name_fr": "Comptages",
+                                          "format": "CSV"}])
+    before = Dataset.objects.get(pk=dataset.pk)
+    package = ckan_dict.dataset_to_ckan(ckan_dict.dataset_prefetch(Dataset.objects.filter(pk=dataset.pk)).get())
+    same = services.dataset_update(actor=editor, dataset=dataset, data=ckan_dict.ckan_to_dataset_data(package))
+    assert same.modified_at == before.modified_at and _activities(dataset.pk) == [Activity.Type.NEW_PACKAGE]
+    services.dataset_update(actor=editor, dataset=dataset, partial=True, data={"title_fr": "Vélos", "tags": ["vélo"]})
+    assert Dataset.objects.get(pk=dataset.pk).modified_at == before.modified_at
+    assert _activities(dataset.pk) == [Activity.Type.NEW_PACKAGE]
+
+    resource = package["resources"][0]
+    services.dataset_update(actor=editor, dataset=dataset, partial=True,
+                            data={"resources": [{"id": resource["id"], "url": resource["url"], "name_fr": "Comptages",
+                                                 "format": "CSV", "media_type": "text/plain"}]})
+    after = Dataset.objects.get(pk=dataset.pk)
+    assert after.modified_at > before.modified_at and after.resources.get().media_type == "text/plain"
+    assert _activities(dataset.pk) == [Activity.Type.NEW_PACKAGE, Activity.Type.CHANGED_PACKAGE]
+
+
+def test_command_line_reimport_records_no_activity(statcan, capsys):
+    assert cli.main(["catalog", "import", str(SAMPLE)]) == 0
+    modified = dict(Dataset.objects.values_list("pk", "modified_at"))
+    capsys.readouterr()
+    assert cli.main(["catalog", "import", str(SAMPLE)]) == 0
+    assert "0 mis à jour" in capsys.readouterr().out
+    assert dict(Dataset.objects.values_list("pk", "modified_at")) == modified
+    assert not Activity.objects.filter(activity_type=Activity.Type.CHANGED_PACKAGE).exists()

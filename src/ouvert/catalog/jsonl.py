@@ -6,7 +6,9 @@
 - ``jsonl_import`` reads each line as a package (``ckan_dict.ckan_to_dataset_data``) and writes
   it through ``services``: the dataset with the same ``id``, else the same ``name``, is updated
   (CKAN's ``package_update``: what the line does not give is reset, resources are matched by
-  id); otherwise it is created. Import twice, get the same catalogue (idempotent). Each line is
+  id); otherwise it is created. Import twice, get the same catalogue (idempotent): a dataset the
+  line leaves as it is counts as ``unchanged`` and is not written (no "updated" activity, same
+  ``metadata_modified``: ``dataset_update`` skips empty changes). Each line is
   its own transaction: a line that fails (not JSON, unknown organisation, invalid field…) is
   reported with its number and errors, and the other lines are imported. ``organisation``
   (optional) puts every dataset in that organisation, whatever the lines say.
@@ -38,17 +40,20 @@ EXPORT_CHUNK = 500
 class JsonlReport:
     created: list = field(default_factory=list)
     updated: list = field(default_factory=list)
+    #: names of the datasets already there exactly as the line gives them (nothing written)
+    unchanged: list = field(default_factory=list)
     #: {"line": number (from 1), "name": the package's name or "", "errors": {field: [messages]}}
     errors: list = field(default_factory=list)
 
     @property
     def total(self) -> int:
-        return len(self.created) + len(self.updated) + len(self.errors)
+        return len(self.created) + len(self.updated) + len(self.unchanged) + len(self.errors)
 
     def as_dict(self) -> dict:
-        return {"created": self.created, "updated": self.updated, "errors": self.errors,
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+                "errors": self.errors,
                 "count_created": len(self.created), "count_updated": len(self.updated),
-                "count_errors": len(self.errors)}
+                "count_unchanged": len(self.unchanged), "count_errors": len(self.errors)}
 
 
 def _messages(exc: Exception) -> dict:
@@ -89,7 +94,7 @@ def _import_one(*, actor, package, organisation, report: JsonlReport) -> None:
         data.pop("id")  # found by name: the line's id is another catalogue's
     data.setdefault("state", "active")
     dataset = services.dataset_update(actor=actor, dataset=existing, data=data, partial=False)
-    report.updated.append(dataset.name)
+    (report.unchanged if dataset.modified_at == existing.modified_at else report.updated).append(dataset.name)
 
 
 def jsonl_import(*, actor, lines: Iterable, organisation=None,

@@ -17,6 +17,9 @@ Decisions:
 - ``dataset_update(partial=False)`` is CKAN's ``package_update``: what is not given is reset,
   except ``name`` (kept) and ``resources`` (kept unless the key is given, then synchronised
   by ``id``: missing ones deleted, new ones created).
+- An update that changes nothing (the dataset as ``package_show`` gives it, times aside, is the
+  same) writes nothing: no activity, ``metadata_modified`` kept (re-importing a dump or sending
+  ``package_update`` the same dictionary is not a change).
 
 Reads live in ``selectors`` and are re-exported here: other modules reach the catalogue only
 through this file.
@@ -633,8 +636,24 @@ def dataset_create(*, actor, organisation=None, data: dict) -> Dataset:
     return dataset
 
 
+def _comparable(dataset: Dataset) -> dict:
+    """The dataset as ``package_show`` gives it, without the times every write moves."""
+    from .ckan_dict import dataset_prefetch, dataset_to_ckan
+
+    value = json.loads(json.dumps(dataset_to_ckan(dataset_prefetch(Dataset.objects.filter(pk=dataset.pk)).get()),
+                                  default=str))
+    value.pop("metadata_modified", None)
+    for resource in value.get("resources") or []:
+        resource.pop("last_modified", None)
+        resource.pop("metadata_modified", None)
+    return value
+
+
 def dataset_update(*, actor, dataset: Dataset, data: dict, partial: bool = False) -> Dataset:
-    """Change a dataset (``partial=True``: only the keys given, CKAN's ``package_patch``)."""
+    """Change a dataset (``partial=True``: only the keys given, CKAN's ``package_patch``).
+
+    When nothing changes, nothing is written: no activity, the same ``modified_at``.
+    """
     if actor is not None and not policy.can_edit_dataset(actor, dataset):
         raise PermissionDenied(_("Vous devez être éditeur ou administrateur de l'organisation de ce jeu de "
                                  "données pour le modifier."))
@@ -643,6 +662,7 @@ def dataset_update(*, actor, dataset: Dataset, data: dict, partial: bool = False
     with transaction.atomic():
         dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
         before = _dataset_state(dataset)
+        before_view = _comparable(dataset)
         old_name = dataset.name
         new_org = data.get("organisation")
         if new_org is not None and new_org.pk != dataset.organisation_id:
@@ -665,8 +685,12 @@ def dataset_update(*, actor, dataset: Dataset, data: dict, partial: bool = False
             dataset.themes.set(related["themes"])
         if "resources" in related:
             _sync_resources(actor=actor, dataset=dataset, items=related["resources"])
-        _record(dataset=dataset, actor=actor, activity_type=Activity.Type.CHANGED_PACKAGE, before=before)
-    return dataset
+        unchanged = _comparable(dataset) == before_view
+        if unchanged:
+            transaction.set_rollback(True)  # undo the writes of this block (its savepoint when nested)
+        else:
+            _record(dataset=dataset, actor=actor, activity_type=Activity.Type.CHANGED_PACKAGE, before=before)
+    return Dataset.objects.get(pk=dataset.pk) if unchanged else dataset
 
 
 def _sync_resources(*, actor, dataset: Dataset, items: list) -> None:
