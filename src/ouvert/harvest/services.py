@@ -8,8 +8,16 @@ A job goes through three stages, and can be interrupted and resumed at any point
    ``metadata_modified:[<start of the last successful job> TO *]``; plus the datasets that
    failed in the last job (retried), plus, to detect deletions, the full list of names from
    ``package_list``. DCAT: every page of the catalogue (hydra ``next``), each ``dcat:Dataset``
-   parsed with ``ouvert.catalog.dcat.dcat_parse`` (there is no "changed since" in DCAT: what
-   did not change is recognised by its content hash and not written).
+   parsed with ``ouvert.catalog.dcat.dcat_parse``; what did not change is recognised by its
+   content hash and not written. DCAT itself has no "changed since", but many catalogues take a
+   query parameter for it (Ouvert's own ``/catalog.ttl`` takes ``modified_since``): a source whose
+   config names it (``{"modified_since": "modified_since"}``) is harvested incrementally — unless
+   the job is ``full`` or there was no successful job, the first page's address gets
+   ``?<parameter>=<job.since, ISO 8601 in UTC>``, so that only the datasets changed since come
+   back. Deletions cannot be inferred from such a partial listing: they are not propagated (the
+   report's ``notes`` say so), and the next full run (``ouvert harvest run --full``, or
+   « complète » on the source's page) propagates them. The datasets that failed in the last job
+   are tried again, as for CKAN.
 2. **fetch** — CKAN: ``package_show`` of each gathered id (DCAT already has the content).
 3. **import** — through ``ouvert.catalog.services`` (``dataset_create``/``dataset_update`` with
    ``ckan_dict.ckan_to_dataset_data`` for CKAN, the ``dcat_parse`` data for DCAT), each object
@@ -35,8 +43,10 @@ import datetime
 import hashlib
 import json
 import logging
+import re
 import uuid
 from collections.abc import Callable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -84,9 +94,11 @@ VOLATILE_KEYS = frozenset({"metadata_modified", "revision_id", "revision_timesta
 
 CONFIG_KEYS = {
     HarvestSource.Type.CKAN: {"fq": str, "rows": int, "max_pages": int},
-    HarvestSource.Type.DCAT: {"format": str, "max_pages": int},
+    HarvestSource.Type.DCAT: {"format": str, "max_pages": int, "modified_since": str},
 }
 DCAT_FORMATS = ("turtle", "xml", "json-ld")
+#: A query parameter's name, as ``modified_since`` gives it (DCAT sources).
+QUERY_PARAMETER = re.compile(r"^[A-Za-z0-9_.\-\[\]:]{1,100}$")
 
 Progress = Callable[[str, int, "int | None"], None]
 
@@ -134,6 +146,9 @@ def _clean_config(errors: dict, kind: str, config) -> dict:
         messages.append(_("« rows » : au plus 1000 (la limite de CKAN)."))
     if "format" in result and result["format"] not in DCAT_FORMATS:
         messages.append(_("« format » : choisissez parmi %(formats)s.") % {"formats": ", ".join(DCAT_FORMATS)})
+    if "modified_since" in result and not QUERY_PARAMETER.match(result["modified_since"]):
+        messages.append(_("« modified_since » : le nom du paramètre d'adresse que le catalogue distant comprend "
+                          "(lettres, chiffres, « _ », « - », « . »), par exemple « modified_since »."))
     if messages:
         errors["config"] = messages
     return result
@@ -229,8 +244,8 @@ def _last_success(source: HarvestSource) -> HarvestJob | None:
 def job_create(*, actor, source: HarvestSource, full: bool = False) -> tuple[HarvestJob, bool]:
     """A new pending job of ``source``, or the unfinished one it already has; (job, created).
 
-    ``since`` (what to ask a CKAN source for) is the start of the last successful job, minus a
-    safety margin, unless ``full`` or there was none.
+    ``since`` (what to ask a CKAN source, or a DCAT source with ``modified_since``, for) is the
+    start of the last successful job, minus a safety margin, unless ``full`` or there was none.
     """
     if not _can_manage(actor, source.organisation):
         raise PermissionDenied(_("Vous devez être éditeur ou administrateur de l'organisation de cette source."))
@@ -366,6 +381,13 @@ def _warn(job: HarvestJob, message: str) -> None:
     job.report = report
 
 
+def _note(job: HarvestJob, message: str) -> None:
+    """Something the report should say that is not a problem (``report["notes"]``)."""
+    report = dict(job.report or {})
+    report.setdefault("notes", []).append(message)
+    job.report = report
+
+
 def _ckan_gather(job: HarvestJob, source: HarvestSource, progress: Progress) -> tuple[list[dict], set | None]:
     base = ckan_client.api_base(source.url)
     config = source.config or {}
@@ -437,12 +459,33 @@ def _dcat_format(source: HarvestSource, answer: http.Answer) -> str:
     return "turtle"
 
 
+def _with_parameter(url: str, name: str, value: str) -> str:
+    """``url`` with the query parameter ``name`` set to ``value`` (the others kept)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != name]
+    return urlunsplit(parts._replace(query=urlencode([*query, (name, value)])))
+
+
+def dcat_incremental(job: HarvestJob, source: HarvestSource) -> bool:
+    """Whether this job asks the DCAT source for the changes since ``job.since`` only."""
+    return bool(source.type == HarvestSource.Type.DCAT and (source.config or {}).get("modified_since")
+                and job.since is not None and not job.full)
+
+
 def _dcat_gather(job: HarvestJob, source: HarvestSource, progress: Progress) -> tuple[list[dict], set | None]:
     from ouvert.catalog import dcat
 
     max_pages = int((source.config or {}).get("max_pages") or DEFAULT_MAX_PAGES)
     url, visited, found, seen = source.url, set(), [], set()
     complete = False
+    incremental = dcat_incremental(job, source)
+    if incremental:
+        since = job.since.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        url = _with_parameter(url, source.config["modified_since"], since)
+        _note(job, _("Moisson incrémentale : seuls les jeux de données modifiés depuis le %(since)s ont été "
+                     "demandés (%(url)s). Les suppressions à la source ne peuvent pas s'en déduire : elles ne "
+                     "sont pas propagées par cette moisson, mais par la prochaine moisson complète.")
+              % {"since": since, "url": url[:300]})
     for _page in range(max_pages):
         visited.add(url)
         answer = http.get(url, accept="text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.8")
@@ -476,7 +519,7 @@ def _dcat_gather(job: HarvestJob, source: HarvestSource, progress: Progress) -> 
     else:
         _warn(job, _("Collecte arrêtée après %(pages)s pages (max_pages) : suppressions non propagées.")
               % {"pages": max_pages})
-    return found, (seen if complete else None)
+    return found, (seen if complete and not incremental else None)
 
 
 def _gather(job: HarvestJob, source: HarvestSource, progress: Progress) -> None:
@@ -486,16 +529,23 @@ def _gather(job: HarvestJob, source: HarvestSource, progress: Progress) -> None:
     else:
         found, remote_names = _dcat_gather(job, source, progress)
     guids = {item["guid"] for item in found}
-    # Datasets that failed last time are tried again even if they did not change remotely.
+    # Datasets that failed last time are tried again even if they did not change remotely (a DCAT
+    # source only lists them all again on a full run: with its content of last time).
     retry = []
-    if source.type == HarvestSource.Type.CKAN:
+    if source.type == HarvestSource.Type.CKAN or dcat_incremental(job, source):
         last = source.jobs.exclude(pk=job.pk).filter(status=HarvestJob.Status.FINISHED).order_by("-id").first()
         if last is not None:
             for obj in last.harvest_objects.filter(status=HarvestObject.Status.ERROR, action=HarvestObject.Action.IMPORT):
-                if obj.guid not in guids and (remote_names is None or obj.remote_name in remote_names):
-                    retry.append({"guid": obj.guid, "remote_name": obj.remote_name,
-                                  "remote_modified": obj.remote_modified})
-                    guids.add(obj.guid)
+                if obj.guid in guids or (remote_names is not None and obj.remote_name not in remote_names):
+                    continue
+                item = {"guid": obj.guid, "remote_name": obj.remote_name, "remote_modified": obj.remote_modified}
+                if source.type == HarvestSource.Type.DCAT:
+                    content = obj.content or {}
+                    if not (content.get("uri") or content.get("identifier")):
+                        continue  # never recognisable (its error came from the gather)
+                    item.update(content=content, content_hash=obj.content_hash)
+                retry.append(item)
+                guids.add(obj.guid)
     deletions = []
     if remote_names is not None:
         local = harvested_datasets(source=source).exclude(state="deleted")
