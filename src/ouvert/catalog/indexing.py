@@ -5,7 +5,11 @@ A dataset's search document:
 - title (ranks first): ``title_fr`` (French stems) and ``title_en`` (English stems);
 - keywords: tag names, the per-language ``keywords``, theme titles;
 - body: the descriptions (``notes_fr``, ``notes_en``), the spatial coverage, the publisher
-  (names in both languages and acronym), and each active resource's names and format.
+  (names in both languages and acronym), and each active resource's names and format;
+- filter terms (``dataset_terms``): state, private, publisher (its primary key), licence, tags,
+  themes and the active resources' formats (lower-cased), so that ``package_search`` answers
+  who may see what (``selectors.dataset_visible_terms``) and the usual ``fq`` filters inside the
+  search engine.
 
 ``index_dataset`` is called by ``catalog.services`` inside the transaction of every write, so
 the index never drifts from the data; a deleted dataset (``state = deleted``) is removed from
@@ -63,7 +67,20 @@ def document_fields(dataset: Dataset, *, tags=None, themes=None, resources=None)
         "title": [(dataset.title_fr, "fr"), (dataset.title_en, "en")],
         "keywords": _keywords_of(dataset, tags, themes),
         "body": body,
+        "terms": dataset_terms(dataset, tags=tags, themes=themes, resources=resources),
     }
+
+
+def dataset_terms(dataset: Dataset, *, tags, themes, resources) -> list[tuple[str, str]]:
+    """The filter terms of a dataset (see the module docstring); ``resources`` are the active ones."""
+    terms = [("state", dataset.state), ("private", "1" if dataset.private else "0"),
+             ("org", str(dataset.organisation_id))]
+    if dataset.licence_id:
+        terms.append(("licence", dataset.licence_id))
+    terms += [("tag", t.name) for t in tags]
+    terms += [("group", t.name) for t in themes]
+    terms += [("format", r.format.lower()) for r in resources if r.format]
+    return terms
 
 
 def index_dataset(dataset: Dataset) -> None:
@@ -124,6 +141,7 @@ def search_datasets(queryset, q: str, *, rank: str = "search_rank"):
     return search.search(KIND, queryset, q, rank=rank)
 
 
-def match_datasets(q: str):
-    """The raw engine query for ``q`` (``core.search.Match``) or ``None``: used as a baseline by the bench."""
-    return search.match(KIND, q)
+def match_datasets(q: str, terms=None):
+    """The engine's query for ``q`` and the filter-term expression ``terms`` (``core.search.Match``), or
+    ``None`` when ``q`` holds nothing to search."""
+    return search.match(KIND, q, terms=terms)

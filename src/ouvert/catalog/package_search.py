@@ -48,6 +48,9 @@ from django.db.models.lookups import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ouvert.core import search
+from ouvert.core import services as core_services
+
 # --- Tokens -----------------------------------------------------------------------------
 
 _SPECIAL = set('()[]{}":\\') | {" ", "\t", "\n", "\r"}
@@ -207,6 +210,44 @@ FIELDS: dict[str, Field] = {
 }
 
 
+@dataclass(frozen=True)
+class Cond:
+    """A parsed condition: the ``Q`` over ``Dataset``, and the same condition as a filter-term
+    expression of the search index (``indexing.dataset_terms``), or ``None`` when it cannot be
+    said with filter terms (ranges, wildcards, text fields…)."""
+
+    q: Q
+    terms: object = None
+
+    def __and__(self, other: Cond) -> Cond:
+        return Cond(self.q & other.q, _terms_all(self.terms, other.terms))
+
+    def __or__(self, other: Cond) -> Cond:
+        terms = None
+        if self.terms is not None and other.terms is not None:
+            terms = search.AnyOf((*_flat(self.terms, search.AnyOf), *_flat(other.terms, search.AnyOf)))
+        return Cond(self.q | other.q, terms)
+
+    def __invert__(self) -> Cond:
+        return Cond(~self.q, None if self.terms is None else search.Not(self.terms))
+
+
+def _flat(expr, kind) -> tuple:
+    return expr.items if isinstance(expr, kind) else (expr,)
+
+
+def _terms_all(*exprs):
+    """``AllOf`` the expressions, or ``None`` if one of them cannot be said with filter terms."""
+    if any(e is None for e in exprs):
+        return None
+    return search.AllOf(tuple(item for e in exprs for item in _flat(e, search.AllOf)))
+
+
+#: ``fq`` fields said exactly by a filter term: CKAN field -> the term's field (``indexing.dataset_terms``).
+TERM_FIELDS = {"tags": "tag", "groups": "group", "license_id": "licence", "res_format": "format",
+               "organization": "org", "owner_org": "org"}
+
+
 def _through(relation: str):
     """(rows of the relation, the column naming their dataset)."""
     from .models import Dataset, Resource
@@ -252,9 +293,9 @@ class _Parser:
     def err(self, token: Token, message: str) -> ValidationError:
         return _error(self.fq, token.pos, message)
 
-    def parse(self) -> Q:
+    def parse(self) -> Cond:
         if self.tok.kind == "EOF":
-            return Q()
+            return Cond(Q(), search.AllOf(()))
         q = self.or_expr(None)
         if self.tok.kind != "EOF":
             raise self.err(self.tok, _("« %(text)s » inattendu") % {"text": self._show(self.tok)})
@@ -268,7 +309,7 @@ class _Parser:
         return str(token.value)
 
     # expr := and_expr (OR and_expr)*
-    def or_expr(self, field: str | None) -> Q:
+    def or_expr(self, field: str | None) -> Cond:
         q = self.and_expr(field)
         while self.tok.kind == "OR":
             op = self.advance()
@@ -278,7 +319,7 @@ class _Parser:
         return q
 
     # and_expr := unary ((AND)? unary)*
-    def and_expr(self, field: str | None) -> Q:
+    def and_expr(self, field: str | None) -> Cond:
         q = self.unary(field)
         while True:
             kind = self.tok.kind
@@ -293,7 +334,7 @@ class _Parser:
                 return q
 
     # unary := (NOT | ! | - | +) unary | primary
-    def unary(self, field: str | None) -> Q:
+    def unary(self, field: str | None) -> Cond:
         token = self.tok
         if token.kind in ("NOT", "MINUS"):
             self.advance()
@@ -305,7 +346,7 @@ class _Parser:
             return self.unary(field)
         return self.primary(field)
 
-    def primary(self, field: str | None) -> Q:
+    def primary(self, field: str | None) -> Cond:
         token = self.tok
         if token.kind == "LPAREN":
             self.advance()
@@ -328,7 +369,7 @@ class _Parser:
                 raise self.err(colon, _("valeur attendue après « %(field)s: »") % {"field": name})
             if name == "*" and value_token.kind == "TERM" and value_token.value == "*":
                 self.advance()
-                return Q(pk__isnull=False)
+                return Cond(Q(pk__isnull=False), search.AllOf(()))
             self._check_field(token)
             if value_token.kind == "LPAREN":
                 return self.primary(name)
@@ -352,11 +393,12 @@ class _Parser:
         raise self.err(token, _("champ « %(field)s » inconnu; champs possibles : %(fields)s, extras_<clé>")
                        % {"field": name, "fields": ", ".join(sorted(FIELDS))})
 
-    def value(self, field: str | None) -> Q:
+    def value(self, field: str | None) -> Cond:
         token = self.advance()
         if token.kind == "TERM" and self.tok.kind == "COLON":
             raise self.err(self.tok, _("« : » inattendu"))
-        return _match(self, field or "text", token)
+        field = field or "text"
+        return Cond(_match(self, field, token), _match_terms(self, field, token))
 
 
 # --- Matching one value -----------------------------------------------------------------
@@ -425,6 +467,24 @@ def _match(parser: _Parser, field: str, token: Token) -> Q:
     if kind == "fts":
         return _match_fulltext(parser, token)
     raise AssertionError(kind)  # pragma: no cover
+
+
+def _match_terms(parser: _Parser, field: str, token: Token):
+    """``field:value`` as a filter term (see ``TERM_FIELDS``), or ``None`` when it cannot be one."""
+    term_field = TERM_FIELDS.get(field)
+    if term_field is None or not parser.build or token.kind not in ("TERM", "PHRASE") \
+            or (token.kind == "TERM" and token.wildcard):
+        return None
+    value = str(token.value)
+    if term_field == "format":
+        value = value.lower()
+    elif term_field == "org":
+        from .ckan_dict import organisation_resolve
+
+        org = organisation_resolve(value) if field == "owner_org" else \
+            core_services.organisation_list().filter(slug=value).first()
+        value = str(org.pk) if org is not None else ""
+    return search.Term(term_field, value)
 
 
 def _match_str(parser, lookups, token: Token, *, insensitive: bool) -> Q:
@@ -626,8 +686,13 @@ def _search_function():
 
 def parse_fq(fq: str | None) -> Q:
     """A Django ``Q`` over ``Dataset`` for a CKAN/Solr filter query; ``ValidationError`` on ``fq`` if invalid."""
+    return parse_fq_cond(fq).q
+
+
+def parse_fq_cond(fq: str | None) -> Cond:
+    """``parse_fq``, with the filter as filter terms of the search index too, when it can be said so."""
     if fq is None:
-        return Q()
+        return Cond(Q(), search.AllOf(()))
     if not isinstance(fq, str):
         raise ValidationError({"fq": [_("fq doit être une chaîne de caractères.")]})
     if len(fq) > 10_000:
@@ -761,31 +826,41 @@ def _looks_like_fielded(q: str) -> bool:
     return False
 
 
-def search_queryset(*, user, params: dict):
-    """The datasets matching ``params`` (``q``, ``fq``, ``fq_list``, ``include_*``), annotated with
-    ``search_rank`` when ``q`` is full text. Returns ``(queryset, has_rank)``."""
-    from .models import Dataset
-    from .selectors import dataset_visible_queryset
+@dataclass(frozen=True)
+class SearchPlan:
+    """How to answer a search: ``queryset`` (the visible matching datasets, annotated with
+    ``search_rank`` when ``has_rank``) and, when the search engine can answer alone, ``engine``:
+    its query (``core.search.Match``) with the words, who may see what and the filters as filter
+    terms. Both give the same datasets."""
 
-    include_private = bool_param(params, "include_private", False)
-    include_drafts = bool_param(params, "include_drafts", False)
-    include_deleted = bool_param(params, "include_deleted", False)
-    visible = dataset_visible_queryset(user, include_private=include_private, include_drafts=include_drafts,
-                                       include_deleted=include_deleted)
-    conditions = Q()
+    queryset: object
+    has_rank: bool
+    engine: object = None
+
+
+def search_plan(*, user, params: dict) -> SearchPlan:
+    """The datasets matching ``params`` (``q``, ``fq``, ``fq_list``, ``include_*``): see ``SearchPlan``."""
+    from .models import Dataset
+    from .selectors import dataset_visibility
+
+    visible, visible_terms = dataset_visibility(
+        user, include_private=bool_param(params, "include_private", False),
+        include_drafts=bool_param(params, "include_drafts", False),
+        include_deleted=bool_param(params, "include_deleted", False))
+    conditions = Cond(Q(), search.AllOf(()))
     fq = params.get("fq")
     if fq not in (None, ""):
-        conditions &= parse_fq(fq)
+        conditions &= parse_fq_cond(fq)
     for item in _json_list(params, "fq_list") or []:
-        conditions &= parse_fq(item)
+        conditions &= parse_fq_cond(item)
     q = params.get("q")
     if q is not None and not isinstance(q, str):
         raise ValidationError({"q": [_("q doit être une chaîne de caractères.")]})
     q = (q or "").strip()
     if len(q) > 1000:
         raise ValidationError({"q": [_("q est trop long (1 000 caractères au plus).")]})
-    has_rank = False
-    queryset = visible.filter(conditions) if conditions else visible
+    has_rank, engine = False, None
+    queryset = visible.filter(conditions.q) if conditions.q else visible
     if q and q != "*:*":
         if _looks_like_fielded(q):
             try:
@@ -793,13 +868,24 @@ def search_queryset(*, user, params: dict):
             except ValidationError as exc:
                 raise ValidationError({"q": exc.message_dict["fq"]}) from None
         else:
-            search = _search_function()
-            if search is None:
+            search_function = _search_function()
+            if search_function is None:
                 queryset = Dataset.objects.none()
             else:
-                queryset = search(queryset, q)
+                queryset = search_function(queryset, q)
                 has_rank = RANK in queryset.query.extra_select or RANK in queryset.query.annotations
-    return queryset, has_rank
+                terms = _terms_all(visible_terms, conditions.terms)
+                if has_rank and terms is not None:
+                    from .indexing import match_datasets
+
+                    engine = match_datasets(q, terms)
+    return SearchPlan(queryset, has_rank, engine)
+
+
+def search_queryset(*, user, params: dict):
+    """``search_plan``'s ``(queryset, has_rank)``."""
+    plan = search_plan(user=user, params=params)
+    return plan.queryset, plan.has_rank
 
 
 def _facets(queryset, fields: list[str], *, limit: int, mincount: int, ids=None) -> tuple[dict, dict]:
@@ -872,6 +958,44 @@ def _page_with_count(queryset, ordering: list, start: int, rows: int) -> list[tu
     return [(pk.to_python(value), total) for value, total in page]
 
 
+def _results(page_ids: list, fl) -> list[dict]:
+    """The CKAN dictionaries of the datasets ``page_ids``, in that order (only the keys ``fl`` if given)."""
+    from .ckan_dict import dataset_prefetch, dataset_to_ckan
+    from .models import Dataset
+
+    if not page_ids:
+        return []
+    by_id = {d.pk: d for d in dataset_prefetch(Dataset.objects.filter(pk__in=page_ids).order_by())}
+    results = [dataset_to_ckan(by_id[pk]) for pk in page_ids if pk in by_id]
+    if fl:
+        results = [{key: item.get(key) for key in fl} for item in results]
+    return results
+
+
+def _engine_search(engine, ordering, *, start: int, rows: int, facet_fields, facet_limit: int,
+                   facet_mincount: int) -> tuple[int, list, dict, dict]:
+    """``(count, page ids, facets, search_facets)`` from the search engine's own query: the count
+    and, sorted by relevance (``ordering`` None), the page come from the engine alone, which never
+    joins its matches to the datasets; sorted otherwise, the page walks the datasets in that order
+    among the engine's matches. Facets group the engine's matches."""
+    from .models import Dataset
+
+    count = engine.count()
+    page_ids: list = []
+    if rows and start < count:
+        if ordering is None:
+            to_python = Dataset._meta.pk.to_python
+            page_ids = [to_python(object_id) for object_id, _rank in engine.ranked(limit=rows, offset=start)]
+        else:
+            page_ids = list(engine.restrict(Dataset.objects.all()).order_by(*ordering)
+                            .values_list("pk", flat=True)[start:start + rows])
+    facets, search_facets = {}, {}
+    if facet_fields:
+        facets, search_facets = _facets(None, facet_fields, limit=facet_limit, mincount=facet_mincount,
+                                        ids=engine.object_ids(Dataset))
+    return count, page_ids, facets, search_facets
+
+
 def package_search(*, user, params: dict) -> dict:
     """CKAN's ``package_search`` result: ``count``, ``results``, ``facets``, ``search_facets``, ``sort``.
 
@@ -884,8 +1008,6 @@ def package_search(*, user, params: dict) -> dict:
     number of datasets: the count (or, with facets, the matching ids when there are at most
     ``ID_LIST_MAX``), the page's ids, the page's datasets and their related rows, and one per facet.
     """
-    from .ckan_dict import dataset_prefetch, dataset_to_ckan
-
     if not isinstance(params, dict):
         raise ValidationError({"__all__": [_("Les paramètres doivent former un objet.")]})
     rows = int_param(params, "rows", DEFAULT_ROWS, high=MAX_ROWS)
@@ -909,9 +1031,18 @@ def package_search(*, user, params: dict) -> dict:
 
     from .models import Dataset
 
-    queryset, has_rank = search_queryset(user=user, params=params)
+    plan = search_plan(user=user, params=params)
+    queryset, has_rank = plan.queryset, plan.has_rank
     ordering = _sort_ordering(sort, has_rank)
     want_facets = bool(facet_fields) and bool_param(params, "facet", True)
+    sort_fields = [part.split()[:1] for part in sort.split(",") if part.split()]
+    score_first = has_rank and sort_fields[:1] == [["score"]] and sort.split(",")[0].split()[1:] in ([], ["desc"])
+    if plan.engine is not None and (score_first or ["score"] not in sort_fields):
+        count, page_ids, facets, search_facets = _engine_search(
+            plan.engine, ordering if not score_first else None, start=start, rows=rows,
+            facet_fields=facet_fields if want_facets else [], facet_limit=facet_limit, facet_mincount=facet_mincount)
+        return {"count": count, "results": _results(page_ids, fl), "facets": facets,
+                "search_facets": search_facets, "sort": sort}
     # The matching set is read as few times as possible. With facets, the ids are read first (at
     # most ID_LIST_MAX + 1 of them): when they all fit, the count is their number and the facets
     # group those rows only; otherwise one COUNT. When sorting by relevance, which ranks every match
@@ -921,7 +1052,6 @@ def package_search(*, user, params: dict) -> dict:
     # to fill the window.) The relevance is never computed for the count or the facets alone.
     by_score = has_rank and any(part.split()[:1] == ["score"] for part in sort.split(","))
     ids = head = None
-    results = []
     page_ids: list = []
     if want_facets:
         head = queryset.order_by(*ordering) if by_score else queryset.order_by()
@@ -948,11 +1078,7 @@ def package_search(*, user, params: dict) -> dict:
             # The ordered ids of the page alone (narrow rows: the sort never carries the datasets'
             # text), then those datasets with what dataset_to_ckan reads.
             page_ids = list(queryset.order_by(*ordering).values_list("pk", flat=True)[start:start + rows])
-    if page_ids:
-        by_id = {d.pk: d for d in dataset_prefetch(Dataset.objects.filter(pk__in=page_ids).order_by())}
-        results = [dataset_to_ckan(by_id[pk]) for pk in page_ids if pk in by_id]
-        if fl:
-            results = [{key: item.get(key) for key in fl} for item in results]
+    results = _results(page_ids, fl)
     facets, search_facets = {}, {}
     if want_facets:
         facets, search_facets = _facets(queryset, facet_fields, limit=facet_limit, mincount=facet_mincount,

@@ -11,6 +11,7 @@ import uuid
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from ouvert.core import search
 from ouvert.core.services import NotFound, membership_list
 
 from . import policy
@@ -32,20 +33,37 @@ def dataset_visible_queryset(user=None, *, include_private: bool = True, include
     (``package_search`` without ``include_private``, for instance); deleted datasets are left
     out unless asked for.
     """
+    return dataset_visibility(user, include_private=include_private, include_drafts=include_drafts,
+                              include_deleted=include_deleted)[0]
+
+
+def dataset_visibility(user=None, *, include_private: bool = True, include_drafts: bool = True,
+                       include_deleted: bool = False):
+    """``(queryset, terms)``: ``dataset_visible_queryset``, and the same rule as a filter-term
+    expression of the search index (``indexing.dataset_terms``), or ``None`` as ``terms`` when it
+    cannot be said there (deleted datasets are not in the index)."""
     qs = Dataset.objects.all()
+    conditions = []
     if not include_deleted:
         qs = qs.exclude(state=Dataset.State.DELETED)
     if not include_drafts:
         qs = qs.exclude(state=Dataset.State.DRAFT)
+        conditions.append(search.Not(search.Term("state", Dataset.State.DRAFT)))
     if not include_private:
         qs = qs.filter(private=False)
-    public = Q(state=Dataset.State.ACTIVE, private=False)
+        conditions.append(search.Term("private", "0"))
+    terms = None if include_deleted else search.AllOf(tuple(conditions))
     if policy.is_platform_admin(user):
-        return qs
+        return qs, terms
+    public = Q(state=Dataset.State.ACTIVE, private=False)
+    public_terms = search.AllOf((search.Term("state", Dataset.State.ACTIVE), search.Term("private", "0")))
     org_ids = _member_org_ids(user)
+    if terms is not None:
+        visible = search.AnyOf((public_terms, *(search.Term("org", str(pk)) for pk in org_ids)))
+        terms = search.AllOf((*conditions, visible))
     if org_ids:
-        return qs.filter(public | Q(organisation_id__in=org_ids))
-    return qs.filter(public)
+        return qs.filter(public | Q(organisation_id__in=org_ids)), terms
+    return qs.filter(public), terms
 
 
 def _as_uuid(value) -> uuid.UUID | None:

@@ -229,7 +229,7 @@ class SearchDocument(models.Model):
 
     Written only by ``core.search``. The engine index lives beside it, created by migration:
     an FTS5 table kept in step by triggers on SQLite, a generated ``tsvector`` column with a
-    GIN index on PostgreSQL.
+    GIN index on PostgreSQL. ``terms`` holds the filter terms' opaque tokens (never ranked).
     """
 
     kind = models.CharField(_("type d'objet"), max_length=50)
@@ -237,6 +237,7 @@ class SearchDocument(models.Model):
     title = models.TextField(_("titre (analysé)"), blank=True)
     keywords = models.TextField(_("mots-clés (analysés)"), blank=True)
     body = models.TextField(_("texte (analysé)"), blank=True)
+    terms = models.TextField(_("termes de filtre"), blank=True, default="")
 
     class Meta:
         verbose_name = _("document de recherche")

@@ -15,6 +15,12 @@ order, so that phrases still match consecutive words:
 - ``title`` (weight A): what must rank first;
 - ``keywords`` (weight B): tags, keywords, themes;
 - ``body`` (weight C): descriptions, publisher, resource names and formats…
+- ``terms`` (weight 0, never ranked): *filter terms*, exact ``(field, value)`` pairs the caller
+  chooses (a dataset's state, publisher, tags, formats…), each stored as one opaque token
+  (``term_token``), plus the kind's own token. A query may carry a boolean expression over
+  them (:class:`Term`, :class:`AllOf`, :class:`AnyOf`, :class:`Not`), so that who may see
+  what and the common filters are answered by the engine's inverted index together with the
+  words, instead of by joining every match to the object's table.
 
 A query is analysed the same way, except that each word becomes the set of its French and
 English stems (so that ``velos`` finds ``vélo`` and ``counting`` finds ``count``), and:
@@ -32,8 +38,8 @@ One table ``core_searchdocument`` (model :class:`ouvert.core.models.SearchDocume
 migration adds the engine part:
 
 - SQLite: an FTS5 table ``core_search_fts`` with *external content* (the document table),
-  kept in step by triggers, ranked with ``bm25()`` with column weights 10/4/1;
-- PostgreSQL: a stored generated ``tsvector`` column ``vector`` (``setweight`` A/B/C over
+  kept in step by triggers, ranked with ``bm25()`` with column weights 10/4/1/0;
+- PostgreSQL: a stored generated ``tsvector`` column ``vector`` (``setweight`` A/B/C/D over
   ``to_tsvector('simple', …)``: the text is already analysed) with a GIN index, ranked with
   ``ts_rank_cd``.
 
@@ -51,7 +57,8 @@ Ranking
 title alone (the "title first" tier, computed the same way on both engines: FTS5 column
 filter ``{title} : (…)``, tsquery weight label ``:A``), plus the engine's relevance (``-bm25``
 on SQLite, ``ts_rank_cd`` on PostgreSQL). Within a tier the order may differ slightly between
-engines; the *set* of matches never does. Ties are the caller's to break.
+engines; the *set* of matches never does. Ties are the caller's to break (``Match.ranked`` and ``Match.page`` break them by the most
+recently indexed document first).
 
 Visibility
 ==========
@@ -64,6 +71,7 @@ objects must be removed from the index (``remove``).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 import uuid
@@ -80,9 +88,10 @@ MAX_TOKEN_LENGTH = 60
 MAX_TOKENS_PER_COLUMN = 8000
 #: Added to the relevance of objects whose title alone matches the whole query.
 TITLE_TIER = 1_000_000.0
-#: FTS5 ``bm25`` column weights (title, keywords, body) and the matching PostgreSQL weights {D, C, B, A}.
-FTS5_WEIGHTS = (10.0, 4.0, 1.0)
-PG_WEIGHTS = "{0.1, 0.1, 0.4, 1.0}"
+#: FTS5 ``bm25`` column weights (title, keywords, body, terms) and the matching PostgreSQL weights
+#: {D, C, B, A} (D, the filter terms, never counts).
+FTS5_WEIGHTS = (10.0, 4.0, 1.0, 0.0)
+PG_WEIGHTS = "{0.0, 0.1, 0.4, 1.0}"
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
 #: The SQLite FTS5 table (external content: the document table).
@@ -255,6 +264,100 @@ def tsquery_expression(clauses: list[Clause], weight: str = "") -> str:
     return " & ".join(parts)
 
 
+# --- Filter terms ---------------------------------------------------------------------
+
+#: The token every document holds: the "true" of a filter expression (``Not`` needs a base).
+ALL_TOKEN = "zzall"
+
+
+def term_token(field: str, value) -> str:
+    """The opaque token that stands for ``field = value`` in the ``terms`` column.
+
+    A digest, so that any value (spaces, accents, punctuation) is one token for both engines'
+    tokenizers, which never split or fold it: ``zz`` + the field's letters + 20 hex digits.
+    """
+    name = "".join(ch for ch in field.lower() if ch.isascii() and ch.isalnum())[:12]
+    digest = hashlib.blake2b(f"{field}\x1f{value}".encode(), digest_size=10).hexdigest()
+    return f"zz{name}{digest}"
+
+
+def _kind_token(kind: str) -> str:
+    return term_token("kind", kind)
+
+
+def terms_text(kind: str, terms: Iterable[tuple[str, object]] | None) -> str:
+    """The ``terms`` column of a document of ``kind``: its tokens, deduplicated, in order."""
+    tokens = [ALL_TOKEN, _kind_token(kind)]
+    for field, value in terms or ():
+        token = term_token(field, value)
+        if token not in tokens:
+            tokens.append(token)
+    return " ".join(tokens)
+
+
+@dataclass(frozen=True)
+class Term:
+    """``field = value``: true for documents indexed with that filter term."""
+
+    field: str
+    value: str
+
+
+@dataclass(frozen=True)
+class AllOf:
+    """Every item is true (an empty ``AllOf`` is true)."""
+
+    items: tuple
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """At least one item is true (an empty ``AnyOf`` is false)."""
+
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Not:
+    item: object
+
+
+TermExpr = Term | AllOf | AnyOf | Not
+
+
+def _fts5_terms(expr) -> str:
+    if isinstance(expr, Term):
+        return term_token(expr.field, expr.value)
+    if isinstance(expr, Not):
+        return f"({ALL_TOKEN} NOT {_fts5_terms(expr.item)})"
+    if isinstance(expr, AnyOf):
+        if not expr.items:
+            return _NONE_TOKEN
+        return "(" + " OR ".join(_fts5_terms(i) for i in expr.items) + ")"
+    positive = [i for i in expr.items if not isinstance(i, Not)]
+    negative = [i.item for i in expr.items if isinstance(i, Not)]
+    text = " AND ".join(_fts5_terms(i) for i in positive) if positive else ALL_TOKEN
+    return "(" + text + "".join(f" NOT {_fts5_terms(i)}" for i in negative) + ")"
+
+
+def _tsquery_terms(expr) -> str:
+    if isinstance(expr, Term):
+        return term_token(expr.field, expr.value)
+    if isinstance(expr, Not):
+        return "!" + _tsquery_terms(expr.item)
+    if isinstance(expr, AnyOf):
+        if not expr.items:
+            return _NONE_TOKEN
+        return "(" + " | ".join(_tsquery_terms(i) for i in expr.items) + ")"
+    if not expr.items:
+        return ALL_TOKEN
+    return "(" + " & ".join(_tsquery_terms(i) for i in expr.items) + ")"
+
+
+#: A token no document holds (an empty ``AnyOf``).
+_NONE_TOKEN = "zznone"
+
+
 # --- Matching -------------------------------------------------------------------------
 
 def _table() -> str:
@@ -265,35 +368,57 @@ def _table() -> str:
 
 @dataclass(frozen=True)
 class Match:
-    """A full-text query against one kind of object. Build it with :func:`match`."""
+    """A full-text query, and optionally a filter-term expression, against one kind of object.
+    Build it with :func:`match`."""
 
     kind: str
     clauses: tuple[Clause, ...]
+    #: A filter-term expression (:class:`Term`, :class:`AllOf`, :class:`AnyOf`, :class:`Not`) or None.
+    terms: object = None
 
     # -- engine SQL --
-    def _sql(self):
-        """``(tables, where, where_params, rank_sql, rank_params)`` for the current engine."""
-        doc = _table()
+    def _where_expression(self) -> str:
+        """What the engine matches: the words, the kind's token and the filter terms."""
+        kind = _kind_token(self.kind)
+        if connection.vendor == "postgresql":
+            parts = [f"({tsquery_expression(list(self.clauses))})", kind]
+            if self.terms is not None:
+                parts.append(_tsquery_terms(self.terms))
+            return " & ".join(parts)
+        filters = kind if self.terms is None else f"{kind} AND {_fts5_terms(self.terms)}"
+        return f"({fts5_expression(list(self.clauses))}) AND {{terms}} : ({filters})"
+
+    def _rank(self, doc_ref: str, fts_ref: str = FTS_TABLE) -> tuple[str, list]:
+        """The relevance (see the module docstring) of the current row: ``(sql, params)``.
+
+        ``doc_ref`` names the document's id (SQLite) or vector (PostgreSQL) column.
+        """
         if connection.vendor == "postgresql":
             q = tsquery_expression(list(self.clauses))
             qa = tsquery_expression(list(self.clauses), weight="A")
-            where = [f'"{doc}"."kind" = %s', f"\"{doc}\".\"vector\" @@ to_tsquery('simple', %s)"]
-            rank = (f"(CASE WHEN \"{doc}\".\"vector\" @@ to_tsquery('simple', %s) THEN {TITLE_TIER} ELSE 0.0 END"
-                    f" + ts_rank_cd('{PG_WEIGHTS}', \"{doc}\".\"vector\", to_tsquery('simple', %s)))")
-            return [doc], where, [self.kind, q], rank, [qa, q]
-        fts = FTS_TABLE
-        q = fts5_expression(list(self.clauses))
+            return (f"(CASE WHEN {doc_ref} @@ to_tsquery('simple', %s) THEN {TITLE_TIER} ELSE 0.0 END"
+                    f" + ts_rank_cd('{PG_WEIGHTS}', {doc_ref}, to_tsquery('simple', %s)))", [qa, q])
         positives = [c for c in self.clauses if not c.negated]
         title_q = "{title} : (" + fts5_expression(positives) + ")"
         weights = ", ".join(str(w) for w in FTS5_WEIGHTS)
+        return (f'(CASE WHEN {doc_ref} IN (SELECT "rowid" FROM "{FTS_TABLE}" WHERE "{FTS_TABLE}" MATCH %s) '
+                f'THEN {TITLE_TIER} ELSE 0.0 END - bm25("{fts_ref}", {weights}))', [title_q])
+
+    def _sql(self):
+        """``(tables, where, where_params, rank_sql, rank_params)`` to join the documents to a queryset."""
+        doc = _table()
+        if connection.vendor == "postgresql":
+            rank, rank_params = self._rank(f'"{doc}"."vector"')
+            where = [f"\"{doc}\".\"vector\" @@ to_tsquery('simple', %s)"]
+            return [doc], where, [self._where_expression()], rank, rank_params
+        fts = FTS_TABLE
+        rank, rank_params = self._rank(f'"{doc}"."id"')
         # The unary "+" keeps SQLite from using a join term the wrong way round: the only cheap order is
         # FTS5 matches → documents (by rowid) → objects (by primary key). Without it, a filter on an
         # indexed column of the object (state, publisher…) makes SQLite drive from the objects and
         # run one FTS5 query per object.
-        where = [f'"{doc}"."kind" = %s', f'"{fts}" MATCH %s', f'"{doc}"."id" = +"{fts}"."rowid"']
-        rank = (f'(CASE WHEN "{doc}"."id" IN (SELECT "rowid" FROM "{fts}" WHERE "{fts}" MATCH %s) '
-                f'THEN {TITLE_TIER} ELSE 0.0 END - bm25("{fts}", {weights}))')
-        return [doc, fts], where, [self.kind, q], rank, [title_q]
+        where = [f'"{fts}" MATCH %s', f'"{doc}"."id" = +"{fts}"."rowid"']
+        return [doc, fts], where, [self._where_expression()], rank, rank_params
 
     def apply(self, queryset: models.QuerySet, *, rank: str = "search_rank") -> models.QuerySet:
         """``queryset`` restricted to matching objects and annotated with ``rank`` (higher is better).
@@ -315,35 +440,66 @@ class Match:
                 .annotate(**{rank: models.expressions.RawSQL(rank_sql, rank_params,
                                                              output_field=models.FloatField())}))
 
-    def ranked(self, *, limit: int = 20, offset: int = 0) -> list[tuple[str, float]]:
-        """The raw engine query: ``(object_id, rank)`` best first. Used as a baseline by the bench."""
-        tables, where, params, rank_sql, rank_params = self._sql()
+    # -- the engine alone: words and filter terms, no join to the objects --
+    def object_ids(self, model) -> models.expressions.RawSQL:
+        """A subquery of the primary keys of the matching objects of ``model`` (the kind's model),
+        for ``filter(pk__in=…)`` or ``filter(<foreign key>__in=…)``: the engine alone, no relevance."""
+        pk = model._meta.pk
         doc = _table()
-        sql = (f'SELECT "{doc}"."object_id", {rank_sql} AS r FROM {", ".join(chr(34) + t + chr(34) for t in tables)} '
-               f"WHERE {' AND '.join(where)} ORDER BY r DESC, \"{doc}\".\"object_id\" LIMIT %s OFFSET %s")
+        if connection.vendor == "postgresql":
+            sql = (f'SELECT CAST("object_id" AS {pk.db_type(connection)}) FROM "{doc}" '
+                   f"WHERE \"vector\" @@ to_tsquery('simple', %s)")
+        else:
+            sql = (f'SELECT "object_id" FROM "{doc}" WHERE "id" IN '
+                   f'(SELECT "rowid" FROM "{FTS_TABLE}" WHERE "{FTS_TABLE}" MATCH %s)')
+        return models.expressions.RawSQL(sql, [self._where_expression()], output_field=pk)
+
+    def restrict(self, queryset: models.QuerySet) -> models.QuerySet:
+        """``queryset`` restricted to matching objects, without relevance (for counts, facets and
+        pages sorted by the object's own columns)."""
+        return queryset.filter(pk__in=self.object_ids(queryset.model))
+
+    def ranked(self, *, limit: int = 20, offset: int = 0) -> list[tuple[str, float]]:
+        """``(object_id, rank)`` best first, ties by the most recently indexed document: the engine
+        ranks its matches alone, and only the page's documents are read."""
+        doc = _table()
+        if connection.vendor == "postgresql":
+            rank, rank_params = self._rank('"vector"')
+            # The fence (OFFSET 0) lets parallel workers rank and hand over narrow rows.
+            sql = (f'SELECT "object_id", r FROM (SELECT "object_id", "id", {rank} AS r FROM "{doc}" '
+                   f"WHERE \"vector\" @@ to_tsquery('simple', %s) OFFSET 0) AS m "
+                   "ORDER BY r DESC, \"id\" DESC LIMIT %s OFFSET %s")
+        else:
+            rank, rank_params = self._rank('"rowid"')
+            sql = (f'SELECT d."object_id", m.r FROM (SELECT "rowid" AS id, {rank} AS r FROM "{FTS_TABLE}" '
+                   f'WHERE "{FTS_TABLE}" MATCH %s ORDER BY r DESC, "rowid" DESC LIMIT %s OFFSET %s) AS m '
+                   f'JOIN "{doc}" AS d ON d."id" = m.id ORDER BY m.r DESC, m.id DESC')
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*rank_params, *params, limit, offset])
+            cursor.execute(sql, [*rank_params, self._where_expression(), limit, offset])
             return [(row[0], float(row[1])) for row in cursor.fetchall()]
 
     def count(self) -> int:
-        """How many indexed objects of this kind match (the raw engine count)."""
-        tables, where, params, _rank_sql, _rank_params = self._sql()
-        sql = f"SELECT COUNT(*) FROM {', '.join(chr(34) + t + chr(34) for t in tables)} WHERE {' AND '.join(where)}"
+        """How many indexed objects of this kind match, filter terms included."""
+        if connection.vendor == "postgresql":
+            sql = f"SELECT COUNT(*) FROM \"{_table()}\" WHERE \"vector\" @@ to_tsquery('simple', %s)"
+        else:
+            sql = f'SELECT COUNT(*) FROM "{FTS_TABLE}" WHERE "{FTS_TABLE}" MATCH %s'
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(sql, [self._where_expression()])
             return cursor.fetchone()[0]
 
 
-def match(kind: str, q: str, lang: str | None = None) -> Match | None:
+def match(kind: str, q: str, lang: str | None = None, *, terms=None) -> Match | None:
     """The full-text query ``q`` against objects of ``kind``, or ``None`` if ``q`` holds nothing to search.
 
-    ``lang`` is accepted for callers that know the interface language; queries are always
-    expanded to every language's stems, so it does not narrow anything.
+    ``terms`` (a filter-term expression) narrows the matches to the documents whose filter terms
+    satisfy it. ``lang`` is accepted for callers that know the interface language; queries are
+    always expanded to every language's stems, so it does not narrow anything.
     """
     clauses = parse_query(q)
     if not any(not c.negated for c in clauses):
         return None
-    return Match(kind=kind, clauses=tuple(clauses))
+    return Match(kind=kind, clauses=tuple(clauses), terms=terms)
 
 
 def search(kind: str, queryset: models.QuerySet, q: str, *, rank: str = "search_rank") -> models.QuerySet:
@@ -369,20 +525,22 @@ def object_key(object_id) -> str:
     return str(object_id)
 
 
-def document(*, title: FieldValue = None, keywords: FieldValue = None, body: FieldValue = None) -> dict:
-    """The analysed columns of one document."""
-    return {"title": analyse_field(title), "keywords": analyse_field(keywords), "body": analyse_field(body)}
+def document(kind: str, *, title: FieldValue = None, keywords: FieldValue = None, body: FieldValue = None,
+             terms: Iterable[tuple[str, object]] | None = None) -> dict:
+    """The analysed columns of one document of ``kind``; ``terms`` are its ``(field, value)`` filter terms."""
+    return {"title": analyse_field(title), "keywords": analyse_field(keywords), "body": analyse_field(body),
+            "terms": terms_text(kind, terms)}
 
 
 def index(kind: str, object_id, *, title: FieldValue = None, keywords: FieldValue = None,
-          body: FieldValue = None) -> None:
+          body: FieldValue = None, terms: Iterable[tuple[str, object]] | None = None) -> None:
     """Add or replace the document of one object, in the caller's transaction (one query)."""
     from .models import SearchDocument
 
     doc = SearchDocument(kind=kind, object_id=object_key(object_id),
-                         **document(title=title, keywords=keywords, body=body))
+                         **document(kind, title=title, keywords=keywords, body=body, terms=terms))
     SearchDocument.objects.bulk_create([doc], update_conflicts=True, unique_fields=["kind", "object_id"],
-                                       update_fields=["title", "keywords", "body"])
+                                       update_fields=["title", "keywords", "body", "terms"])
 
 
 def remove(kind: str, object_id) -> int:
@@ -398,29 +556,30 @@ def is_indexed(kind: str, object_id) -> bool:
     return SearchDocument.objects.filter(kind=kind, object_id=object_key(object_id)).exists()
 
 
+_FTS_COLUMNS = "title, keywords, body, terms"
 _SQLITE_TRIGGERS = {
-    "core_searchdocument_ai": """
+    "core_searchdocument_ai": f"""
 CREATE TRIGGER IF NOT EXISTS core_searchdocument_ai AFTER INSERT ON core_searchdocument BEGIN
-  INSERT INTO core_search_fts(rowid, title, keywords, body) VALUES (new.id, new.title, new.keywords, new.body);
+  INSERT INTO core_search_fts(rowid, {_FTS_COLUMNS}) VALUES (new.id, new.title, new.keywords, new.body, new.terms);
 END""",
-    "core_searchdocument_ad": """
+    "core_searchdocument_ad": f"""
 CREATE TRIGGER IF NOT EXISTS core_searchdocument_ad AFTER DELETE ON core_searchdocument BEGIN
-  INSERT INTO core_search_fts(core_search_fts, rowid, title, keywords, body)
-  VALUES ('delete', old.id, old.title, old.keywords, old.body);
+  INSERT INTO core_search_fts(core_search_fts, rowid, {_FTS_COLUMNS})
+  VALUES ('delete', old.id, old.title, old.keywords, old.body, old.terms);
 END""",
-    "core_searchdocument_au": """
+    "core_searchdocument_au": f"""
 CREATE TRIGGER IF NOT EXISTS core_searchdocument_au AFTER UPDATE ON core_searchdocument BEGIN
-  INSERT INTO core_search_fts(core_search_fts, rowid, title, keywords, body)
-  VALUES ('delete', old.id, old.title, old.keywords, old.body);
-  INSERT INTO core_search_fts(rowid, title, keywords, body) VALUES (new.id, new.title, new.keywords, new.body);
+  INSERT INTO core_search_fts(core_search_fts, rowid, {_FTS_COLUMNS})
+  VALUES ('delete', old.id, old.title, old.keywords, old.body, old.terms);
+  INSERT INTO core_search_fts(rowid, {_FTS_COLUMNS}) VALUES (new.id, new.title, new.keywords, new.body, new.terms);
 END""",
 }
 
 
 def reindex(kind: str, items: Iterable[tuple[object, dict]], *, batch_size: int = 2000,
             progress: Callable[[int], None] | None = None) -> int:
-    """Replace every document of ``kind`` by ``items`` — ``(object_id, {"title": …, "keywords": …, "body": …})``
-    pairs of *raw* field values (analysed here) — in one transaction. Returns how many were indexed.
+    """Replace every document of ``kind`` by ``items`` — ``(object_id, {"title": …, "keywords": …, "body": …,
+    "terms": …})`` pairs of *raw* field values (analysed here) — in one transaction. Returns how many were indexed.
 
     Fast path: rows are bulk-inserted in batches; on SQLite the FTS5 triggers are suspended and
     the FTS index rebuilt once from the document table at the end; on PostgreSQL the vectors
@@ -440,7 +599,7 @@ def reindex(kind: str, items: Iterable[tuple[object, dict]], *, batch_size: int 
             SearchDocument.objects.filter(kind=kind).delete()
             batch: list[SearchDocument] = []
             for object_id, fields in items:
-                batch.append(SearchDocument(kind=kind, object_id=object_key(object_id), **document(**fields)))
+                batch.append(SearchDocument(kind=kind, object_id=object_key(object_id), **document(kind, **fields)))
                 if len(batch) >= batch_size:
                     SearchDocument.objects.bulk_create(batch)
                     total += len(batch)
