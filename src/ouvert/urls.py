@@ -19,6 +19,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("ouvert.core.urls")),
     path("plan/", include("ouvert.plan.urls")),
+    path("catalogue/moissonnage/", include("ouvert.harvest.urls")),
     path("catalogue/", include("ouvert.catalog.urls")),
     path("compte/", include("allauth.urls")),
     path("admin/", admin.site.urls),

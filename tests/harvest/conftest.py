@@ -25,7 +25,9 @@ from tests.catalog.conftest import (  # noqa: F401
     admin_user,
     dataset_factory,
     editor,
+    member,
     other_org,
+    other_org_editor,
     publisher_org,
     theme_factory,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from ouvert.catalog import services as catalog_services
@@ -33,8 +33,45 @@ def source_get(*, name: str) -> HarvestSource:
     return source
 
 
+def sources_with_last_job(*, organisations=None) -> list[HarvestSource]:
+    """The sources (of ``organisations``, a queryset, when given), each with ``last_job`` (or None).
+
+    Two queries whatever the number of sources and jobs.
+    """
+    last = HarvestJob.objects.filter(source=OuterRef("pk")).order_by("-created_at", "-id").values("pk")[:1]
+    qs = HarvestSource.objects.select_related("organisation").annotate(last_job_id=Subquery(last))
+    if organisations is not None:
+        qs = qs.filter(organisation__in=organisations)
+    sources = list(qs.order_by("title", "name"))
+    jobs = HarvestJob.objects.in_bulk([s.last_job_id for s in sources if s.last_job_id is not None])
+    for source in sources:
+        source.last_job = jobs.get(source.last_job_id)
+    return sources
+
+
 def job_list(*, source: HarvestSource, limit: int = 20) -> QuerySet[HarvestJob]:
     return source.jobs.order_by("-created_at", "-id")[:limit]
+
+
+def job_page(*, source: HarvestSource, page: int = 1, per_page: int = 20) -> tuple[list[HarvestJob], bool]:
+    """Page ``page`` (from 1) of the jobs of ``source``, newest first, and whether there is a next page."""
+    offset = (max(1, page) - 1) * per_page
+    jobs = list(source.jobs.order_by("-created_at", "-id")[offset:offset + per_page + 1])
+    return jobs[:per_page], len(jobs) > per_page
+
+
+def source_job_get(*, source: HarvestSource, job_id) -> HarvestJob:
+    """Job ``job_id`` of ``source`` (``NotFound`` if it is another source's)."""
+    job = source.jobs.filter(pk=job_id).first()
+    if job is None:
+        raise NotFound(_("Moisson n° %(id)s introuvable.") % {"id": str(job_id)[:20]})
+    job.source = source
+    return job
+
+
+def object_counts(*, job: HarvestJob) -> dict[str, int]:
+    """How many objects of ``job`` have each status."""
+    return dict(job.harvest_objects.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n"))
 
 
 def job_get(*, job_id) -> HarvestJob:

@@ -34,7 +34,9 @@ so that harvesting a catalogue into itself works. Content that did not change si
 import (same SHA-256 of the remote dictionary, ``metadata_modified`` aside) is not written again.
 
 The platform is the actor of what a job writes (``actor=None``); who may create and run a
-source is checked here: platform admins, and editors or admins of the source's organisation.
+source is checked here (``can_manage``): platform admins, and editors or admins of the source's
+organisation. The pages (``views``, under ``/fr/catalogue/moissonnage/``) start a job with
+``job_start``: it runs in the background (``tasks.harvest_job_run_task``, run by ``ouvert worker``).
 """
 
 from __future__ import annotations
@@ -65,8 +67,12 @@ from .selectors import (  # noqa: F401  (public read API of the module)
     harvested_datasets,
     job_get,
     job_list,
+    job_page,
+    job_unfinished,
+    object_counts,
     object_list,
     source_get,
+    source_job_get,
     source_list,
 )
 
@@ -109,12 +115,59 @@ def _noop(stage, done, total):
 
 # --- Sources ----------------------------------------------------------------------------
 
-def _can_manage(actor, organisation) -> bool:
+MANAGER_ROLES = ("editor", "admin")
+
+
+def can_manage(actor, organisation) -> bool:
+    """Whether ``actor`` may create, change and run the sources of ``organisation``."""
     if actor is None:
         return True  # the platform (command line, loaders)
     if not (actor.is_authenticated and actor.is_active):
         return False
-    return actor.is_superuser or core_services.user_has_role(actor, organisation, ("editor", "admin"))
+    return actor.is_superuser or core_services.user_has_role(actor, organisation, MANAGER_ROLES)
+
+
+_can_manage = can_manage
+
+
+def manageable_organisations(actor):
+    """The organisations whose sources ``actor`` may manage (every one for platform admins)."""
+    organisations = core_services.organisation_list().order_by("name_fr")
+    if actor is None or (actor.is_authenticated and actor.is_active and actor.is_superuser):
+        return organisations
+    if not (actor.is_authenticated and actor.is_active):
+        return organisations.none()
+    member_of = core_services.membership_list(user=actor).filter(role__in=MANAGER_ROLES).values("organisation_id")
+    return organisations.filter(pk__in=member_of)
+
+
+def source_get_managed(*, actor, name: str) -> HarvestSource:
+    """The source ``name`` (or id) if ``actor`` may manage it; ``NotFound`` or ``PermissionDenied``."""
+    source = selectors.source_get(name=name)
+    if not can_manage(actor, source.organisation):
+        raise PermissionDenied(_("Vous devez être éditeur ou administrateur de l'organisation de cette source."))
+    return source
+
+
+def source_overview(*, actor) -> list[HarvestSource]:
+    """The sources ``actor`` may manage, each with ``last_job`` and ``next_run`` (a constant number of queries)."""
+    sources = selectors.sources_with_last_job(organisations=manageable_organisations(actor))
+    for source in sources:
+        source.next_run = next_run(source, source.last_job)
+    return sources
+
+
+def next_run(source: HarvestSource, last_job: HarvestJob | None) -> datetime.datetime | None:
+    """When the scheduler will next start a job of ``source`` (None: never by itself, manual or inactive).
+
+    A date in the past means "at its next pass" (every minute while ``ouvert worker`` or
+    ``ouvert scheduler`` runs).
+    """
+    if not source.active or source.frequency not in PERIODS:
+        return None
+    if last_job is None:
+        return source.created_at
+    return last_job.created_at + PERIODS[source.frequency]
 
 
 def _clean_config(errors: dict, kind: str, config) -> dict:
@@ -179,7 +232,7 @@ def source_create(*, actor, name: str, type: str, url: str, organisation, title:
     """A new harvest source. Platform admins, or editors and admins of ``organisation``."""
     if organisation is None:
         raise ValidationError({"organisation": [_("Ce champ est obligatoire.")]})
-    if not _can_manage(actor, organisation):
+    if not can_manage(actor, organisation):
         raise PermissionDenied(_("Vous devez être éditeur ou administrateur de cette organisation pour y moissonner "
                                  "des jeux de données."))
     errors: dict = {}
@@ -214,8 +267,8 @@ def source_update(*, actor, source: HarvestSource, **changes) -> HarvestSource:
     unknown = sorted(set(changes) - allowed)
     if unknown:
         raise ValidationError({key: [_("Champ inconnu.")] for key in unknown})
-    if not _can_manage(actor, source.organisation) or (
-            "organisation" in changes and not _can_manage(actor, changes["organisation"])):
+    if not can_manage(actor, source.organisation) or (
+            "organisation" in changes and not can_manage(actor, changes["organisation"])):
         raise PermissionDenied(_("Vous devez être éditeur ou administrateur de l'organisation de cette source."))
     errors: dict = {}
     with transaction.atomic():
@@ -247,7 +300,7 @@ def job_create(*, actor, source: HarvestSource, full: bool = False) -> tuple[Har
     ``since`` (what to ask a CKAN source, or a DCAT source with ``modified_since``, for) is the
     start of the last successful job, minus a safety margin, unless ``full`` or there was none.
     """
-    if not _can_manage(actor, source.organisation):
+    if not can_manage(actor, source.organisation):
         raise PermissionDenied(_("Vous devez être éditeur ou administrateur de l'organisation de cette source."))
     unfinished = selectors.job_unfinished(source=source)
     if unfinished is not None:
@@ -263,6 +316,24 @@ def job_create(*, actor, source: HarvestSource, full: bool = False) -> tuple[Har
             raise
         return unfinished, False
     return job, True
+
+
+def job_start(*, actor, source: HarvestSource, full: bool = False) -> tuple[HarvestJob, bool]:
+    """Start a job of ``source`` in the background (the pages' « Lancer maintenant »); (job, created).
+
+    When the source already has an unfinished job, that job comes back with ``created=False`` and
+    nothing is started: one job at a time per source. A new job is enqueued once the transaction
+    commits (``tasks.harvest_job_run_task``, run by ``ouvert worker``).
+    """
+    from .tasks import harvest_job_run_task
+
+    with transaction.atomic():
+        job, created = job_create(actor=actor, source=source, full=full)
+        if created:
+            core_services.audit_append(actor=actor, action="harvest.job.start", target=source,
+                                       data={"name": source.name, "job": job.pk, "full": job.full})
+            transaction.on_commit(lambda pk=job.pk: harvest_job_run_task.enqueue(job_id=pk))
+    return job, created
 
 
 def _claim(job: HarvestJob) -> bool:
@@ -340,7 +411,7 @@ def harvest_schedule_due(*, now: datetime.datetime | None = None) -> list[int]:
             seen = last.heartbeat_at or last.created_at
             if seen <= now - STALE_AFTER:
                 job = last  # lost or interrupted: enqueue it again (the claim keeps it to one worker)
-        elif last is None or last.created_at + PERIODS[source.frequency] <= now:
+        elif next_run(source, last) <= now:
             job, _created = job_create(actor=None, source=source)
         if job is not None:
             transaction.on_commit(lambda pk=job.pk: harvest_job_run_task.enqueue(job_id=pk))
