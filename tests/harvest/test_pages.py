@@ -281,3 +281,12 @@ def test_jobs_are_paged_and_a_job_of_another_source_is_not_found(source, editor,
     assert client.get(f"{_urls(source)['source']}moissons/{foreign.pk}/").status_code == 404
     assert reverse("harvest:job", kwargs={"name": "autre", "job_id": foreign.pk}) == \
         f"/fr/catalogue/moissonnage/sources/autre/moissons/{foreign.pk}/"
+
+
+def test_the_pages_speak_english(source, editor):
+    client = _client(editor)
+    page = _text(client.get("/en/catalogue/moissonnage/"))
+    assert "The harvest sources you can manage" in page and "Never harvested" in page and 'lang="en-CA"' in page
+    job, _created = services.job_start(actor=editor, source=source)
+    page = _text(client.get(f"/en/catalogue/moissonnage/sources/{source.name}/moissons/{job.pk}/"))
+    assert f"Harvest no. {job.pk}" in page and "Datasets processed" in page and "Pending" in page

@@ -36,7 +36,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, FloatField, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import (
     Exact,
@@ -840,7 +840,6 @@ class SearchPlan:
 
 def search_plan(*, user, params: dict) -> SearchPlan:
     """The datasets matching ``params`` (``q``, ``fq``, ``fq_list``, ``include_*``): see ``SearchPlan``."""
-    from .models import Dataset
     from .selectors import dataset_visibility
 
     visible, visible_terms = dataset_visibility(
@@ -868,17 +867,17 @@ def search_plan(*, user, params: dict) -> SearchPlan:
             except ValidationError as exc:
                 raise ValidationError({"q": exc.message_dict["fq"]}) from None
         else:
-            search_function = _search_function()
-            if search_function is None:
-                queryset = Dataset.objects.none()
-            else:
-                queryset = search_function(queryset, q)
-                has_rank = RANK in queryset.query.extra_select or RANK in queryset.query.annotations
-                terms = _terms_all(visible_terms, conditions.terms)
-                if has_rank and terms is not None:
-                    from .indexing import match_datasets
+            from .indexing import match_datasets
 
-                    engine = match_datasets(q, terms)
+            has_rank = True
+            terms = _terms_all(visible_terms, conditions.terms)
+            engine = match_datasets(q, terms)
+            if engine is None:  # nothing to search for in q (stop words only): no constraint
+                queryset = queryset.annotate(**{RANK: Value(0.0, output_field=FloatField())})
+            else:
+                queryset = engine.apply(queryset, rank=RANK)
+                if terms is None:
+                    engine = None
     return SearchPlan(queryset, has_rank, engine)
 
 

@@ -51,16 +51,21 @@ def dataset_visibility(user=None, *, include_private: bool = True, include_draft
         conditions.append(search.Not(search.Term("state", Dataset.State.DRAFT)))
     if not include_private:
         qs = qs.filter(private=False)
-        conditions.append(search.Term("private", "0"))
+        conditions.append(search.Not(search.Term("private", "1")))
     terms = None if include_deleted else search.AllOf(tuple(conditions))
     if policy.is_platform_admin(user):
         return qs, terms
     public = Q(state=Dataset.State.ACTIVE, private=False)
-    public_terms = search.AllOf((search.Term("state", Dataset.State.ACTIVE), search.Term("private", "0")))
+    # Deleted datasets are not in the index: "active" is "not a draft" there.
+    public_terms = search.AllOf((search.Not(search.Term("state", Dataset.State.DRAFT)),
+                                 search.Not(search.Term("private", "1"))))
     org_ids = _member_org_ids(user)
     if terms is not None:
-        visible = search.AnyOf((public_terms, *(search.Term("org", str(pk)) for pk in org_ids)))
-        terms = search.AllOf((*conditions, visible))
+        if org_ids:
+            visible = search.AnyOf((public_terms, *(search.Term("org", str(pk)) for pk in org_ids)))
+            terms = search.AllOf((*conditions, visible))
+        else:
+            terms = search.AllOf((*conditions, *public_terms.items))
     if org_ids:
         return qs.filter(public | Q(organisation_id__in=org_ids)), terms
     return qs.filter(public), terms

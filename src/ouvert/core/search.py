@@ -77,7 +77,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import snowballstemmer
 from django.db import connection, models, transaction
@@ -281,13 +281,9 @@ def term_token(field: str, value) -> str:
     return f"zz{name}{digest}"
 
 
-def _kind_token(kind: str) -> str:
-    return term_token("kind", kind)
-
-
 def terms_text(kind: str, terms: Iterable[tuple[str, object]] | None) -> str:
     """The ``terms`` column of a document of ``kind``: its tokens, deduplicated, in order."""
-    tokens = [ALL_TOKEN, _kind_token(kind)]
+    tokens = [ALL_TOKEN, term_token("kind", kind)]
     for field, value in terms or ():
         token = term_token(field, value)
         if token not in tokens:
@@ -366,6 +362,17 @@ def _table() -> str:
     return SearchDocument._meta.db_table
 
 
+def _kinds() -> list[str]:
+    """The kinds of object in the index: a walk of the ``(kind, object_id)`` index, one step per kind."""
+    doc = _table()
+    sql = (f'WITH RECURSIVE k(kind) AS (SELECT MIN("kind") FROM "{doc}" UNION ALL '
+           f'SELECT (SELECT MIN("kind") FROM "{doc}" WHERE "kind" > k.kind) FROM k WHERE k.kind IS NOT NULL) '
+           "SELECT kind FROM k WHERE kind IS NOT NULL")
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [row[0] for row in cursor.fetchall()]
+
+
 @dataclass(frozen=True)
 class Match:
     """A full-text query, and optionally a filter-term expression, against one kind of object.
@@ -377,16 +384,28 @@ class Match:
     terms: object = None
 
     # -- engine SQL --
-    def _where_expression(self) -> str:
-        """What the engine matches: the words, the kind's token and the filter terms."""
-        kind = _kind_token(self.kind)
+    @cached_property
+    def _where(self) -> str:
+        """What the engine matches: the words and the filter terms, not the documents of other kinds.
+
+        Written so that the engine reads the fewest postings: the conditions of the filter terms
+        that are *not* (a dataset that is not a draft…) and the other kinds are excluded from the
+        words' matches (``NOT``), instead of intersecting them with a term every document holds.
+        """
+        items = self.terms.items if isinstance(self.terms, AllOf) else () if self.terms is None else (self.terms,)
+        positives = [i for i in items if not isinstance(i, Not)]
+        negatives = [i.item for i in items if isinstance(i, Not)]
+        negatives += [Term("kind", kind) for kind in _kinds() if kind != self.kind]
         if connection.vendor == "postgresql":
-            parts = [f"({tsquery_expression(list(self.clauses))})", kind]
-            if self.terms is not None:
-                parts.append(_tsquery_terms(self.terms))
+            parts = [f"({tsquery_expression(list(self.clauses))})"]
+            parts += [_tsquery_terms(i) for i in positives] + ["!" + _tsquery_terms(i) for i in negatives]
             return " & ".join(parts)
-        filters = kind if self.terms is None else f"{kind} AND {_fts5_terms(self.terms)}"
-        return f"({fts5_expression(list(self.clauses))}) AND {{terms}} : ({filters})"
+        text = f"({fts5_expression(list(self.clauses))})"
+        text += "".join(f" AND {{terms}} : {_fts5_terms(i)}" for i in positives)
+        return f"({text})" + "".join(f" NOT {{terms}} : {_fts5_terms(i)}" for i in negatives)
+
+    def _where_expression(self) -> str:
+        return self._where
 
     def _rank(self, doc_ref: str, fts_ref: str = FTS_TABLE) -> tuple[str, list]:
         """The relevance (see the module docstring) of the current row: ``(sql, params)``.
@@ -409,16 +428,16 @@ class Match:
         doc = _table()
         if connection.vendor == "postgresql":
             rank, rank_params = self._rank(f'"{doc}"."vector"')
-            where = [f"\"{doc}\".\"vector\" @@ to_tsquery('simple', %s)"]
-            return [doc], where, [self._where_expression()], rank, rank_params
+            where = [f"\"{doc}\".\"vector\" @@ to_tsquery('simple', %s)", f'"{doc}"."kind" = %s']
+            return [doc], where, [self._where_expression(), self.kind], rank, rank_params
         fts = FTS_TABLE
         rank, rank_params = self._rank(f'"{doc}"."id"')
         # The unary "+" keeps SQLite from using a join term the wrong way round: the only cheap order is
         # FTS5 matches → documents (by rowid) → objects (by primary key). Without it, a filter on an
         # indexed column of the object (state, publisher…) makes SQLite drive from the objects and
         # run one FTS5 query per object.
-        where = [f'"{fts}" MATCH %s', f'"{doc}"."id" = +"{fts}"."rowid"']
-        return [doc, fts], where, [self._where_expression()], rank, rank_params
+        where = [f'"{fts}" MATCH %s', f'"{doc}"."id" = +"{fts}"."rowid"', f'"{doc}"."kind" = %s']
+        return [doc, fts], where, [self._where_expression(), self.kind], rank, rank_params
 
     def apply(self, queryset: models.QuerySet, *, rank: str = "search_rank") -> models.QuerySet:
         """``queryset`` restricted to matching objects and annotated with ``rank`` (higher is better).
@@ -448,11 +467,11 @@ class Match:
         doc = _table()
         if connection.vendor == "postgresql":
             sql = (f'SELECT CAST("object_id" AS {pk.db_type(connection)}) FROM "{doc}" '
-                   f"WHERE \"vector\" @@ to_tsquery('simple', %s)")
+                   f"WHERE \"vector\" @@ to_tsquery('simple', %s) AND \"kind\" = %s")
         else:
             sql = (f'SELECT "object_id" FROM "{doc}" WHERE "id" IN '
-                   f'(SELECT "rowid" FROM "{FTS_TABLE}" WHERE "{FTS_TABLE}" MATCH %s)')
-        return models.expressions.RawSQL(sql, [self._where_expression()], output_field=pk)
+                   f'(SELECT "rowid" FROM "{FTS_TABLE}" WHERE "{FTS_TABLE}" MATCH %s) AND "kind" = %s')
+        return models.expressions.RawSQL(sql, [self._where_expression(), self.kind], output_field=pk)
 
     def restrict(self, queryset: models.QuerySet) -> models.QuerySet:
         """``queryset`` restricted to matching objects, without relevance (for counts, facets and
