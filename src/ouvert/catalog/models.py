@@ -168,6 +168,9 @@ class Dataset(models.Model):
         indexes = [
             models.Index(fields=["state", "private", "-modified_at"], name="catalog_dataset_list_idx"),
             models.Index(fields=["organisation", "state"], name="catalog_dataset_org_idx"),
+            # Searches sorted by date walk these and test each dataset against the matches.
+            models.Index(fields=["-modified_at", "name"], name="catalog_dataset_modified_idx"),
+            models.Index(fields=["-created_at", "name"], name="catalog_dataset_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -971,12 +971,17 @@ def _results(page_ids: list, fl) -> list[dict]:
     return results
 
 
+#: From this many matches on, a page sorted by the datasets' own columns walks the datasets in that
+#: order and tests each against the matches, instead of looking every match up and sorting them.
+WALK_FROM = 1000
+
+
 def _engine_search(engine, ordering, *, start: int, rows: int, facet_fields, facet_limit: int,
                    facet_mincount: int) -> tuple[int, list, dict, dict]:
     """``(count, page ids, facets, search_facets)`` from the search engine's own query: the count
     and, sorted by relevance (``ordering`` None), the page come from the engine alone, which never
-    joins its matches to the datasets; sorted otherwise, the page walks the datasets in that order
-    among the engine's matches. Facets group the engine's matches."""
+    joins its matches to the datasets; sorted otherwise, the page is read from the datasets in that
+    order among the engine's matches. Facets group the engine's matches."""
     from .models import Dataset
 
     count = engine.count()
@@ -986,7 +991,8 @@ def _engine_search(engine, ordering, *, start: int, rows: int, facet_fields, fac
             to_python = Dataset._meta.pk.to_python
             page_ids = [to_python(object_id) for object_id, _rank in engine.ranked(limit=rows, offset=start)]
         else:
-            page_ids = list(engine.restrict(Dataset.objects.all()).order_by(*ordering)
+            # The engine's matches are exactly the visible datasets that pass the filters.
+            page_ids = list(engine.restrict(Dataset.objects.all(), walk=count >= WALK_FROM).order_by(*ordering)
                             .values_list("pk", flat=True)[start:start + rows])
     facets, search_facets = {}, {}
     if facet_fields:

@@ -396,6 +396,7 @@ class Match:
         positives = [i for i in items if not isinstance(i, Not)]
         negatives = [i.item for i in items if isinstance(i, Not)]
         negatives += [Term("kind", kind) for kind in _kinds() if kind != self.kind]
+        positives, negatives = list(dict.fromkeys(positives)), list(dict.fromkeys(negatives))
         if connection.vendor == "postgresql":
             parts = [f"({tsquery_expression(list(self.clauses))})"]
             parts += [_tsquery_terms(i) for i in positives] + ["!" + _tsquery_terms(i) for i in negatives]
@@ -468,14 +469,25 @@ class Match:
         if connection.vendor == "postgresql":
             sql = (f'SELECT CAST("object_id" AS {pk.db_type(connection)}) FROM "{doc}" '
                    f"WHERE \"vector\" @@ to_tsquery('simple', %s) AND \"kind\" = %s")
-        else:
+        else:  # "+": by the matches' rowids, never by walking every document of the kind
             sql = (f'SELECT "object_id" FROM "{doc}" WHERE "id" IN '
-                   f'(SELECT "rowid" FROM "{FTS_TABLE}" WHERE "{FTS_TABLE}" MATCH %s) AND "kind" = %s')
+                   f'(SELECT "rowid" FROM "{FTS_TABLE}" WHERE "{FTS_TABLE}" MATCH %s) AND +"kind" = %s')
         return models.expressions.RawSQL(sql, [self._where_expression(), self.kind], output_field=pk)
 
-    def restrict(self, queryset: models.QuerySet) -> models.QuerySet:
+    def restrict(self, queryset: models.QuerySet, *, walk: bool = False) -> models.QuerySet:
         """``queryset`` restricted to matching objects, without relevance (for counts, facets and
-        pages sorted by the object's own columns)."""
+        pages sorted by the object's own columns).
+
+        ``walk``: the matches are many, and the caller sorts and slices: let the database walk the
+        queryset in its order (an index) and test each object against the matches, instead of
+        looking every match up and sorting them all (SQLite is told so; PostgreSQL's planner
+        chooses by itself).
+        """
+        pk = queryset.model._meta.pk
+        if walk and connection.vendor == "sqlite":
+            # The unary "+" keeps SQLite from driving the query by the matches' primary keys.
+            unindexed = models.Func(models.F("pk"), template="+%(expressions)s", output_field=pk)
+            return queryset.alias(_search_walk=unindexed).filter(_search_walk__in=self.object_ids(queryset.model))
         return queryset.filter(pk__in=self.object_ids(queryset.model))
 
     def ranked(self, *, limit: int = 20, offset: int = 0) -> list[tuple[str, float]]:
