@@ -99,3 +99,21 @@ def test_harvest_commands(fake_ckan, harvest_org, canada_packages, capsys):
     assert "canada" in capsys.readouterr().out
     assert cli.main(["harvest", "run", "inconnue"]) == 2
     assert cli.main(["scheduler", "--once"]) == 0
+
+
+def test_an_interrupted_job_of_a_manual_source_is_resumed(fake_ckan, harvest_org, canada_packages,
+                                                         django_capture_on_commit_callbacks):
+    """A job started from the pages (manual source) whose worker died is resumed by the scheduler;
+    a manual source never gets a new job from it."""
+    fake_ckan.add(canada_packages[0])
+    manual = services.source_create(actor=None, name="manuelle", type="ckan", url=fake_ckan.url,
+                                    organisation=harvest_org)
+    assert services.harvest_schedule_due() == [] and not manual.jobs.exists()
+    stuck = HarvestJob.objects.create(source=manual, status=HarvestJob.Status.RUNNING,
+                                      heartbeat_at=timezone.now() - datetime.timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.harvest_schedule_due() == [stuck.pk]
+    stuck.refresh_from_db()
+    assert stuck.status == HarvestJob.Status.FINISHED and stuck.created == 1
+    later = timezone.now() + datetime.timedelta(weeks=2)
+    assert services.harvest_schedule_due(now=later) == [] and manual.jobs.count() == 1

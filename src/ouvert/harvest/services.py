@@ -396,7 +396,8 @@ def harvest_run(*, actor, source: HarvestSource, full: bool = False, progress: P
 
 
 def harvest_schedule_due(*, now: datetime.datetime | None = None) -> list[int]:
-    """Enqueue a job for each active source whose period has passed; re-enqueue interrupted jobs.
+    """Enqueue a job for each active source whose period has passed; re-enqueue interrupted jobs
+    (those of manual sources too: a job started from the pages resumes after a worker died).
 
     The periodic job ``harvest.due_sources`` (see ``apps.py``); returns the job ids enqueued.
     """
@@ -404,14 +405,14 @@ def harvest_schedule_due(*, now: datetime.datetime | None = None) -> list[int]:
 
     now = now or timezone.now()
     enqueued = []
-    for source in HarvestSource.objects.filter(active=True).exclude(frequency=HarvestSource.Frequency.MANUAL):
+    for source in HarvestSource.objects.filter(active=True):
         last = source.jobs.order_by("-created_at", "-id").first()
         job = None
         if last is not None and last.status in (HarvestJob.Status.PENDING, HarvestJob.Status.RUNNING):
             seen = last.heartbeat_at or last.created_at
             if seen <= now - STALE_AFTER:
                 job = last  # lost or interrupted: enqueue it again (the claim keeps it to one worker)
-        elif next_run(source, last) <= now:
+        elif (due := next_run(source, last)) is not None and due <= now:
             job, _created = job_create(actor=None, source=source)
         if job is not None:
             transaction.on_commit(lambda pk=job.pk: harvest_job_run_task.enqueue(job_id=pk))
