@@ -127,9 +127,6 @@ def can_manage(actor, organisation) -> bool:
     return actor.is_superuser or core_services.user_has_role(actor, organisation, MANAGER_ROLES)
 
 
-_can_manage = can_manage
-
-
 def manageable_organisations(actor):
     """The organisations whose sources ``actor`` may manage (every one for platform admins)."""
     organisations = core_services.organisation_list().order_by("name_fr")
