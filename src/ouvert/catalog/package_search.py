@@ -984,16 +984,16 @@ def _engine_search(engine, ordering, *, start: int, rows: int, facet_fields, fac
     order among the engine's matches. Facets group the engine's matches."""
     from .models import Dataset
 
-    count = engine.count()
     page_ids: list = []
-    if rows and start < count:
-        if ordering is None:
-            to_python = Dataset._meta.pk.to_python
-            page_ids = [to_python(object_id) for object_id, _rank in engine.ranked(limit=rows, offset=start)]
-        else:
-            # The engine's matches are exactly the visible datasets that pass the filters.
-            page_ids = list(engine.restrict(Dataset.objects.all(), walk=count >= WALK_FROM).order_by(*ordering)
-                            .values_list("pk", flat=True)[start:start + rows])
+    if ordering is None and rows:
+        page, count = engine.page(limit=rows, offset=start)
+        page_ids = [Dataset._meta.pk.to_python(object_id) for object_id, _rank in page]
+    else:
+        count = engine.count()
+    if rows and start < count and ordering is not None:
+        # The engine's matches are exactly the visible datasets that pass the filters.
+        page_ids = list(engine.restrict(Dataset.objects.all(), walk=count >= WALK_FROM).order_by(*ordering)
+                        .values_list("pk", flat=True)[start:start + rows])
     facets, search_facets = {}, {}
     if facet_fields:
         facets, search_facets = _facets(None, facet_fields, limit=facet_limit, mincount=facet_mincount,

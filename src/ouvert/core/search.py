@@ -494,11 +494,19 @@ class Match:
     def ranked(self, *, limit: int = 20, offset: int = 0) -> list[tuple[str, float]]:
         """``(object_id, rank)`` best first, ties by the most recently indexed document: the engine
         ranks its matches alone, and only the page's documents are read."""
+        return self.page(limit=limit, offset=offset, with_count=False)[0]
+
+    def page(self, *, limit: int = 20, offset: int = 0, with_count: bool = True) -> tuple[list[tuple[str, float]], int | None]:
+        """``ranked()`` and how many objects match (``None`` unless ``with_count``), read the cheapest
+        way for the engine: FTS5 counts from its index alone; PostgreSQL counts the matches while
+        it ranks them (``COUNT(*) OVER ()``), instead of reading every match's row twice."""
         doc = _table()
-        if connection.vendor == "postgresql":
+        postgresql = connection.vendor == "postgresql"
+        if postgresql:
             rank, rank_params = self._rank('"vector"')
+            total = ", COUNT(*) OVER ()" if with_count else ""
             # The fence (OFFSET 0) lets parallel workers rank and hand over narrow rows.
-            sql = (f'SELECT "object_id", r FROM (SELECT "object_id", "id", {rank} AS r FROM "{doc}" '
+            sql = (f'SELECT "object_id", r{total} FROM (SELECT "object_id", "id", {rank} AS r FROM "{doc}" '
                    f"WHERE \"vector\" @@ to_tsquery('simple', %s) OFFSET 0) AS m "
                    "ORDER BY r DESC, \"id\" DESC LIMIT %s OFFSET %s")
         else:
@@ -508,7 +516,11 @@ class Match:
                    f'JOIN "{doc}" AS d ON d."id" = m.id ORDER BY m.r DESC, m.id DESC')
         with connection.cursor() as cursor:
             cursor.execute(sql, [*rank_params, self._where_expression(), limit, offset])
-            return [(row[0], float(row[1])) for row in cursor.fetchall()]
+            rows = cursor.fetchall()
+        count = None
+        if with_count:
+            count = rows[0][2] if postgresql and rows else self.count()
+        return [(row[0], float(row[1])) for row in rows], count
 
     def count(self) -> int:
         """How many indexed objects of this kind match, filter terms included."""
