@@ -504,11 +504,14 @@ class Match:
         postgresql = connection.vendor == "postgresql"
         if postgresql:
             rank, rank_params = self._rank('"vector"')
-            total = ", COUNT(*) OVER ()" if with_count else ""
-            # The fence (OFFSET 0) lets parallel workers rank and hand over narrow rows.
-            sql = (f'SELECT "object_id", r{total} FROM (SELECT "object_id", "id", {rank} AS r FROM "{doc}" '
+            total = ", COUNT(*) OVER () AS total" if with_count else ""
+            # Narrow rows (id, relevance) are counted and sorted; only the page's rows are read
+            # again for their object ids. The fence (OFFSET 0) keeps the relevance computed once.
+            sql = (f'SELECT d."object_id", p.r{", p.total" if with_count else ""} FROM '
+                   f'(SELECT id, r{total} FROM (SELECT "id" AS id, {rank} AS r FROM "{doc}" '
                    f"WHERE \"vector\" @@ to_tsquery('simple', %s) OFFSET 0) AS m "
-                   "ORDER BY r DESC, \"id\" DESC LIMIT %s OFFSET %s")
+                   f'ORDER BY r DESC, id DESC LIMIT %s OFFSET %s) AS p '
+                   f'JOIN "{doc}" AS d ON d."id" = p.id ORDER BY p.r DESC, p.id DESC')
         else:
             rank, rank_params = self._rank('"rowid"')
             sql = (f'SELECT d."object_id", m.r FROM (SELECT "rowid" AS id, {rank} AS r FROM "{FTS_TABLE}" '
