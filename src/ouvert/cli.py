@@ -275,8 +275,9 @@ def cmd_catalog_import(args) -> int:
         err_console.print(_("Ligne %(line)s (%(name)s) : %(details)s")
                           % {"line": error["line"], "name": error["name"] or "?", "details": details},
                           style="yellow")
-    console.print(_("%(created)d créé(s), %(updated)d mis à jour, %(errors)d erreur(s).")
-                  % {"created": len(report.created), "updated": len(report.updated), "errors": len(report.errors)})
+    console.print(_("%(created)d créé(s), %(updated)d mis à jour, %(unchanged)d inchangé(s), %(errors)d erreur(s).")
+                  % {"created": len(report.created), "updated": len(report.updated),
+                     "unchanged": len(report.unchanged), "errors": len(report.errors)})
     return 1 if report.errors else 0
 
 
@@ -364,6 +365,8 @@ def cmd_harvest_run(args) -> int:
         err_console.print(f"{obj.remote_name or obj.guid} : {obj.error}", style="yellow")
     for warning in (job.report or {}).get("warnings", []):
         err_console.print(warning, style="yellow")
+    for note in (job.report or {}).get("notes", []):
+        console.print(note)
     if job.status == "failed":
         err_console.print(f"[bold red]{_('Erreur')}[/bold red] : {job.report.get('error')}")
         return 1
