@@ -13,8 +13,9 @@ What it does, in one process and on the engine of the chosen database:
 2. for a fixed mix of searches (one word, two words, a phrase, a word with ``fq`` on the
    publisher and three facets, a word sorted by date, deep paging) it measures, ``--repeat``
    times each, p50/p95 of:
-   - ``engine``: the raw full-text query of the engine (``core.search.Match.ranked``: ids and
-     relevance, best 20) — the *baseline*;
+   - ``engine``: the raw full-text query of the engine for ``q`` alone, without visibility,
+     filters, count or facets (``core.search.Match.ranked``: ids and relevance, best 20; FTS5's
+     ``bm25()`` or PostgreSQL's ``ts_rank_cd``) — the *baseline*;
    - ``orm``: ``indexing.search_datasets`` on the anonymous visible queryset: count + one page;
    - ``package_search``: the CKAN action in-process (``package_search.package_search``), with
      its SQL query count;
@@ -252,8 +253,13 @@ def _stats(samples: list[float]) -> dict:
     return {"p50_ms": round(statistics.median(samples) * 1000, 2), "p95_ms": round(p95 * 1000, 2)}
 
 
+#: Untimed calls first: every web process (``--workers 2``) and its database connection warm.
+WARM_UP = 4
+
+
 def _time(func, repeat: int) -> dict:
-    func()  # warm-up
+    for _ in range(WARM_UP):
+        func()
     samples = []
     for _ in range(repeat):
         t0 = time.perf_counter()

@@ -139,6 +139,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
         "transaction_mode": "IMMEDIATE",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Planner settings for each connection: storage is SSD-like (random page reads cost little more
+    # than sequential ones, so facets over a few hundred matches use the indexes instead of
+    # scanning a whole table: 24 → 4 ms at 100,000 datasets), and no JIT compilation for what are
+    # short queries. Empty to leave the server's own settings (behind PgBouncer, for instance,
+    # set them with ALTER DATABASE … SET instead).
+    pg_options = os.environ.get("OUVERT_PG_OPTIONS", "-c random_page_cost=1.1 -c jit=off").strip()
+    if pg_options:
+        DATABASES["default"].setdefault("OPTIONS", {})
+        DATABASES["default"]["OPTIONS"]["options"] = " ".join(
+            filter(None, [DATABASES["default"]["OPTIONS"].get("options", ""), pg_options]))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------

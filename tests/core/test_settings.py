@@ -94,3 +94,32 @@ from django.test import Client
 print(Client().get("/fr/compte/login/").content.decode())
 """, env_extra={"OUVERT_ENV": "test"})
     assert "ClicSÉQUR" not in without and "/oidc/" not in without
+
+
+READ_PG_SETTINGS = """
+from django.db import connection
+with connection.cursor() as cursor:
+    values = {}
+    for name in ("random_page_cost", "jit"):
+        cursor.execute("SELECT current_setting(%s)", [name])
+        values[name] = cursor.fetchone()[0]
+print(json.dumps(values))
+"""
+
+
+def test_postgresql_connections_get_the_planner_settings(tmp_path):
+    import os
+    from urllib.parse import urlsplit
+
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not database_url.startswith("postgres"):
+        pytest.skip("PostgreSQL only (DATABASE_URL)")
+    url = urlsplit(database_url)._replace(path="/postgres").geturl()  # settings only: any database will do
+
+    def read(**env):
+        return json.loads(run_python(tmp_path, READ_PG_SETTINGS, env_extra={"DATABASE_URL": url, **env})
+                          .strip().splitlines()[-1])
+
+    assert read() == {"random_page_cost": "1.1", "jit": "off"}
+    assert read(OUVERT_PG_OPTIONS="-c random_page_cost=2") == {"random_page_cost": "2", "jit": read(
+        OUVERT_PG_OPTIONS="")["jit"]}

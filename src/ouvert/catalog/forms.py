@@ -221,37 +221,6 @@ class ResourceForm(forms.Form):
         return data
 
 
-def add_service_errors(form: forms.Form, exc: ValidationError, *, aliases: dict | None = None) -> None:
-    """Put a service's ``ValidationError`` messages next to the form's fields (others on top)."""
-    aliases = aliases or {}
-    for field, messages in exc.message_dict.items():
-        target = aliases.get(field, field)
-        target = target if target in form.fields else None
-        for message in messages:
-            form.add_error(target, message if target else f"{field} : {message}" if field != "__all__" else message)
-
-
 #: Service keys → form fields.
 DATASET_ERROR_ALIASES = {"keywords": "keywords_fr", "owner_org": "organisation"}
 RESOURCE_ERROR_ALIASES = {}
-
-
-def describe_fields(form: forms.Form) -> forms.Form:
-    """Link each input to its help text and error messages (``aria-describedby``, ``aria-invalid``).
-
-    The template gives the help text the id ``<input id>_aide`` and the errors ``<input id>_erreurs``.
-    """
-    errors = form.errors if form.is_bound else {}
-    for name, field in form.fields.items():
-        auto_id = form[name].auto_id
-        ids = []
-        if field.help_text:
-            ids.append(f"{auto_id}_aide")
-        if errors.get(name):
-            ids.append(f"{auto_id}_erreurs")
-            field.widget.attrs["aria-invalid"] = "true"
-        else:
-            field.widget.attrs.pop("aria-invalid", None)
-        if ids:
-            field.widget.attrs["aria-describedby"] = " ".join(ids)
-    return form

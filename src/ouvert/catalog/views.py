@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ouvert.core import services as core_services
+from ouvert.core.forms import add_service_errors, describe_fields
 
 from . import policy, services
 from .forms import (
@@ -38,8 +39,6 @@ from .forms import (
     SORTS,
     DatasetForm,
     ResourceForm,
-    add_service_errors,
-    describe_fields,
 )
 from .markdown import markdown_to_text, render_markdown
 from .models import Dataset, Resource, Theme

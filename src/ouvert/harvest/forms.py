@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -76,30 +75,3 @@ class RunForm(forms.Form):
 
 def object_status_choices() -> list[tuple[str, str]]:
     return [("", _("Tous")), *HarvestObject.Status.choices]
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ``ValidationError`` messages next to the form's fields (others on top)."""
-    for field, messages in exc.message_dict.items():
-        target = field if field in form.fields else None
-        for message in messages:
-            form.add_error(target, message if target or field == "__all__" else f"{field} : {message}")
-
-
-def describe_fields(form: forms.Form) -> forms.Form:
-    """Link each input to its help text and errors (``aria-describedby``, ``aria-invalid``), as the
-    template names them (``<id>_aide``, ``<id>_erreurs``)."""
-    errors = form.errors if form.is_bound else {}
-    for name, field in form.fields.items():
-        auto_id = form[name].auto_id
-        ids = [f"{auto_id}_aide"] if field.help_text else []
-        if errors.get(name):
-            ids.append(f"{auto_id}_erreurs")
-            field.widget.attrs["aria-invalid"] = "true"
-        else:
-            field.widget.attrs.pop("aria-invalid", None)
-        if ids:
-            field.widget.attrs["aria-describedby"] = " ".join(ids)
-        else:
-            field.widget.attrs.pop("aria-describedby", None)
-    return form

@@ -26,8 +26,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ouvert.core.forms import add_service_errors, describe_fields
+
 from . import services
-from .forms import RunForm, SourceForm, add_service_errors, describe_fields, object_status_choices
+from .forms import RunForm, SourceForm, object_status_choices
 from .models import HarvestJob, HarvestObject, HarvestSource
 
 JOBS_PER_PAGE = 20
