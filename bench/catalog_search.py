@@ -15,7 +15,7 @@ What it does, in one process and on the engine of the chosen database:
    times each, p50/p95 of:
    - ``engine``: the raw full-text query of the engine for ``q`` alone, without visibility,
      filters, count or facets (``core.search.Match.ranked``: ids and relevance, best 20; FTS5's
-     ``bm25()`` or PostgreSQL's ``ts_rank_cd``) — the *baseline*;
+     ``bm25()`` or PostgreSQL's ``ts_rank``) — the *baseline*;
    - ``orm``: ``indexing.search_datasets`` on the anonymous visible queryset: count + one page;
    - ``package_search``: the CKAN action in-process (``package_search.package_search``), with
      its SQL query count;
