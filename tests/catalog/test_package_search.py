@@ -230,3 +230,22 @@ def test_page_keeps_the_sort_order_when_read_by_ids(dataset_factory):
     assert by_title == ["jeu-6", "jeu-5", "jeu-4", "jeu-3", "jeu-2"]
     by_name_desc = names(package_search(user=None, params={"sort": "name desc", "rows": 3}))
     assert by_name_desc == ["jeu-7", "jeu-6", "jeu-5"]
+
+
+def test_facets_without_full_text_are_cached_until_a_dataset_changes(catalogue, editor):
+    """The search page as it opens counts facets over every public dataset: cached, keyed by the
+    search index's generation, which every dataset write changes."""
+    from ouvert.catalog import services
+
+    params = {"facet.field": FACETS, "facet.limit": -1}
+    first_queries, first = _queries(params)
+    again_queries, again = _queries(params)
+    assert again["facets"] == first["facets"] and again["facets"]["tags"] == {"vélo": 2, "mobilité": 1, "arbres": 1}
+    assert again_queries == first_queries - 5  # the five facet queries
+    member_view = package_search(user=editor, params={**params, "include_private": True})
+    assert member_view["facets"]["tags"] == first["facets"]["tags"] and member_view["count"] == 4
+    services.dataset_update(actor=editor, dataset=catalogue[0], data={"tags": ["hiver"]}, partial=True)
+    after = package_search(user=None, params=params)
+    assert after["facets"]["tags"] == {"vélo": 1, "hiver": 1, "arbres": 1}
+    services.dataset_delete(actor=editor, dataset=catalogue[1])
+    assert package_search(user=None, params=params)["facets"]["organization"] == {"mtmd": 1, "ville-de-quebec": 1}

@@ -836,6 +836,8 @@ class SearchPlan:
     queryset: object
     has_rank: bool
     engine: object = None
+    #: Who may see what, as filter terms (``selectors.dataset_visibility``): part of cache keys.
+    visible_terms: object = None
 
 
 def search_plan(*, user, params: dict) -> SearchPlan:
@@ -878,7 +880,7 @@ def search_plan(*, user, params: dict) -> SearchPlan:
                 queryset = engine.apply(queryset, rank=RANK)
                 if terms is None:
                     engine = None
-    return SearchPlan(queryset, has_rank, engine)
+    return SearchPlan(queryset, has_rank, engine, visible_terms)
 
 
 def search_queryset(*, user, params: dict):
@@ -930,6 +932,29 @@ def _facets(queryset, fields: list[str], *, limit: int, mincount: int, ids=None)
         facets[field] = {item["name"]: item["count"] for item in items}
         search_facets[field] = {"title": field, "items": items}
     return facets, search_facets
+
+
+#: How long facet counts without full text stay cached at most (their labels: a renamed publisher).
+FACET_CACHE_SECONDS = 300
+
+
+def _cached_facets(key: list, count_facets) -> tuple[dict, dict]:
+    """``count_facets()``, cached under ``key`` and the search index's generation: any change to any
+    dataset (every write re-indexes it, in its transaction) makes new counts."""
+    import hashlib
+    import json
+
+    from django.core.cache import cache
+
+    from .indexing import KIND
+
+    digest = hashlib.sha256(json.dumps(key, default=str).encode()).hexdigest()
+    cache_key = f"ouvert:catalog:facets:{search.generation(KIND)}:{digest}"
+    found = cache.get(cache_key)
+    if found is None:
+        found = count_facets()
+        cache.set(cache_key, found, FACET_CACHE_SECONDS)
+    return found
 
 
 def _page_with_count(queryset, ordering: list, start: int, rows: int) -> list[tuple]:
@@ -1086,6 +1111,13 @@ def package_search(*, user, params: dict) -> dict:
     results = _results(page_ids, fl)
     facets, search_facets = {}, {}
     if want_facets:
-        facets, search_facets = _facets(queryset, facet_fields, limit=facet_limit, mincount=facet_mincount,
-                                        ids=ids)
+        def count_facets():
+            return _facets(queryset, facet_fields, limit=facet_limit, mincount=facet_mincount, ids=ids)
+
+        if has_rank or plan.visible_terms is None:
+            facets, search_facets = count_facets()
+        else:  # no full text: the same few filters for everybody (the search page as it opens, a publisher's page…)
+            key = [repr(plan.visible_terms), params.get("q"), params.get("fq"), params.get("fq_list"), facet_fields,
+                   facet_limit, facet_mincount]
+            facets, search_facets = _cached_facets(key, count_facets)
     return {"count": count, "results": results, "facets": facets, "search_facets": search_facets, "sort": sort}

@@ -580,6 +580,34 @@ def document(kind: str, *, title: FieldValue = None, keywords: FieldValue = None
             "terms": terms_text(kind, terms)}
 
 
+def generation(kind: str) -> str:
+    """A value that changes whenever a document of ``kind`` is indexed, replaced or removed (after the
+    commit): callers key what they cache about the indexed objects with it (shared cache, so every
+    process sees the change)."""
+    from django.core.cache import cache
+
+    key = f"ouvert:search:generation:{kind}"
+    value = cache.get(key)
+    if value is None:
+        cache.add(key, uuid.uuid4().hex, None)
+        value = cache.get(key)
+    return value
+
+
+def _changed(kind: str) -> None:
+    """A new ``generation(kind)`` now (the writer's own reads in its transaction see the change) and
+    again once the transaction commits (what others cached meanwhile, without the change, is never
+    read again). Each is a new random value, so that two processes changing it at once can never
+    bring back a value somebody cached under."""
+    from django.core.cache import cache
+
+    def bump():
+        cache.set(f"ouvert:search:generation:{kind}", uuid.uuid4().hex, None)
+
+    bump()
+    transaction.on_commit(bump)
+
+
 def index(kind: str, object_id, *, title: FieldValue = None, keywords: FieldValue = None,
           body: FieldValue = None, terms: Iterable[tuple[str, object]] | None = None) -> None:
     """Add or replace the document of one object, in the caller's transaction (one query)."""
@@ -589,13 +617,16 @@ def index(kind: str, object_id, *, title: FieldValue = None, keywords: FieldValu
                          **document(kind, title=title, keywords=keywords, body=body, terms=terms))
     SearchDocument.objects.bulk_create([doc], update_conflicts=True, unique_fields=["kind", "object_id"],
                                        update_fields=["title", "keywords", "body", "terms"])
+    _changed(kind)
 
 
 def remove(kind: str, object_id) -> int:
     """Remove one object's document; returns how many were removed (0 or 1)."""
     from .models import SearchDocument
 
-    return SearchDocument.objects.filter(kind=kind, object_id=object_key(object_id)).delete()[0]
+    removed = SearchDocument.objects.filter(kind=kind, object_id=object_key(object_id)).delete()[0]
+    _changed(kind)
+    return removed
 
 
 def is_indexed(kind: str, object_id) -> bool:
@@ -667,4 +698,5 @@ def reindex(kind: str, items: Iterable[tuple[object, dict]], *, batch_size: int 
         if sqlite:
             with connection.cursor() as cursor:
                 cursor.execute("INSERT INTO core_search_fts(core_search_fts) VALUES ('rebuild')")
+        _changed(kind)
     return total
