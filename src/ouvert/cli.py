@@ -255,6 +255,9 @@ def cmd_catalog_reindex(args) -> int:
                   console=err_console, transient=not err_console.is_terminal) as bar:
         task = bar.add_task(_("Indexation des jeux de données"), total=None)
         count = indexing.reindex_datasets(progress=lambda done, total: bar.update(task, completed=done, total=total))
+    from ouvert.core import services as core_services
+
+    core_services.database_statistics_refresh()
     console.print(_("%(count)d jeu(x) de données indexé(s).") % {"count": count})
     return 0
 
@@ -283,6 +286,7 @@ def cmd_catalog_import(args) -> int:
     except OSError as exc:
         raise UsageError(_("Lecture de %(file)s impossible : %(error)s") % {"file": args.file,
                                                                            "error": exc.strerror or exc}) from None
+    core_services.database_statistics_refresh()
     for error in report.errors:
         details = "; ".join(f"{field}: {' '.join(map(str, msgs))}" for field, msgs in error["errors"].items())
         err_console.print(_("Ligne %(line)s (%(name)s) : %(details)s")

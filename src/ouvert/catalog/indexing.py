@@ -141,6 +141,24 @@ def search_datasets(queryset, q: str, *, rank: str = "search_rank"):
     return search.search(KIND, queryset, q, rank=rank)
 
 
+def cached(name: str, key, compute: Callable[[], object], *, seconds: int):
+    """``compute()``, cached under ``name``, ``key`` (any JSON-able value) and the index's generation:
+    any change to any dataset (every write re-indexes it, in its transaction) makes a new value;
+    ``seconds`` bounds what the generation does not see (a renamed publisher, view counts)."""
+    import hashlib
+    import json
+
+    from django.core.cache import cache
+
+    digest = hashlib.sha256(json.dumps(key, default=str, sort_keys=True).encode()).hexdigest()
+    cache_key = f"ouvert:catalog:{name}:{search.generation(KIND)}:{digest}"
+    found = cache.get(cache_key)
+    if found is None:
+        found = compute()
+        cache.set(cache_key, found, seconds)
+    return found
+
+
 def match_datasets(q: str, terms=None):
     """The engine's query for ``q`` and the filter-term expression ``terms`` (``core.search.Match``), or
     ``None`` when ``q`` holds nothing to search."""

@@ -938,25 +938,6 @@ def _facets(queryset, fields: list[str], *, limit: int, mincount: int, ids=None)
 FACET_CACHE_SECONDS = 300
 
 
-def _cached_facets(key: list, count_facets) -> tuple[dict, dict]:
-    """``count_facets()``, cached under ``key`` and the search index's generation: any change to any
-    dataset (every write re-indexes it, in its transaction) makes new counts."""
-    import hashlib
-    import json
-
-    from django.core.cache import cache
-
-    from .indexing import KIND
-
-    digest = hashlib.sha256(json.dumps(key, default=str).encode()).hexdigest()
-    cache_key = f"ouvert:catalog:facets:{search.generation(KIND)}:{digest}"
-    found = cache.get(cache_key)
-    if found is None:
-        found = count_facets()
-        cache.set(cache_key, found, FACET_CACHE_SECONDS)
-    return found
-
-
 def _page_with_count(queryset, ordering: list, start: int, rows: int) -> list[tuple]:
     """``[(pk, number of matches), …]``: the page of ``queryset`` sorted by ``ordering`` (``OrderBy``
     expressions), each row carrying the whole count (``COUNT(*) OVER ()``), in one read of the matches.
@@ -1083,7 +1064,9 @@ def package_search(*, user, params: dict) -> dict:
     by_score = has_rank and any(part.split()[:1] == ["score"] for part in sort.split(","))
     ids = head = None
     page_ids: list = []
-    if want_facets:
+    # Without full text, the facets come from the cache (see below): no list of ids for them.
+    cached_facets = want_facets and not has_rank and plan.visible_terms is not None
+    if want_facets and not cached_facets:
         head = queryset.order_by(*ordering) if by_score else queryset.order_by()
         head = list(head.values_list("pk", flat=True)[:ID_LIST_MAX + 1])
         if len(head) <= ID_LIST_MAX:
@@ -1114,10 +1097,12 @@ def package_search(*, user, params: dict) -> dict:
         def count_facets():
             return _facets(queryset, facet_fields, limit=facet_limit, mincount=facet_mincount, ids=ids)
 
-        if has_rank or plan.visible_terms is None:
+        if not cached_facets:
             facets, search_facets = count_facets()
         else:  # no full text: the same few filters for everybody (the search page as it opens, a publisher's page…)
+            from .indexing import cached
+
             key = [repr(plan.visible_terms), params.get("q"), params.get("fq"), params.get("fq_list"), facet_fields,
                    facet_limit, facet_mincount]
-            facets, search_facets = _cached_facets(key, count_facets)
+            facets, search_facets = cached("facets", key, count_facets, seconds=FACET_CACHE_SECONDS)
     return {"count": count, "results": results, "facets": facets, "search_facets": search_facets, "sort": sort}

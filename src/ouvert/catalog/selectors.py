@@ -24,6 +24,12 @@ def _member_org_ids(user) -> list[int]:
     return list(membership_list(user=user).values_list("organisation_id", flat=True))
 
 
+#: ``private__in=NOT_PRIVATE``, not ``private=False``: Django writes the latter ``NOT private`` on SQLite,
+#: which no index can serve, so the search page sorted all 100,000 datasets (120 ms) instead of
+#: walking the (state, private, modified_at) index for its first 20 (0.1 ms).
+NOT_PRIVATE = [False]
+
+
 def dataset_visible_queryset(user=None, *, include_private: bool = True, include_drafts: bool = True,
                              include_deleted: bool = False) -> QuerySet[Dataset]:
     """Datasets ``user`` may see: published public ones, and the unpublished ones of the
@@ -50,12 +56,12 @@ def dataset_visibility(user=None, *, include_private: bool = True, include_draft
         qs = qs.exclude(state=Dataset.State.DRAFT)
         conditions.append(search.Not(search.Term("state", Dataset.State.DRAFT)))
     if not include_private:
-        qs = qs.filter(private=False)
+        qs = qs.filter(private__in=NOT_PRIVATE)
         conditions.append(search.Not(search.Term("private", "1")))
     terms = None if include_deleted else search.AllOf(tuple(conditions))
     if policy.is_platform_admin(user):
         return qs, terms
-    public = Q(state=Dataset.State.ACTIVE, private=False)
+    public = Q(state=Dataset.State.ACTIVE, private__in=NOT_PRIVATE)
     # Deleted datasets are not in the index: "active" is "not a draft" there.
     public_terms = search.AllOf((search.Not(search.Term("state", Dataset.State.DRAFT)),
                                  search.Not(search.Term("private", "1"))))
@@ -156,6 +162,40 @@ def licence_list() -> QuerySet[Licence]:
 
 def licence_default() -> Licence | None:
     return Licence.objects.filter(is_default=True).first()
+
+
+#: The catalogue's home page figures follow every dataset change at once; view counts (the most
+#: viewed datasets) and renamed publishers or themes are at most this late.
+OVERVIEW_CACHE_SECONDS = 60
+
+
+def catalogue_overview() -> dict:
+    """What the catalogue's home page shows about the public datasets: ``counts`` (datasets,
+    publishers with at least one, resources), the ``newest`` and the most viewed (``popular``) six,
+    and every theme with its number of datasets (``n``). Cached (``indexing.cached``): at 100,000
+    datasets these aggregates take about a second."""
+    from django.db.models import Count
+
+    from ouvert.core.services import organisation_list
+
+    from .indexing import cached
+
+    def compute() -> dict:
+        public = dataset_visible_queryset(None, include_private=False, include_drafts=False)
+        return {
+            "counts": {
+                "datasets": public.count(),
+                "organisations": organisation_list().filter(datasets__in=public).distinct().count(),
+                "resources": Resource.objects.filter(dataset__in=public, state=Resource.State.ACTIVE).count(),
+            },
+            "newest": list(public.select_related("organisation").order_by("-created_at", "name")[:6]),
+            "popular": list(public.filter(view_count__gt=0).select_related("organisation")
+                            .order_by("-view_count", "name")[:6]),
+            "themes": list(theme_list().annotate(
+                n=Count("datasets", filter=Q(datasets__in=public.values("pk")), distinct=True)).order_by("name")),
+        }
+
+    return cached("overview", None, compute, seconds=OVERVIEW_CACHE_SECONDS)
 
 
 def theme_list() -> QuerySet[Theme]:

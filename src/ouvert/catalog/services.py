@@ -67,6 +67,7 @@ from .models import (
 from .selectors import (  # noqa: F401  (public read API of the module)
     active_resource_ids,
     activity_list,
+    catalogue_overview,
     dataset_get,
     dataset_id_taken,
     dataset_name_free,

@@ -216,19 +216,8 @@ def _search_or_400(request, template, context, **kwargs):
 
 @require_GET
 def home(request):
-    public = services.dataset_visible_queryset(None, include_private=False, include_drafts=False)
-    counts = {
-        "datasets": public.count(),
-        "organisations": core_services.organisation_list().filter(datasets__in=public).distinct().count(),
-        "resources": Resource.objects.filter(dataset__in=public, state=Resource.State.ACTIVE).count(),
-    }
-    newest = list(public.select_related("organisation").order_by("-created_at", "name")[:6])
-    popular = list(public.filter(view_count__gt=0).select_related("organisation")
-                   .order_by("-view_count", "name")[:6])
-    themes = list(services.theme_list().annotate(
-        n=Count("datasets", filter=Q(datasets__in=public.values("pk")), distinct=True)).order_by("name"))
     return render(request, "catalog/home.html", {
-        "counts": counts, "newest": newest, "popular": popular, "themes": themes,
+        **services.catalogue_overview(),
         "can_publish": policy.is_platform_admin(request.user) or _editable_organisations(request.user).exists()
         if request.user.is_authenticated else False,
     })

@@ -467,3 +467,22 @@ def token_revoke(*, user: User, prefix: str | None = None, token_id: int | None 
         if count:
             audit_append(actor=user, action="token.revoke", target=user, data={"prefixes": prefixes})
     return count
+
+
+# --- Database statistics ----------------------------------------------------------------------
+
+def database_statistics_refresh() -> None:
+    """Refresh the statistics the database plans its queries with (after a bulk load, and daily).
+
+    SQLite keeps them only when asked (``ANALYZE``): without them, a catalogue grown from a few
+    datasets to 100,000 sorts every public dataset to show the search page's first 20 (70 ms)
+    instead of walking the date index (under 1 ms). ``analysis_limit`` samples each index, so this
+    takes well under a second at that size. PostgreSQL's autovacuum does the same by itself;
+    ``ANALYZE`` here only hastens it after a bulk load.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA analysis_limit=1000")
+        cursor.execute("ANALYZE")
