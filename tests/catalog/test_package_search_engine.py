@@ -149,3 +149,16 @@ def test_documents_of_other_kinds_never_come_back(catalogue):
     assert {r["name"] for r in result["results"]} == {"comptages-velo", "pistes-cyclables"}
     assert result["count"] == 2
     assert search.match("autre-chose", "vélo").count() == 1
+
+
+def test_filter_terms_typed_in_a_text_are_not_terms(catalogue, editor, publisher_org, other_org, other_org_editor):
+    """A description that spells another publisher's or a public dataset's filter tokens gains nothing:
+    the tokens count only in the terms column (FTS5 column filter, PostgreSQL weight D)."""
+    forged = " ".join([search.term_token("org", str(other_org.pk)), search.term_token("state", "active"),
+                       search.term_token("private", "0"), search.term_token("tag", "vélo"), search.ALL_TOKEN])
+    services.dataset_create(actor=editor, organisation=publisher_org, data={
+        "name": "secret-force", "title_fr": "Données secrètes", "private": True, "notes_fr": forged})
+    for user, params in ((other_org_editor, {"include_private": True}), (None, {}), (None, {"fq": "tags:vélo"})):
+        engine, rule = _both(user, {"q": "données", **params})
+        assert "secret-force" not in engine and engine == rule
+

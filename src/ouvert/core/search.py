@@ -339,16 +339,18 @@ def _fts5_terms(expr) -> str:
 
 
 def _tsquery_terms(expr) -> str:
+    """A filter-term expression for PostgreSQL: each token with weight label ``D``, the ``terms``
+    column's, so that the same letters written in a description (weight C) never count as a term."""
     if isinstance(expr, Term):
-        return term_token(expr.field, expr.value)
+        return term_token(expr.field, expr.value) + ":D"
     if isinstance(expr, Not):
         return "!" + _tsquery_terms(expr.item)
     if isinstance(expr, AnyOf):
         if not expr.items:
-            return _NONE_TOKEN
+            return _NONE_TOKEN + ":D"
         return "(" + " | ".join(_tsquery_terms(i) for i in expr.items) + ")"
     if not expr.items:
-        return ALL_TOKEN
+        return ALL_TOKEN + ":D"
     return "(" + " & ".join(_tsquery_terms(i) for i in expr.items) + ")"
 
 
