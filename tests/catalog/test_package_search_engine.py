@@ -153,7 +153,7 @@ def test_documents_of_other_kinds_never_come_back(catalogue):
 
 def test_filter_terms_typed_in_a_text_are_not_terms(catalogue, editor, publisher_org, other_org, other_org_editor):
     """A description that spells another publisher's or a public dataset's filter tokens gains nothing:
-    the tokens count only in the terms column (FTS5 column filter, PostgreSQL weight D)."""
+    such words are never indexed, and FTS5 looks for terms in the terms column only."""
     forged = " ".join([search.term_token("org", str(other_org.pk)), search.term_token("state", "active"),
                        search.term_token("private", "0"), search.term_token("tag", "vélo"), search.ALL_TOKEN])
     services.dataset_create(actor=editor, organisation=publisher_org, data={

@@ -22,6 +22,11 @@ def test_fold_removes_accents_and_ligatures():
     assert search.fold("Données ÉCOLE Œuvre Ça") == "donnees ecole oeuvre ca"
 
 
+def test_words_never_look_like_filter_terms():
+    assert search.words("ZZALL zzorg0a1b2c3d4e5f Données") == ["donnees"]
+    assert search.term_token("org", "12").startswith(search.TERM_PREFIX)
+
+
 def test_words_drop_stop_words_and_elisions():
     assert search.words("L'eau de la rivière des Prairies") == ["eau", "riviere", "prairies"]
 

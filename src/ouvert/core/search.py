@@ -83,6 +83,8 @@ from functools import cached_property, lru_cache
 import snowballstemmer
 from django.db import connection, models, transaction
 
+#: What every filter-term token begins with; words of a text never do (``words``).
+TERM_PREFIX = "zz"
 #: Tokens longer than this are dropped (URLs glued together, hashes…).
 MAX_TOKEN_LENGTH = 60
 #: Tokens kept per column, the same on both engines (PostgreSQL positions stop at 16,383).
@@ -121,8 +123,11 @@ def fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """The folded words of ``text`` that are worth indexing (no stop words, no overlong tokens)."""
-    return [w for w in _TOKEN_RE.findall(fold(text)) if w not in STOP_WORDS and len(w) <= MAX_TOKEN_LENGTH]
+    """The folded words of ``text`` that are worth indexing (no stop words, no overlong tokens, and
+    nothing that begins with ``zz``, the filter terms' own prefix: a description that spells another
+    publisher's token must not become that term, nor a query match every document)."""
+    return [w for w in _TOKEN_RE.findall(fold(text))
+            if w not in STOP_WORDS and len(w) <= MAX_TOKEN_LENGTH and not w.startswith(TERM_PREFIX)]
 
 
 @lru_cache(maxsize=300_000)
@@ -268,7 +273,7 @@ def tsquery_expression(clauses: list[Clause], weight: str = "") -> str:
 # --- Filter terms ---------------------------------------------------------------------
 
 #: The token every document holds: the "true" of a filter expression (``Not`` needs a base).
-ALL_TOKEN = "zzall"
+ALL_TOKEN = TERM_PREFIX + "all"
 
 
 def term_token(field: str, value) -> str:
@@ -280,7 +285,7 @@ def term_token(field: str, value) -> str:
     """
     name = "".join(ch for ch in field.lower() if ch.isascii() and ch.isalnum())[:12]
     digest = hashlib.blake2b(f"{field}\x1f{value}".encode(), digest_size=6).hexdigest()
-    return f"zz{name}{digest}"
+    return f"{TERM_PREFIX}{name}{digest}"
 
 
 def terms_text(kind: str, terms: Iterable[tuple[str, object]] | None) -> str:
@@ -339,23 +344,23 @@ def _fts5_terms(expr) -> str:
 
 
 def _tsquery_terms(expr) -> str:
-    """A filter-term expression for PostgreSQL: each token with weight label ``D``, the ``terms``
-    column's, so that the same letters written in a description (weight C) never count as a term."""
+    """A filter-term expression for PostgreSQL. (No weight label ``D``: a text never holds a token
+    of the terms' prefix, and a weight makes every match's vector be read again, twice as slow.)"""
     if isinstance(expr, Term):
-        return term_token(expr.field, expr.value) + ":D"
+        return term_token(expr.field, expr.value)
     if isinstance(expr, Not):
         return "!" + _tsquery_terms(expr.item)
     if isinstance(expr, AnyOf):
         if not expr.items:
-            return _NONE_TOKEN + ":D"
+            return _NONE_TOKEN
         return "(" + " | ".join(_tsquery_terms(i) for i in expr.items) + ")"
     if not expr.items:
-        return ALL_TOKEN + ":D"
+        return ALL_TOKEN
     return "(" + " & ".join(_tsquery_terms(i) for i in expr.items) + ")"
 
 
 #: A token no document holds (an empty ``AnyOf``).
-_NONE_TOKEN = "zznone"
+_NONE_TOKEN = TERM_PREFIX + "none"
 
 
 # --- Matching -------------------------------------------------------------------------
