@@ -1,4 +1,4 @@
-"""CKAN's ``package_search``: the ``fq`` filter language, facets, sorting and paging, in SQL.
+"""CKAN's ``package_search``: the ``fq`` filter language, facets, sorting and paging.
 
 ``parse_fq(fq)`` turns a filter written in CKAN/Solr syntax into a Django ``Q`` over
 ``Dataset``; ``package_search(user=..., params=...)`` answers the action the way CKAN does
@@ -1016,8 +1016,13 @@ def package_search(*, user, params: dict) -> dict:
     (default 50, -1 for all), ``facet.mincount`` (default 1), ``include_private`` (private
     datasets of the person's organisations), ``include_drafts``, ``include_deleted`` (platform
     admins), ``fl`` (keys to return, e.g. ``id,name``). A fixed number of SQL queries whatever the
-    number of datasets: the count (or, with facets, the matching ids when there are at most
-    ``ID_LIST_MAX``), the page's ids, the page's datasets and their related rows, and one per facet.
+    number of datasets.
+
+    A full-text ``q`` whose filters (and the person's rights) are all said with filter terms is
+    answered by the search engine alone (``SearchPlan.engine``, ``_engine_search``): count, ranked
+    page, facets. Otherwise SQL: the count (or, with facets, the matching ids when there are at most
+    ``ID_LIST_MAX``), the page's ids, the page's datasets and their related rows, and one query per
+    facet; without full text, the facets come from a cache keyed by the index's generation.
     """
     if not isinstance(params, dict):
         raise ValidationError({"__all__": [_("Les paramètres doivent former un objet.")]})
