@@ -8,7 +8,7 @@ A dataset's search document:
   (names in both languages and acronym), and each active resource's names and format;
 - filter terms (``dataset_terms``): state, private, publisher (its primary key), licence, tags,
   themes and the active resources' formats (lower-cased), so that ``package_search`` answers
-  who may see what (``selectors.dataset_visible_terms``) and the usual ``fq`` filters inside the
+  who may see what (``selectors.dataset_visibility``) and the usual ``fq`` filters inside the
   search engine.
 
 ``index_dataset`` is called by ``catalog.services`` inside the transaction of every write, so

@@ -668,20 +668,10 @@ def _match_fulltext(parser, token: Token) -> Q:
         return Q()
     text = str(token.value)
     query = f'"{text}"' if token.kind == "PHRASE" else text
+    from .indexing import search_datasets
     from .models import Dataset
 
-    search = _search_function()
-    if search is None:
-        raise parser.err(token, _("la recherche plein texte n'est pas disponible"))
-    return Q(pk__in=search(Dataset.objects.all(), query).values("pk"))
-
-
-def _search_function():
-    try:
-        from .indexing import search_datasets
-    except ImportError:
-        return None
-    return search_datasets
+    return Q(pk__in=search_datasets(Dataset.objects.all(), query).values("pk"))
 
 
 def parse_fq(fq: str | None) -> Q:

@@ -389,8 +389,8 @@ class Match:
 
     kind: str
     clauses: tuple[Clause, ...]
-    #: A filter-term expression (:class:`Term`, :class:`AllOf`, :class:`AnyOf`, :class:`Not`) or None.
-    terms: object = None
+    #: A filter-term expression, or None.
+    terms: TermExpr | None = None
 
     # -- engine SQL --
     @cached_property
@@ -414,10 +414,7 @@ class Match:
         text += "".join(f" AND {{terms}} : {_fts5_terms(i)}" for i in positives)
         return f"({text})" + "".join(f" NOT {{terms}} : {_fts5_terms(i)}" for i in negatives)
 
-    def _where_expression(self) -> str:
-        return self._where
-
-    def _rank(self, doc_ref: str, fts_ref: str = FTS_TABLE) -> tuple[str, list]:
+    def _rank(self, doc_ref: str) -> tuple[str, list]:
         """The relevance (see the module docstring) of the current row: ``(sql, params)``.
 
         ``doc_ref`` names the document's id (SQLite) or vector (PostgreSQL) column.
@@ -431,7 +428,7 @@ class Match:
         title_q = "{title} : (" + fts5_expression(positives) + ")"
         weights = ", ".join(str(w) for w in FTS5_WEIGHTS)
         return (f'(CASE WHEN {doc_ref} IN (SELECT "rowid" FROM "{FTS_TABLE}" WHERE "{FTS_TABLE}" MATCH %s) '
-                f'THEN {TITLE_TIER} ELSE 0.0 END - bm25("{fts_ref}", {weights}))', [title_q])
+                f'THEN {TITLE_TIER} ELSE 0.0 END - bm25("{FTS_TABLE}", {weights}))', [title_q])
 
     def _sql(self):
         """``(tables, where, where_params, rank_sql, rank_params)`` to join the documents to a queryset."""
@@ -439,7 +436,7 @@ class Match:
         if connection.vendor == "postgresql":
             rank, rank_params = self._rank(f'"{doc}"."vector"')
             where = [f"\"{doc}\".\"vector\" @@ to_tsquery('simple', %s)", f'"{doc}"."kind" = %s']
-            return [doc], where, [self._where_expression(), self.kind], rank, rank_params
+            return [doc], where, [self._where, self.kind], rank, rank_params
         fts = FTS_TABLE
         rank, rank_params = self._rank(f'"{doc}"."id"')
         # The unary "+" keeps SQLite from using a join term the wrong way round: the only cheap order is
@@ -447,7 +444,7 @@ class Match:
         # indexed column of the object (state, publisher…) makes SQLite drive from the objects and
         # run one FTS5 query per object.
         where = [f'"{fts}" MATCH %s', f'"{doc}"."id" = +"{fts}"."rowid"', f'"{doc}"."kind" = %s']
-        return [doc, fts], where, [self._where_expression(), self.kind], rank, rank_params
+        return [doc, fts], where, [self._where, self.kind], rank, rank_params
 
     def apply(self, queryset: models.QuerySet, *, rank: str = "search_rank") -> models.QuerySet:
         """``queryset`` restricted to matching objects and annotated with ``rank`` (higher is better).
@@ -481,7 +478,7 @@ class Match:
         else:  # "+": by the matches' rowids, never by walking every document of the kind
             sql = (f'SELECT "object_id" FROM "{doc}" WHERE "id" IN '
                    f'(SELECT "rowid" FROM "{FTS_TABLE}" WHERE "{FTS_TABLE}" MATCH %s) AND +"kind" = %s')
-        return models.expressions.RawSQL(sql, [self._where_expression(), self.kind], output_field=pk)
+        return models.expressions.RawSQL(sql, [self._where, self.kind], output_field=pk)
 
     def restrict(self, queryset: models.QuerySet, *, walk: bool = False) -> models.QuerySet:
         """``queryset`` restricted to matching objects, without relevance (for counts, facets and
@@ -526,7 +523,7 @@ class Match:
                    f'WHERE "{FTS_TABLE}" MATCH %s ORDER BY r DESC, "rowid" DESC LIMIT %s OFFSET %s) AS m '
                    f'JOIN "{doc}" AS d ON d."id" = m.id ORDER BY m.r DESC, m.id DESC')
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*rank_params, self._where_expression(), limit, offset])
+            cursor.execute(sql, [*rank_params, self._where, limit, offset])
             rows = cursor.fetchall()
         count = None
         if with_count:
@@ -540,7 +537,7 @@ class Match:
         else:
             sql = f'SELECT COUNT(*) FROM "{FTS_TABLE}" WHERE "{FTS_TABLE}" MATCH %s'
         with connection.cursor() as cursor:
-            cursor.execute(sql, [self._where_expression()])
+            cursor.execute(sql, [self._where])
             return cursor.fetchone()[0]
 
 

@@ -22,7 +22,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -35,20 +34,6 @@ from .models import HarvestJob, HarvestObject, HarvestSource
 JOBS_PER_PAGE = 20
 OBJECTS_PER_PAGE = 50
 UNFINISHED = (HarvestJob.Status.PENDING, HarvestJob.Status.RUNNING)
-
-
-def _english() -> bool:
-    return (get_language() or "fr").startswith("en")
-
-
-def _org_name(organisation) -> str:
-    return (organisation.name_en or organisation.name_fr) if _english() else organisation.name_fr
-
-
-def _dataset_title(dataset) -> str:
-    if dataset is None:
-        return ""
-    return (dataset.title_en or dataset.title_fr) if _english() else (dataset.title_fr or dataset.title_en)
 
 
 def _page_number(request) -> int:
@@ -98,7 +83,7 @@ def source_list(request):
     _organisations_or_403(request.user)
     rows = []
     for source in services.source_overview(actor=request.user):
-        rows.append({"source": source, "organisation": _org_name(source.organisation),
+        rows.append({"source": source, "organisation": source.organisation.name,
                      "last": _job_row(source.last_job), "next_run": source.next_run,
                      "next_run_label": _next_run_label(source, source.next_run)})
     return render(request, "harvest/sources.html", {"rows": rows})
@@ -163,7 +148,7 @@ def source(request, name):
     latest = jobs[0] if page == 1 and jobs else next(iter(services.job_list(source=obj, limit=1)), None)
     next_run = services.next_run(obj, latest)
     return render(request, "harvest/source.html", {
-        "source": obj, "organisation": _org_name(obj.organisation),
+        "source": obj, "organisation": obj.organisation.name,
         "config": json.dumps(obj.config, ensure_ascii=False, indent=2) if obj.config else "",
         "jobs": [_job_row(job) for job in jobs], "unfinished": unfinished,
         "next_run": next_run, "next_run_label": _next_run_label(obj, next_run),
@@ -235,7 +220,7 @@ def job(request, name, job_id):
             "object": item, "name": item.remote_name or item.guid, "status_label": item.get_status_display(),
             "action_label": item.get_action_display(), "errors": errors, "warnings": warnings,
             "dataset_url": reverse("catalog:dataset", kwargs={"name": dataset.name}) if dataset is not None else "",
-            "dataset_title": _dataset_title(dataset),
+            "dataset_title": dataset.title if dataset is not None else "",
         })
     counts = services.object_counts(job=report_job)
     base = f"?etat={wanted}&" if wanted else "?"
