@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "ouvert.plan",
     "ouvert.catalog",
     "ouvert.harvest",
+    "ouvert.datastore",
 ]
 
 MIDDLEWARE = [
