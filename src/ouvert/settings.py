@@ -304,3 +304,9 @@ OUVERT_MAX_UPLOAD_BYTES = int(os.environ.get("OUVERT_MAX_UPLOAD_BYTES", str(1024
 # Harvesting (ouvert.harvest.http): seconds to wait for a remote answer, and its largest size.
 OUVERT_HARVEST_TIMEOUT = float(os.environ.get("OUVERT_HARVEST_TIMEOUT", "30"))
 OUVERT_HARVEST_MAX_BYTES = int(os.environ.get("OUVERT_HARVEST_MAX_BYTES", str(50 * 1024 * 1024)))
+# Tabular data (ouvert.datastore): DuckDB's memory limit and threads (default: the CPU count),
+# and the largest file / widest table an ingestion accepts.
+OUVERT_DUCKDB_MEMORY_LIMIT = os.environ.get("OUVERT_DUCKDB_MEMORY_LIMIT", "1GB")
+OUVERT_DUCKDB_THREADS = int(os.environ.get("OUVERT_DUCKDB_THREADS", "0")) or (os.cpu_count() or 1)
+OUVERT_DATASTORE_MAX_BYTES = int(os.environ.get("OUVERT_DATASTORE_MAX_BYTES", str(5 * 1024 ** 3)))
+OUVERT_DATASTORE_MAX_COLUMNS = int(os.environ.get("OUVERT_DATASTORE_MAX_COLUMNS", "1000"))
