@@ -196,6 +196,33 @@ def dataset_prefetch(queryset):
     )
 
 
+def datasets_for_ckan(ids: list) -> list[Dataset]:
+    """The datasets ``ids`` (in that order, missing ones left out) with what ``dataset_to_ckan``
+    reads, in four plain queries: the same rows as ``dataset_prefetch`` without the generic prefetch
+    machinery, which costs more than the queries themselves for a page of search results."""
+    from collections import defaultdict
+
+    if not ids:
+        return []
+    found = {d.pk: d for d in Dataset.objects.filter(pk__in=ids).select_related("organisation", "licence")
+             .order_by()}
+    resources, tags, themes = defaultdict(list), defaultdict(list), defaultdict(list)
+    for resource in _active_resources_queryset().filter(dataset_id__in=ids):
+        resources[resource.dataset_id].append(resource)
+    for link in Dataset.tags.through.objects.filter(dataset_id__in=ids).select_related("tag"):
+        tags[link.dataset_id].append(link.tag)
+    for link in Dataset.themes.through.objects.filter(dataset_id__in=ids).select_related("theme"):
+        themes[link.dataset_id].append(link.theme)
+    datasets = []
+    for pk in ids:
+        dataset = found.get(pk)
+        if dataset is not None:
+            dataset.active_resources = resources[pk]
+            dataset.loaded_tags, dataset.loaded_themes = tags[pk], themes[pk]
+            datasets.append(dataset)
+    return datasets
+
+
 def _active_resources_queryset():
     return (Resource.objects.filter(state=Resource.State.ACTIVE).select_related("current_version")
             .order_by("position", "created_at"))
@@ -209,13 +236,20 @@ def active_resources(dataset: Dataset) -> list:
     return resources
 
 
+def _loaded(dataset: Dataset, relation: str):
+    """The dataset's tags or themes: as ``datasets_for_ckan`` loaded them, else from the manager
+    (prefetched by ``dataset_prefetch``, or one query)."""
+    loaded = getattr(dataset, f"loaded_{relation}", None)
+    return loaded if loaded is not None else getattr(dataset, relation).all()
+
+
 def dataset_to_ckan(dataset: Dataset) -> dict:
     """A dataset as CKAN's ``package_show`` gives it (plus Ouvert's bilingual keys)."""
     resources = active_resources(dataset)
     for resource in resources:
         resource.dataset = dataset  # avoid a query per resource for the download address
-    tags = sorted(dataset.tags.all(), key=lambda t: t.name.lower())
-    themes = sorted(dataset.themes.all(), key=lambda t: t.name)
+    tags = sorted(_loaded(dataset, "tags"), key=lambda t: t.name.lower())
+    themes = sorted(_loaded(dataset, "themes"), key=lambda t: t.name)
     licence = dataset.licence
     org = dataset.organisation
     extra = dict(dataset.extra_fields or {})

@@ -955,13 +955,9 @@ def _page_with_count(queryset, ordering: list, start: int, rows: int) -> list[tu
 
 def _results(page_ids: list, fl) -> list[dict]:
     """The CKAN dictionaries of the datasets ``page_ids``, in that order (only the keys ``fl`` if given)."""
-    from .ckan_dict import dataset_prefetch, dataset_to_ckan
-    from .models import Dataset
+    from .ckan_dict import dataset_to_ckan, datasets_for_ckan
 
-    if not page_ids:
-        return []
-    by_id = {d.pk: d for d in dataset_prefetch(Dataset.objects.filter(pk__in=page_ids).order_by())}
-    results = [dataset_to_ckan(by_id[pk]) for pk in page_ids if pk in by_id]
+    results = [dataset_to_ckan(dataset) for dataset in datasets_for_ckan(page_ids)]
     if fl:
         results = [{key: item.get(key) for key in fl} for item in results]
     return results
