@@ -315,13 +315,6 @@ def _decode_sample(head: bytes, complete: bool, filename: str) -> tuple[str, str
     return encoding, text
 
 
-_INT_RE = re.compile(r"[+-]?\d+")
-_DEC_DOT_RE = re.compile(r"[+-]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?")
-_DEC_COMMA_RE = re.compile(r"[+-]?(?:\d+,\d+|,\d+)")
-_ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_ISO_TS_RE = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?")
-_DMY_RE = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")
-_YMD_RE = re.compile(r"(\d{4})([/.])(\d{1,2})\2(\d{1,2})")
 _FR_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
               "octobre", "novembre", "décembre")
 _FR_MONTH_NUMBERS = {name: number for number, name in enumerate(_FR_MONTHS, start=1)}
@@ -331,70 +324,65 @@ _FR_WEEKDAYS = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
 FR_LONG_DATE_PATTERN = (r"^\s*(?:(?:" + _FR_WEEKDAYS + r"),?\s+)?(1er|\d{1,2})\s+("
                         + "|".join(sorted(_FR_MONTH_NUMBERS, key=len, reverse=True))
                         + r")\.?\s+(\d{4})\s*$")
-_FR_LONG_RE = re.compile(FR_LONG_DATE_PATTERN, re.IGNORECASE)
-_BOOLEANS = {"true", "false"}
 
 
-def _kind(value: str, comma_decimals: bool) -> str:
-    """The kind of one non-empty sample value."""
-    text = value.strip()
-    if not text:
-        return "blank"
-    if _INT_RE.fullmatch(text):
-        digits = text.lstrip("+-")
-        if len(digits) > 1 and digits[0] == "0":
-            return "code"
-        return "int" if len(digits) <= 18 else "bigint"
-    if _DEC_DOT_RE.fullmatch(text):
-        integer = text.lstrip("+-").split(".")[0]
-        return "code" if len(integer) > 1 and integer[0] == "0" else "dec_dot"
-    if comma_decimals and _DEC_COMMA_RE.fullmatch(text):
-        integer = text.lstrip("+-").split(",")[0]
-        return "code" if len(integer) > 1 and integer[0] == "0" else "dec_comma"
-    if text.lower() in _BOOLEANS:
-        return "bool"
-    first = text[0]
-    if first.isdigit():
-        if _ISO_DATE_RE.fullmatch(text):
-            return "date_iso"
-        if _ISO_TS_RE.fullmatch(text):
-            return "ts_iso"
-        if _DMY_RE.fullmatch(text):
-            return "dmy"
-        if _YMD_RE.fullmatch(text):
-            return "ymd"
-    if _FR_LONG_RE.match(text):
-        return "date_fr"
-    return "text"
+def _all_match(pattern: str) -> re.Pattern:
+    """A pattern matching newline-joined values that all match ``pattern``."""
+    return re.compile(f"(?:{pattern})(?:\n(?:{pattern}))*")
 
 
-def _column_guess(kinds: Counter, dmy_first_max: int, dmy_second_max: int, dmy_sep: str,
-                  ymd_sep: str) -> dict:
-    """A DuckDB type (and date form or decimal separator) for a column's sample kinds."""
-    present = {kind for kind in kinds if kind != "blank"}
-    if not present:
+_ALL_INT = _all_match(r"[+-]?(?:0|[1-9]\d{0,17})")
+# At most 15 significant digits before the point: longer numbers (identifiers) stay exact as text.
+_ALL_DEC_DOT = _all_match(r"[+-]?(?:(?:0|[1-9]\d{0,14})(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?")
+_ALL_DEC_COMMA = _all_match(r"[+-]?(?:(?:0|[1-9]\d{0,14})(?:,\d+)?|,\d+)")
+_ALL_BOOL = _all_match(r"(?i:true|false)")
+_ALL_DATE = _all_match(r"\d{4}-\d{2}-\d{2}")
+_ALL_TIMESTAMP = _all_match(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?")
+_ALL_DMY = {separator: _all_match(rf"\d{{1,2}}{re.escape(separator)}\d{{1,2}}{re.escape(separator)}\d{{4}}")
+            for separator in "/-."}
+_ALL_YMD = {separator: _all_match(rf"\d{{4}}{re.escape(separator)}\d{{1,2}}{re.escape(separator)}\d{{1,2}}")
+            for separator in "/."}
+_ALL_FR_LONG = _all_match("(?i:" + FR_LONG_DATE_PATTERN.strip("^$").replace(r"\s*", "") + ")")
+
+
+def guess_column_type(values, *, comma_decimals: bool = False) -> dict:
+    """A DuckDB type for a column from sample values (strings): ``{"type"}`` plus ``"format"``
+    for dates written another way than ISO and ``"decimal": ","`` for decimal commas.
+
+    Integers with leading zeros (codes) and numbers of more than 15 digits stay text, so that
+    no value changes. Each candidate type is tested with one regular expression over all the
+    distinct values, so a sample of tens of thousands of rows takes milliseconds.
+    """
+    cleaned = {value.strip() for value in values if value is not None} - {""}
+    if not cleaned:
         return {"type": "VARCHAR"}
-    if present <= {"int"}:
+    joined = "\n".join(cleaned)
+    if _ALL_INT.fullmatch(joined):
         return {"type": "BIGINT"}
-    if present <= {"int", "dec_dot"}:
+    if _ALL_DEC_DOT.fullmatch(joined) and any(char.isdigit() for char in joined):
         return {"type": "DOUBLE"}
-    if present <= {"int", "dec_comma"}:
+    if comma_decimals and _ALL_DEC_COMMA.fullmatch(joined):
         return {"type": "DOUBLE", "decimal": ","}
-    if present == {"bool"}:
+    if _ALL_BOOL.fullmatch(joined):
         return {"type": "BOOLEAN"}
-    if present == {"date_iso"}:
+    if _ALL_DATE.fullmatch(joined):
         return {"type": "DATE"}
-    if present <= {"date_iso", "ts_iso"}:
+    if _ALL_TIMESTAMP.fullmatch(joined):
         return {"type": "TIMESTAMP"}
-    if present == {"dmy"}:
-        if dmy_first_max <= 12 < dmy_second_max:
-            return {"type": "DATE", "format": f"%m{dmy_sep}%d{dmy_sep}%Y"}
-        if dmy_first_max > 31 or dmy_second_max > 12 and dmy_first_max > 12:
+    for separator, pattern in _ALL_DMY.items():
+        if pattern.fullmatch(joined):
+            parts = [value.split(separator) for value in cleaned]
+            first = max(int(part[0]) for part in parts)
+            second = max(int(part[1]) for part in parts)
+            if first <= 12 < second <= 31:
+                return {"type": "DATE", "format": f"%m{separator}%d{separator}%Y"}
+            if first <= 31 and second <= 12:
+                return {"type": "DATE", "format": f"%d{separator}%m{separator}%Y"}
             return {"type": "VARCHAR"}
-        return {"type": "DATE", "format": f"%d{dmy_sep}%m{dmy_sep}%Y"}
-    if present == {"ymd"}:
-        return {"type": "DATE", "format": f"%Y{ymd_sep}%m{ymd_sep}%d"}
-    if present == {"date_fr"}:
+    for separator, pattern in _ALL_YMD.items():
+        if pattern.fullmatch(joined):
+            return {"type": "DATE", "format": f"%Y{separator}%m{separator}%d"}
+    if _ALL_FR_LONG.fullmatch(joined):
         return {"type": "DATE", "format": "fr-long"}
     return {"type": "VARCHAR"}
 
@@ -420,7 +408,7 @@ def _choose_delimiter(text: str, quotechar: str, preferred: str | None) -> tuple
     """The delimiter giving the most consistent field count (and that count)."""
     best: tuple = (-1.0, 0, 0)
     chosen, chosen_count = (preferred or ","), 1
-    for order, delimiter in enumerate(DELIMITERS):
+    for delimiter in DELIMITERS:
         counts = [len(fields) for _start, fields in _parse_records(text, delimiter, quotechar, DIALECT_SAMPLE_ROWS)
                   if fields]
         if not counts:
@@ -442,8 +430,8 @@ def _choose_quote(text: str, delimiter: str) -> str:
     return "'" if single > double * 2 and single >= 3 else '"'
 
 
-def _detect_text(info: SourceInfo, head: bytes, complete: bool) -> None:
-    encoding, text = _decode_sample(head, complete, info.filename)
+def _detect_text(info: SourceInfo, head: bytes, complete: bool, decoded: tuple[str, str] | None = None) -> None:
+    encoding, text = decoded or _decode_sample(head, complete, info.filename)
     info.encoding = encoding
     if not complete:
         # Drop the last (probably cut) line.
@@ -479,7 +467,8 @@ def _detect_text(info: SourceInfo, head: bytes, complete: bool) -> None:
     info.skip_lines = header_start - 1
     data = filled[header_index + 1:]
     comma_decimals = delimiter != ","
-    if data and all(field.strip() and _kind(field, comma_decimals) not in {"text", "bool"} for field in header):
+    if data and all(field.strip() and guess_column_type([field])["type"] not in {"VARCHAR", "BOOLEAN"}
+                    for field in header):
         # The first line holds numbers or dates: there is no header.
         info.has_header = False
         data = filled[header_index:]
@@ -493,26 +482,16 @@ def _detect_text(info: SourceInfo, head: bytes, complete: bool) -> None:
     info.sample_rows = len(data)
     info.sample_complete = complete
 
-    kinds = [Counter() for _ in range(width)]
-    dmy = [[0, 0, "/"] for _ in range(width)]
-    ymd_sep = ["/" for _ in range(width)]
-    for _start, fields in data[:TYPE_SAMPLE_ROWS]:
-        for position, value in enumerate(fields):
-            kind = _kind(value, comma_decimals)
-            kinds[position][kind] += 1
-            if kind == "dmy":
-                match = _DMY_RE.fullmatch(value.strip())
-                state = dmy[position]
-                state[0] = max(state[0], int(match.group(1)))
-                state[1] = max(state[1], int(match.group(3)))
-                state[2] = match.group(2)
-            elif kind == "ymd":
-                ymd_sep[position] = _YMD_RE.fullmatch(value.strip()).group(2)
+    rows = [fields for _start, fields in data[:TYPE_SAMPLE_ROWS]]
     info.fields = []
+    guessing = width <= _max_columns(None)
     for position in range(width):
         label = header[position] if position < len(header) else ""
-        guess = _column_guess(kinds[position], dmy[position][0], dmy[position][1], dmy[position][2],
-                              ymd_sep[position])
+        if guessing:
+            values = {fields[position] for fields in rows if position < len(fields)}
+            guess = guess_column_type(values, comma_decimals=comma_decimals)
+        else:  # too wide: to_parquet refuses it, no time spent guessing
+            guess = {"type": "VARCHAR"}
         info.fields.append({"label": label, **guess})
     info.decimal_separator = "," if any(field.get("decimal") == "," for field in info.fields) else "."
 
@@ -590,7 +569,7 @@ def detect(path: str | os.PathLike, *, filename: str = "", media_type: str = "")
         raise IngestError("corrupt-file",
                           _("Le fichier porte le nom ou le type d'un fichier %(what)s mais son contenu n'en est pas "
                             "un : il est endommagé ou mal nommé.") % {"what": what})
-    encoding, text = _decode_sample(head, complete, info.filename)
+    decoded = encoding, text = _decode_sample(head, complete, info.filename)
     json_format = _looks_like_json(text)
     if json_format:
         info.format, info.encoding = json_format, encoding
@@ -600,5 +579,656 @@ def detect(path: str | os.PathLike, *, filename: str = "", media_type: str = "")
                           _("Le fichier porte le nom ou le type d'un fichier JSON mais ne commence ni par « [ » ni "
                             "par « { » : ce n'est pas un JSON de données tabulaires."))
     info.format = by_name if by_name in TEXT_FORMATS else "csv"
-    _detect_text(info, head, complete)
+    _detect_text(info, head, complete, decoded)
     return info
+
+
+# --- conversion ------------------------------------------------------------------------------------------
+
+_TYPE_LABELS = {"BIGINT": "entier", "DOUBLE": "nombre", "BOOLEAN": "booléen", "DATE": "date",
+                "TIMESTAMP": "date et heure"}
+
+
+@dataclasses.dataclass
+class _Column:
+    name: str
+    read_type: str = "VARCHAR"
+    convert: str | None = None  # a date form ("%d/%m/%Y", "fr-long") or "double" (cast in the SELECT)
+    target: str = "VARCHAR"
+
+
+@dataclasses.dataclass
+class _CsvPlan:
+    source: Path
+    columns: list[_Column]
+    has_header: bool
+    skip_lines: int
+    delimiter: str
+    quotechar: str
+    escapechar: str
+    decimal_separator: str
+    encoding: str
+    null_padding: bool
+    strict: bool = True
+    header_width: int = 0
+
+
+def _sql_list(values: list[str]) -> str:
+    return "[" + ", ".join(duck.quote_literal(value) for value in values) + "]"
+
+
+def _read_csv_sql(plan: _CsvPlan, *, types: list[str] | None = None, width: int | None = None,
+                  extra: str = "") -> str:
+    columns = plan.columns[:width] if width else plan.columns
+    spec = ", ".join(f"{duck.quote_literal(f'c{position}')}: {duck.quote_literal(types[position] if types else column.read_type)}"
+                     for position, column in enumerate(columns))
+    options = [
+        "auto_detect = false",
+        f"header = {'true' if plan.has_header else 'false'}",
+        f"skip = {int(plan.skip_lines)}",
+        f"delim = {duck.quote_literal(plan.delimiter)}",
+        f"quote = {duck.quote_literal(plan.quotechar)}",
+        f"escape = {duck.quote_literal(plan.escapechar)}",
+        f"columns = {{{spec}}}",
+        f"encoding = {duck.quote_literal(plan.encoding)}",
+        f"null_padding = {'true' if plan.null_padding else 'false'}",
+        f"strict_mode = {'true' if plan.strict else 'false'}",
+        "max_line_size = 16777216",
+    ]
+    if plan.decimal_separator == ",":
+        options.append("decimal_separator = ','")
+    if extra:
+        options.append(extra)
+    return f"read_csv({duck.quote_literal(str(plan.source))}, {', '.join(options)})"
+
+
+def _fr_long_date_sql(column: str) -> str:
+    text = f"lower({column})"
+    pattern = duck.quote_literal(FR_LONG_DATE_PATTERN.replace("(?:", "(?:"))
+    day = f"replace(regexp_extract({text}, {pattern}, 1), 'er', '')"
+    month_name = f"regexp_extract({text}, {pattern}, 2)"
+    year = f"regexp_extract({text}, {pattern}, 3)"
+    cases = " ".join(f"WHEN {duck.quote_literal(name)} THEN '{number}'" for name, number in _FR_MONTH_NUMBERS.items())
+    month = f"(CASE {month_name} {cases} END)"
+    return f"try_strptime({day} || ' ' || {month} || ' ' || {year}, '%d %m %Y')::DATE"
+
+
+def _select_sql(columns: list[_Column]) -> str:
+    parts = []
+    for position, column in enumerate(columns):
+        source = f"c{position}"
+        if column.convert is None:
+            expression = source
+        else:
+            if column.convert == "double":
+                converted = f"TRY_CAST({source} AS DOUBLE)"
+            elif column.convert == "fr-long":
+                converted = _fr_long_date_sql(source)
+            else:
+                converted = f"try_strptime({source}, {duck.quote_literal(column.convert)})::DATE"
+            expression = (f"coalesce({converted}, CASE WHEN {source} IS NULL THEN NULL "
+                          f"ELSE error('ouvert-cast:{position}:' || {source}) END)")
+        parts.append(f"{expression} AS {duck.quote_identifier(column.name)}")
+    return ", ".join(parts) if parts else "*"
+
+
+class _Runner:
+    """Runs DuckDB statements, calling ``progress(done, total)`` from the caller's thread."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, progress: ProgressCallback | None, total: int):
+        self.con, self.progress, self.total = con, progress, max(1, int(total))
+        if progress is not None:
+            con.execute("SET enable_progress_bar = true")
+            con.execute("SET enable_progress_bar_print = false")
+
+    def report(self, fraction: float) -> None:
+        if self.progress is not None:
+            self.progress(min(self.total, max(0, int(self.total * fraction))), self.total)
+
+    def run(self, sql: str, *, start: float = 0.0, end: float = 1.0) -> list[tuple]:
+        if self.progress is None:
+            return self.con.execute(sql).fetchall()
+        outcome: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                outcome["rows"] = self.con.execute(sql).fetchall()
+            except BaseException as exc:  # handed to the caller's thread
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=work, name="ouvert-ingest", daemon=True)
+        thread.start()
+        try:
+            while thread.is_alive():
+                thread.join(0.2)
+                percent = self.con.query_progress()
+                if percent >= 0:
+                    self.report(start + (end - start) * min(percent, 100.0) / 100.0)
+        except BaseException:
+            self.con.interrupt()
+            thread.join()
+            raise
+        if "error" in outcome:
+            raise outcome["error"]
+        self.report(end)
+        return outcome["rows"]
+
+
+def _duckdb_detail(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+
+
+def _unreadable(exc: BaseException, what: str) -> IngestError:
+    return IngestError("unreadable",
+                       _("Le fichier n'a pas pu être lu comme un tableau %(what)s. Vérifiez son format et son "
+                         "contenu.") % {"what": what}, detail=_duckdb_detail(exc))
+
+
+_cp1252_fallback_registered = False
+
+
+def _register_cp1252_fallback() -> None:
+    global _cp1252_fallback_registered
+    if not _cp1252_fallback_registered:
+        # The five bytes Windows-1252 leaves undefined are read as their Latin-1 code points.
+        codecs.register_error("ouvert-latin1", lambda error: (
+            error.object[error.start:error.end].decode("latin-1"), error.end))
+        _cp1252_fallback_registered = True
+
+
+def _transcode(source: Path, target: Path, encoding: str, runner: _Runner, span: float) -> None:
+    """Rewrite ``source`` as UTF-8 in ``target`` by chunks (constant memory)."""
+    _register_cp1252_fallback()
+    codec = "cp1252" if encoding in {"windows-1252", "latin-1"} else encoding
+    decoder = codecs.getincrementaldecoder(codec)(errors="ouvert-latin1" if codec == "cp1252" else "strict")
+    done = 0
+    try:
+        with open(source, "rb") as reader, open(target, "w", encoding="utf-8", newline="") as writer:
+            while True:
+                chunk = reader.read(8 * 1024 * 1024)
+                if not chunk:
+                    writer.write(decoder.decode(b"", final=True))
+                    break
+                writer.write(decoder.decode(chunk))
+                done += len(chunk)
+                runner.report(span * done / runner.total)
+    except UnicodeDecodeError:
+        raise IngestError("encoding",
+                          _("Le fichier contient des octets invalides en %(encoding)s : réenregistrez-le en UTF-8.")
+                          % {"encoding": encoding.upper()}) from None
+
+
+_CAST_RE = re.compile(r'Error when converting column "c(\d+)"\. Could not convert string "(.*?)" to \'(\w+)\'',
+                      re.DOTALL)
+_OUVERT_CAST_RE = re.compile(r"ouvert-cast:(\d+):(.*)")
+_LINE_RE = re.compile(r"CSV Error on Line: (\d+)")
+_COLUMNS_RE = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+
+
+def _text_fallback(result_warnings: list[dict], column: _Column, value: str, line: int | None) -> None:
+    expected = _TYPE_LABELS.get(column.target, column.target.lower())
+    message = _("La colonne « %(name)s » reste du texte : la valeur « %(value)s » ne se lit pas comme un(e) "
+                "%(type)s.") % {"name": column.name, "value": value[:80], "type": expected}
+    if line:
+        message = _("La colonne « %(name)s » reste du texte : la valeur « %(value)s » (ligne %(line)d) ne se lit "
+                    "pas comme un(e) %(type)s.") % {"name": column.name, "value": value[:80], "line": line,
+                                                     "type": expected}
+    warning = {"code": "type-fallback", "field": column.name, "type": column.target, "value": value[:200],
+               "message": message}
+    if line:
+        warning["line"] = line
+    result_warnings.append(warning)
+    column.read_type, column.convert, column.target = "VARCHAR", None, "VARCHAR"
+
+
+def _csv_to_parquet(path: Path, tmp: Path, info: SourceInfo, con: duckdb.DuckDBPyConnection, runner: _Runner,
+                    max_columns: int, warnings: list[dict]) -> tuple[int, dict]:
+    labels = list(info.header) + [""] * (len(info.fields) - len(info.header))
+    if not info.has_header:
+        labels = [""] * len(info.fields)
+    names, name_warnings = normalize_names(labels)
+    if info.has_header:
+        warnings.extend(name_warnings)
+    else:
+        names = [f"column_{position}" for position in range(1, len(info.fields) + 1)]
+    comma_file = info.decimal_separator == ","
+    columns = []
+    for name, field in zip(names, info.fields, strict=True):
+        kind = field.get("type", "VARCHAR")
+        column = _Column(name=name, target=kind)
+        if field.get("format"):
+            column.read_type, column.convert = "VARCHAR", field["format"]
+        elif kind == "DOUBLE" and comma_file and field.get("decimal") != ",":
+            column.read_type, column.convert = "VARCHAR", "double"
+        else:
+            column.read_type = kind
+        columns.append(column)
+    encoding = info.encoding or "utf-8"
+    transcoded: Path | None = None
+    plan = _CsvPlan(source=path, columns=columns, has_header=info.has_header, skip_lines=info.skip_lines,
+                    delimiter=info.delimiter or ",", quotechar=info.quotechar or '"',
+                    escapechar=info.escapechar or info.quotechar or '"', decimal_separator=info.decimal_separator,
+                    encoding="latin-1" if encoding == "latin-1" else "utf-8",
+                    null_padding=info.ragged_rows > 0 or len(info.fields) > len(info.header),
+                    header_width=len(info.header) if info.has_header else len(info.fields))
+    span = 0.0
+
+    def transcode(from_encoding: str) -> None:
+        nonlocal transcoded, span
+        transcoded = tmp.with_name(tmp.name + ".utf8.csv")
+        span = 0.3
+        _transcode(path, transcoded, from_encoding, runner, span)
+        plan.source, plan.encoding = transcoded, "utf-8"
+
+    try:
+        if encoding in {"windows-1252", "utf-16"}:
+            transcode(encoding)
+        widened = False
+        for _attempt in range(MAX_ATTEMPTS):
+            sql = f"COPY (SELECT {_select_sql(plan.columns)} FROM {_read_csv_sql(plan)}) TO " \
+                  f"{duck.quote_literal(str(tmp))} (FORMAT parquet, COMPRESSION zstd)"
+            try:
+                rows = runner.run(sql, start=span, end=0.97)[0][0]
+                break
+            except duckdb.InterruptException:
+                raise
+            except duckdb.Error as exc:
+                message = str(exc)
+                match = _CAST_RE.search(message)
+                if match and int(match.group(1)) < len(plan.columns):
+                    line = _LINE_RE.search(message)
+                    _text_fallback(warnings, plan.columns[int(match.group(1))], match.group(2),
+                                   int(line.group(1)) if line else None)
+                    continue
+                match = _OUVERT_CAST_RE.search(message)
+                if match and int(match.group(1)) < len(plan.columns):
+                    _text_fallback(warnings, plan.columns[int(match.group(1))], match.group(2).strip(), None)
+                    continue
+                match = _COLUMNS_RE.search(message)
+                if match:
+                    expected, found = int(match.group(1)), int(match.group(2))
+                    if found > len(plan.columns):
+                        if found > max_columns:
+                            raise _too_many_columns(found, max_columns) from None
+                        for position in range(len(plan.columns), found):
+                            plan.columns.append(_Column(name=_unique_name(plan.columns, f"column_{position + 1}")))
+                        plan.null_padding = widened = True
+                        continue
+                    if not plan.null_padding and found < expected:
+                        plan.null_padding = True
+                        continue
+                lowered = message.lower()
+                if ("unicode" in lowered or "utf-8" in lowered or "latin-1 encoded" in lowered) \
+                        and transcoded is None:
+                    warnings.append({"code": "encoding-fallback", "encoding": "windows-1252",
+                                     "message": _("Le fichier n'est pas entièrement en %(encoding)s : il est lu comme "
+                                                  "du Windows-1252.") % {"encoding": encoding.upper()}})
+                    info.encoding = "windows-1252"
+                    transcode("windows-1252")
+                    continue
+                if plan.strict and ("quote" in lowered or "strict_mode" in lowered):
+                    plan.strict = False
+                    warnings.append({"code": "malformed-quotes",
+                                     "message": _("Des guillemets sont mal fermés dans le fichier : il a été lu en mode "
+                                                  "tolérant. Vérifiez les lignes qui contiennent des guillemets.")})
+                    continue
+                if "maximum line size" in lowered:
+                    raise IngestError("line-too-long",
+                                      _("Une ligne du fichier dépasse 16 Mo : ce n'est probablement pas un CSV, ou un "
+                                        "guillemet n'est jamais fermé."), detail=_duckdb_detail(exc)) from None
+                raise _unreadable(exc, "CSV") from None
+        else:
+            raise IngestError("unreadable", _("Le fichier n'a pas pu être lu comme un tableau CSV : trop de "
+                                              "corrections successives."))
+        ragged = {"rows": info.ragged_rows, "examples": list(info.ragged_examples)}
+        if plan.null_padding and (not info.sample_complete or widened):
+            ragged = _count_ragged(con, plan)
+        return rows, ragged
+    finally:
+        if transcoded is not None:
+            transcoded.unlink(missing_ok=True)
+
+
+def _unique_name(columns: list[_Column], name: str) -> str:
+    taken = {column.name.lower() for column in columns}
+    base, suffix = name, 2
+    while name.lower() in taken:
+        name, suffix = f"{base}_{suffix}", suffix + 1
+    return name
+
+
+def _count_ragged(con: duckdb.DuckDBPyConnection, plan: _CsvPlan) -> dict:
+    """Rows whose field count differs from the header's, counted by DuckDB over the whole file."""
+    width = plan.header_width or len(plan.columns)
+    counting = dataclasses.replace(plan, null_padding=False)
+    source = _read_csv_sql(counting, types=["VARCHAR"] * width, width=width,
+                           extra="ignore_errors = true, store_rejects = true, rejects_table = 'ouvert_rejects', "
+                                 "rejects_scan = 'ouvert_scans', rejects_limit = 0")
+    try:
+        con.execute(f"SELECT count(*) FROM {source}").fetchall()
+        wrong = "FROM ouvert_rejects WHERE error_type IN ('MISSING COLUMNS', 'TOO MANY COLUMNS')"
+        count = con.execute(f"SELECT count(DISTINCT line) {wrong}").fetchone()[0]
+        examples = con.execute(f"SELECT DISTINCT line {wrong} ORDER BY line LIMIT {RAGGED_EXAMPLES}").fetchall()
+    except duckdb.Error:
+        return {"rows": None, "examples": []}
+    return {"rows": int(count or 0), "examples": [int(line) for (line,) in examples]}
+
+
+# --- spreadsheets, JSON, Parquet ----------------------------------------------------------------------
+
+def _xlsx_kind(value: Any) -> tuple[str | None, str]:
+    """(text written to the intermediate CSV, kind) of one cell value from openpyxl."""
+    import datetime as dt
+
+    if value is None:
+        return None, "blank"
+    if isinstance(value, bool):
+        return ("true" if value else "false"), "bool"
+    if isinstance(value, int):
+        return str(value), ("int" if -(2 ** 63) <= value < 2 ** 63 else "text")
+    if isinstance(value, float):
+        return repr(value), "float"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0) and value.tzinfo is None:
+            return value.date().isoformat(), "date"
+        return value.replace(tzinfo=None).isoformat(sep=" "), "datetime"
+    if isinstance(value, dt.date):
+        return value.isoformat(), "date"
+    if isinstance(value, dt.time):
+        return value.isoformat(), "text"
+    text = str(value)
+    return (text if text != "" else None), ("text" if text != "" else "blank")
+
+
+def _xlsx_type(kinds: set[str]) -> str:
+    kinds = kinds - {"blank"}
+    if not kinds:
+        return "VARCHAR"
+    if kinds == {"int"}:
+        return "BIGINT"
+    if kinds <= {"int", "float"}:
+        return "DOUBLE"
+    if kinds == {"bool"}:
+        return "BOOLEAN"
+    if kinds == {"date"}:
+        return "DATE"
+    if kinds <= {"date", "datetime"}:
+        return "TIMESTAMP"
+    return "VARCHAR"
+
+
+def _trimmed(row: tuple) -> list:
+    values = list(row)
+    while values and (values[-1] is None or values[-1] == ""):
+        values.pop()
+    return values
+
+
+def _xlsx_to_parquet(path: Path, tmp: Path, info: SourceInfo, con: duckdb.DuckDBPyConnection, runner: _Runner,
+                     max_columns: int, warnings: list[dict]) -> tuple[int, dict]:
+    from openpyxl import load_workbook
+
+    damaged = IngestError("corrupt-file",
+                          _("Le classeur XLSX est tronqué ou endommagé : il ne peut pas être lu jusqu'au bout. "
+                            "Enregistrez-le de nouveau et téléversez-le en entier."))
+    intermediate = tmp.with_name(tmp.name + ".xlsx.csv")
+    try:
+        try:
+            workbook = load_workbook(path, read_only=True, data_only=True)
+        except Exception:
+            raise damaged from None
+        try:
+            sheet = workbook[info.sheet] if info.sheet in workbook.sheetnames else workbook.worksheets[0]
+            info.sheet = sheet.title
+            total_rows = sheet.max_row or 0
+            sheet.reset_dimensions()
+            rows = sheet.iter_rows(values_only=True)
+            head: list[list] = []
+            try:
+                for row in rows:
+                    values = _trimmed(row)
+                    if len(values) > max_columns:
+                        raise _too_many_columns(len(values), max_columns)
+                    if values:
+                        head.append(values)
+                    if len(head) >= 50:
+                        break
+                if not head:
+                    raise IngestError("empty-file", _("La feuille « %(sheet)s » du classeur est vide.")
+                                      % {"sheet": sheet.title})
+                modal = Counter(len(values) for values in head).most_common(1)[0][0]
+                start = next((index for index, values in enumerate(head)
+                              if len(values) >= modal or (len(values) >= 2 and len(values) * 2 > modal)
+                              or modal == 1), 0)
+                header = ["" if value is None else str(value) for value in head[start]]
+                info.header, info.has_header, info.skip_lines = header, True, start
+                width = len(header)
+                kinds: list[set[str]] = [set() for _ in range(width)]
+                count = 0
+                with open(intermediate, "w", encoding="utf-8", newline="") as handle:
+                    writer = csv.writer(handle, lineterminator="\n")
+
+                    def write(values: list) -> None:
+                        nonlocal width, count
+                        if len(values) > width:
+                            if len(values) > max_columns:
+                                raise _too_many_columns(len(values), max_columns)
+                            kinds.extend(set() for _ in range(len(values) - width))
+                            width = len(values)
+                        cells = []
+                        for position, value in enumerate(values):
+                            text, kind = _xlsx_kind(value)
+                            kinds[position].add(kind)
+                            cells.append(text)
+                        writer.writerow(cells)
+                        count += 1
+                        if count % 5000 == 0 and total_rows:
+                            runner.report(0.8 * min(1.0, count / total_rows))
+
+                    for values in head[start + 1:]:
+                        write(values)
+                    for row in rows:
+                        values = _trimmed(row)
+                        if values:
+                            write(values)
+            except IngestError:
+                raise
+            except Exception:  # zlib, XML or zip errors from a cut or damaged workbook
+                raise damaged from None
+        finally:
+            workbook.close()
+        labels = header + [""] * (width - len(header))
+        names, name_warnings = normalize_names(labels)
+        warnings.extend(name_warnings)
+        info.fields = [{"label": label, "type": _xlsx_type(kind)} for label, kind in zip(labels, kinds, strict=True)]
+        columns = [_Column(name=name, read_type=field["type"], target=field["type"])
+                   for name, field in zip(names, info.fields, strict=True)]
+        plan = _CsvPlan(source=intermediate, columns=columns, has_header=False, skip_lines=0, delimiter=",",
+                        quotechar='"', escapechar='"', decimal_separator=".", encoding="utf-8", null_padding=True)
+        sql = f"COPY (SELECT {_select_sql(columns)} FROM {_read_csv_sql(plan)}) TO " \
+              f"{duck.quote_literal(str(tmp))} (FORMAT parquet, COMPRESSION zstd)"
+        try:
+            written = runner.run(sql, start=0.8, end=0.97)[0][0]
+        except duckdb.Error as exc:
+            raise _unreadable(exc, "XLSX") from None
+        return written, {"rows": 0, "examples": []}
+    finally:
+        intermediate.unlink(missing_ok=True)
+
+
+_NESTED_PREFIXES = ("STRUCT", "MAP", "UNION", "JSON")
+
+
+def _relation_to_parquet(con: duckdb.DuckDBPyConnection, runner: _Runner, source_sql: str, tmp: Path,
+                         max_columns: int, warnings: list[dict], skip: set[str] = frozenset()) -> int:
+    """Copy the columns of a table expression to Parquet: names normalized, nested values as JSON text."""
+    described = con.execute(f"DESCRIBE SELECT * FROM {source_sql}").fetchall()
+    described = [(name, kind) for name, kind, *_rest in described if name not in skip]
+    if len(described) > max_columns:
+        raise _too_many_columns(len(described), max_columns)
+    if not described:
+        raise IngestError("empty-file", _("Le fichier ne contient aucune colonne."))
+    names, name_warnings = normalize_names([name for name, _kind in described])
+    warnings.extend(name_warnings)
+    parts = []
+    for (name, kind), target in zip(described, names, strict=True):
+        expression = duck.quote_identifier(name)
+        upper = kind.upper()
+        if upper.startswith(_NESTED_PREFIXES) or upper.endswith("]") or upper in {"BLOB", "BIT", "UUID", "INTERVAL"} \
+                or upper.startswith(("GEOMETRY", "WKB")):
+            expression = (f"to_json({expression})::VARCHAR" if not upper.startswith(("BLOB", "BIT", "UUID", "INTERVAL",
+                                                                                      "GEOMETRY", "WKB"))
+                          else f"{expression}::VARCHAR")
+        elif upper in {"TINYINT", "SMALLINT", "INTEGER", "UTINYINT", "USMALLINT", "UINTEGER"}:
+            expression = f"{expression}::BIGINT"
+        elif upper == "FLOAT":
+            expression = f"{expression}::DOUBLE"
+        elif upper.startswith("TIMESTAMP_") or upper == "TIMESTAMP WITH TIME ZONE":
+            expression = f"{expression}::TIMESTAMP" if upper != "TIMESTAMP WITH TIME ZONE" else expression
+        parts.append(f"{expression} AS {duck.quote_identifier(target)}")
+    sql = f"COPY (SELECT {', '.join(parts)} FROM {source_sql}) TO {duck.quote_literal(str(tmp))} " \
+          f"(FORMAT parquet, COMPRESSION zstd)"
+    return runner.run(sql, start=0.05, end=0.97)[0][0]
+
+
+def _json_to_parquet(path: Path, tmp: Path, info: SourceInfo, con: duckdb.DuckDBPyConnection, runner: _Runner,
+                     max_columns: int, warnings: list[dict]) -> tuple[int, dict]:
+    transcoded = None
+    source = path
+    try:
+        if info.encoding not in (None, "utf-8", "utf-8-sig"):
+            transcoded = tmp.with_name(tmp.name + ".utf8.json")
+            _transcode(path, transcoded, info.encoding, runner, 0.05)
+            source = transcoded
+        form = "newline_delimited" if info.format == "ndjson" else ("array" if _starts_with(path, "[") else "auto")
+        last_error: BaseException | None = None
+        for sample in ("", ", sample_size = -1"):
+            source_sql = (f"read_json({duck.quote_literal(str(source))}, format = '{form}', "
+                          f"maximum_object_size = 67108864{sample})")
+            try:
+                return _relation_to_parquet(con, runner, source_sql, tmp, max_columns, warnings), \
+                    {"rows": 0, "examples": []}
+            except duckdb.InterruptException:
+                raise
+            except duckdb.Error as exc:
+                last_error = exc
+                tmp.unlink(missing_ok=True)
+        raise IngestError("invalid-json",
+                          _("Le fichier JSON est invalide ou n'est pas un tableau d'enregistrements (une liste "
+                            "d'objets, ou un objet par ligne)."), detail=_duckdb_detail(last_error)) from None
+    finally:
+        if transcoded is not None:
+            transcoded.unlink(missing_ok=True)
+
+
+def _starts_with(path: Path, char: str) -> bool:
+    with open(path, "rb") as handle:
+        head = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head[:1] == char.encode()
+
+
+def _parquet_to_parquet(path: Path, tmp: Path, info: SourceInfo, con: duckdb.DuckDBPyConnection, runner: _Runner,
+                        max_columns: int, warnings: list[dict]) -> tuple[int, dict]:
+    try:
+        return _relation_to_parquet(con, runner, f"read_parquet({duck.quote_literal(str(path))})", tmp,
+                                    max_columns, warnings), {"rows": 0, "examples": []}
+    except duckdb.InterruptException:
+        raise
+    except duckdb.Error as exc:
+        raise IngestError("corrupt-file", _("Le fichier Parquet est endommagé ou illisible."),
+                          detail=_duckdb_detail(exc)) from None
+
+
+def _ods_to_parquet(path: Path, tmp: Path, info: SourceInfo, con: duckdb.DuckDBPyConnection, runner: _Runner,
+                    max_columns: int, warnings: list[dict]) -> tuple[int, dict]:
+    con.execute(f"LOAD {duck.quote_literal(str(duck.spatial_extension_path()))}")
+    path_sql = duck.quote_literal(str(path))
+    try:
+        layers = con.execute(f"SELECT layers FROM ST_Read_Meta({path_sql})").fetchone()[0] or []
+    except duckdb.Error as exc:
+        raise IngestError("corrupt-file", _("Le classeur ODS est tronqué ou endommagé : il ne peut pas être ouvert."),
+                          detail=_duckdb_detail(exc)) from None
+    info.sheets = [layer["name"] for layer in layers]
+    if not info.sheets:
+        raise IngestError("empty-file", _("Le classeur ne contient aucune feuille de calcul non vide."))
+    info.sheet = info.sheet if info.sheet in info.sheets else info.sheets[0]
+    fields = next(layer["fields"] for layer in layers if layer["name"] == info.sheet)
+    if len(fields) > max_columns:
+        raise _too_many_columns(len(fields), max_columns)
+    info.header = [field["name"] for field in fields]
+    source_sql = (f"ST_Read({path_sql}, layer = {duck.quote_literal(info.sheet)}, "
+                  f"open_options = ['HEADERS=FORCE'])")
+    try:
+        rows = _relation_to_parquet(con, runner, source_sql, tmp, max_columns, warnings,
+                                    skip={"OGC_FID", "geom"})
+    except duckdb.InterruptException:
+        raise
+    except duckdb.Error as exc:
+        raise IngestError("corrupt-file", _("Le classeur ODS n'a pas pu être lu."),
+                          detail=_duckdb_detail(exc)) from None
+    return rows, {"rows": 0, "examples": []}
+
+
+_CONVERTERS = {"csv": _csv_to_parquet, "tsv": _csv_to_parquet, "xlsx": _xlsx_to_parquet, "ods": _ods_to_parquet,
+               "json": _json_to_parquet, "ndjson": _json_to_parquet, "parquet": _parquet_to_parquet}
+
+
+def to_parquet(path: str | os.PathLike, dest: str | os.PathLike, *, info: SourceInfo | dict | None = None,
+               progress: ProgressCallback | None = None, max_columns: int | None = None,
+               max_bytes: int | None = None, filename: str = "", media_type: str = "",
+               con: duckdb.DuckDBPyConnection | None = None) -> IngestResult:
+    """Convert a tabular file to one typed Parquet file at ``dest``.
+
+    ``info`` is :func:`detect`'s answer (detected here when absent). ``progress(done, total)``
+    is called regularly from the calling thread (bytes of the source). The Parquet file is
+    written next to ``dest`` then moved into place atomically; on any error nothing is left
+    behind and an existing ``dest`` is untouched. Raises :class:`IngestError`.
+    """
+    path, dest = Path(path), Path(dest)
+    limit_bytes, limit_columns = _max_bytes(max_bytes), _max_columns(max_columns)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise IngestError("unreadable", _("Le fichier n'a pas pu être lu."), detail=exc.strerror or "") from None
+    if size > limit_bytes:
+        raise IngestError("too-large", _("Le fichier pèse %(size)s ; la limite est de %(limit)s.")
+                          % {"size": _human_size(size), "limit": _human_size(limit_bytes)},
+                          size=size, limit=limit_bytes)
+    if info is None:
+        info = detect(path, filename=filename, media_type=media_type)
+    elif isinstance(info, dict):
+        info = SourceInfo.from_dict(info)
+    else:
+        info = dataclasses.replace(info)
+    if info.format in TEXT_FORMATS and len(info.fields) > limit_columns:
+        raise _too_many_columns(len(info.fields), limit_columns)
+    if info.format not in _CONVERTERS:
+        raise IngestError("unsupported-format", _("Le format « %(format)s » n'est pas pris en charge.")
+                          % {"format": info.format})
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.tmp")
+    own = con is None
+    con = con or duck.connect()
+    warnings: list[dict] = []
+    runner = _Runner(con, progress, size)
+    try:
+        runner.report(0.0)
+        rows, ragged = _CONVERTERS[info.format](path, tmp, info, con, runner, limit_columns, warnings)
+        described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({duck.quote_literal(str(tmp))})").fetchall()
+        columns = [{"name": name, "type": table_schema_type(kind), "duckdb_type": kind}
+                   for name, kind, *_rest in described]
+        if ragged.get("rows"):
+            warnings.append({"code": "ragged-rows", "rows": ragged["rows"], "examples": ragged["examples"],
+                             "message": _("%(count)s lignes n'ont pas autant de valeurs que l'en-tête ; les valeurs "
+                                          "manquantes sont laissées vides (par exemple, lignes %(lines)s).")
+                             % {"count": ragged["rows"], "lines": ", ".join(map(str, ragged["examples"][:5]))}})
+        os.replace(tmp, dest)
+        runner.report(1.0)
+        return IngestResult(rows=int(rows), columns=columns, info=info.as_dict(), warnings=warnings,
+                            ragged=ragged, path=str(dest), bytes=dest.stat().st_size)
+    except duckdb.Error as exc:
+        raise _unreadable(exc, info.format.upper()) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+        if own:
+            con.close()
