@@ -38,6 +38,7 @@ from typing import Any
 import duckdb
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from . import duck
 
@@ -585,8 +586,9 @@ def detect(path: str | os.PathLike, *, filename: str = "", media_type: str = "")
 
 # --- conversion ------------------------------------------------------------------------------------------
 
-_TYPE_LABELS = {"BIGINT": "entier", "DOUBLE": "nombre", "BOOLEAN": "booléen", "DATE": "date",
-                "TIMESTAMP": "date et heure"}
+_TYPE_LABELS = {"BIGINT": gettext_noop("entier"), "DOUBLE": gettext_noop("nombre"),
+                "BOOLEAN": gettext_noop("booléen"), "DATE": gettext_noop("date"),
+                "TIMESTAMP": gettext_noop("date et heure")}
 
 
 @dataclasses.dataclass
@@ -766,13 +768,13 @@ _COLUMNS_RE = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 
 
 def _text_fallback(result_warnings: list[dict], column: _Column, value: str, line: int | None) -> None:
-    expected = _TYPE_LABELS.get(column.target, column.target.lower())
-    message = _("La colonne « %(name)s » reste du texte : la valeur « %(value)s » ne se lit pas comme un(e) "
-                "%(type)s.") % {"name": column.name, "value": value[:80], "type": expected}
+    expected = _(_TYPE_LABELS[column.target]) if column.target in _TYPE_LABELS else column.target.lower()
+    message = _("La colonne « %(name)s » reste du texte : la valeur « %(value)s » n'est pas du type « %(type)s » "
+                "détecté.") % {"name": column.name, "value": value[:80], "type": expected}
     if line:
-        message = _("La colonne « %(name)s » reste du texte : la valeur « %(value)s » (ligne %(line)d) ne se lit "
-                    "pas comme un(e) %(type)s.") % {"name": column.name, "value": value[:80], "line": line,
-                                                     "type": expected}
+        message = _("La colonne « %(name)s » reste du texte : la valeur « %(value)s » (ligne %(line)d) n'est pas du "
+                    "type « %(type)s » détecté.") % {"name": column.name, "value": value[:80], "line": line,
+                                                      "type": expected}
     warning = {"code": "type-fallback", "field": column.name, "type": column.target, "value": value[:200],
                "message": message}
     if line:
@@ -1219,8 +1221,9 @@ def to_parquet(path: str | os.PathLike, dest: str | os.PathLike, *, info: Source
                    for name, kind, *_rest in described]
         if ragged.get("rows"):
             warnings.append({"code": "ragged-rows", "rows": ragged["rows"], "examples": ragged["examples"],
-                             "message": _("%(count)s lignes n'ont pas autant de valeurs que l'en-tête ; les valeurs "
-                                          "manquantes sont laissées vides (par exemple, lignes %(lines)s).")
+                             "message": _("%(count)s lignes n'ont pas le même nombre de valeurs que l'en-tête : les valeurs "
+                                          "manquantes sont laissées vides, les valeurs en trop vont dans des colonnes "
+                                          "ajoutées (par exemple, lignes %(lines)s).")
                              % {"count": ragged["rows"], "lines": ", ".join(map(str, ragged["examples"][:5]))}})
         os.replace(tmp, dest)
         runner.report(1.0)
