@@ -735,14 +735,25 @@ def _register_cp1252_fallback() -> None:
         # The five bytes Windows-1252 leaves undefined are read as their Latin-1 code points.
         codecs.register_error("ouvert-latin1", lambda error: (
             error.object[error.start:error.end].decode("latin-1"), error.end))
+        # Bytes that are not UTF-8 in a file that mostly is: read as Windows-1252.
+        codecs.register_error("ouvert-cp1252", lambda error: (
+            error.object[error.start:error.end].decode("cp1252", errors="ouvert-latin1"), error.end))
         _cp1252_fallback_registered = True
 
 
 def _transcode(source: Path, target: Path, encoding: str, runner: _Runner, span: float) -> None:
-    """Rewrite ``source`` as UTF-8 in ``target`` by chunks (constant memory)."""
+    """Rewrite ``source`` as UTF-8 in ``target`` by chunks (constant memory).
+
+    ``encoding`` ``"utf-8+windows-1252"`` reads UTF-8 and only the bytes that are not valid
+    UTF-8 as Windows-1252 (a file whose first megabytes are UTF-8 or ASCII and whose later
+    lines were written by another program).
+    """
     _register_cp1252_fallback()
-    codec = "cp1252" if encoding in {"windows-1252", "latin-1"} else encoding
-    decoder = codecs.getincrementaldecoder(codec)(errors="ouvert-latin1" if codec == "cp1252" else "strict")
+    if encoding == "utf-8+windows-1252":
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="ouvert-cp1252")
+    else:
+        codec = "cp1252" if encoding in {"windows-1252", "latin-1"} else encoding
+        decoder = codecs.getincrementaldecoder(codec)(errors="ouvert-latin1" if codec == "cp1252" else "strict")
     done = 0
     try:
         with open(source, "rb") as reader, open(target, "w", encoding="utf-8", newline="") as writer:
@@ -863,10 +874,11 @@ def _csv_to_parquet(path: Path, tmp: Path, info: SourceInfo, con: duckdb.DuckDBP
                 if ("unicode" in lowered or "utf-8" in lowered or "latin-1 encoded" in lowered) \
                         and transcoded is None:
                     warnings.append({"code": "encoding-fallback", "encoding": "windows-1252",
-                                     "message": _("Le fichier n'est pas entièrement en %(encoding)s : il est lu comme "
-                                                  "du Windows-1252.") % {"encoding": encoding.upper()}})
+                                     "message": _("Le fichier n'est pas entièrement en %(encoding)s : les octets qui n'en "
+                                                  "sont pas sont lus comme du Windows-1252.")
+                                     % {"encoding": encoding.upper()}})
                     info.encoding = "windows-1252"
-                    transcode("windows-1252")
+                    transcode("utf-8+windows-1252" if encoding.startswith("utf-8") else "windows-1252")
                     continue
                 if plan.strict and ("quote" in lowered or "strict_mode" in lowered):
                     plan.strict = False
