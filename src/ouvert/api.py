@@ -75,10 +75,12 @@ def on_auth_error(request, exc):
 def register_routers():
     """Each module adds its router here (modules never import one another's api)."""
     from ouvert.core.api import router as core_router
+    from ouvert.datastore.api import router as datastore_router
     from ouvert.plan.api import router as plan_router
 
     api.add_router("/core", core_router)
     api.add_router("/plan", plan_router)
+    api.add_router("/datastore", datastore_router)
 
 
 register_routers()

@@ -310,3 +310,13 @@ OUVERT_DUCKDB_MEMORY_LIMIT = os.environ.get("OUVERT_DUCKDB_MEMORY_LIMIT", "1GB")
 OUVERT_DUCKDB_THREADS = int(os.environ.get("OUVERT_DUCKDB_THREADS", "0")) or (os.cpu_count() or 1)
 OUVERT_DATASTORE_MAX_BYTES = int(os.environ.get("OUVERT_DATASTORE_MAX_BYTES", str(5 * 1024 ** 3)))
 OUVERT_DATASTORE_MAX_COLUMNS = int(os.environ.get("OUVERT_DATASTORE_MAX_COLUMNS", "1000"))
+# Datastore ingestions (ouvert.datastore.services): attempts before an interrupted ingestion is
+# abandoned, and the seconds without a heartbeat after which a running one counts as interrupted.
+OUVERT_DATASTORE_MAX_ATTEMPTS = int(os.environ.get("OUVERT_DATASTORE_MAX_ATTEMPTS", "3"))
+OUVERT_DATASTORE_STALE_SECONDS = float(os.environ.get("OUVERT_DATASTORE_STALE_SECONDS", "300"))
+# Datastore reads (ouvert.datastore.query, .sql): rows a search or an SQL query gives at most (CKAN's
+# rows_max), seconds an SQL query may run, and megabytes of tables each web process keeps in memory
+# (the most used ones; 0: always read the Parquet files).
+OUVERT_DATASTORE_SQL_MAX_ROWS = int(os.environ.get("OUVERT_DATASTORE_SQL_MAX_ROWS", "32000"))
+OUVERT_DATASTORE_SQL_TIMEOUT = float(os.environ.get("OUVERT_DATASTORE_SQL_TIMEOUT", "10"))
+OUVERT_DATASTORE_CACHE_MB = float(os.environ.get("OUVERT_DATASTORE_CACHE_MB", "512"))

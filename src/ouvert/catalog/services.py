@@ -723,6 +723,7 @@ def _sync_resources(*, actor, dataset: Dataset, items: list) -> None:
             resource.state = Resource.State.DELETED
             resource.modified_at = now
             resource.save(update_fields=["state", "modified_at"])
+            _resource_changed("deleted", resource.pk)
 
 
 def dataset_delete(*, actor, dataset: Dataset) -> Dataset:
@@ -972,6 +973,7 @@ def _resource_write(*, actor, dataset: Dataset, resource: Resource | None, data:
     if prefix:
         errors = {prefix + k: v for k, v in errors.items()}
     creating = resource is None
+    resource_is_new = creating
     now = timezone.now()
     if creating:
         resource = Resource(dataset=dataset, created_at=now)
@@ -1008,7 +1010,15 @@ def _resource_write(*, actor, dataset: Dataset, resource: Resource | None, data:
         if version is not None and version.file.name:
             default_storage.delete(version.file.name)
         raise
+    _resource_changed("created" if resource_is_new else "updated", resource.pk)
     return resource
+
+
+def _resource_changed(event: str, resource_id) -> None:
+    """Tell the modules listening to resources (``core.registry.register_resource_listener``), on commit."""
+    from ouvert.core import registry
+
+    transaction.on_commit(lambda: registry.resource_changed(event, resource_id))
 
 
 def _bump(dataset: Dataset) -> Dataset:
@@ -1065,8 +1075,23 @@ def resource_delete(*, actor, resource: Resource) -> None:
             state=Resource.State.DELETED, modified_at=timezone.now())
         if not updated:
             raise NotFound(_("Ressource « %(id)s » introuvable.") % {"id": resource.pk})
+        _resource_changed("deleted", resource.pk)
         dataset = _bump(dataset)
         _record(dataset=dataset, actor=actor, activity_type=Activity.Type.CHANGED_PACKAGE, before=before)
+
+
+def resource_can_edit(user, resource: Resource) -> bool:
+    """Whether ``user`` may change ``resource`` (and what other modules attach to it)."""
+    return policy.can_edit_dataset(user, resource.dataset)
+
+
+def ckan_action_register(name: str, func, *, side_effect_free: bool = False) -> None:
+    """Add ``func(ctx, params)`` to the CKAN Action API as ``/api/3/action/<name>`` (for other modules:
+    the datastore). ``ctx.user`` is who calls; errors are raised as in ``ckan``: ``ValidationError``
+    (409), ``PermissionDenied`` (403), ``NotFound`` (404)."""
+    from . import ckan
+
+    ckan.register(name, side_effect_free=side_effect_free)(func)
 
 
 # --- Page views -------------------------------------------------------------------------

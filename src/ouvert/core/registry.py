@@ -14,6 +14,9 @@ Core never imports a concrete module; modules register here instead:
   the dataset of publisher ``key`` (one refresher; core never imports the catalogue).
 - ``register_periodic(name, func, every_seconds)``: ``func()`` runs every ``every_seconds``
   (at most once per period whatever the number of workers).
+- ``register_resource_listener(func)``: ``func(event, resource_id)`` is called after a catalogue
+  resource is created, changed or deleted (``event`` is ``"created"``, ``"updated"`` or
+  ``"deleted"``), once the transaction commits; the catalogue calls ``resource_changed``.
 """
 
 from __future__ import annotations
@@ -112,3 +115,28 @@ def register_open_data_refresher(func: Callable) -> None:
 
 def open_data_refresher() -> Callable | None:
     return _open_data_refreshers[0] if _open_data_refreshers else None
+
+
+# --- Catalogue resources ------------------------------------------------------------------
+
+_resource_listeners: list[Callable] = []
+
+
+def register_resource_listener(func: Callable) -> None:
+    if func not in _resource_listeners:
+        _resource_listeners.append(func)
+
+
+def resource_listeners() -> list[Callable]:
+    return list(_resource_listeners)
+
+
+def resource_changed(event: str, resource_id) -> None:
+    """Tell every listener; one that fails is logged and never undoes nor stops the others."""
+    import logging
+
+    for func in resource_listeners():
+        try:
+            func(event, resource_id)
+        except Exception:
+            logging.getLogger("ouvert.registry").exception("resource listener %r failed", func)

@@ -1,0 +1,639 @@
+"""What the datastore does: ingest resources into Parquet tables, serve them, keep the schema.
+
+Ingestion, one ``DatastoreTable`` per source:
+
+1. The catalogue tells us when a resource is created, changed or deleted
+   (``core.registry.register_resource_listener``, on commit). A resource in a tabular format
+   (``selectors.tabular_format``) whose source changed — a new uploaded version, a new link
+   address — gets a pending table and a background task (``tasks.ingest_table_task``, run by
+   ``ouvert worker``; tests run it at once). Older pending tables of the resource are dropped
+   (failed, code ``superseded``): only the newest source matters.
+2. ``ingestion_run`` claims the table (pending, or running but silent for
+   ``OUVERT_DATASTORE_STALE_SECONDS``: an interrupted run), fetches a link's file (harvest's HTTP
+   client, at most ``OUVERT_DATASTORE_MAX_BYTES``), converts it (``ingest.to_parquet``), profiles
+   the columns (``profile.profile``), validates against the resource's Table Schema when it has
+   one, stores the Parquet file (``default_storage``, ``datastore/<resource>/<table>.parquet``)
+   and swaps. Every step happens in a work folder of its own (``DATA_DIR/tmp/datastore/<table>``),
+   removed at the end and before a retry: a partial file is never stored, never served.
+3. The swap: in one transaction, the table becomes ``done`` and the resource's current table —
+   unless a newer table was swapped in meanwhile. Files of tables older than the one replaced are
+   removed (the current table and the one before it are kept).
+4. A run killed (``kill -9``) leaves its table ``running`` with an old heartbeat; the periodic
+   job ``datastore.stale_ingestions`` (every minute) enqueues it again, up to
+   ``OUVERT_DATASTORE_MAX_ATTEMPTS`` attempts, then fails it. The previous table is served all along.
+
+Input that cannot be ingested fails the table with the ingestion's code and French message
+(``IngestError``); an unexpected error fails it with code ``internal`` (details in the log).
+
+Reading: ``search``, ``search_sql`` and ``info`` answer as CKAN's ``datastore_search``,
+``datastore_search_sql`` and ``datastore_info``; who may read a resource is the catalogue's rule
+(``catalog.services.resource_get``: private and draft datasets' resources are not found by others).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ouvert.catalog import services as catalog_services
+from ouvert.core.services import NotFound
+
+from . import query, selectors
+from .models import Datastore, DatastoreTable, parquet_name
+from .selectors import (  # noqa: F401  (public read API of the module)
+    datastore_for,
+    job_status,
+    latest_table,
+    table_for_resource,
+    table_get,
+    table_list,
+    table_status,
+    tabular_format,
+)
+
+logger = logging.getLogger("ouvert.datastore")
+
+DEFAULT_MAX_ATTEMPTS = 3
+DEFAULT_STALE_SECONDS = 300
+#: Seconds between two heartbeats written while an ingestion reports progress.
+HEARTBEAT_SECONDS = 5
+#: Done tables whose Parquet file is kept: the current one and the one it replaced.
+KEEP_FILES = 2
+
+Progress = Callable[[str, int, "int | None"], None]
+
+
+def _noop(stage, done, total):
+    pass
+
+
+def max_attempts() -> int:
+    return int(getattr(settings, "OUVERT_DATASTORE_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+
+
+def stale_after() -> datetime.timedelta:
+    return datetime.timedelta(seconds=float(getattr(settings, "OUVERT_DATASTORE_STALE_SECONDS",
+                                                    DEFAULT_STALE_SECONDS)))
+
+
+def max_bytes() -> int:
+    return int(getattr(settings, "OUVERT_DATASTORE_MAX_BYTES", 5 * 1024 ** 3))
+
+
+def _data_dir() -> Path:
+    return Path(settings.DATA_DIR)
+
+
+def work_dir(table_id) -> Path:
+    """The folder where one ingestion works (source copy, Parquet being written)."""
+    return _data_dir() / "tmp" / "datastore" / str(table_id)
+
+
+# --- Requesting an ingestion --------------------------------------------------------------------
+
+def _current_source(resource) -> dict | None:
+    """What would be ingested for ``resource`` now: its current version, or its link address."""
+    if resource.kind == "upload":
+        version = resource.current_version
+        if version is None:
+            return None
+        return {"origin": DatastoreTable.Origin.UPLOAD, "version": version, "source_url": "",
+                "source_name": version.filename, "source_size": version.size, "source_sha256": version.sha256}
+    if resource.url:
+        return {"origin": DatastoreTable.Origin.LINK, "version": None, "source_url": resource.url,
+                "source_name": os.path.basename(resource.url.split("?")[0])[:255], "source_size": None,
+                "source_sha256": ""}
+    return None
+
+
+def _same_source(table: DatastoreTable, source: dict) -> bool:
+    if source["origin"] == DatastoreTable.Origin.UPLOAD:
+        return table.version_id is not None and table.version_id == source["version"].pk
+    return table.origin == DatastoreTable.Origin.LINK and table.source_url == source["source_url"]
+
+
+def ingestion_request(*, resource, force: bool = False, origin: str | None = None) -> DatastoreTable | None:
+    """A pending table for the current source of ``resource``, enqueued once the transaction commits.
+
+    Nothing is done (``None``) when the resource is not tabular or its source is the one of its
+    latest ingestion (unless ``force``, or that ingestion failed). Older pending tables of the
+    resource are dropped (``superseded``).
+    """
+    if resource.state != "active" or (not force and selectors.tabular_format(resource) is None):
+        return None
+    source = _current_source(resource)
+    if source is None:
+        return None
+    with transaction.atomic():
+        datastore, _created = Datastore.objects.get_or_create(resource=resource)
+        datastore = Datastore.objects.select_for_update().get(pk=datastore.pk)
+        latest = DatastoreTable.objects.filter(datastore=datastore).order_by("-id").first()
+        if (not force and latest is not None and _same_source(latest, source)
+                and latest.status != DatastoreTable.Status.FAILED):
+            return None
+        DatastoreTable.objects.filter(datastore=datastore, status=DatastoreTable.Status.PENDING).update(
+            status=DatastoreTable.Status.FAILED, finished_at=timezone.now(), error_code="superseded",
+            error_message=_("Remplacée par une version plus récente de la ressource."))
+        if origin is not None:
+            source["origin"] = origin
+        table = DatastoreTable.objects.create(datastore=datastore, **source)
+        transaction.on_commit(lambda pk=table.pk: _enqueue(pk))
+    return table
+
+
+def _enqueue(table_id: int) -> None:
+    from .tasks import ingest_table_task
+
+    ingest_table_task.enqueue(table_id=table_id)
+
+
+def on_resource_changed(event: str, resource_id) -> None:
+    """The catalogue's resource listener (``apps.py``): ingest what changed, drop what is deleted."""
+    from ouvert.catalog.models import Resource
+
+    resource = Resource.objects.select_related("current_version", "dataset").filter(pk=resource_id).first()
+    if resource is None:
+        return
+    if event == "deleted" or resource.state != "active":
+        DatastoreTable.objects.filter(datastore_id=resource_id, status=DatastoreTable.Status.PENDING).update(
+            status=DatastoreTable.Status.FAILED, finished_at=timezone.now(), error_code="resource-deleted",
+            error_message=_("La ressource a été supprimée."))
+        return
+    ingestion_request(resource=resource)
+
+
+# --- Running an ingestion -----------------------------------------------------------------------
+
+class IngestionFailed(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _claim(table: DatastoreTable) -> bool:
+    """Take the table for this process: pending, or running but silent (an interrupted run)."""
+    now = timezone.now()
+    claimable = Q(status=DatastoreTable.Status.PENDING) | (
+        Q(status=DatastoreTable.Status.RUNNING)
+        & (Q(heartbeat_at__lt=now - stale_after()) | Q(heartbeat_at__isnull=True)))
+    return bool(DatastoreTable.objects.filter(claimable, pk=table.pk).update(
+        status=DatastoreTable.Status.RUNNING, heartbeat_at=now, attempts=F("attempts") + 1,
+        started_at=Coalesce("started_at", now), stage="", error_code="", error_message=""))
+
+
+class _Beat:
+    """Writes the heartbeat (and the stage) of a running table, at most every few seconds."""
+
+    def __init__(self, table: DatastoreTable, progress: Progress):
+        self.table, self.progress, self.last = table, progress, 0.0
+
+    def stage(self, name: str) -> None:
+        self.table.stage = name
+        DatastoreTable.objects.filter(pk=self.table.pk).update(stage=name, heartbeat_at=timezone.now())
+        self.last = time.monotonic()
+        self.progress(name, 0, None)
+
+    def __call__(self, done: int, total: int | None = None) -> None:
+        if time.monotonic() - self.last >= HEARTBEAT_SECONDS:
+            DatastoreTable.objects.filter(pk=self.table.pk).update(heartbeat_at=timezone.now())
+            self.last = time.monotonic()
+        self.progress(self.table.stage, done, total)
+
+
+def _fail(table: DatastoreTable, code: str, message: str) -> DatastoreTable:
+    table.status = DatastoreTable.Status.FAILED
+    table.error_code = code[:50]
+    table.error_message = message
+    table.finished_at = timezone.now()
+    table.save(update_fields=["status", "error_code", "error_message", "finished_at"])
+    return table
+
+
+@contextmanager
+def _source_file(table: DatastoreTable, folder: Path, beat: _Beat):
+    """A local path of the table's source (the stored upload itself when storage is a folder)."""
+    if table.origin in (DatastoreTable.Origin.UPLOAD, DatastoreTable.Origin.LOAD):
+        version = table.version
+        if version is None or not version.file.name:
+            raise IngestionFailed("source-missing", _("Le fichier de cette version n'existe plus."))
+        try:
+            local = Path(default_storage.path(version.file.name))
+        except NotImplementedError:
+            local = None
+        if local is not None:
+            yield local
+            return
+        target = folder / "source"
+        with default_storage.open(version.file.name, "rb") as handle, open(target, "wb") as out:
+            shutil.copyfileobj(handle, out, 1024 * 1024)
+        yield target
+        return
+    from ouvert.harvest import http
+    from ouvert.harvest import services as harvest_services
+
+    target = folder / "source"
+    beat.stage("fetch")
+    try:
+        fetched = harvest_services.fetch_to_file(table.source_url, target, max_bytes=max_bytes(),
+                                                 progress=lambda done: beat(done, None))
+    except http.HarvestHTTPError as exc:
+        raise IngestionFailed("fetch-error", exc.message) from None
+    table.source_size = fetched["size"]
+    table.source_sha256 = fetched["sha256"]
+    table.save(update_fields=["source_size", "source_sha256"])
+    yield target
+
+
+def _store(local: Path, name: str) -> int:
+    """Put the finished Parquet file at ``name`` in ``default_storage`` (atomically for a folder)."""
+    size = local.stat().st_size
+    try:
+        final = Path(default_storage.path(name))
+    except NotImplementedError:
+        if default_storage.exists(name):
+            default_storage.delete(name)
+        with open(local, "rb") as handle:
+            saved = default_storage.save(name, File(handle, name=os.path.basename(name)))
+        if saved != name:
+            raise RuntimeError(f"storage saved {saved!r} instead of {name!r}")
+        return size
+    final.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(local, final)
+    except OSError:  # another file system: copy next to it, then rename
+        partial = final.with_name(f".{final.name}.partial")
+        shutil.copyfile(local, partial)
+        os.replace(partial, final)
+    return size
+
+
+def _validate(table: DatastoreTable, parquet: Path, schema: dict) -> None:
+    """Validate the new table against the resource's Table Schema (``validation.validate``)."""
+    from . import validation
+
+    report = validation.validate(parquet, schema=schema, columns=table.columns)
+    data = report.as_dict()
+    table.validation = data
+    table.validation_valid = bool(report.valid)
+    counts = data.get("counts") or {}
+    table.validation_errors = int(counts.get("errors", len(data.get("errors") or [])) or 0)
+
+
+def _swap(table: DatastoreTable) -> DatastoreTable:
+    """Mark ``table`` done and make it the served table (unless a newer one is served already)."""
+    stale_files: list[str] = []
+    with transaction.atomic():
+        datastore = Datastore.objects.select_for_update().get(pk=table.datastore_id)
+        table.status = DatastoreTable.Status.DONE
+        table.finished_at = timezone.now()
+        table.stage = ""
+        table.save()
+        if datastore.current_table_id is None or datastore.current_table_id < table.pk:
+            datastore.current_table = table
+            datastore.modified_at = timezone.now()
+            datastore.save(update_fields=["current_table", "modified_at"])
+        kept = list(DatastoreTable.objects.filter(datastore=datastore, status=DatastoreTable.Status.DONE)
+                    .exclude(parquet="").order_by("-id").values_list("pk", "parquet"))
+        keep_ids = {datastore.current_table_id} | {pk for pk, _name in kept[:KEEP_FILES]}
+        for pk, name in kept:
+            if pk not in keep_ids:
+                stale_files.append(name)
+                DatastoreTable.objects.filter(pk=pk).update(parquet="")
+        transaction.on_commit(lambda: _delete_files(stale_files))
+    return table
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        try:
+            try:
+                query.forget(default_storage.path(name))
+            except NotImplementedError:
+                pass
+            default_storage.delete(name)
+        except OSError:
+            logger.warning("could not delete %s", name)
+
+
+def on_table_deleted(sender, instance: DatastoreTable, **kwargs) -> None:
+    """A table row deleted (its resource or dataset purged): delete its Parquet file on commit."""
+    if instance.parquet:
+        name = instance.parquet
+        transaction.on_commit(lambda: _delete_files([name]))
+
+
+def ingestion_run(*, table_id: int, progress: Progress | None = None) -> DatastoreTable:
+    """Run (or resume) one ingestion to its end; the task's body. See the module's docstring.
+
+    A table another process is running (a heartbeat in the last ``OUVERT_DATASTORE_STALE_SECONDS``)
+    is left alone and returned as it is.
+    """
+    from . import ingest
+
+    progress = progress or _noop
+    table = DatastoreTable.objects.select_related("datastore", "version").filter(pk=table_id).first()
+    if table is None or table.finished:
+        return table
+    if not _claim(table):
+        return table
+    table.refresh_from_db()
+    folder = work_dir(table.pk)
+    shutil.rmtree(folder, ignore_errors=True)  # what an interrupted attempt left
+    if table.attempts > max_attempts():
+        return _fail(table, "too-many-attempts",
+                     _("L'intégration a été interrompue %(n)s fois ; elle est abandonnée. Téléversez le fichier "
+                       "de nouveau pour réessayer.") % {"n": table.attempts - 1})
+    folder.mkdir(parents=True, exist_ok=True)
+    beat = _Beat(table, progress)
+    resource = table.datastore.resource
+    try:
+        with _source_file(table, folder, beat) as source:
+            beat.stage("ingest")
+            dest = folder / "table.parquet"
+            result = ingest.to_parquet(source, dest, progress=beat, max_bytes=max_bytes(),
+                                       filename=table.source_name,
+                                       media_type=(table.version.media_type if table.version else "")
+                                       or resource.media_type)
+        table.rows = result.rows
+        table.columns = result.columns
+        table.info = result.info
+        table.warnings = result.warnings
+        table.ragged = result.ragged
+        beat.stage("profile")
+        from . import profile
+
+        table.profile = profile.profile(dest)
+        schema = Datastore.objects.filter(pk=table.datastore_id).values_list("schema", flat=True).first()
+        if schema:
+            beat.stage("validate")
+            _validate(table, dest, schema)
+        beat.stage("store")
+        name = parquet_name(table.datastore_id, table.pk)
+        table.parquet_size = _store(dest, name)
+        table.parquet = name
+        _swap(table)
+    except ingest.IngestError as exc:
+        _fail(table, exc.code, exc.message)
+    except IngestionFailed as exc:
+        _fail(table, exc.code, exc.message)
+    except Exception:
+        logger.exception("ingestion of table %s failed", table.pk)
+        _fail(table, "internal", _("Erreur inattendue pendant l'intégration ; l'équipe de la plateforme en a "
+                                   "été avertie dans le journal."))
+    except BaseException:
+        # Ctrl+C, SystemExit: release the table so that the next run takes it at once.
+        DatastoreTable.objects.filter(pk=table.pk).update(heartbeat_at=None)
+        raise
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return table
+
+
+def stale_ingestions_requeue(*, now: datetime.datetime | None = None) -> list[int]:
+    """Enqueue again the ingestions that stopped (worker killed, task lost); the periodic job
+    ``datastore.stale_ingestions``. Returns the table ids enqueued; the claim keeps each to one
+    worker, and ``ingestion_run`` fails those over ``OUVERT_DATASTORE_MAX_ATTEMPTS``."""
+    now = now or timezone.now()
+    limit = now - stale_after()
+    stale = DatastoreTable.objects.filter(
+        Q(status=DatastoreTable.Status.RUNNING, heartbeat_at__lt=limit)
+        | Q(status=DatastoreTable.Status.RUNNING, heartbeat_at__isnull=True)
+        | Q(status=DatastoreTable.Status.PENDING, created_at__lt=limit)).order_by("id")
+    enqueued = []
+    for table_id in stale.values_list("pk", flat=True)[:500]:
+        transaction.on_commit(lambda pk=table_id: _enqueue(pk))
+        enqueued.append(table_id)
+    _clean_work_dirs(now)
+    return enqueued
+
+
+def _clean_work_dirs(now: datetime.datetime) -> None:
+    """Remove work folders of tables no longer running (a worker killed mid-ingestion left them)."""
+    root = _data_dir() / "tmp" / "datastore"
+    if not root.is_dir():
+        return
+    running = {str(pk) for pk in DatastoreTable.objects.filter(status=DatastoreTable.Status.RUNNING)
+               .values_list("pk", flat=True)}
+    for child in root.iterdir():
+        if child.name not in running:
+            shutil.rmtree(child, ignore_errors=True)
+
+
+# --- The command line: load a file as a new version ---------------------------------------------
+
+def load_file(*, resource, path, actor=None, progress: Progress | None = None) -> DatastoreTable:
+    """``ouvert datastore load``: upload the file ``path`` as a new version of ``resource`` through the
+    catalogue (history kept, permissions checked), then ingest it here and now."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValidationError({"file": [_("Fichier introuvable : %(path)s") % {"path": str(path)[:300]}]})
+    with open(path, "rb") as handle:
+        upload = File(handle, name=path.name)
+        resource = catalog_services.resource_update(actor=actor, resource=resource, data={}, upload=upload,
+                                                    partial=True)
+    resource = catalog_services.resource_get(id=resource.pk, user=None)
+    table = DatastoreTable.objects.filter(datastore_id=resource.pk, version=resource.current_version) \
+        .order_by("-id").first()
+    if table is None:
+        table = ingestion_request(resource=resource, force=True, origin=DatastoreTable.Origin.LOAD)
+    if table is None:
+        raise ValidationError({"file": [_("Cette ressource n'a pas de fichier à intégrer.")]})
+    if not table.finished:
+        table = ingestion_run(table_id=table.pk, progress=progress)
+    table.refresh_from_db()
+    return table
+
+
+# --- Serving ---------------------------------------------------------------------------------------
+
+def local_parquet(table: DatastoreTable) -> str:
+    """A local path of the table's Parquet file: the file itself when storage is a folder, otherwise a
+    copy downloaded once into ``DATA_DIR/cache/datastore`` (DuckDB reads local files)."""
+    try:
+        return default_storage.path(table.parquet)
+    except NotImplementedError:
+        pass
+    target = _data_dir() / "cache" / table.parquet
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+        with default_storage.open(table.parquet, "rb") as handle, open(partial, "wb") as out:
+            shutil.copyfileobj(handle, out, 1024 * 1024)
+        os.replace(partial, target)
+    return str(target)
+
+
+def _readable(*, user, resource_id):
+    """The resource if ``user`` may read it, and its served table; ``NotFound`` otherwise (as CKAN)."""
+    resource = catalog_services.resource_get(id=resource_id, user=user)
+    table = selectors.table_for_resource(resource)
+    if table is None or not table.parquet:
+        raise NotFound(_("La ressource « %(id)s » n'a pas de données tabulaires (magasin de données).")
+                       % {"id": str(resource_id)[:100]})
+    return resource, table
+
+
+def _resource_id(params: dict) -> str:
+    value = params.get("resource_id") or params.get("id")
+    if value in (None, "") or isinstance(value, dict | list):
+        raise ValidationError({"resource_id": [_("Valeur manquante.")]})
+    return str(value)
+
+
+def search(*, user, params: dict, links: tuple[str, dict] | None = None) -> dict:
+    """``datastore_search``: ``params`` as CKAN takes them (``resource_id``, ``filters``, ``q``, ``fields``,
+    ``sort``, ``limit``, ``offset``, ``distinct``, ``include_total``, ``records_format``)."""
+    resource_id = _resource_id(params)
+    resource, table = _readable(user=user, resource_id=resource_id)
+    return query.search(local_parquet(table), params, resource_id=str(resource.pk), links=links)
+
+
+def search_sql(*, user, sql: str) -> dict:
+    """``datastore_search_sql``: checked first (``sql.check``), then run in a sandbox on the tables of
+    the resources it names, each readable by ``user``."""
+    from . import sql as sql_module
+
+    if not isinstance(sql, str):
+        raise ValidationError({"sql": [_("Une requête SQL (texte) est attendue.")]})
+    checked = sql_module.check(sql)
+    tables = {}
+    for resource_id in checked.resource_ids:
+        _resource, table = _readable(user=user, resource_id=resource_id)
+        tables[resource_id] = local_parquet(table)
+    return sql_module.run(checked, tables)
+
+
+def _field_info(schema: dict) -> dict:
+    """Each schema field's data-dictionary entry (CKAN's ``info``: ``label``, ``notes``) by name."""
+    found = {}
+    for field in (schema or {}).get("fields") or []:
+        if not isinstance(field, dict) or not isinstance(field.get("name"), str):
+            continue
+        title, description = field.get("title"), field.get("description")
+        entry = {"label": title if isinstance(title, str) else "",
+                 "notes": description if isinstance(description, str) else ""}
+        for key in ("title", "description"):
+            for lang in ("fr", "en"):
+                value = field.get(f"{key}_{lang}")
+                if value is None and isinstance(field.get(key), dict):
+                    value = field[key].get(lang)
+                if isinstance(value, str):
+                    entry[f"{'label' if key == 'title' else 'notes'}_{lang}"] = value
+        if not entry["label"]:
+            entry["label"] = entry.get("label_fr") or entry.get("label_en") or ""
+        if not entry["notes"]:
+            entry["notes"] = entry.get("notes_fr") or entry.get("notes_en") or ""
+        entry["type_override"] = ""
+        found[field["name"]] = entry
+    return found
+
+
+def info(*, user, params: dict) -> dict:
+    """``datastore_info`` as CKAN 2.11 gives it (``meta``, ``fields`` with ``schema`` and ``info``), plus
+    the ingestion status (``ingestion``), the column ``profile`` and the ``validation`` summary."""
+    resource_id = _resource_id(params)
+    resource = catalog_services.resource_get(id=resource_id, user=user)
+    datastore = selectors.datastore_for(resource)
+    status = selectors.job_status(resource)
+    table = datastore.current_table if datastore is not None else None
+    if table is None or not table.parquet:
+        if status["latest"] is None:
+            raise NotFound(_("La ressource « %(id)s » n'a pas de données tabulaires (magasin de données).")
+                           % {"id": str(resource_id)[:100]})
+        return {"meta": {"id": str(resource.pk), "count": 0, "aliases": [], "table_type": None},
+                "fields": [], "ingestion": status, "profile": [], "validation": None,
+                "schema": datastore.schema if datastore else {}}
+    rel = query.describe(local_parquet(table))
+    dictionary = _field_info(datastore.schema)
+    profiles = {item.get("name"): item for item in (table.profile or []) if isinstance(item, dict)}
+    fields = []
+    for name, kind in rel.columns:
+        if name == query.ROW_ID:
+            continue
+        field = {"id": name, "type": query.ckan_type(kind),
+                 "schema": {"native_type": kind, "index_name": None, "is_index": False,
+                            "notnull": bool(profiles.get(name, {}).get("nulls") == 0) if name in profiles else False,
+                            "uniquekey": False}}
+        if name in dictionary:
+            field["info"] = dictionary[name]
+        fields.append(field)
+    validation = None
+    if table.validation is not None:
+        validation = {"valid": table.validation_valid, "errors": table.validation_errors,
+                      "counts": (table.validation or {}).get("counts")}
+    return {
+        "meta": {"id": str(resource.pk), "count": rel.rows, "size": table.parquet_size, "db_size": None,
+                 "idx_size": 0, "table_type": "BASE TABLE", "aliases": []},
+        "fields": fields,
+        "ingestion": status,
+        "profile": table.profile or [],
+        "validation": validation,
+        "schema": datastore.schema or {},
+    }
+
+
+# --- The schema -----------------------------------------------------------------------------------
+
+def schema_set(*, actor, resource, schema: dict) -> Datastore:
+    """Give ``resource`` a Table Schema (checked by ``schema.parse``); its current table is validated
+    against it again in the background. Editors of the dataset only."""
+    from . import schema as schema_module
+
+    if actor is not None and not catalog_services.resource_can_edit(actor, resource):
+        raise PermissionDenied(_("Vous devez être éditeur ou administrateur de l'organisation de ce jeu de "
+                                 "données pour en modifier le schéma."))
+    if schema:
+        try:
+            schema_module.parse(schema)
+        except schema_module.SchemaError as exc:
+            raise ValidationError({"schema": [str(exc)]}) from None
+    with transaction.atomic():
+        datastore, _created = Datastore.objects.get_or_create(resource=resource)
+        datastore = Datastore.objects.select_for_update().get(pk=datastore.pk)
+        datastore.schema = schema or {}
+        datastore.modified_at = timezone.now()
+        datastore.save(update_fields=["schema", "modified_at"])
+        if datastore.current_table_id:
+            transaction.on_commit(lambda pk=datastore.current_table_id: _enqueue_validation(pk))
+    return datastore
+
+
+def _enqueue_validation(table_id: int) -> None:
+    from .tasks import validate_table_task
+
+    validate_table_task.enqueue(table_id=table_id)
+
+
+def validation_run(*, table_id: int) -> DatastoreTable | None:
+    """Validate a done table against its resource's schema now (after the schema changed)."""
+    table = DatastoreTable.objects.select_related("datastore").filter(
+        pk=table_id, status=DatastoreTable.Status.DONE).exclude(parquet="").first()
+    if table is None:
+        return None
+    schema = table.datastore.schema
+    if not schema:
+        table.validation = None
+        table.validation_valid = None
+        table.validation_errors = None
+    else:
+        _validate(table, Path(local_parquet(table)), schema)
+    table.save(update_fields=["validation", "validation_valid", "validation_errors"])
+    return table
+
