@@ -1,5 +1,5 @@
 """The ``ouvert`` command: serve, demo, worker, scheduler, createadmin, token, audit, catalog, harvest,
-check, manage.
+datastore, check, manage.
 
 Thin on purpose: each subcommand parses its arguments and calls a core service or a Django
 management command. Django is set up only by the subcommands that need it. Errors a person
@@ -392,6 +392,41 @@ def cmd_harvest_run(args) -> int:
     return 1 if job.errors else 0
 
 
+# --- datastore ------------------------------------------------------------------------
+
+def cmd_datastore_load(args) -> int:
+    _setup()
+    from ouvert.catalog import services as catalog_services
+    from ouvert.core import services as core_services
+    from ouvert.datastore import services
+
+    actor = core_services.user_get_by_email(email=args.user) if args.user else None
+    resource = catalog_services.resource_get(id=args.resource, user=actor)
+    labels = {"fetch": _("Téléchargement"), "ingest": _("Lecture et conversion en Parquet"),
+              "profile": _("Profil des colonnes"), "validate": _("Validation"), "store": _("Enregistrement")}
+    with _progress_bar() as bar:
+        tasks: dict = {}
+
+        def progress(stage, done, total):
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        table = services.load_file(resource=resource, path=args.file, actor=actor, progress=progress)
+    for warning in table.warnings or []:
+        err_console.print(warning.get("message") or warning, style="yellow")
+    if table.status != "done":
+        err_console.print(f"[bold red]{_('Erreur')}[/bold red] : {table.error_message} ({table.error_code})")
+        return 1
+    console.print(_("Table n° %(id)s : %(rows)s ligne(s), %(columns)s colonne(s), %(warnings)s avertissement(s).")
+                  % {"id": table.pk, "rows": table.rows, "columns": len(table.columns or []),
+                     "warnings": len(table.warnings or [])})
+    if table.validation_valid is False:
+        err_console.print(_("Validation : %(errors)s erreur(s) par rapport au schéma de la ressource.")
+                          % {"errors": table.validation_errors}, style="yellow")
+    return 0
+
+
 # --- check, manage --------------------------------------------------------------------
 
 def cmd_check(args) -> int:
@@ -506,6 +541,14 @@ def build_parser() -> argparse.ArgumentParser:
     hp.add_argument("source", metavar="SOURCE")
     hp.add_argument("--full", action="store_true", help="tout relire, pas seulement ce qui a changé")
     hp.set_defaults(func=cmd_harvest_run)
+
+    p = sub.add_parser("datastore", help="données tabulaires des ressources")
+    dsub = p.add_subparsers(dest="datastore_command", metavar="ACTION", required=True)
+    dp = dsub.add_parser("load", help="téléverser un fichier comme nouvelle version d'une ressource et l'intégrer")
+    dp.add_argument("file", metavar="FICHIER")
+    dp.add_argument("--resource", required=True, metavar="ID", help="identifiant de la ressource")
+    dp.add_argument("--user", metavar="COURRIEL", help="au nom de cette personne (sinon : la plateforme)")
+    dp.set_defaults(func=cmd_datastore_load)
 
     p = sub.add_parser("check", help="vérifications Django (--deploy : réglages de production)")
     p.add_argument("--deploy", action="store_true")
