@@ -603,7 +603,8 @@ def schema_set(*, actor, resource, schema: dict) -> Datastore:
         try:
             schema_module.parse(schema)
         except schema_module.SchemaError as exc:
-            raise ValidationError({"schema": [str(exc)]}) from None
+            raise ValidationError({"schema": [f"{error['path']} : {error['message']}" if error.get("path")
+                                              else error["message"] for error in exc.errors]}) from None
     with transaction.atomic():
         datastore, _created = Datastore.objects.get_or_create(resource=resource)
         datastore = Datastore.objects.select_for_update().get(pk=datastore.pk)
