@@ -115,3 +115,6 @@ class DatastoreTable(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+from .visualisations import Visualisation  # noqa
