@@ -22,6 +22,7 @@ several lines).
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import dataclasses
 import io
@@ -499,23 +500,33 @@ def _detect_text(info: SourceInfo, head: bytes, complete: bool, decoded: tuple[s
 
 # --- detection: spreadsheets and Parquet --------------------------------------------------------------
 
-def _detect_xlsx(info: SourceInfo, path: Path) -> None:
+@contextlib.contextmanager
+def _workbook(path: Path, damaged: IngestError):
+    """An openpyxl read-only workbook, opened from a file handle (openpyxl refuses a path whose
+    name does not end in .xlsx), closed with its file."""
     from openpyxl import load_workbook
 
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors for a damaged file
-        raise IngestError("corrupt-file",
+    with open(path, "rb") as handle:
+        try:
+            workbook = load_workbook(handle, read_only=True, data_only=True)
+        except Exception:  # openpyxl raises many kinds of errors for a damaged file
+            raise damaged from None
+        try:
+            yield workbook
+        finally:
+            workbook.close()
+
+
+def _detect_xlsx(info: SourceInfo, path: Path) -> None:
+    damaged = IngestError("corrupt-file",
                           _("Le classeur XLSX est tronqué ou endommagé : il ne peut pas être ouvert. "
-                            "Enregistrez-le de nouveau et téléversez-le en entier.")) from None
-    try:
+                            "Enregistrez-le de nouveau et téléversez-le en entier."))
+    with _workbook(path, damaged) as workbook:
         sheets = [sheet.title for sheet in workbook.worksheets]
         if not sheets:
             raise IngestError("empty-file", _("Le classeur ne contient aucune feuille de calcul."))
         info.sheets = sheets
         info.sheet = info.sheet if info.sheet in sheets else sheets[0]
-    finally:
-        workbook.close()
 
 
 def _detect_parquet(info: SourceInfo, path: Path) -> None:
@@ -980,18 +991,12 @@ def _trimmed(row: tuple) -> list:
 
 def _xlsx_to_parquet(path: Path, tmp: Path, info: SourceInfo, con: duckdb.DuckDBPyConnection, runner: _Runner,
                      max_columns: int, warnings: list[dict]) -> tuple[int, dict]:
-    from openpyxl import load_workbook
-
     damaged = IngestError("corrupt-file",
                           _("Le classeur XLSX est tronqué ou endommagé : il ne peut pas être lu jusqu'au bout. "
                             "Enregistrez-le de nouveau et téléversez-le en entier."))
     intermediate = tmp.with_name(tmp.name + ".xlsx.csv")
     try:
-        try:
-            workbook = load_workbook(path, read_only=True, data_only=True)
-        except Exception:
-            raise damaged from None
-        try:
+        with _workbook(path, damaged) as workbook:
             sheet = workbook[info.sheet] if info.sheet in workbook.sheetnames else workbook.worksheets[0]
             info.sheet = sheet.title
             total_rows = sheet.max_row or 0
@@ -1049,8 +1054,6 @@ def _xlsx_to_parquet(path: Path, tmp: Path, info: SourceInfo, con: duckdb.DuckDB
                 raise
             except Exception:  # zlib, XML or zip errors from a cut or damaged workbook
                 raise damaged from None
-        finally:
-            workbook.close()
         labels = header + [""] * (width - len(header))
         names, name_warnings = normalize_names(labels)
         warnings.extend(name_warnings)
@@ -1074,18 +1077,24 @@ _NESTED_PREFIXES = ("STRUCT", "MAP", "UNION", "JSON")
 
 
 def _relation_to_parquet(con: duckdb.DuckDBPyConnection, runner: _Runner, source_sql: str, tmp: Path,
-                         max_columns: int, warnings: list[dict], skip: set[str] = frozenset()) -> int:
-    """Copy the columns of a table expression to Parquet: names normalized, nested values as JSON text."""
+                         max_columns: int, warnings: list[dict], labels: list[str] | None = None,
+                         skip: frozenset[int] = frozenset()) -> int:
+    """Copy the columns of a table expression to Parquet: names normalized, nested values as JSON text.
+
+    ``labels`` replaces the names DuckDB reports (for a source aliased by position because its
+    own names repeat); ``skip`` lists positions left out.
+    """
     described = con.execute(f"DESCRIBE SELECT * FROM {source_sql}").fetchall()
-    described = [(name, kind) for name, kind, *_rest in described if name not in skip]
+    described = [(name, labels[position] if labels else name, kind)
+                 for position, (name, kind, *_rest) in enumerate(described) if position not in skip]
     if len(described) > max_columns:
         raise _too_many_columns(len(described), max_columns)
     if not described:
         raise IngestError("empty-file", _("Le fichier ne contient aucune colonne."))
-    names, name_warnings = normalize_names([name for name, _kind in described])
+    names, name_warnings = normalize_names([label for _name, label, _kind in described])
     warnings.extend(name_warnings)
     parts = []
-    for (name, kind), target in zip(described, names, strict=True):
+    for (name, _label, kind), target in zip(described, names, strict=True):
         expression = duck.quote_identifier(name)
         upper = kind.upper()
         if upper.startswith(_NESTED_PREFIXES) or upper.endswith("]") or upper in {"BLOB", "BIT", "UUID", "INTERVAL"} \
@@ -1166,15 +1175,21 @@ def _ods_to_parquet(path: Path, tmp: Path, info: SourceInfo, con: duckdb.DuckDBP
     if not info.sheets:
         raise IngestError("empty-file", _("Le classeur ne contient aucune feuille de calcul non vide."))
     info.sheet = info.sheet if info.sheet in info.sheets else info.sheets[0]
-    fields = next(layer["fields"] for layer in layers if layer["name"] == info.sheet)
+    layer = next(layer for layer in layers if layer["name"] == info.sheet)
+    fields = layer["fields"]
     if len(fields) > max_columns:
         raise _too_many_columns(len(fields), max_columns)
     info.header = [field["name"] for field in fields]
+    # GDAL gives the feature id first, then the fields, then any geometry. Columns are aliased
+    # by position: a sheet may repeat a header, which DuckDB would refuse as a name.
+    geometry = [field["name"] for field in layer.get("geometry_fields") or []]
+    labels = ["OGC_FID", *info.header, *geometry]
+    aliases = ", ".join(f"c{position}" for position in range(len(labels)))
     source_sql = (f"ST_Read({path_sql}, layer = {duck.quote_literal(info.sheet)}, "
-                  f"open_options = ['HEADERS=FORCE'])")
+                  f"open_options = ['HEADERS=FORCE']) AS sheet({aliases})")
+    skip = frozenset({0, *range(1 + len(info.header), len(labels))})
     try:
-        rows = _relation_to_parquet(con, runner, source_sql, tmp, max_columns, warnings,
-                                    skip={"OGC_FID", "geom"})
+        rows = _relation_to_parquet(con, runner, source_sql, tmp, max_columns, warnings, labels=labels, skip=skip)
     except duckdb.InterruptException:
         raise
     except duckdb.Error as exc:
