@@ -19,7 +19,8 @@ from . import duck
 from .ingest import table_schema_type
 
 #: Tables up to this many rows get an exact distinct count; larger ones HyperLogLog's estimate
-#: (``approx_count_distinct``, about 2 % error), and ``distinct_approximate`` says so.
+#: (``approx_count_distinct``, HyperLogLog: a few per cent off, up to about 10 %), and
+#: ``distinct_approximate`` says so.
 EXACT_DISTINCT_ROWS = 1_000_000
 #: Top values are listed for every column except those whose values are nearly all different
 #: (more than this many distinct values, and at least 90 % of the non-null values: identifiers,
