@@ -240,6 +240,14 @@ def run(checked: Checked, tables: dict[str, str], *, max_rows: int | None = None
             select, _columns = query._select_list(con, path)
             con.execute(f"CREATE VIEW {duck.quote_identifier(rid)} AS SELECT {select} "
                         f"FROM read_parquet({duck.quote_literal(path)}, file_row_number = true)")
+        # A second look, by DuckDB's statement splitter, before anything runs: one SELECT, whatever
+        # reached here (``con.sql`` would execute any other statement at once).
+        try:
+            statements = con.extract_statements(checked.sql)
+        except duckdb.Error as exc:
+            raise _invalid(_("Requête illisible : %(error)s") % {"error": str(exc)[:300]}) from None
+        if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+            raise _invalid(_("Seule une requête SELECT est permise."))
         timer.start()
         try:
             relation = con.sql(checked.sql)
