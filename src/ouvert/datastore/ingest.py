@@ -752,6 +752,21 @@ def _register_cp1252_fallback() -> None:
         _cp1252_fallback_registered = True
 
 
+#: The 27 characters Windows-1252 puts at bytes 0x80–0x9F (the five it leaves undefined keep
+#: their Latin-1 code points).
+_CP1252_C1 = {byte: bytes([byte]).decode("cp1252") for byte in range(0x80, 0xA0)
+              if byte not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
+
+
+def _cp1252_chunk(chunk: bytes) -> str:
+    """Decode Windows-1252 fast: Latin-1 (a copy), then only the C1 bytes present replaced."""
+    text = chunk.decode("latin-1")
+    for byte, char in _CP1252_C1.items():
+        if bytes((byte,)) in chunk:
+            text = text.replace(chr(byte), char)
+    return text
+
+
 def _transcode(source: Path, target: Path, encoding: str, runner: _Runner, span: float) -> None:
     """Rewrite ``source`` as UTF-8 in ``target`` by chunks (constant memory).
 
@@ -760,20 +775,22 @@ def _transcode(source: Path, target: Path, encoding: str, runner: _Runner, span:
     lines were written by another program).
     """
     _register_cp1252_fallback()
+    single_byte = encoding in {"windows-1252", "latin-1"}
     if encoding == "utf-8+windows-1252":
         decoder = codecs.getincrementaldecoder("utf-8")(errors="ouvert-cp1252")
-    else:
-        codec = "cp1252" if encoding in {"windows-1252", "latin-1"} else encoding
-        decoder = codecs.getincrementaldecoder(codec)(errors="ouvert-latin1" if codec == "cp1252" else "strict")
+    elif not single_byte:
+        decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     done = 0
     try:
-        with open(source, "rb") as reader, open(target, "w", encoding="utf-8", newline="") as writer:
+        with open(source, "rb") as reader, open(target, "wb") as writer:
             while True:
                 chunk = reader.read(8 * 1024 * 1024)
                 if not chunk:
-                    writer.write(decoder.decode(b"", final=True))
+                    if not single_byte:
+                        writer.write(decoder.decode(b"", final=True).encode("utf-8"))
                     break
-                writer.write(decoder.decode(chunk))
+                text = _cp1252_chunk(chunk) if single_byte else decoder.decode(chunk)
+                writer.write(text.encode("utf-8"))
                 done += len(chunk)
                 runner.report(span * done / runner.total)
     except UnicodeDecodeError:
