@@ -26,6 +26,7 @@ def test_settings_are_applied(settings, tmp_path):
         assert _setting(con, "autoinstall_known_extensions") is False
         assert _setting(con, "autoload_known_extensions") is False
         assert _setting(con, "allow_community_extensions") is False
+        assert _setting(con, "enable_progress_bar_print") is False
     finally:
         con.close()
 

@@ -134,6 +134,9 @@ def connect(*, spatial: bool = False, memory_limit: str | None = None, threads: 
     }
     con = duckdb.connect(":memory:", config=config)
     try:
+        # Progress is read with query_progress(); DuckDB never draws its own bar on the terminal
+        # (it would clutter workers' logs and the command line's own bars).
+        con.execute("SET enable_progress_bar_print = false")
         if spatial:
             path = spatial_extension_path()
             con.execute(f"LOAD '{_sql_string(str(path))}'")
