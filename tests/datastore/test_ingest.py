@@ -711,3 +711,14 @@ def test_guess_column_type():
     assert guess(["1er janvier 2020", "lundi 3 février 2020", "15 AOÛT 1999"]) == {"type": "DATE",
                                                                                     "format": "fr-long"}
     assert guess(["32/13/2020"]) == {"type": "VARCHAR"}
+
+
+def test_not_enough_memory_is_a_clear_error(tmp_path):
+    from ouvert.datastore import duck
+
+    dest = tmp_path / "r.parquet"
+    with pytest.raises(IngestError) as caught:
+        to_parquet(RAILWAY, dest, con=duck.connect(memory_limit="4MB"))
+    assert caught.value.code == "out-of-memory"
+    assert "OUVERT_DUCKDB_MEMORY_LIMIT" in caught.value.message
+    assert not dest.exists() and list(tmp_path.iterdir()) == []

@@ -646,7 +646,6 @@ def _read_csv_sql(plan: _CsvPlan, *, types: list[str] | None = None, width: int 
         f"encoding = {duck.quote_literal(plan.encoding)}",
         f"null_padding = {'true' if plan.null_padding else 'false'}",
         f"strict_mode = {'true' if plan.strict else 'false'}",
-        "max_line_size = 16777216",
     ]
     if plan.decimal_separator == ",":
         options.append("decimal_separator = ','")
@@ -729,6 +728,13 @@ class _Runner:
 
 def _duckdb_detail(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+
+
+def _out_of_memory(exc: BaseException) -> IngestError:
+    return IngestError("out-of-memory",
+                       _("La mémoire allouée à l'intégration (OUVERT_DUCKDB_MEMORY_LIMIT) ne suffit pas pour ce "
+                         "fichier. Réessayez plus tard ou demandez à l'équipe de la plateforme d'augmenter la "
+                         "limite."), detail=_duckdb_detail(exc))
 
 
 def _unreadable(exc: BaseException, what: str) -> IngestError:
@@ -914,9 +920,11 @@ def _csv_to_parquet(path: Path, tmp: Path, info: SourceInfo, con: duckdb.DuckDBP
                                      "message": _("Des guillemets sont mal fermés dans le fichier : il a été lu en mode "
                                                   "tolérant. Vérifiez les lignes qui contiennent des guillemets.")})
                     continue
+                if "out of memory" in lowered:
+                    raise _out_of_memory(exc) from None
                 if "maximum line size" in lowered:
                     raise IngestError("line-too-long",
-                                      _("Une ligne du fichier dépasse 16 Mo : ce n'est probablement pas un CSV, ou un "
+                                      _("Une ligne du fichier dépasse 2 Mo : ce n'est probablement pas un CSV, ou un "
                                         "guillemet n'est jamais fermé."), detail=_duckdb_detail(exc)) from None
                 raise _unreadable(exc, "CSV") from None
         else:
@@ -1084,6 +1092,8 @@ def _xlsx_to_parquet(path: Path, tmp: Path, info: SourceInfo, con: duckdb.DuckDB
         try:
             written = runner.run(sql, start=0.8, end=0.97)[0][0]
         except duckdb.Error as exc:
+            if isinstance(exc, duckdb.OutOfMemoryException):
+                raise _out_of_memory(exc) from None
             raise _unreadable(exc, "XLSX") from None
         return written, {"rows": 0, "examples": []}
     finally:
@@ -1151,6 +1161,8 @@ def _json_to_parquet(path: Path, tmp: Path, info: SourceInfo, con: duckdb.DuckDB
             except duckdb.InterruptException:
                 raise
             except duckdb.Error as exc:
+                if isinstance(exc, duckdb.OutOfMemoryException):
+                    raise _out_of_memory(exc) from None
                 last_error = exc
                 tmp.unlink(missing_ok=True)
         raise IngestError("invalid-json",
@@ -1175,6 +1187,8 @@ def _parquet_to_parquet(path: Path, tmp: Path, info: SourceInfo, con: duckdb.Duc
     except duckdb.InterruptException:
         raise
     except duckdb.Error as exc:
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            raise _out_of_memory(exc) from None
         raise IngestError("corrupt-file", _("Le fichier Parquet est endommagé ou illisible."),
                           detail=_duckdb_detail(exc)) from None
 
@@ -1186,6 +1200,8 @@ def _ods_to_parquet(path: Path, tmp: Path, info: SourceInfo, con: duckdb.DuckDBP
     try:
         layers = con.execute(f"SELECT layers FROM ST_Read_Meta({path_sql})").fetchone()[0] or []
     except duckdb.Error as exc:
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            raise _out_of_memory(exc) from None
         raise IngestError("corrupt-file", _("Le classeur ODS est tronqué ou endommagé : il ne peut pas être ouvert."),
                           detail=_duckdb_detail(exc)) from None
     info.sheets = [layer["name"] for layer in layers]
@@ -1210,6 +1226,8 @@ def _ods_to_parquet(path: Path, tmp: Path, info: SourceInfo, con: duckdb.DuckDBP
     except duckdb.InterruptException:
         raise
     except duckdb.Error as exc:
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            raise _out_of_memory(exc) from None
         raise IngestError("corrupt-file", _("Le classeur ODS n'a pas pu être lu."),
                           detail=_duckdb_detail(exc)) from None
     return rows, {"rows": 0, "examples": []}
@@ -1274,6 +1292,8 @@ def to_parquet(path: str | os.PathLike, dest: str | os.PathLike, *, info: Source
         return IngestResult(rows=int(rows), columns=columns, info=info.as_dict(), warnings=warnings,
                             ragged=ragged, path=str(dest), bytes=dest.stat().st_size)
     except duckdb.Error as exc:
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            raise _out_of_memory(exc) from None
         raise _unreadable(exc, info.format.upper()) from None
     finally:
         tmp.unlink(missing_ok=True)
