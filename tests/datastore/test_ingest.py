@@ -722,3 +722,22 @@ def test_not_enough_memory_is_a_clear_error(tmp_path):
     assert caught.value.code == "out-of-memory"
     assert "OUVERT_DUCKDB_MEMORY_LIMIT" in caught.value.message
     assert list(dest.parent.iterdir()) == []
+
+
+def test_single_quotes_as_quote_character(tmp_path):
+    source = tmp_path / "apostrophes.csv"
+    source.write_text("id;nom;note\n1;'Dupont; Jean';'a'\n2;'Roy';'b'\n3;'Tremblay';'c'\n4;'Côté';'d'\n")
+    info = detect(source)
+    assert (info.delimiter, info.quotechar) == (";", "'")
+    to_parquet(source, tmp_path / "a.parquet", info=info)
+    assert rows_of(tmp_path / "a.parquet")[0] == (1, "Dupont; Jean", "a")
+
+
+def test_ragged_count_twice_on_the_same_connection(tmp_path, monkeypatch):
+    from ouvert.datastore import duck
+
+    monkeypatch.setattr(ingest, "SAMPLE_BYTES", 700)
+    con = duck.connect()
+    first = to_parquet(BIKES, tmp_path / "a.parquet", con=con)
+    second = to_parquet(BIKES, tmp_path / "b.parquet", con=con)
+    assert first.ragged["rows"] == second.ragged["rows"] == 295

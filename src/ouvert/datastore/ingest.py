@@ -951,14 +951,17 @@ def _count_ragged(con: duckdb.DuckDBPyConnection, plan: _CsvPlan) -> dict:
     """Rows whose field count differs from the header's, counted by DuckDB over the whole file."""
     width = plan.header_width or len(plan.columns)
     counting = dataclasses.replace(plan, null_padding=False)
+    suffix = uuid.uuid4().hex[:12]
     source = _read_csv_sql(counting, types=["VARCHAR"] * width, width=width,
-                           extra="ignore_errors = true, store_rejects = true, rejects_table = 'ouvert_rejects', "
-                                 "rejects_scan = 'ouvert_scans', rejects_limit = 0")
+                           extra=f"ignore_errors = true, store_rejects = true, rejects_table = 'ouvert_rejects_{suffix}', "
+                                 f"rejects_scan = 'ouvert_scans_{suffix}', rejects_limit = 0")
     try:
         con.execute(f"SELECT count(*) FROM {source}").fetchall()
-        wrong = "FROM ouvert_rejects WHERE error_type IN ('MISSING COLUMNS', 'TOO MANY COLUMNS')"
+        wrong = f"FROM ouvert_rejects_{suffix} WHERE error_type IN ('MISSING COLUMNS', 'TOO MANY COLUMNS')"
         count = con.execute(f"SELECT count(DISTINCT line) {wrong}").fetchone()[0]
         examples = con.execute(f"SELECT DISTINCT line {wrong} ORDER BY line LIMIT {RAGGED_EXAMPLES}").fetchall()
+        con.execute(f"DROP TABLE IF EXISTS ouvert_rejects_{suffix}")
+        con.execute(f"DROP TABLE IF EXISTS ouvert_scans_{suffix}")
     except duckdb.Error:
         return {"rows": None, "examples": []}
     return {"rows": int(count or 0), "examples": [int(line) for (line,) in examples]}
