@@ -39,7 +39,7 @@ from typing import Any
 import duckdb
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from . import duck
 
@@ -656,7 +656,7 @@ def _read_csv_sql(plan: _CsvPlan, *, types: list[str] | None = None, width: int 
 
 def _fr_long_date_sql(column: str) -> str:
     text = f"lower({column})"
-    pattern = duck.quote_literal(FR_LONG_DATE_PATTERN.replace("(?:", "(?:"))
+    pattern = duck.quote_literal(FR_LONG_DATE_PATTERN)
     day = f"replace(regexp_extract({text}, {pattern}, 1), 'er', '')"
     month_name = f"regexp_extract({text}, {pattern}, 2)"
     year = f"regexp_extract({text}, {pattern}, 3)"
@@ -1285,11 +1285,17 @@ def to_parquet(path: str | os.PathLike, dest: str | os.PathLike, *, info: Source
         columns = [{"name": name, "type": table_schema_type(kind), "duckdb_type": kind}
                    for name, kind, *_rest in described]
         if ragged.get("rows"):
+            message = ngettext(
+                "%(count)d ligne n'a pas le même nombre de valeurs que l'en-tête : les valeurs manquantes sont "
+                "laissées vides, les valeurs en trop vont dans des colonnes ajoutées (ligne %(lines)s).",
+                "%(count)d lignes n'ont pas le même nombre de valeurs que l'en-tête : les valeurs manquantes sont "
+                "laissées vides, les valeurs en trop vont dans des colonnes ajoutées (par exemple, lignes "
+                "%(lines)s).", ragged["rows"])
             warnings.append({"code": "ragged-rows", "rows": ragged["rows"], "examples": ragged["examples"],
-                             "message": _("%(count)s lignes n'ont pas le même nombre de valeurs que l'en-tête : les valeurs "
-                                          "manquantes sont laissées vides, les valeurs en trop vont dans des colonnes "
-                                          "ajoutées (par exemple, lignes %(lines)s).")
-                             % {"count": ragged["rows"], "lines": ", ".join(map(str, ragged["examples"][:5]))}})
+                             "message": message % {"count": ragged["rows"],
+                                                   "lines": ", ".join(map(str, ragged["examples"][:5]))}})
+        with open(tmp, "rb") as written:
+            os.fsync(written.fileno())  # complete on disk before it takes dest's place
         os.replace(tmp, dest)
         runner.report(1.0)
         return IngestResult(rows=int(rows), columns=columns, info=info.as_dict(), warnings=warnings,
