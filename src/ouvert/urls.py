@@ -20,6 +20,7 @@ urlpatterns += i18n_patterns(
     path("", include("ouvert.core.urls")),
     path("plan/", include("ouvert.plan.urls")),
     path("catalogue/moissonnage/", include("ouvert.harvest.urls")),
+    path("catalogue/jeux/<str:name>/", include("ouvert.datastore.urls")),
     path("catalogue/", include("ouvert.catalog.urls")),
     path("compte/", include("allauth.urls")),
     path("admin/", admin.site.urls),

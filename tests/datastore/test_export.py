@@ -14,6 +14,9 @@ from openpyxl import load_workbook
 
 from ouvert.datastore import duck, export
 
+# Closing a response sends Django's ``request_finished``, which tidies the database connections.
+pytestmark = pytest.mark.django_db
+
 DATA = Path(__file__).parent / "data"
 BIKES = DATA / "montreal_velos_comptage_2012_latin1_semicolon.csv"
 

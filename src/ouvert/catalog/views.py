@@ -28,6 +28,7 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ouvert.core import registry
 from ouvert.core import services as core_services
 from ouvert.core.forms import add_service_errors, describe_fields
 
@@ -269,6 +270,23 @@ def _resource_rows(dataset: Dataset) -> list[dict]:
     return rows
 
 
+def _dataset_panels(request, dataset: Dataset, rows: list[dict], can_edit: bool) -> list[dict]:
+    """What other modules add to the dataset's page (``core.registry.register_dataset_panel``):
+    links and notes beside resources (put in ``rows``), and sections (returned)."""
+    by_id = {row["id"]: row for row in rows}
+    sections = []
+    for panel in registry.dataset_panels():
+        found = panel.func(request=request, dataset=dataset, resources=[row["resource"] for row in rows],
+                           can_edit=can_edit) or {}
+        for key in ("resource_links", "resource_notes"):
+            for resource_id, items in (found.get(key) or {}).items():
+                if str(resource_id) in by_id:
+                    by_id[str(resource_id)].setdefault(key, []).extend(items)
+        if found.get("template"):
+            sections.append(found)
+    return sections
+
+
 @require_GET
 def dataset(request, name):
     obj = _or_404(services.dataset_page_get, name=name, user=request.user)
@@ -279,6 +297,8 @@ def dataset(request, name):
     page_url = _absolute(reverse("catalog:dataset", kwargs={"name": obj.name}))
     api_base = _absolute("/api/3/action")
     can_edit = policy.can_edit_dataset(request.user, obj) if request.user.is_authenticated else False
+    resources = _resource_rows(obj)
+    panels = _dataset_panels(request, obj, resources, can_edit)
     return render(request, "catalog/dataset.html", {
         "dataset": obj,
         "title": _pick(obj.title_fr, obj.title_en),
@@ -289,7 +309,8 @@ def dataset(request, name):
         "themes": [{"name": t.name, "title": _pick(t.title_fr, t.title_en)} for t in obj.themes.all()],
         "tags": list(obj.tags.all()),
         "keywords": (obj.keywords or {}).get(_lang()) or [],
-        "resources": _resource_rows(obj),
+        "resources": resources,
+        "panels": panels,
         "schemaorg": schemaorg_script(obj, url=page_url),
         "page_url": page_url,
         "api": {

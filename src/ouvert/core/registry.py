@@ -17,6 +17,10 @@ Core never imports a concrete module; modules register here instead:
 - ``register_resource_listener(func)``: ``func(event, resource_id)`` is called after a catalogue
   resource is created, changed or deleted (``event`` is ``"created"``, ``"updated"`` or
   ``"deleted"``), once the transaction commits; the catalogue calls ``resource_changed``.
+- ``register_dataset_panel(name, func, order)``: ``func(request=, dataset=, resources=, can_edit=)``
+  adds to a catalogue dataset's page: ``{"template": name, "context": {...}}`` (a section included
+  after the resources), ``"resource_links": {resource id: [{"label", "url"}]}`` (links beside a
+  resource) and ``"resource_notes": {resource id: [text]}``; or ``None``.
 """
 
 from __future__ import annotations
@@ -140,3 +144,23 @@ def resource_changed(event: str, resource_id) -> None:
             func(event, resource_id)
         except Exception:
             logging.getLogger("ouvert.registry").exception("resource listener %r failed", func)
+
+
+# --- Catalogue dataset pages --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DatasetPanel:
+    name: str
+    func: Callable
+    order: int = 100
+
+
+_dataset_panels: dict[str, DatasetPanel] = {}
+
+
+def register_dataset_panel(name: str, func: Callable, order: int = 100) -> None:
+    _dataset_panels[name] = DatasetPanel(name, func, order)
+
+
+def dataset_panels() -> list[DatasetPanel]:
+    return sorted(_dataset_panels.values(), key=lambda panel: (panel.order, panel.name))

@@ -24,3 +24,7 @@ class DatastoreConfig(AppConfig):
         # A table deleted (its resource or dataset purged): its Parquet file goes too, on commit.
         post_delete.connect(services.on_table_deleted, sender=DatastoreTable,
                             dispatch_uid="datastore_table_files")
+        # The dataset page: « Aperçu » beside tabular resources, saved visualisations.
+        from . import views
+
+        registry.register_dataset_panel("datastore", views.dataset_panel, order=50)

@@ -154,7 +154,10 @@ def _chart_and_view(errors: dict, resource, chart, view) -> tuple[dict, dict]:
     try:
         params = charts.parse_params(chart, table_view.chart_columns())
     except ValidationError as exc:
-        errors["chart"] = [f"{key} : {message}" if key != "__all__" else message
+        labels = {"type": _("Type de graphique"), "x": _("Axe horizontal (x)"), "y": _("Axe vertical (y)"),
+                  "aggregate": _("Mesure"), "color": _("Couleur"), "bins": _("Classes de l'histogramme"),
+                  "time_unit": _("Regroupement des dates")}
+        errors["chart"] = [f"{labels[key]} : {message}" if key in labels else message
                            for key, messages in exc.message_dict.items() for message in messages]
         return {}, table_view.filter_state()
     return params.as_dict(), table_view.filter_state()
