@@ -5,8 +5,8 @@ test_sql_guard, test_cli_load):
   ``admin_user``, ``dataset_factory``);
 - ``upload(dataset, filename, content, actor=…)``: a resource made by ``catalog.services.resource_create``
   with an uploaded file, its on-commit callbacks run (so the listener enqueues the ingestion, which
-  tests run at once);
-- ``new_version(resource, filename, content)``: the same for a new version of a resource;
+  tests run at once), or not (``ingest=False``: the upload is stored, nothing is requested);
+- ``new_version(resource, filename, content, ingest=…)``: the same for a new version of a resource;
 - ``write_parquet(path, sql)``: a Parquet file written by DuckDB from a SELECT.
 """
 
@@ -33,7 +33,7 @@ BIKES = DATA / "montreal_velos_comptage_2012_latin1_semicolon.csv"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_duckdb_relations(settings, tmp_path):
+def fresh_datastore(settings, tmp_path):
     """Each test reads its own files: the process's relations of earlier tests are forgotten, and
     work folders go to the test's own data folder."""
     settings.DATA_DIR = tmp_path / "data"
@@ -44,9 +44,9 @@ def _fresh_duckdb_relations(settings, tmp_path):
 
 @pytest.fixture
 def upload(editor, django_capture_on_commit_callbacks):
-    def make(dataset, filename, content: bytes, *, actor=None, **data):
+    def make(dataset, filename, content: bytes, *, actor=None, ingest=True, **data):
         data.setdefault("name_fr", filename)
-        with django_capture_on_commit_callbacks(execute=True):
+        with django_capture_on_commit_callbacks(execute=ingest):
             return catalog_services.resource_create(actor=actor or editor, dataset=dataset, data=data,
                                                     upload=ContentFile(content, name=filename))
 
@@ -55,8 +55,8 @@ def upload(editor, django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def new_version(editor, django_capture_on_commit_callbacks):
-    def make(resource, filename, content: bytes, *, actor=None):
-        with django_capture_on_commit_callbacks(execute=True):
+    def make(resource, filename, content: bytes, *, actor=None, ingest=True):
+        with django_capture_on_commit_callbacks(execute=ingest):
             return catalog_services.resource_update(actor=actor or editor, resource=resource, data={},
                                                     upload=ContentFile(content, name=filename), partial=True)
 
