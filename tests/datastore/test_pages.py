@@ -390,3 +390,13 @@ def test_dataset_page_shows_preview_links(client, bikes, dataset_factory):
         "name_fr": "Lien", "url": "https://example.org/doc.pdf", "format": "PDF"})
     html = html_of(client.get("/fr/catalogue/jeux/velos-comptage/", **BROWSER))
     assert html.count("Aperçu et graphiques") == 1
+
+
+def test_old_dataset_names_redirect_with_the_view(client, bikes, editor):
+    catalog_services.dataset_update(actor=editor, dataset=bikes.dataset, data={"name": "velos-2012"}, partial=True)
+    response = client.get(url(bikes, dataset=type("Old", (), {"name": "velos-comptage"})) + "?page=2&tri=Date")
+    assert response.status_code == 301
+    assert response["Location"] == f"/fr/catalogue/jeux/velos-2012/ressources/{bikes.pk}/apercu/?page=2&tri=Date"
+    assert client.get(response["Location"]).status_code == 200
+    moved = client.get(f"/fr/catalogue/jeux/velos-comptage/ressources/{bikes.pk}/donnees/csv/")
+    assert moved.status_code == 301 and moved["Location"].endswith(f"/velos-2012/ressources/{bikes.pk}/donnees/csv/")

@@ -28,6 +28,7 @@ import csv
 import datetime
 import decimal
 import io
+import itertools
 import json
 import math
 import os
@@ -338,10 +339,13 @@ def export_response(query: ExportQuery, fmt: str, *, name: str) -> HttpResponseB
     """
     spec = FORMATS[fmt]
     filename = download_name(name, spec.extension)
-    if fmt == "csv":
-        return _attachment(StreamingHttpResponse(iter_csv(query), content_type=spec.content_type), filename)
-    if fmt == "json":
-        return _attachment(StreamingHttpResponse(iter_json(query), content_type=spec.content_type), filename)
+    if fmt in ("csv", "json"):
+        chunks = iter_csv(query) if fmt == "csv" else iter_json(query)
+        # The query runs now (its first chunk is the header), so that an error is the view's to
+        # answer, before any byte of the response is sent.
+        first = next(chunks)
+        return _attachment(StreamingHttpResponse(itertools.chain([first], chunks), content_type=spec.content_type),
+                           filename)
     if fmt == "parquet":
         if query.whole_table and query.stored_file and os.path.exists(query.stored_file):
             return _attachment(FileResponse(open(query.stored_file, "rb"), as_attachment=True,  # noqa: SIM115

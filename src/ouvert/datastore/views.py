@@ -16,9 +16,11 @@ from __future__ import annotations
 import datetime
 import decimal
 import json
+import logging
 import math
 from urllib.parse import urlencode
 
+import duckdb
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -38,6 +40,8 @@ from ouvert.core.forms import add_service_errors, describe_fields
 from . import charts, export, preview, query, services, visualisations
 from .forms import CHART_PREFIX, ChartForm, DictionaryForm, VisualisationForm
 from .models import DatastoreTable
+
+logger = logging.getLogger("ouvert.datastore")
 
 #: Errors of the validation report shown per page.
 REPORT_PAGE_SIZE = 100
@@ -358,6 +362,19 @@ def preview_page(request, name, resource_id):
                     "filters_open": any(f.active for f in view.filters.values()) or any(
                         k.startswith(("f.", "min.", "max.")) for k in view.errors),
                     "errors": list(view.errors.values())})
+    try:
+        return _preview_response(request, context, view, rel, table, datastore, fragment, chart_extra)
+    except duckdb.Error as exc:
+        logger.warning("datastore preview failed for %s: %s", resource.pk, exc)
+        return render(request, "datastore/message.html", {
+            "title": _("Aperçu impossible"),
+            "messages_list": [_("Les données n’ont pas pu être lues avec ces filtres. Modifiez-les et réessayez.")],
+            "back_url": reverse("datastore:preview", kwargs={"name": dataset.name, "resource_id": resource.pk})},
+            status=400)
+
+
+def _preview_response(request, context, view, rel, table, datastore, fragment, chart_extra):
+    dataset, resource, can_edit = context["dataset"], context["resource"], context["can_edit"]
     cursor = query.engine().cursor()
     if fragment != "graphique-zone":
         total = view.count(cursor)
@@ -412,7 +429,15 @@ def export_view(request, name, resource_id, fmt):
     label = _resource_name(resource)
     if view.filtered:
         label = f"{label} {_('extrait')}"
-    return export.export_response(view.export_query(stored_file=path), fmt, name=label)
+    try:
+        return export.export_response(view.export_query(stored_file=path), fmt, name=label)
+    except duckdb.Error as exc:
+        logger.warning("datastore export failed for %s: %s", resource.pk, exc)
+        return render(request, "datastore/message.html", {
+            "title": _("Téléchargement impossible"),
+            "messages_list": [_("Les données n’ont pas pu être lues avec ces filtres. Modifiez-les et réessayez.")],
+            "back_url": reverse("datastore:preview", kwargs={"name": dataset.name, "resource_id": resource.pk})},
+            status=400)
 
 
 # --- Validation report ------------------------------------------------------------------------------

@@ -15,8 +15,10 @@ validate (``ValidationError`` keyed by field, French messages) and write in one 
 
 from __future__ import annotations
 
+import logging
 import uuid
 
+import duckdb
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -25,6 +27,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ouvert.core.i18n import Translated
+
+logger = logging.getLogger("ouvert.datastore")
 
 TITLE_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 5000
@@ -242,6 +246,11 @@ def visualisation_render(visualisation: Visualisation) -> dict:
         return {"error": _("Les données ont changé : les colonnes de ce graphique n'existent plus telles quelles. "
                            "Une personne qui publie ce jeu de données peut refaire la visualisation.")}
     title = visualisation.title
-    result = preview.chart(view, params, title="", description=visualisation.description or charts.describe(params))
+    try:
+        result = preview.chart(view, params, title="",
+                               description=visualisation.description or charts.describe(params))
+    except duckdb.Error:
+        logger.exception("visualisation %s could not be drawn", visualisation.pk)
+        return {"error": _("Ce graphique n'a pas pu être calculé sur les données actuelles.")}
     result.update({"params": params, "view": view, "title": title, "table_id": table.pk})
     return result
