@@ -140,7 +140,8 @@ def _warnings(table: DatastoreTable) -> list[str]:
         elif item:
             found.append(str(item))
     ragged = table.ragged if isinstance(table.ragged, dict) else {}
-    if ragged.get("rows"):
+    said = any(isinstance(item, dict) and item.get("code") == "ragged-rows" for item in table.warnings or [])
+    if ragged.get("rows") and not said:
         examples = ", ".join(str(n) for n in (ragged.get("examples") or [])[:10])
         text = _("%(count)s lignes n’ont pas le nombre de champs de l’en-tête (complétées par des cellules vides)") % {
             "count": number_format(ragged["rows"], force_grouping=True)}
