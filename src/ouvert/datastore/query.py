@@ -146,6 +146,8 @@ class Relation:
     rows: int
     in_memory: bool
     size: int = 0
+    #: In-memory copies only: ``<name>_q`` holds each row's text, folded for full-text search, once asked for.
+    folded: str | None = None
 
     @property
     def names(self) -> list[str]:
@@ -256,6 +258,8 @@ def relation(path: str) -> Relation:
             _evict(eng, budget - estimate)
             before = _memory_used(cur)
             cur.execute(f"CREATE OR REPLACE TABLE {name} AS {source}")
+            # An ART index on ``_id``: a sorted page fetches its rows by id (see ``execute``).
+            cur.execute(f"CREATE INDEX {name}_id ON {name} ({ROW_ID})")
             size = max(_memory_used(cur) - before, estimate // 4)
             eng.memory += size
         else:
@@ -275,9 +279,41 @@ def _evict(eng: _Engine, room: int, keep: str | None = None) -> None:
         rel = eng.relations[path]
         if path == keep or not rel.in_memory:
             continue
-        eng.con.execute(f"DROP TABLE IF EXISTS {rel.name}")
-        eng.memory -= rel.size
+        _drop(eng, rel)
         del eng.relations[path]
+
+
+def _drop(eng: _Engine, rel: Relation) -> None:
+    if rel.in_memory:
+        eng.con.execute(f"DROP TABLE IF EXISTS {rel.name}_q")
+        eng.con.execute(f"DROP TABLE IF EXISTS {rel.name}")
+    else:
+        eng.con.execute(f"DROP VIEW IF EXISTS {rel.name}")
+    eng.memory -= rel.size
+
+
+def folded_text(rel: Relation) -> str | None:
+    """The table of each row's folded text (``<name>_q``: ``_id``, ``q``) of an in-memory copy, made on
+    the first full-text search (about a second per million rows), or ``None`` (a view: no copy)."""
+    if not rel.in_memory:
+        return None
+    if rel.folded is not None:
+        return rel.folded
+    text_columns = [name for name, kind in rel.columns if ckan_type(kind) == "text" and name != ROW_ID]
+    if not text_columns:
+        return None
+    eng = engine()
+    with eng.lock:
+        if rel.folded is None and eng.relations.get(rel.path) is rel:
+            joined = ", ".join(duck.quote_identifier(name) for name in text_columns)
+            before = _memory_used(eng.con)
+            eng.con.execute(f"CREATE OR REPLACE TABLE {rel.name}_q AS SELECT {ROW_ID}, "
+                            f"strip_accents(lower(concat_ws(chr(31), {joined}))) AS q FROM {rel.name}")
+            grown = max(_memory_used(eng.con) - before, 0)
+            rel.size += grown
+            eng.memory += grown
+            rel.folded = f"{rel.name}_q"
+    return rel.folded
 
 
 def forget(path: str) -> None:
@@ -286,9 +322,7 @@ def forget(path: str) -> None:
     with eng.lock:
         rel = eng.relations.pop(str(path), None)
         if rel is not None:
-            kind = "TABLE" if rel.in_memory else "VIEW"
-            eng.con.execute(f"DROP {kind} IF EXISTS {rel.name}")
-            eng.memory -= rel.size
+            _drop(eng, rel)
 
 
 def clear() -> None:
@@ -644,8 +678,13 @@ def _where(search: Search, rel: Relation) -> tuple[str, list]:
         clauses.append("(" + " OR ".join(parts) + ")")
     text_columns = [name for name, kind in rel.columns if ckan_type(kind) == "text" and name != ROW_ID]
     if search.q_words:
+        folded_table = folded_text(rel)
         if not text_columns:
             clauses.append("FALSE")
+        elif folded_table is not None:
+            tests = " AND ".join("contains(q, ?)" for _word in search.q_words)
+            clauses.append(f"{ROW_ID} IN (SELECT {ROW_ID} FROM {folded_table} WHERE {tests})")
+            args.extend(search.q_words)
         else:
             joined = ", ".join(duck.quote_identifier(name) for name in text_columns)
             folded = f"strip_accents(lower(concat_ws(chr(31), {joined})))"
@@ -696,7 +735,12 @@ def execute(rel: Relation, search: Search, *, resource_id: str, links: tuple[str
            f"LIMIT {int(search.limit)} OFFSET {int(search.offset)}")
     cur = engine().cursor()
     try:
-        rows = cur.execute(sql, args).fetchall() if search.limit else []
+        if not search.limit:
+            rows = []
+        elif search.sort and not search.distinct and rel.in_memory and len(names) > 2:
+            rows = _sorted_page(cur, rel, search, names, where, args)
+        else:
+            rows = cur.execute(sql, args).fetchall()
         total = None
         if search.include_total:
             if not where and not search.distinct:
@@ -739,6 +783,20 @@ def execute(rel: Relation, search: Search, *, resource_id: str, links: tuple[str
         result["total"] = int(total)
         result["total_was_estimated"] = False
     return result
+
+
+def _sorted_page(cur, rel: Relation, search: Search, names: list[str], where: str, args: list) -> list[tuple]:
+    """A sorted page in two steps: the page's ``_id`` in order (the sort reads only the sort columns),
+    then its rows through the ``_id`` index. Twice as fast as sorting whole rows on a million."""
+    ids = [row[0] for row in cur.execute(
+        f"SELECT {ROW_ID} FROM {rel.name}{where}{_order(search)} LIMIT {int(search.limit)} OFFSET {int(search.offset)}",
+        args).fetchall()]
+    if not ids:
+        return []
+    select = ", ".join(duck.quote_identifier(name) for name in [ROW_ID, *names])
+    found = {row[0]: row[1:] for row in cur.execute(
+        f"SELECT {select} FROM {rel.name} WHERE {ROW_ID} IN ({', '.join(str(int(i)) for i in ids)})").fetchall()}
+    return [found[i] for i in ids if i in found]
 
 
 def _csv_value(value):
