@@ -257,12 +257,18 @@ def relation(path: str) -> Relation:
         if in_memory:
             _evict(eng, budget - estimate)
             before = _memory_used(cur)
-            cur.execute(f"CREATE OR REPLACE TABLE {name} AS {source}")
-            # An ART index on ``_id``: a sorted page fetches its rows by id (see ``execute``).
-            cur.execute(f"CREATE INDEX {name}_id ON {name} ({ROW_ID})")
-            size = max(_memory_used(cur) - before, estimate // 4)
-            eng.memory += size
-        else:
+            try:
+                cur.execute(f"CREATE OR REPLACE TABLE {name} AS {source}")
+                # An ART index on ``_id``: a sorted page fetches its rows by id (see ``execute``).
+                cur.execute(f"CREATE INDEX {name}_id ON {name} ({ROW_ID})")
+            except duckdb.OutOfMemoryException:
+                # DuckDB's memory limit is lower than the copies need: read the file instead.
+                cur.execute(f"DROP TABLE IF EXISTS {name}")
+                in_memory = False
+            else:
+                size = max(_memory_used(cur) - before, estimate // 4)
+                eng.memory += size
+        if not in_memory:
             cur.execute(f"CREATE OR REPLACE VIEW {name} AS {source}")
         found = Relation(name=name, path=path, columns=columns, rows=int(rows), in_memory=in_memory, size=size)
         eng.relations[path] = found
@@ -812,7 +818,13 @@ def _csv_value(value):
 def search(path: str, params: dict, *, resource_id: str, links: tuple[str, dict] | None = None) -> dict:
     """``datastore_search`` on the Parquet file ``path``: parse ``params``, run, answer as CKAN."""
     rel = relation(path)
-    return execute(rel, parse(params, rel), resource_id=resource_id, links=links)
+    parsed = parse(params, rel)
+    try:
+        return execute(rel, parsed, resource_id=resource_id, links=links)
+    except (duckdb.CatalogException, duckdb.IOException):
+        # Its copy was dropped by another thread (least recently used) meanwhile: once more, afresh.
+        forget(path)
+        return execute(relation(path), parsed, resource_id=resource_id, links=links)
 
 
 def describe(path: str) -> Relation:

@@ -284,16 +284,47 @@ def _store(local: Path, name: str) -> int:
     return size
 
 
-def _validate(table: DatastoreTable, parquet: Path, schema: dict) -> None:
-    """Validate the new table against the resource's Table Schema (``validation.validate``)."""
+def _foreign_resolver(table: DatastoreTable):
+    """How a foreign key's ``reference.resource`` is found: the id of another resource (or the name of one
+    in the same dataset) that anybody may read or that belongs to the same publisher, with a table."""
+    from ouvert.catalog.models import Resource
+
     from . import validation
 
-    report = validation.validate(parquet, schema=schema, columns=table.columns)
-    data = report.as_dict()
-    table.validation = data
+    own = table.datastore.resource
+
+    def resolve(name: str):
+        candidates = Resource.objects.select_related("dataset").filter(state="active")
+        try:
+            found = candidates.filter(pk=str(name)).first()
+        except (ValueError, ValidationError):
+            found = None
+        if found is None:
+            found = candidates.filter(dataset_id=own.dataset_id).filter(Q(name_fr=name) | Q(name_en=name)).first()
+        if found is None or found.pk == own.pk:
+            return None
+        dataset = found.dataset
+        public = dataset.state == "active" and not dataset.private
+        if not public and dataset.organisation_id != own.dataset.organisation_id:
+            return None
+        datastore = selectors.datastore_for(found)
+        served = datastore.current_table if datastore is not None else None
+        if served is None or not served.parquet:
+            return None
+        return validation.Reference(path=local_parquet(served), schema=datastore.schema or None, name=str(name))
+
+    return resolve
+
+
+def _validate(table: DatastoreTable, parquet: Path, schema: dict, beat=None) -> None:
+    """Validate the new table against the resource's Table Schema (``validation.validate_parquet``)."""
+    from . import validation
+
+    report = validation.validate_parquet(parquet, schema, foreign=_foreign_resolver(table),
+                                         progress=beat, name=str(table.datastore_id))
+    table.validation = report.as_dict()
     table.validation_valid = bool(report.valid)
-    counts = data.get("counts") or {}
-    table.validation_errors = int(counts.get("errors", len(data.get("errors") or [])) or 0)
+    table.validation_errors = int(report.stats.get("errors", sum(report.counts.values())) or 0)
 
 
 def _swap(table: DatastoreTable) -> DatastoreTable:
@@ -383,7 +414,7 @@ def ingestion_run(*, table_id: int, progress: Progress | None = None) -> Datasto
         schema = Datastore.objects.filter(pk=table.datastore_id).values_list("schema", flat=True).first()
         if schema:
             beat.stage("validate")
-            _validate(table, dest, schema)
+            _validate(table, dest, schema, beat)
         beat.stage("store")
         name = parquet_name(table.datastore_id, table.pk)
         table.parquet_size = _store(dest, name)
@@ -497,12 +528,21 @@ def _resource_id(params: dict) -> str:
     return str(value)
 
 
+def _missing_file(table: DatastoreTable) -> NotFound:
+    logger.error("the Parquet file of table %s (%s) is missing", table.pk, table.parquet)
+    return NotFound(_("Le fichier de la table de la ressource « %(id)s » est introuvable ; l'équipe de la "
+                      "plateforme en a été avertie.") % {"id": table.datastore_id})
+
+
 def search(*, user, params: dict, links: tuple[str, dict] | None = None) -> dict:
     """``datastore_search``: ``params`` as CKAN takes them (``resource_id``, ``filters``, ``q``, ``fields``,
     ``sort``, ``limit``, ``offset``, ``distinct``, ``include_total``, ``records_format``)."""
     resource_id = _resource_id(params)
     resource, table = _readable(user=user, resource_id=resource_id)
-    return query.search(local_parquet(table), params, resource_id=str(resource.pk), links=links)
+    try:
+        return query.search(local_parquet(table), params, resource_id=str(resource.pk), links=links)
+    except FileNotFoundError:
+        raise _missing_file(table) from None
 
 
 def search_sql(*, user, sql: str) -> dict:
@@ -517,6 +557,8 @@ def search_sql(*, user, sql: str) -> dict:
     for resource_id in checked.resource_ids:
         _resource, table = _readable(user=user, resource_id=resource_id)
         tables[resource_id] = local_parquet(table)
+        if not os.path.exists(tables[resource_id]):
+            raise _missing_file(table)
     return sql_module.run(checked, tables)
 
 
@@ -560,7 +602,10 @@ def info(*, user, params: dict) -> dict:
         return {"meta": {"id": str(resource.pk), "count": 0, "aliases": [], "table_type": None},
                 "fields": [], "ingestion": status, "profile": [], "validation": None,
                 "schema": datastore.schema if datastore else {}}
-    rel = query.describe(local_parquet(table))
+    try:
+        rel = query.describe(local_parquet(table))
+    except FileNotFoundError:
+        raise _missing_file(table) from None
     dictionary = _field_info(datastore.schema)
     profiles = {item.get("name"): item for item in (table.profile or []) if isinstance(item, dict)}
     fields = []
