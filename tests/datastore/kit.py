@@ -7,14 +7,18 @@ test_sql_guard, test_cli_load):
   with an uploaded file, its on-commit callbacks run (so the listener enqueues the ingestion, which
   tests run at once), or not (``ingest=False``: the upload is stored, nothing is requested);
 - ``new_version(resource, filename, content, ingest=…)``: the same for a new version of a resource;
-- ``write_parquet(path, sql)``: a Parquet file written by DuckDB from a SELECT.
+- ``write_parquet(path, sql)``: a Parquet file written by DuckDB from a SELECT;
+- ``NoPathStorage``: a storage without local paths (as S3's), for ``STORAGES``.
 """
 
+import os
 from pathlib import Path
 
 import duckdb
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.storage import InMemoryStorage
+from django.utils._os import safe_join
 
 from ouvert.catalog import services as catalog_services
 from ouvert.datastore import query
@@ -61,6 +65,16 @@ def new_version(editor, django_capture_on_commit_callbacks):
                                                     upload=ContentFile(content, name=filename), partial=True)
 
     return make
+
+
+class NoPathStorage(InMemoryStorage):
+    """Files kept in memory, and no local path for them: what S3's storage is to the datastore."""
+
+    def path(self, name):
+        raise NotImplementedError("This backend doesn't support absolute paths.")
+
+    def _relative_path(self, name):  # the in-memory storage's own bookkeeping used ``path``
+        return os.path.relpath(safe_join(self.location, name), self.location)
 
 
 def write_parquet(path, sql: str) -> Path:

@@ -212,3 +212,36 @@ def test_the_schema_is_for_editors_and_checked(dataset_factory, upload, member, 
     info = services.info(user=None, params={"resource_id": str(resource.pk)})
     assert info["fields"][0]["info"]["notes_fr"] == "Un nombre" and info["fields"][0]["info"]["notes"] == "Un nombre"
     assert info["schema"] == good
+
+
+def test_a_lost_parquet_file_is_a_clear_404_never_a_500(dataset_factory, upload, client):
+    from ouvert.datastore import query
+
+    resource = upload(dataset_factory(), "n.csv", b"n\n1\n2\n")
+    table = selectors.table_for_resource(resource)
+    assert rows_of(resource)["total"] == 2
+    default_storage.delete(table.parquet)
+    query.clear()
+    for action, params in (("datastore_search", {"resource_id": str(resource.pk)}),
+                           ("datastore_info", {"resource_id": str(resource.pk)}),
+                           ("datastore_search_sql", {"sql": f'SELECT * FROM "{resource.pk}"'})):
+        response = client.get(f"/api/3/action/{action}", params)
+        assert response.status_code == 404, response.content
+        assert "introuvable" in response.json()["error"]["message"]
+
+
+def test_with_object_storage_files_go_through_the_storage_and_a_local_copy(dataset_factory, upload, new_version,
+                                                                           settings):
+    """Storage without local paths (S3 in production; an in-memory storage here): the source is
+    copied into the work folder, the Parquet file saved through the storage, read from a local copy."""
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "tests.datastore.kit.NoPathStorage"}}
+    with pytest.raises(NotImplementedError):
+        default_storage.path("x")
+    resource = upload(dataset_factory(), "villes.csv", b"ville,population\nLaval,438366\nLevis,149683\n")
+    table = selectors.table_for_resource(resource)
+    assert table.status == "done" and default_storage.exists(table.parquet)
+    assert rows_of(resource, sort="population desc")["records"][0]["ville"] == "Laval"
+    copy = settings.DATA_DIR / "cache" / table.parquet
+    assert copy.exists() and copy.read_bytes() == default_storage.open(table.parquet).read()
+    new_version(resource, "villes.csv", b"ville,population\nGatineau,291041\n")
+    assert rows_of(resource)["records"][0]["ville"] == "Gatineau"
