@@ -245,3 +245,18 @@ def test_with_object_storage_files_go_through_the_storage_and_a_local_copy(datas
     assert copy.exists() and copy.read_bytes() == default_storage.open(table.parquet).read()
     new_version(resource, "villes.csv", b"ville,population\nGatineau,291041\n")
     assert rows_of(resource)["records"][0]["ville"] == "Gatineau"
+
+
+def test_ten_thousand_columns_and_a_file_over_the_limit_are_refused_with_a_reason(dataset_factory, upload,
+                                                                                  new_version, settings):
+    resource = upload(dataset_factory(), "n.csv", b"n\n1\n")
+    served = selectors.table_for_resource(resource)
+    wide = (",".join(f"c{i}" for i in range(10_000)) + "\n" + ",".join("1" for _i in range(10_000)) + "\n").encode()
+    new_version(resource, "large.csv", wide)
+    failed = selectors.latest_table(resource)
+    assert failed.error_code == "too-many-columns" and "10000" in failed.error_message.replace("\u202f", "")
+    settings.OUVERT_DATASTORE_MAX_BYTES = 1000
+    new_version(resource, "gros.csv", b"n\n" + b"123456789\n" * 200)
+    failed = selectors.latest_table(resource)
+    assert failed.error_code == "too-large" and "limite" in failed.error_message
+    assert selectors.table_for_resource(resource).pk == served.pk and rows_of(resource)["total"] == 1
