@@ -314,6 +314,8 @@ OUVERT_DATASTORE_MAX_COLUMNS = int(os.environ.get("OUVERT_DATASTORE_MAX_COLUMNS"
 # abandoned, and the seconds without a heartbeat after which a running one counts as interrupted.
 OUVERT_DATASTORE_MAX_ATTEMPTS = int(os.environ.get("OUVERT_DATASTORE_MAX_ATTEMPTS", "3"))
 OUVERT_DATASTORE_STALE_SECONDS = float(os.environ.get("OUVERT_DATASTORE_STALE_SECONDS", "300"))
+# Whether tabular resources that are links (harvested ones too) are fetched and ingested, as uploads are.
+OUVERT_DATASTORE_INGEST_LINKS = env_bool("OUVERT_DATASTORE_INGEST_LINKS", True)
 # Datastore reads (ouvert.datastore.query, .sql): rows a search or an SQL query gives at most (CKAN's
 # rows_max), seconds an SQL query may run, and megabytes of tables each web process keeps in memory
 # (the most used ones; 0: always read the Parquet files).

@@ -109,9 +109,15 @@ def test_a_linked_table_is_fetched_and_ingested(dataset_factory, editor, static_
     assert selectors.table_for_resource(resource).pk == table.pk
 
 
-def test_what_is_not_tabular_or_did_not_change_is_left_alone(dataset_factory, editor, upload,
+def test_what_is_not_tabular_or_did_not_change_is_left_alone(dataset_factory, editor, upload, settings,
                                                              django_capture_on_commit_callbacks):
     dataset = dataset_factory()
+    settings.OUVERT_DATASTORE_INGEST_LINKS = False  # links are not fetched; uploads still ingested
+    with django_capture_on_commit_callbacks(execute=True):
+        link = catalog_services.resource_create(actor=editor, dataset=dataset,
+                                                data={"name_fr": "Lien", "url": "https://example.org/lien.csv"})
+    assert services.job_status(link)["state"] == "none"
+    settings.OUVERT_DATASTORE_INGEST_LINKS = True
     with django_capture_on_commit_callbacks(execute=True):
         pdf = catalog_services.resource_create(actor=editor, dataset=dataset,
                                                data={"name_fr": "Rapport", "url": "https://example.org/rapport.pdf"})

@@ -5,7 +5,7 @@ Ingestion, one ``DatastoreTable`` per source:
 1. The catalogue tells us when a resource is created, changed or deleted
    (``core.registry.register_resource_listener``, on commit). A resource in a tabular format
    (``selectors.tabular_format``) whose source changed — a new uploaded version, a new link
-   address — gets a pending table and a background task (``tasks.ingest_table_task``, run by
+   address (unless ``OUVERT_DATASTORE_INGEST_LINKS`` is off) — gets a pending table and a background task (``tasks.ingest_table_task``, run by
    ``ouvert worker``; tests run it at once). Older pending tables of the resource are dropped
    (failed, code ``superseded``): only the newest source matters.
 2. ``ingestion_run`` claims the table (pending, or running but silent for
@@ -139,6 +139,9 @@ def ingestion_request(*, resource, force: bool = False, origin: str | None = Non
         return None
     source = _current_source(resource)
     if source is None:
+        return None
+    if source["origin"] == DatastoreTable.Origin.LINK and not force \
+            and not getattr(settings, "OUVERT_DATASTORE_INGEST_LINKS", True):
         return None
     with transaction.atomic():
         datastore, _created = Datastore.objects.get_or_create(resource=resource)
