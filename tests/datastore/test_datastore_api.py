@@ -229,3 +229,18 @@ def test_the_rest_api_twins(client, villes):
 def test_help_show_documents_the_actions(api):
     status, text = api("help_show", name="datastore_search")
     assert status == 200 and "filters" in text and "records_format" in text
+
+
+def test_a_search_that_runs_too_long_is_stopped(api, dataset_factory, upload, settings):
+    from ouvert.datastore import query
+
+    rows = "".join(f"{i},texte numéro {i} Montréal\n" for i in range(200_000))
+    resource = upload(dataset_factory(), "long.csv", ("id,texte\n" + rows).encode("utf-8"))
+    settings.OUVERT_DATASTORE_CACHE_MB = 0  # read from the file: no folded-text table
+    settings.OUVERT_DATASTORE_SQL_TIMEOUT = 0.02
+    query.clear()
+    status, error = api("datastore_search", resource_id=str(resource.pk), q="zzz yyy xxx", include_total="true")
+    assert status == 409 and "trop de temps" in error["query"][0]
+    settings.OUVERT_DATASTORE_SQL_TIMEOUT = 10
+    status, result = api("datastore_search", resource_id=str(resource.pk), q="numero 199999")
+    assert status == 200 and result["total"] == 1

@@ -56,6 +56,11 @@ KNOWN_PARAMS = frozenset({
 ROW_ID = "_id"
 
 
+def _timeout() -> float:
+    """Seconds a search may run (``OUVERT_DATASTORE_SQL_TIMEOUT``, as SQL queries)."""
+    return float(getattr(settings, "OUVERT_DATASTORE_SQL_TIMEOUT", 10.0))
+
+
 def rows_max() -> int:
     return int(getattr(settings, "OUVERT_DATASTORE_SQL_MAX_ROWS", DEFAULT_ROWS_MAX))
 
@@ -740,6 +745,8 @@ def execute(rel: Relation, search: Search, *, resource_id: str, links: tuple[str
     sql = (f"SELECT {distinct}{select} FROM {rel.name}{where}{_order(search)} "
            f"LIMIT {int(search.limit)} OFFSET {int(search.offset)}")
     cur = engine().cursor()
+    timer = threading.Timer(_timeout(), cur.interrupt)
+    timer.start()
     try:
         if not search.limit:
             rows = []
@@ -758,6 +765,11 @@ def execute(rel: Relation, search: Search, *, resource_id: str, links: tuple[str
         raise _error("filters", _("Valeur impossible à comparer : %(error)s") % {"error": _short(exc, 300)}) from None
     except duckdb.InvalidInputException as exc:
         raise _error("q", _("Requête invalide : %(error)s") % {"error": _short(exc, 300)}) from None
+    except duckdb.InterruptException:
+        raise _error("query", _("La recherche a pris trop de temps (plus de %(seconds)s s) : ajoutez des filtres.")
+                     % {"seconds": f"{_timeout():g}"}) from None
+    finally:
+        timer.cancel()
     types = rel.types
     converters = [_converter(types[name]) for name in names]
     if any(converters):
