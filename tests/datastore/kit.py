@@ -47,7 +47,7 @@ def fresh_datastore(settings, tmp_path):
 
 
 @pytest.fixture
-def upload(editor, django_capture_on_commit_callbacks):
+def upload(editor, django_capture_on_commit_callbacks):  # noqa: F811  (the catalogue's fixture)
     def make(dataset, filename, content: bytes, *, actor=None, ingest=True, **data):
         data.setdefault("name_fr", filename)
         with django_capture_on_commit_callbacks(execute=ingest):
@@ -58,7 +58,7 @@ def upload(editor, django_capture_on_commit_callbacks):
 
 
 @pytest.fixture
-def new_version(editor, django_capture_on_commit_callbacks):
+def new_version(editor, django_capture_on_commit_callbacks):  # noqa: F811
     def make(resource, filename, content: bytes, *, actor=None, ingest=True):
         with django_capture_on_commit_callbacks(execute=ingest):
             return catalog_services.resource_update(actor=actor or editor, resource=resource, data={},

@@ -270,6 +270,8 @@ def _store(local: Path, name: str) -> int:
     try:
         final = Path(default_storage.path(name))
     except NotImplementedError:
+        final = None
+    if final is None:
         if default_storage.exists(name):
             default_storage.delete(name)
         with open(local, "rb") as handle:

@@ -206,7 +206,7 @@ def check(sql: str) -> Checked:
                         ids.append(resource_id)
         if node.get("class") == "PARAMETER" or node.get("type") == "VALUE_PARAMETER":
             raise _invalid(_("Paramètres non permis."))
-        for key, value in node.items():
+        for value in node.values():
             if isinstance(value, dict | list):
                 walk(value, scope)
 
