@@ -244,3 +244,20 @@ def test_a_search_that_runs_too_long_is_stopped(api, dataset_factory, upload, se
     settings.OUVERT_DATASTORE_SQL_TIMEOUT = 10
     status, result = api("datastore_search", resource_id=str(resource.pk), q="numero 199999")
     assert status == 200 and result["total"] == 1
+
+
+def test_the_schema_through_the_rest_api(client, villes, editor, member):
+    url = f"/api/v1/datastore/{villes.pk}/schema"
+    schema = {"fields": [{"name": "ville", "type": "string", "description_fr": "Nom", "description_en": "Name"}]}
+    body = json.dumps(schema)
+    assert client.put(url, body, content_type="application/json").status_code == 401
+    member_token = core_services.token_create(user=member)
+    response = client.put(url, body, content_type="application/json", HTTP_AUTHORIZATION=member_token)
+    assert response.status_code == 403 and "éditeur" in response.json()["detail"]
+    token = core_services.token_create(user=editor)
+    response = client.put(url, json.dumps({"fields": [{"name": "ville", "type": "texte"}]}),
+                          content_type="application/json", HTTP_AUTHORIZATION=token)
+    assert response.status_code == 400 and "fields[0].type" in response.json()["detail"]
+    response = client.put(url, body, content_type="application/json", HTTP_AUTHORIZATION=token)
+    assert response.status_code == 200 and response.json() == {"resource_id": str(villes.pk), "schema": schema}
+    assert client.get(f"/api/v1/datastore/{villes.pk}/info").json()["fields"][1]["info"]["notes_en"] == "Name"
