@@ -10,32 +10,30 @@ alone —, then unique, primary-key and foreign-key errors).
 
 How (no Python loop over the rows):
 
-1. DuckDB reads every record of the file in one pass, every cell as VARCHAR, rows padded with
-   NULL (``null_padding``) and a null string that never occurs, so a cell that is present but
-   empty reads ``''`` and a missing one NULL: the number of fields of each record is the count of
-   its non-NULL cells; spare columns past the widest expected row catch extra cells (widened and
-   read again when a row fills them). Empty lines, which DuckDB skips, are found by a byte scan
-   and put back into the row numbering (a line inside a quoted value is told apart by the line
-   count of each record).
-2. The same pass types every field with SQL: a fast path (an RE2 expression, ``TRY_CAST``,
-   ``try_strptime``) decides the usual forms; the values it leaves undecided — invalid values and
-   rare forms — go through the field's Python reader (:meth:`schema.Field.reader`, Frictionless'
-   rules) as a DuckDB function, called only for them. Each cell gets a small bit mask: type error,
-   or one bit per constraint violated (required, minLength, maxLength, pattern, enum, minimum,
-   maximum). Only the cells in error keep their text.
-3. Counts come from one aggregate over that narrow table; ``unique`` and ``primaryKey`` from
-   ``GROUP BY … HAVING COUNT(*) > 1`` (the rows of duplicated values then get the row of the
-   previous occurrence with a window); foreign keys from an anti-join on the referenced values
-   (this resource, or another one the caller resolves with ``foreign``); the errors listed from one
-   ``ORDER BY … LIMIT`` over the union of the error kinds.
+1. DuckDB reads the file in parallel, every cell as VARCHAR, in ``strict_mode``: the records with
+   the usual number of cells become rows (in file order); the others — more or fewer cells,
+   quotes DuckDB refuses — land in its rejects table, with their record number and text, and
+   Python's csv module (Frictionless' reader) reads them, so their cells are exactly
+   Frictionless'. Empty lines, which DuckDB skips, are found by counting lines (a byte scan
+   only when some are missing) and put back into the row numbering.
+2. The same pass types every field with SQL: a fast path (``TRY_CAST``, an RE2 expression)
+   decides the usual forms; the values it leaves undecided — invalid values and rare forms — are
+   read afterwards, once per distinct value, by the field's Python reader
+   (:meth:`schema.Field.reader`, Frictionless' rules). Each cell gets a bit mask: type error, or
+   one bit per constraint violated (required, minLength, maxLength, pattern, enum, minimum,
+   maximum). Only the records with an error keep their cells' text.
+3. ``unique`` and ``primaryKey`` come from ``GROUP BY … HAVING COUNT(*) > 1`` (the duplicated rows
+   then get the row of the previous occurrence with a window), foreign keys from an anti-join on
+   the referenced values (this resource, or another one the caller resolves with ``foreign``),
+   the errors listed from one ``ORDER BY … LIMIT`` over the error kinds.
 
 Known departures from Frictionless (values that almost never occur in real files): numbers are
 compared as DOUBLE (Frictionless: Decimal) for minimum/maximum/enum/unique; integers beyond
-±1.7·10³⁸ are accepted but not compared; time zones are normalised to UTC for datetime
-comparisons; the ``cells`` of each error (the whole row) are not given; a malformed quoted value
-(text after the closing quote) is cut by DuckDB where Python's csv keeps the text; a ``pattern``
-uses RE2 unless it has a construct RE2 lacks or reads differently (``\\d``, ``\\w``, look-arounds…),
-then Python's ``re``.
+±9.2·10¹⁸ are accepted but not compared; time zones are normalised to UTC for datetime
+comparisons; the ``cells`` of each error (the whole row) are not given; a ``pattern`` uses RE2
+unless it has a construct RE2 lacks or reads differently (``\\d``, ``\\w``, look-arounds…), then
+Python's ``re``; empty lines are found in LF and CRLF files (not in files ending lines with CR
+alone).
 """
 
 from __future__ import annotations
@@ -226,7 +224,7 @@ def _in_list(values: list[str]) -> str:
 
 
 _VALUE_TYPES = {
-    "integer": "HUGEINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE", "datetime": "TIMESTAMP",
+    "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE", "datetime": "TIMESTAMP",
     "time": "TIME", "year": "INTEGER", "yearmonth": "BIGINT",
 }
 _FAMILIES = {"integer": "number", "number": "number", "year": "number", "string": "string", "any": "string"}
@@ -237,8 +235,8 @@ _FIXED_DIRECTIVES = {"Y": "[0-9]{4}", "m": "[0-9]{2}", "d": "[0-9]{2}", "H": "[0
 _NUMBER_RE2 = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
 _DATE_RE2 = "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 _TIME_RE2 = "([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
-_TWO_DIGITS = {"m": "(0[1-9]|1[0-2])", "d": "(0[1-9]|[12][0-9]|3[01])", "H": "([01][0-9]|2[0-3])",
-               "M": "[0-5][0-9]", "S": "[0-5][0-9]"}
+# Two digits (TRY_CAST then checks the ranges: a simple RE2 is much faster than alternatives).
+_TWO_DIGITS = {"m": "[0-9]{2}", "d": "[0-9]{2}", "H": "[0-9]{2}", "M": "[0-9]{2}", "S": "[0-9]{2}"}
 
 
 def _format_regex(fmt: str) -> str | None:
@@ -378,19 +376,22 @@ class _FieldSQL:
             return f"CASE WHEN regexp_full_match({cell}, {_lit(regex)}){extra} THEN {value} END"
 
         if kind == "integer":
-            return guarded("[+-]?[0-9]{1,30}", f"CAST({cell} AS HUGEINT)")
+            return guarded("[+-]?[0-9]{1,18}", f"CAST({cell} AS BIGINT)")
         if kind == "number":
             processed = bool({"bareNumber", "decimalChar", "groupChar"} & set(field.descriptor))
             if not processed:
-                return guarded(_NUMBER_RE2, f"CAST({cell} AS DOUBLE)")
+                # DuckDB reads as DOUBLE what Decimal reads (same value), except "+-1"
+                return f"CASE WHEN NOT contains({cell}, '+-') THEN TRY_CAST({cell} AS DOUBLE) END"
             text = cell
             if field.group_char:
                 text = f"replace({text}, {_lit(field.group_char)}, '')"
-            guard = ""
+            guard = f"NOT contains({text}, '+-')"
             if field.decimal_char != ".":
-                guard = f"NOT contains({text}, '.') AND "
+                guard = f"NOT contains({text}, '.') AND {guard}"
                 text = f"replace({text}, {_lit(field.decimal_char)}, '.')"
-            regex = _NUMBER_RE2 if field.bare_number else r"-?[0-9]+(\.[0-9]+)?"
+            if field.bare_number:
+                return f"CASE WHEN {guard} THEN TRY_CAST({text} AS DOUBLE) END"
+            regex = r"-?[0-9]+(\.[0-9]+)?"
             return f"CASE WHEN {guard}regexp_full_match({text}, {_lit(regex)}) THEN CAST({text} AS DOUBLE) END"
         if kind == "year":
             return guarded("[0-9]{4}", f"CAST({cell} AS INTEGER)")
@@ -416,8 +417,8 @@ class _FieldSQL:
         if fmt in ("%Y-%m-%d", "%H:%M:%S"):  # already ISO
             extra = f" AND NOT starts_with({cell}, '0000')" if kind == "date" else ""
             return guarded(regex, f"TRY_CAST({cell} AS {self.value_type})", extra)
-        iso = " || ".join(f"substr({cell}, {start}, {length})" if start else _lit(text)
-                          for start, length, text in parts)
+        iso = "concat(" + ", ".join(f"{cell}[{start}:{start + length - 1}]" if start else _lit(text)
+                                    for start, length, text in parts) + ")"
         extra = ""
         for start, length, _text in parts:
             if start and length == 4:
@@ -449,11 +450,11 @@ class _FieldSQL:
             return None
         if kind == "integer":
             if integer:
-                return "true", f"CAST({cell} AS HUGEINT)"
+                return "true", f"TRY_CAST({cell} AS BIGINT)"
             if floating:
                 return (f"(isfinite(CAST({cell} AS DOUBLE)) AND {cell} = round({cell}))",
-                        f"TRY_CAST({cell} AS HUGEINT)")
-            return None if native == "VARCHAR" else ("false", "CAST(NULL AS HUGEINT)")
+                        f"TRY_CAST({cell} AS BIGINT)")
+            return None if native == "VARCHAR" else ("false", "CAST(NULL AS BIGINT)")
         if kind == "number":
             if integer or floating:
                 return "true", f"CAST({cell} AS DOUBLE)"
@@ -799,40 +800,58 @@ class _Table:
                 temp.unlink(missing_ok=True)
 
     def _load_csv(self, path: Path, encoding: str, dialect: Dialect) -> None:
-        """DuckDB reads, in parallel, every record with the usual number of cells (``strict_mode``
-        rejects the others, which Python's csv module then reads from the rejected text); empty
-        lines, which DuckDB skips, come from a byte scan."""
+        """DuckDB reads every record in one parallel pass: rows shorter than the columns read are
+        padded with NULL (present cells read ``''``: the null string is one no cell holds, so the
+        number of cells of a record is the count of its non-NULL cells); spare columns catch the
+        longer ones. Records DuckDB refuses (more cells than columns read, quotes it does not
+        accept) go to its rejects table and Python's csv module reads them. A record filling
+        every column may have had one more, empty, cell that DuckDB drops (a trailing
+        delimiter): then the file is read again with more columns."""
         n = len(self.fields)
         h = dialect.header_row if dialect.header else 0
         self.header_row = h
         sample = _python_records(path, encoding, dialect, h + 500)
         if h and len(sample) >= h:
             self.labels = ["" if cell is None else str(cell).strip() for cell in sample[h - 1]]
-        widths = Counter(len(record) for record in sample[h:] if record)
-        width = widths.most_common(1)[0][0] if widths else (len(self.labels) or n or 1)
+        widest = max([len(record) for record in sample] + [len(self.labels), n, 1])
+        width = widest + 2
         escape = dialect.escapechar if dialect.escapechar is not None else (dialect.quotechar or "")
-        rejects = f"{self.name}_rejects"
-        columns = "{" + ", ".join(f"'c{j}': 'VARCHAR'" for j in range(1, width + 1)) + "}"
-        source = (f"read_csv({_lit(str(path))}, columns={columns}, header=false, auto_detect=false, "
-                  f"delim={_lit(dialect.delimiter)}, quote={_lit(dialect.quotechar or '')}, escape={_lit(escape)}, "
-                  f"strict_mode=true, ignore_errors=true, store_rejects=true, rejects_table={_lit(rejects)}, "
-                  f"rejects_scan={_lit(rejects + '_scan')}, nullstr={_lit(_NULL_TEXT)}, parallel=true, "
-                  f"encoding={_lit(encoding)})")
-        extra = (f"[{', '.join(f'c{j}' for j in range(n + 1, width + 1))}]" if width > n
-                 else "CAST(NULL AS VARCHAR[])")
-        # A parallel CREATE TABLE keeps the file's order (rowid) as long as no operator reorders
-        # rows (no join: IN lists are written with list_contains).
-        passthrough = {"nf": str(width), "extra": extra, "r": "CAST(NULL AS BIGINT)"}
-        select = self._typed_select(source, lambda i: f"c{i}" if i <= width else "CAST(NULL AS VARCHAR)", passthrough)
-        try:
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {self.name} AS {select}")
-        except duckdb.Error as exc:
-            message = str(exc).splitlines()[0]
-            if "unicode" in message.lower() or "encoding" in message.lower():
-                raise _Failure("encoding-error", _("Le fichier contient des octets invalides dans l'encodage "
-                                                   "%(encoding)s.") % {"encoding": encoding}) from None
-            raise _Failure("source-error", _("Le fichier n'a pas pu être lu comme un CSV : %(error)s")
-                           % {"error": message}) from None
+        parallel, attempt = True, 0
+        while True:
+            attempt += 1
+            rejects = f"{self.name}_rejects{attempt}"
+            columns = "{" + ", ".join(f"'c{j}': 'VARCHAR'" for j in range(1, width + 1)) + "}"
+            source = (f"read_csv({_lit(str(path))}, columns={columns}, header=false, auto_detect=false, "
+                      f"delim={_lit(dialect.delimiter)}, quote={_lit(dialect.quotechar or '')}, escape={_lit(escape)}, "
+                      f"strict_mode=true, null_padding=true, ignore_errors=true, store_rejects=true, "
+                      f"rejects_table={_lit(rejects)}, rejects_scan={_lit(rejects + '_scan')}, "
+                      f"nullstr={_lit(_NULL_TEXT)}, parallel={'true' if parallel else 'false'}, "
+                      f"encoding={_lit(encoding)})")
+            count = " + ".join(f"(c{j} IS NOT NULL)::INTEGER" for j in range(1, width + 1))
+            extra = (f"CASE WHEN c{n + 1} IS NOT NULL THEN [{', '.join(f'c{j}' for j in range(n + 1, width + 1))}] END"
+                     if width > n else "CAST(NULL AS VARCHAR[])")
+            # A parallel CREATE TABLE keeps the file's order (rowid) as long as no operator reorders
+            # rows (no join: IN lists are written with list_contains).
+            passthrough = {"nf": count, "extra": extra, "r": "CAST(NULL AS BIGINT)"}
+            select = self._typed_select(source, lambda i: f"c{i}", passthrough)
+            try:
+                self.con.execute(f"CREATE OR REPLACE TEMP TABLE {self.name} AS {select}")
+            except duckdb.Error as exc:
+                message = str(exc)
+                if parallel and "parallel" in message.lower():
+                    parallel = False  # values spanning lines: DuckDB pads rows on one thread only
+                    continue
+                first = message.splitlines()[0]
+                if "unicode" in message.lower() or "encoding" in message.lower():
+                    raise _Failure("encoding-error", _("Le fichier contient des octets invalides dans l'encodage "
+                                                       "%(encoding)s.") % {"encoding": encoding}) from None
+                raise _Failure("source-error", _("Le fichier n'a pas pu être lu comme un CSV : %(error)s")
+                               % {"error": first}) from None
+            full = self.con.execute(f"SELECT count(*) FROM {self.name} WHERE nf >= {width}").fetchone()[0]
+            if not full:
+                break
+            width = max(width * 2, _line_width(self.con, path, encoding, dialect.delimiter) + 2)
+        self._check_encoding(rejects)
         good = self.con.execute(f"SELECT count(*) FROM {self.name}").fetchone()[0]
         rejected = self._python_read(rejects, dialect, n)
         # Empty lines: DuckDB skips them. When every physical line is a record there are none.
@@ -842,10 +861,19 @@ class _Table:
         self._drop_header()
         self.resolve_pending()
 
+    def _check_encoding(self, rejects: str) -> None:
+        bad = self.con.execute(f"SELECT min(line) FROM {rejects} WHERE error_type = 'INVALID ENCODING' "
+                               f"OR error_type ILIKE '%unicode%'").fetchone()[0]
+        if bad is not None:
+            raise _Failure("encoding-error", _("Le fichier contient des octets invalides pour son encodage (ligne "
+                                               "%(line)d) : indiquez le bon encodage ou réenregistrez-le en UTF-8.")
+                           % {"line": bad})
+
     def _drop_header(self) -> None:
         """The rows up to the header (the header included) are not data."""
         if self.header_row:
-            self.con.execute(f"DELETE FROM {self.name} WHERE {self.rn_sql()} <= {self.header_row}")
+            self.con.execute(f"DELETE FROM {self.name} WHERE (rowid < {self.header_row} OR r IS NOT NULL) "
+                             f"AND {self.rn_sql()} <= {self.header_row}")
 
     def _python_read(self, rejects: str, dialect: Dialect, n: int) -> dict[int, int]:
         """The records DuckDB rejected (another number of cells, quotes it refuses…), read from
@@ -987,6 +1015,15 @@ def _walk_records(good: int, rejected: dict[int, int], blanks: list[int],
         p += run
         g += run
     return steps, blank_rows
+
+
+def _line_width(con, path: Path, encoding: str, delimiter: str) -> int:
+    """An upper bound of the cells per physical line (delimiters + 1, quotes ignored)."""
+    value = con.execute(
+        f"SELECT max(length(l) - length(replace(l, {_lit(delimiter)}, ''))) + 1 FROM read_csv({_lit(str(path))}, "
+        "columns={'l': 'VARCHAR'}, header=false, auto_detect=false, delim='\x02\x03\x02\x03', quote='', "
+        f"escape='', strict_mode=false, encoding={_lit(encoding)})").fetchone()[0]
+    return int(value or 1)
 
 
 def _physical_lines(path: Path) -> int:
