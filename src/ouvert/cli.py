@@ -427,6 +427,104 @@ def cmd_datastore_load(args) -> int:
     return 0
 
 
+# --- validate -------------------------------------------------------------------------
+
+def _is_package(path: str) -> bool:
+    import json
+
+    if not path.lower().endswith(".json"):
+        return False
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and isinstance(data.get("resources"), list)
+
+
+def cmd_validate(args) -> int:
+    """Validate a table (CSV, TSV, Parquet) against a Table Schema, or each resource of a data
+    package, as ``frictionless validate`` does: 0 valid, 1 errors found, 2 bad usage."""
+    _setup()
+    import json
+
+    from ouvert.datastore import schema as table_schema
+    from ouvert.datastore import validation
+
+    if not os.path.isfile(args.file):
+        raise UsageError(_("Le fichier %(file)s n'existe pas.") % {"file": args.file})
+    if args.limit_errors < 0:
+        raise UsageError(_("--limit-errors doit être positif ou nul (0 : toutes les erreurs)."))
+    package = args.schema is None and _is_package(args.file)
+    if args.schema is None and not package:
+        raise UsageError(_("Indiquez le schéma avec --schema SCHEMA.json (sauf pour un datapackage.json)."))
+    try:
+        with _progress_bar() as bar:
+            task = bar.add_task(_("Validation"), total=None)
+
+            def progress(done, total):
+                bar.update(task, completed=done, total=total)
+
+            if package:
+                reports = validation.validate_package(args.file, limit_errors=args.limit_errors, progress=progress)
+            else:
+                schema = table_schema.parse(args.schema)
+                reports = [validation.validate(args.file, schema, limit_errors=args.limit_errors, progress=progress)]
+    except table_schema.SchemaError as exc:
+        err_console.print(f"[bold red]{_('Erreur')}[/bold red] : {_('Le schéma n’est pas valide.')}")
+        for error in exc.errors:
+            where = f"{error['path']} : " if error["path"] else ""
+            err_console.print(f"  {where}{error['message']}", markup=False)
+        return 2
+    valid = all(report.valid for report in reports)
+    if args.json:
+        tasks = [report.as_dict()["tasks"][0] for report in reports]
+        counts: dict = {}
+        for report in reports:
+            for code, count in report.counts.items():
+                counts[code] = counts.get(code, 0) + count
+        document = {"valid": valid,
+                    "stats": {"tasks": len(tasks), "errors": sum(report.stats["errors"] for report in reports),
+                              "warnings": sum(len(report.warnings) for report in reports),
+                              "seconds": round(sum(report.stats["seconds"] for report in reports), 3)},
+                    "warnings": [], "errors": [], "tasks": tasks, "counts": counts}
+        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        return 0 if valid else 1
+    for report in reports:
+        _print_report(report)
+    return 0 if valid else 1
+
+
+def _print_report(report) -> None:
+    from rich.table import Table
+
+    stats = report.stats
+    figures = _("%(rows)d ligne(s), %(fields)d champ(s), %(seconds)s s") % {
+        "rows": stats["rows"], "fields": stats["fields"], "seconds": f"{stats['seconds']:.2f}".replace(".", ",")}
+    if report.valid:
+        console.print(f"[bold green]{_('Valide')}[/bold green] : {report.place} ({figures})")
+        return
+    console.print(f"[bold red]{_('Non valide')}[/bold red] : {report.place} — "
+                  + _("%(count)d erreur(s)") % {"count": stats["errors"]} + f" ({figures})")
+    table = Table(_("code"), _("erreurs"))
+    for code, count in report.counts.items():
+        table.add_row(code, str(count))
+    console.print(table)
+    shown = report.errors[:20]
+    if shown:
+        console.print(_("Premières erreurs :"))
+        for error in shown:
+            where = []
+            if error.get("rowNumber") is not None:
+                where.append(_("ligne %(row)d") % {"row": error["rowNumber"]})
+            if error.get("fieldNumber") is not None:
+                where.append(_("champ %(number)d") % {"number": error["fieldNumber"]})
+            place = ", ".join(where)
+            console.print(f"  [{error['type']}] {place + ' : ' if place else ''}{error['message']}", markup=False)
+    for warning in report.warnings:
+        err_console.print(warning, style="yellow", markup=False)
+
+
 # --- check, manage --------------------------------------------------------------------
 
 def cmd_check(args) -> int:
@@ -549,6 +647,15 @@ def build_parser() -> argparse.ArgumentParser:
     dp.add_argument("--resource", required=True, metavar="ID", help="identifiant de la ressource")
     dp.add_argument("--user", metavar="COURRIEL", help="au nom de cette personne (sinon : la plateforme)")
     dp.set_defaults(func=cmd_datastore_load)
+
+    p = sub.add_parser("validate", help="valider un tableau (CSV, TSV, Parquet) selon un schéma de table "
+                                        "Frictionless, ou chaque ressource d'un datapackage.json")
+    p.add_argument("file", metavar="FICHIER")
+    p.add_argument("--schema", metavar="SCHEMA.json", help="le Table Schema (inutile pour un datapackage.json)")
+    p.add_argument("--json", action="store_true", help="le rapport en JSON (forme du rapport de Frictionless)")
+    p.add_argument("--limit-errors", type=int, default=1000, metavar="N",
+                   help="erreurs listées au plus (défaut 1000 ; 0 : toutes) ; les comptes sont toujours complets")
+    p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("check", help="vérifications Django (--deploy : réglages de production)")
     p.add_argument("--deploy", action="store_true")

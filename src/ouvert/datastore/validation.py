@@ -49,7 +49,6 @@ import os
 import re
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -84,6 +83,7 @@ ERROR_TITLES = {
     "source-error": "Source illisible",
     "encoding-error": "Erreur d'encodage",
     "resource-error": "Ressource introuvable",
+    "format-error": "Format non pris en charge",
 }
 
 
@@ -1447,10 +1447,25 @@ def _run(path, schema, *, kind, dialect, foreign, limit_errors, progress, name) 
             if kind == "parquet":
                 table.load_parquet(path)
             else:
-                resolved = Dialect.coerce(dialect, path)
-                fmt = "tsv" if resolved.delimiter == "\t" else "csv"
                 if path.stat().st_size == 0:
                     raise _Failure("source-error", _("La source est vide."))
+                if dialect is None:
+                    from .ingest import IngestError, detect
+
+                    try:
+                        dialect = detect(path)
+                    except IngestError as exc:
+                        if exc.code == "empty-file":
+                            raise _Failure("source-error", _("La source est vide.")) from None
+                        # A binary or undecodable file: Frictionless reports it as an encoding error.
+                        code = "encoding-error" if exc.code in ("binary-file", "encoding") else "source-error"
+                        raise _Failure(code, exc.message) from None
+                    if dialect.format not in ("csv", "tsv"):
+                        raise _Failure("format-error", _("Ce fichier n'est pas un CSV ou un TSV (format détecté : "
+                                                         "%(format)s) : validez le Parquet de son intégration.")
+                                       % {"format": dialect.format})
+                resolved = Dialect.coerce(dialect, path)
+                fmt = "tsv" if resolved.delimiter == "\t" else "csv"
                 table.load_csv(path, resolved)
         except _Failure as failure:
             return _failure_report(failure, schema, started, place, name, fmt)
