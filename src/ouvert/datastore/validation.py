@@ -947,7 +947,7 @@ class _Table:
                                     {"nf": str(width), "extra": extra, "r": "CAST(NULL AS BIGINT)"})
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {self.name} AS {select}")
         self.header_row = 1
-        self._drop_header()
+        self.rn = "rowid + 2"  # the column names stand for the header, row 1
         self.resolve_pending()
 
     # -- reading ----------------------------------------------------------------------------------------
