@@ -236,7 +236,8 @@ _NUMBER_RE2 = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
 _DATE_RE2 = "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 _TIME_RE2 = "([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
 # Two digits (TRY_CAST then checks the ranges: a simple RE2 is much faster than alternatives).
-_TWO_DIGITS = {"m": "[0-9]{2}", "d": "[0-9]{2}", "H": "[0-9]{2}", "M": "[0-9]{2}", "S": "[0-9]{2}"}
+# Hours, minutes and seconds bounded: DuckDB takes 24:00:00 (Python's midnight of the next day) and 60 s.
+_TWO_DIGITS = {"m": "[0-9]{2}", "d": "[0-9]{2}", "H": "([01][0-9]|2[0-3])", "M": "[0-5][0-9]", "S": "[0-5][0-9]"}
 
 
 def _format_regex(fmt: str) -> str | None:
