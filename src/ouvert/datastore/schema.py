@@ -479,7 +479,7 @@ def _geojson_reader(field: Field) -> Callable[[Any], Any]:
     return read
 
 
-_EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+_EMAIL_RE = re.compile(r"^[\w.!#$%&'*+/=?^`{|}~-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
                        r"[A-Za-z]{2,63}$")
 _URI_RE = re.compile(r"^[^:/?#]+:")
 _WKT_RE = re.compile(r"^\s*(?:SRID=\d+;\s*)?(?:POINT|LINESTRING|POLYGON|MULTIPOINT|MULTILINESTRING|MULTIPOLYGON|"
@@ -745,7 +745,8 @@ def _check_field(index: int, raw: Any, schema_missing: list[str], errors: list[d
         errors.append({"path": f"{path}.constraints", "message": _("Les contraintes doivent être un objet JSON ({…}).")})
         constraints = {}
     missing = raw.get("missingValues", schema_missing)
-    if len(errors) > count or name is None or kind is None:
+    if name is None or kind is None or any(error["path"] in (f"{path}.trueValues", f"{path}.falseValues")
+                                           for error in errors[count:]):
         return None
     item = Field(name=name, type=kind, format=fmt, constraints=dict(constraints),
                  missing_values=list(missing) if isinstance(missing, list) else list(schema_missing), descriptor=raw)
