@@ -453,3 +453,16 @@ def test_schema_object_and_descriptor_file_are_accepted(tmp_path):
     Path("schema.json").write_text(json.dumps({"fields": [{"name": "a", "type": "integer"}]}), encoding="utf-8")
     assert validate("a.csv", "schema.json").counts == {"type-error": 1}
     assert validate("a.csv", parse("schema.json")).counts == {"type-error": 1}
+
+
+def test_too_many_columns_is_a_clear_error_and_a_huge_cell_is_read(settings):
+    settings.OUVERT_DATASTORE_MAX_COLUMNS = 50
+    write("wide.csv", ",".join(f"c{i}" for i in range(60)) + "\n" + ",".join("1" * 60) + "\n")
+    report = validate("wide.csv", {"fields": [{"name": "c0", "type": "integer"}]}, dialect=Dialect())
+    assert report.counts == {"source-error": 1}
+    assert report.errors[0]["message"] == "Le tableau compte 60 colonnes ; la limite est de 50."
+    write("huge.csv", "a,b\n1," + "é" * 3_000_000 + "\n2,y\n")
+    schema = {"fields": [{"name": "a", "type": "integer"}, {"name": "b", "constraints": {"maxLength": 10}}]}
+    report = assert_same("huge.csv", schema)
+    error = report.errors[0]
+    assert len(error["cell"]) == 3_000_000 and len(error["message"]) < 400

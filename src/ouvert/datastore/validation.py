@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from . import duck
@@ -212,6 +213,17 @@ class _Failure(Exception):
 
 
 # --- SQL of one field ----------------------------------------------------------------------------------
+
+def _balanced(operator: str, terms: list[str], empty: str) -> str:
+    """``a op b op c …`` as a balanced tree of parentheses: thousands of columns stay under DuckDB's
+    expression depth limit."""
+    if not terms:
+        return empty
+    if len(terms) == 1:
+        return f"({terms[0]})"
+    middle = len(terms) // 2
+    return f"({_balanced(operator, terms[:middle], empty)} {operator} {_balanced(operator, terms[middle:], empty)})"
+
 
 def _lit(value: str) -> str:
     return duck.quote_literal(value)
@@ -737,8 +749,8 @@ class _Table:
             if i in self.keep_values:
                 layer2.append(f"CASE WHEN {null} THEN NULL ELSE {value} END AS v{i}")
                 kept_names.append(f"v{i}")
-        blank = " AND ".join(f"n{item.position}" for item in self.fields) or "true"
-        errors = " OR ".join(f"e{item.position} IS NOT NULL" for item in self.fields) or "false"
+        blank = _balanced("AND", [f"n{item.position}" for item in self.fields], "true")
+        errors = _balanced("OR", [f"e{item.position} IS NOT NULL" for item in self.fields], "false")
         layer1 += names
         layer2 += names + [f"({blank}) AS blank"]
         bits = ", ".join(f"e{item.position}" for item in self.fields)
@@ -815,6 +827,7 @@ class _Table:
         if h and len(sample) >= h:
             self.labels = ["" if cell is None else str(cell).strip() for cell in sample[h - 1]]
         widest = max([len(record) for record in sample] + [len(self.labels), n, 1])
+        _check_width(widest)
         width = widest + 2
         escape = dialect.escapechar if dialect.escapechar is not None else (dialect.quotechar or "")
         parallel, attempt = True, 0
@@ -828,7 +841,10 @@ class _Table:
                       f"rejects_table={_lit(rejects)}, rejects_scan={_lit(rejects + '_scan')}, "
                       f"nullstr={_lit(_NULL_TEXT)}, parallel={'true' if parallel else 'false'}, "
                       f"encoding={_lit(encoding)})")
-            count = " + ".join(f"(c{j} IS NOT NULL)::INTEGER" for j in range(1, width + 1))
+            # Padding is trailing: the cells of a record end at its last non-NULL one (the CASE stops
+            # at the first WHEN that holds, after a few on every row).
+            count = ("CASE " + " ".join(f"WHEN c{j} IS NOT NULL THEN {j}" for j in range(width, 0, -1))
+                     + " ELSE 0 END")
             extra = (f"CASE WHEN c{n + 1} IS NOT NULL THEN [{', '.join(f'c{j}' for j in range(n + 1, width + 1))}] END"
                      if width > n else "CAST(NULL AS VARCHAR[])")
             # A parallel CREATE TABLE keeps the file's order (rowid) as long as no operator reorders
@@ -852,6 +868,7 @@ class _Table:
             if not full:
                 break
             width = max(width * 2, _line_width(self.con, path, encoding, dialect.delimiter) + 2)
+            _check_width(width - 2)
         self._check_encoding(rejects)
         good = self.con.execute(f"SELECT count(*) FROM {self.name}").fetchone()[0]
         rejected = self._python_read(rejects, dialect, n)
@@ -911,8 +928,8 @@ class _Table:
         if blanks:
             lines = _physical_lines(path)
             if lines != good + sum(rejected.values()) + len(blanks):
-                newline = " + ".join(f"coalesce(length(c{j}) - length(replace(c{j}, chr(10), '')), 0)"
-                                     for j in range(1, width + 1))
+                newline = _balanced("+", [f"coalesce(length(c{j}) - length(replace(c{j}, chr(10), '')), 0)"
+                                          for j in range(1, width + 1)], "0")
                 multi = dict(self.con.execute(
                     f"SELECT g, nl FROM (SELECT row_number() OVER () - 1 AS g, 1 + {newline} AS nl FROM "
                     f"{source.replace(self.name + '_rejects', self.name + '_rejects2')}) WHERE nl > 1").fetchall())
@@ -936,6 +953,7 @@ class _Table:
                                      [str(path)]).fetchall()
         self.labels = [name for name, _kind in described]
         width, n = len(described), len(self.fields)
+        _check_width(max(width, n))
         for item in self.fields:
             if item.position <= width:
                 kind = described[item.position - 1][1]
@@ -1018,6 +1036,14 @@ def _walk_records(good: int, rejected: dict[int, int], blanks: list[int],
     return steps, blank_rows
 
 
+def _check_width(columns: int) -> None:
+    """The widest table validated: the ingestion's limit (``OUVERT_DATASTORE_MAX_COLUMNS``)."""
+    limit = int(getattr(settings, "OUVERT_DATASTORE_MAX_COLUMNS", 1000) or 1000)
+    if columns > limit:
+        raise _Failure("source-error", _("Le tableau compte %(count)d colonnes ; la limite est de %(limit)d.")
+                       % {"count": columns, "limit": limit})
+
+
 def _line_width(con, path: Path, encoding: str, delimiter: str) -> int:
     """An upper bound of the cells per physical line (delimiters + 1, quotes ignored)."""
     value = con.execute(
@@ -1051,6 +1077,12 @@ def _parse_records(text: str, dialect: Dialect, count: int | None = None) -> lis
     except csv.Error:
         pass
     return records
+
+
+def _short(text: str | None, size: int = 200) -> str:
+    """A cell's text for a message (the error's ``cell`` keeps it whole)."""
+    text = "" if text is None else str(text)
+    return text if len(text) <= size else text[:size] + "…"
 
 
 def _position_note(position: int) -> str:
@@ -1209,7 +1241,7 @@ class _Validation:
                 "type": "type-error", "title": _title("type-error"),
                 "message": _("Erreur de type : la valeur « %(cell)s » (ligne %(row)d, champ « %(name)s », position %(n)d) "
                              "n'est pas du type %(type)s/%(format)s.")
-                % {"cell": text, "row": rn, "name": field.name, "n": item.position, "type": field.type,
+                % {"cell": _short(text), "row": rn, "name": field.name, "n": item.position, "type": field.type,
                    "format": field.format},
                 "note": note, **base})
             return
@@ -1222,7 +1254,7 @@ class _Validation:
                     "type": "constraint-error", "title": _title("constraint-error"),
                     "message": _("La valeur « %(cell)s » (ligne %(row)d, champ « %(name)s », position %(n)d) ne respecte pas "
                                  "la contrainte « %(constraint)s » (%(value)s).")
-                    % {"cell": text, "row": rn, "name": field.name, "n": item.position, "constraint": name,
+                    % {"cell": _short(text), "row": rn, "name": field.name, "n": item.position, "constraint": name,
                        "value": shown},
                     "note": note, **base})
 
@@ -1255,7 +1287,7 @@ class _Validation:
                     "type": "unique-error", "title": _title("unique-error"),
                     "message": _("La valeur « %(cell)s » (ligne %(row)d, champ « %(name)s », position %(n)d) doit être "
                                  "unique : elle figure déjà à la ligne %(prev)d.")
-                    % {"cell": value, "row": rn, "name": name, "n": i, "prev": prev},
+                    % {"cell": _short(value), "row": rn, "name": name, "n": i, "prev": prev},
                     "note": _position_note(prev), "rowNumber": rn, "fieldNumber": i, "fieldName": name,
                     "cell": value})
 
@@ -1267,7 +1299,7 @@ class _Validation:
             return
         con, name = table.con, table.name
         values = [f"v{item.position}" for item in self._key_columns(table, self.schema.primary_key)]
-        all_null = " AND ".join(f"{value} IS NULL" for value in values)
+        all_null = _balanced("AND", [f"{value} IS NULL" for value in values], "true")
         empty = con.execute(f"SELECT count(*) FROM {name} WHERE {all_null}").fetchone()[0]
         dups, rows = self._duplicates(table, values, f"NOT ({all_null})")
         self.count("primary-key", empty + dups + len(blank_lines))
@@ -1314,8 +1346,8 @@ class _Validation:
                     conditions.append(f"CAST({left} AS DOUBLE) IS NOT DISTINCT FROM CAST(ref.{right} AS DOUBLE)")
                 else:
                     conditions.append(f"{left} IS NOT DISTINCT FROM ref.{right}")
-            some_local = " OR ".join(f"{left} IS NOT NULL" for left, _kind in local)
-            some_remote = " OR ".join(f"{right} IS NOT NULL" for right, _kind in remote)
+            some_local = _balanced("OR", [f"{left} IS NOT NULL" for left, _kind in local], "false")
+            some_remote = _balanced("OR", [f"{right} IS NOT NULL" for right, _kind in remote], "false")
             lookup = f"(SELECT DISTINCT {', '.join(right for right, _kind in remote)} FROM {reference_view} WHERE {some_remote})"
             con.execute(f"CREATE OR REPLACE TEMP TABLE {name}_fk AS SELECT {table.rn_sql()} AS rn, "
                         f"{', '.join(f'CAST({left} AS VARCHAR) AS f{j}' for j, (left, _kind) in enumerate(local))} "
