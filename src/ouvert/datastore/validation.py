@@ -830,7 +830,7 @@ class _Table:
         _check_width(widest)
         width = widest + 2
         escape = dialect.escapechar if dialect.escapechar is not None else (dialect.quotechar or "")
-        parallel, attempt = True, 0
+        parallel, attempt, line_size = True, 0, 0
         while True:
             attempt += 1
             rejects = f"{self.name}_rejects{attempt}"
@@ -840,7 +840,9 @@ class _Table:
                       f"strict_mode=true, null_padding=true, ignore_errors=true, store_rejects=true, "
                       f"rejects_table={_lit(rejects)}, rejects_scan={_lit(rejects + '_scan')}, "
                       f"nullstr={_lit(_NULL_TEXT)}, parallel={'true' if parallel else 'false'}, "
-                      f"encoding={_lit(encoding)})")
+                      f"encoding={_lit(encoding)}"
+                      + (f", max_line_size={line_size}, buffer_size={max(2 * line_size, 32 * 1024 * 1024)}"
+                         if line_size else "") + ")")
             # Padding is trailing: the cells of a record end at its last non-NULL one (the CASE stops
             # at the first WHEN that holds, after a few on every row).
             count = ("CASE " + " ".join(f"WHEN c{j} IS NOT NULL THEN {j}" for j in range(width, 0, -1))
@@ -864,6 +866,12 @@ class _Table:
                                                        "%(encoding)s.") % {"encoding": encoding}) from None
                 raise _Failure("source-error", _("Le fichier n'a pas pu être lu comme un CSV : %(error)s")
                                % {"error": first}) from None
+            longest = self.con.execute(
+                f"SELECT max(TRY_CAST(regexp_extract(error_message, 'Actual Size: ?([0-9]+)', 1) AS BIGINT)) "
+                f"FROM {rejects} WHERE error_type = 'LINE SIZE OVER MAXIMUM'").fetchone()[0]
+            if longest and not line_size:
+                line_size = int(longest) + 1024  # lines longer than DuckDB's 2 MB: read again with room
+                continue
             full = self.con.execute(f"SELECT count(*) FROM {self.name} WHERE nf >= {width}").fetchone()[0]
             if not full:
                 break
