@@ -1480,6 +1480,7 @@ def _run(path, schema, *, kind, dialect, foreign, limit_errors, progress, name) 
     validation = _Validation(schema, limit_errors=limit_errors, foreign=foreign, progress=progress)
     con = duck.connect()
     try:
+        con.execute("SET enable_progress_bar = false")  # quiet: the caller shows progress
         table = _Table(con, schema)
         table.keep_values = _needed_values(schema)
         try:
