@@ -244,7 +244,6 @@ _FAMILIES = {"integer": "number", "number": "number", "year": "number", "string"
 # strptime directives the fast path reads as fixed-width digits (the rest: Python's reader).
 _FIXED_DIRECTIVES = {"Y": "[0-9]{4}", "m": "[0-9]{2}", "d": "[0-9]{2}", "H": "[0-9]{2}", "M": "[0-9]{2}",
                      "S": "[0-9]{2}"}
-_NUMBER_RE2 = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
 _DATE_RE2 = "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 _TIME_RE2 = "([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
 # Two digits (TRY_CAST then checks the ranges: a simple RE2 is much faster than alternatives).
@@ -1478,6 +1477,8 @@ def _run(path, schema, *, kind, dialect, foreign, limit_errors, progress, name) 
     place, name = str(path), name or path.stem
     fmt = "parquet" if kind == "parquet" else "csv"
     validation = _Validation(schema, limit_errors=limit_errors, foreign=foreign, progress=progress)
+    if progress:
+        progress(0, validation.steps)
     con = duck.connect()
     try:
         con.execute("SET enable_progress_bar = false")  # quiet: the caller shows progress
