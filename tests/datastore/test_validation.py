@@ -57,13 +57,13 @@ def positions(errors) -> list[tuple]:
 
 def frictionless_report(name: str, schema: dict, *, encoding: str | None = None, delimiter: str | None = None,
                         package: frictionless.Package | None = None):
-    """Frictionless' validation of ``name`` (relative to the current folder), without error limit."""
-    options = {}
-    if encoding:
-        options["encoding"] = encoding
-    if delimiter:
-        options["dialect"] = frictionless.Dialect.from_descriptor({"csv": {"delimiter": delimiter}})
-    resource = frictionless.Resource(path=name, schema=frictionless.Schema.from_descriptor(schema), **options)
+    """Frictionless' validation of ``name`` (relative to the current folder), without error limit,
+    with the dialect given (not guessed by its sniffer: header row, delimiter, initial spaces kept)."""
+    dialect = frictionless.Dialect.from_descriptor({
+        "header": True, "headerRows": [1],
+        "csv": {"delimiter": delimiter or ",", "quoteChar": '"', "skipInitialSpace": False}})
+    resource = frictionless.Resource(path=name, schema=frictionless.Schema.from_descriptor(schema),
+                                     encoding=encoding or "utf-8", dialect=dialect)
     report = frictionless.validate(resource, limit_errors=0)
     task = report.tasks[0]
     return collections.Counter(error.type for error in task.errors), positions(
@@ -466,3 +466,23 @@ def test_too_many_columns_is_a_clear_error_and_a_huge_cell_is_read(settings):
     report = assert_same("huge.csv", schema)
     error = report.errors[0]
     assert len(error["cell"]) == 3_000_000 and len(error["message"]) < 400
+
+
+def test_a_file_duckdbs_reader_gives_up_on_is_read_by_python():
+    """Quoted line breaks (LF) in a CRLF file with ragged rows: DuckDB's CSV reader stops ("state
+    machine reached an invalid state"); Python's csv module reads the whole file instead."""
+    text = ('id,txt,num,d,b\r\n+-1,\t,nan,2021-02-29,1.5\r\n2,2021-02-29,\t\r\n"q,uoted",abcdefgh,nan,2020-01-01,nan\r\n'
+            'é\r\n1, ,abcdefgh,1e3,1,\r\n1e3,NA,NA,2020-01-01,2020-01-01,é\r\n-2,"multi\nline",1, 3,"a""b"\r\n'
+            ' ,-2,-2,true,"multi\nline",\t,"multi\nline"\r\n+-1, ,2020-01-01\r\n\r\n ,0, 3,"a""b",1.5\r\n'
+            '0, 3,2021-02-29,2021-02-29\r\n+-1,"a""b",1e3,é, 3\r\n1e3,2,"multi\nline"\r\n'
+            ' 3,nan,2,"a""b",x,2020-01-01\r\nx,NA,+-1,\t\r\n-2,é,abcdefgh,é, 3\r\n'
+            '"multi\nline",1.5,,abcdefgh,+-1,nan,abcdefgh\r\né,nan,1,1.5\r\n\r\n1.5, 3,2020-13-01,NA,nan\r\n'
+            '2020-01-01,\t,"q,uoted", 3\r\n,1.5,1e3,é,1.5,2020-13-01,\r\n\n')
+    write("odd.csv", text)
+    schema = {"fields": [{"name": "id", "type": "integer", "constraints": {"unique": True}},
+                         {"name": "txt", "type": "string", "constraints": {"maxLength": 6, "pattern": "[a-zé ]*"}},
+                         {"name": "num", "type": "number", "constraints": {"minimum": 0}},
+                         {"name": "d", "type": "date"}, {"name": "b", "type": "boolean"}],
+              "primaryKey": ["id"], "missingValues": ["", "NA"]}
+    report = assert_same("odd.csv", schema)
+    assert report.counts["blank-row"] == 3

@@ -859,12 +859,15 @@ class _Table:
                 if parallel and "parallel" in message.lower():
                     parallel = False  # values spanning lines: DuckDB pads rows on one thread only
                     continue
-                first = message.splitlines()[0]
                 if "unicode" in message.lower() or "encoding" in message.lower():
                     raise _Failure("encoding-error", _("Le fichier contient des octets invalides dans l'encodage "
                                                        "%(encoding)s.") % {"encoding": encoding}) from None
-                raise _Failure("source-error", _("Le fichier n'a pas pu être lu comme un CSV : %(error)s")
-                               % {"error": first}) from None
+                if isinstance(exc, (duckdb.InvalidInputException, duckdb.ConversionException)):
+                    # DuckDB's reader gave up on this file (it happens on odd mixes of quotes and line
+                    # endings): Python's csv module reads it all.
+                    self._python_read_all(path, encoding, dialect)
+                    return
+                raise
             longest = self.con.execute(
                 f"SELECT max(TRY_CAST(regexp_extract(error_message, 'Actual Size: ?([0-9]+)', 1) AS BIGINT)) "
                 f"FROM {rejects} WHERE error_type = 'LINE SIZE OVER MAXIMUM'").fetchone()[0]
@@ -907,24 +910,57 @@ class _Table:
         if not rows:
             return {}
         spans: dict[int, int] = {}
+
+        def records():
+            for line, text in rows:
+                text = (text or "").lstrip("\r\n")
+                spans[int(line)] = 1 + text.count("\n")
+                parsed = _parse_records(text, dialect, 1)
+                yield int(line), parsed[0] if parsed else []
+
+        self._insert_records(records(), n, create=False)
+        self.python_rows = len(rows)
+        return spans
+
+    def _insert_records(self, records, n: int, *, create: bool) -> None:
+        """Types records read by Python (``(row number, cells)``) with the same SQL as DuckDB's rows
+        (through a JSON Lines file) and adds them to the table (or creates it)."""
         handle, temp = tempfile.mkstemp(prefix="validate-", suffix=".jsonl", dir=str(duck.temp_directory()))
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
-                for line, text in rows:
-                    text = (text or "").lstrip("\r\n")
-                    spans[int(line)] = 1 + text.count("\n")
-                    records = _parse_records(text, dialect, 1)
-                    cells = records[0] if records else []
-                    out.write(json.dumps({"r": int(line), "nf": len(cells), "c": cells}, ensure_ascii=False) + "\n")
+                for number, cells in records:
+                    out.write(json.dumps({"r": number, "nf": len(cells), "c": cells}, ensure_ascii=False) + "\n")
             source = (f"read_json({_lit(temp)}, format='newline_delimited', "
                       "columns={'r': 'BIGINT', 'nf': 'INTEGER', 'c': 'VARCHAR[]'})")
             passthrough = {"nf": "nf", "extra": f"CASE WHEN nf > {n} THEN c[{n + 1}:] END", "r": "r"}
             select = self._typed_select(source, lambda i: f"c[{i}]", passthrough)
-            self.con.execute(f"INSERT INTO {self.name} {select}")
+            if create:
+                self.con.execute(f"CREATE OR REPLACE TEMP TABLE {self.name} AS {select}")
+            else:
+                self.con.execute(f"INSERT INTO {self.name} {select}")
         finally:
             os.unlink(temp)
-        self.python_rows = len(rows)
-        return spans
+
+    def _python_read_all(self, path: Path, encoding: str, dialect: Dialect) -> None:
+        """The whole file read by Python's csv module, when DuckDB's reader fails on it (slower,
+        same result): every record keeps its row number, empty lines are empty records."""
+        python_encoding = "utf-8-sig" if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig") else encoding
+        escape = None if dialect.escapechar in (None, dialect.quotechar) else dialect.escapechar
+        n = len(self.fields)
+        try:
+            with open(path, encoding=python_encoding, newline="") as handle:
+                reader = csv.reader(handle, delimiter=dialect.delimiter, quotechar=dialect.quotechar or '"',
+                                    doublequote=escape is None, escapechar=escape, strict=False)
+                self._insert_records(enumerate(reader, start=1), n, create=True)
+        except UnicodeDecodeError as exc:
+            raise _Failure("encoding-error", _("Le fichier n'est pas lisible dans l'encodage %(encoding)s : "
+                                               "%(error)s") % {"encoding": encoding, "error": exc.reason}) from None
+        except csv.Error as exc:
+            raise _Failure("source-error", _("Le fichier n'a pas pu être lu comme un CSV : %(error)s")
+                           % {"error": exc}) from None
+        self.python_rows = self.con.execute(f"SELECT count(*) FROM {self.name}").fetchone()[0]
+        self._drop_header()
+        self.resolve_pending()
 
     def _number_rows(self, path: Path, source: str, good: int, rejected: dict[int, int], blanks: list[int],
                      width: int) -> None:
