@@ -486,3 +486,16 @@ def test_a_file_duckdbs_reader_gives_up_on_is_read_by_python():
               "primaryKey": ["id"], "missingValues": ["", "NA"]}
     report = assert_same("odd.csv", schema)
     assert report.counts["blank-row"] == 3
+
+
+def test_the_order_of_a_rows_errors_follows_frictionless_lazy_reading():
+    """Frictionless reads the cells of ``unique`` and key fields first: their errors come first in a
+    row, until a failed check reads the whole row."""
+    write("order.csv", "a,b,c,d\nx,x,2020-13-01,x\nx,1,x,2\ny,1,x,2\n,,,\nz,3,w,3\n")
+    schema = {"fields": [{"name": "a", "type": "integer"}, {"name": "b", "type": "integer"},
+                         {"name": "c", "type": "date"},
+                         {"name": "d", "type": "integer", "constraints": {"unique": True}}],
+              "primaryKey": ["b", "c"],
+              "foreignKeys": [{"fields": ["c"], "reference": {"resource": "", "fields": ["a"]}}]}
+    report = assert_same("order.csv", schema)
+    assert [(error["rowNumber"], error.get("fieldNumber")) for error in report.errors[:3]] == [(2, 4), (2, 2), (2, 3)]

@@ -29,11 +29,13 @@ How (no Python loop over the rows):
 
 Known departures from Frictionless (values that almost never occur in real files): numbers are
 compared as DOUBLE (Frictionless: Decimal) for minimum/maximum/enum/unique; integers beyond
-±9.2·10¹⁸ are accepted but not compared; time zones are normalised to UTC for datetime
-comparisons; the ``cells`` of each error (the whole row) are not given; a ``pattern`` uses RE2
-unless it has a construct RE2 lacks or reads differently (``\\d``, ``\\w``, look-arounds…), then
-Python's ``re``; empty lines are found in LF and CRLF files (not in files ending lines with CR
-alone).
+±9.2·10¹⁸ are accepted but not compared; times and datetimes with a time zone are compared (and
+found equal) as their UTC value, also to values without one (Python never finds those equal); the
+``cells`` of each error (the whole row) are not given; empty lines are found in LF and CRLF files
+(not in files ending lines with CR alone); Frictionless' sniffer may guess ``skipInitialSpace``
+(spaces after delimiters dropped) on a sample, this validation reads cells as written. A
+``pattern`` uses RE2 unless it has a construct RE2 lacks or reads differently (``\\d``, ``\\w``,
+look-arounds…), then Python's ``re``.
 """
 
 from __future__ import annotations
@@ -1143,6 +1145,7 @@ class _Validation:
         self.counts: dict[str, int] = {}
         self.errors: list[tuple] = []  # (sort key, error dict)
         self.warnings: list[str] = []
+        self.checked_foreign_keys: list[int] = []  # foreign keys looked up (in Frictionless' order)
 
     def step(self) -> None:
         self.done += 1
@@ -1244,6 +1247,9 @@ class _Validation:
                f"UNION ALL SELECT {rn}, 2, {n + 1}, 0, NULL, nf, extra FROM {name} WHERE NOT blank AND nf > {n} "
                f"UNION ALL SELECT {rn}, 3, nf + 1, 0, NULL, nf, NULL FROM {name} WHERE NOT blank AND nf < {n}")
         rows = con.execute(f"SELECT * FROM ({sql}) ORDER BY rn, grp, pos{self._limit_sql()}").fetchall()
+        if self.limit and len(rows) == self.limit:
+            # Every error of the last row listed: the order of a row's errors is settled later.
+            rows = con.execute(f"SELECT * FROM ({sql}) WHERE rn <= {rows[-1][0]} ORDER BY rn, grp, pos").fetchall()
         for number, grp, pos, bits, cell, nf, extra in rows:
             if grp == 1 and pos == 0:
                 self._blank_row(number)
@@ -1379,6 +1385,7 @@ class _Validation:
                         "note": fk.resource})
                     continue
                 reference_view, remote = self._reference(con, resolved, fk.reference_fields, f"ref{index}")
+            self.checked_foreign_keys.append(index)
             local = [(f"t.v{item.position}", item.field.type) for item in items]
             conditions = []
             for (left, left_type), (right, right_type) in zip(local, remote, strict=True):
@@ -1463,7 +1470,60 @@ class _Validation:
         return self._reference(con, Reference(path, schema, dialect, reference.name), names, table_name)
 
     # -- report -------------------------------------------------------------------------------------------
+    def _access_order(self) -> None:
+        """Frictionless reads a row's cells lazily: the fields of ``unique`` constraints, then of the
+        primary key, then of the foreign keys are read first (their cell errors come first), until
+        one of these checks fails and reads the whole row; the other fields follow in order. The
+        cell errors of each row are put in that order."""
+        fields = self.schema.fields
+        names = self.schema.field_names
+        unique = [position for position, field in enumerate(fields, start=1) if field.unique]
+        primary = [names.index(name) + 1 for name in self.schema.primary_key]
+        foreign = [(index, [names.index(name) + 1 for name in self.schema.foreign_keys[index].fields])
+                   for index in self.checked_foreign_keys]
+        if not (unique or primary or foreign):
+            return
+        facts: dict[int, dict] = {}
+        for key, _error in self.errors:
+            if len(key) == 4 and key[1] in (4, 5, 6):
+                fact = facts.setdefault(key[0], {"unique": set(), "primary": False, "foreign": set()})
+                if key[1] == 4:
+                    fact["unique"].add(key[2])
+                elif key[1] == 5:
+                    fact["primary"] = True
+                else:
+                    fact["foreign"].add(key[2])
+        empty = {"unique": set(), "primary": False, "foreign": set()}
+        ranks: dict[int, dict[int, int]] = {}
+
+        def rank(row: int) -> dict[int, int]:
+            if row in ranks:
+                return ranks[row]
+            fact = facts.get(row, empty)
+            order: list[int] = []
+            done = False
+            for position in unique:
+                order.append(position)
+                if position in fact["unique"]:
+                    done = True
+                    break
+            if not done:
+                order += [position for position in primary if position not in order]
+                done = fact["primary"]
+            if not done:
+                for index, positions in foreign:
+                    order += [position for position in positions if position not in order]
+                    if index in fact["foreign"]:
+                        break
+            order += [position for position in range(1, len(fields) + 1) if position not in order]
+            ranks[row] = {position: number for number, position in enumerate(order, start=1)}
+            return ranks[row]
+
+        self.errors = [((key[0], 1, rank(key[0])[key[2]], key[3]) if len(key) == 4 and key[1] == 1 and key[2] else key,
+                        error) for key, error in self.errors]
+
     def report(self, *, labels, rows, started, place, name, fmt) -> Report:
+        self._access_order()
         self.errors.sort(key=lambda item: item[0])
         errors = [error for _key, error in self.errors]
         total = sum(self.counts.values())
