@@ -499,3 +499,32 @@ def test_the_order_of_a_rows_errors_follows_frictionless_lazy_reading():
               "foreignKeys": [{"fields": ["c"], "reference": {"resource": "", "fields": ["a"]}}]}
     report = assert_same("order.csv", schema)
     assert [(error["rowNumber"], error.get("fieldNumber")) for error in report.errors[:3]] == [(2, 4), (2, 2), (2, 3)]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_hostile_files_same_as_frictionless(seed):
+    """Seeded random files: ragged rows, trailing delimiters, empty lines, quotes, values on several
+    lines, CRLF, wrong headers, and values of every kind for integer, string (length and pattern),
+    number, date and boolean fields with a unique key."""
+    import random
+
+    rng = random.Random(seed)
+    schema = {"fields": [{"name": "id", "type": "integer", "constraints": {"unique": True}},
+                         {"name": "txt", "type": "string", "constraints": {"maxLength": 6, "pattern": "[a-zé ]*"}},
+                         {"name": "num", "type": "number", "constraints": {"minimum": 0}},
+                         {"name": "d", "type": "date"}, {"name": "b", "type": "boolean"}],
+              "primaryKey": ["txt", "b"], "missingValues": ["", "NA"]}
+    values = ["1", "2", "x", "", "NA", " 3", "1.5", "-2", "2020-01-01", "2020-13-01", "true", "0", "é", "abcdefgh",
+              '"q,uoted"', '"multi\nline"', '"a""b"', "nan", "1e3", "+-1", " ", "\t", "2021-02-29"]
+    headers = ["id,txt,num,d,b"] * 8 + ["id,txt,num,d", "id,txt,num,d,b,extra", "id,,num,d,b", "id,txt,id,d,b"]
+    for trial in range(25):
+        lines = [rng.choice(headers)]
+        for _row in range(rng.randint(0, 25)):
+            if rng.random() < 0.08:
+                lines.append("")
+                continue
+            line = ",".join(rng.choice(values) for _cell in range(rng.choice([5, 5, 5, 5, 4, 6, 3, 7, 1])))
+            lines.append(line + ("," if rng.random() < 0.1 else ""))
+        newline = "\r\n" if rng.random() < 0.3 else "\n"
+        write(f"random{trial}.csv", newline.join(lines) + (newline if rng.random() < 0.7 else ""))
+        assert_same(f"random{trial}.csv", schema)
