@@ -199,14 +199,14 @@ class TableView:
                 search.q_words = query.parse({"q": self.q}, self.rel).q_words
             except ValidationError as exc:
                 self.errors["q"] = exc.messages[0]
-        where, args = query._where(search, self.rel)
+        where, args = query.where_sql(search, self.rel)
         conditions = [where.removeprefix(" WHERE ")] if where else []
         for condition, value in ranges:
             conditions.append(condition)
             args.append(value)
         self.condition = " AND ".join(conditions)
         self.args = args
-        self.order = query._order(search).removeprefix(" ORDER BY ")
+        self.order = query.order_sql(search).removeprefix(" ORDER BY ")
 
     # --- what the page shows -----------------------------------------------------------------
 
@@ -232,6 +232,12 @@ class TableView:
         """The page's rows, ``_id`` first, then the columns in order."""
         cursor = cursor or query.engine().cursor()
         order = f" ORDER BY {self.order}" if self.order else ""
+        if self.sort and self.rel.in_memory:
+            # Sorted: the page's ``_id`` first, then its rows through the index (the datastore's search).
+            rows, _total = query.sorted_page(cursor, self.rel, names=self.rel.names, where=self._where_sql(),
+                                             args=self.args, order=order, sort_columns=[self.sort[0]],
+                                             limit=self.size, offset=self.offset)
+            return rows
         sql = (f"SELECT * FROM {self.rel.name}{self._where_sql()}{order} "
                f"LIMIT {int(self.size)} OFFSET {int(self.offset)}")
         return cursor.execute(sql, self.args).fetchall()

@@ -129,7 +129,7 @@ def json_value(value):
     return str(value)
 
 
-def _converter(duckdb_type):
+def converter(duckdb_type):
     """A function turning DuckDB's values of this type into JSON values (identity when already)."""
     name = str(duckdb_type).upper()
     if name in _INT_TYPES or name in {"VARCHAR", "BOOLEAN"}:
@@ -213,7 +213,7 @@ def _memory_used(cur) -> int:
     return int(cur.execute("SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory()").fetchone()[0])
 
 
-def _select_list(cur, path: str) -> tuple[str, list[tuple[str, str]]]:
+def select_list(cur, path: str) -> tuple[str, list[tuple[str, str]]]:
     """The SELECT of a table's relation: ``_id`` then the file's columns (a column of the file named
     ``_id`` is served as ``_id_1``); and the served columns."""
     described = cur.execute("DESCRIBE SELECT * FROM read_parquet(?)", [path]).fetchall()
@@ -249,7 +249,7 @@ def relation(path: str) -> Relation:
         if not os.path.exists(path):
             raise FileNotFoundError(path)
         name = _relation_name(path)
-        select, columns = _select_list(cur, path)
+        select, columns = select_list(cur, path)
         source = f"SELECT {select} FROM read_parquet({duck.quote_literal(path)}, file_row_number = true)"
         uncompressed, rows = cur.execute(
             "SELECT coalesce(sum(total_uncompressed_size), 0), "
@@ -329,19 +329,25 @@ def folded_text(rel: Relation) -> str | None:
 
 def forget(path: str) -> None:
     """Drop what this process keeps of ``path`` (its file is being deleted)."""
+    from . import sql  # the sandboxes of ``datastore_search_sql`` over that file go too
+
     eng = engine()
     with eng.lock:
         rel = eng.relations.pop(str(path), None)
         if rel is not None:
             _drop(eng, rel)
+    sql.forget(path)
 
 
 def clear() -> None:
-    """Forget every relation of this process (tests)."""
+    """Forget every relation and ``datastore_search_sql`` sandbox of this process (tests)."""
+    from . import sql
+
     eng = engine()
     with eng.lock:
         for path in list(eng.relations):
             forget(path)
+    sql.clear()
 
 
 # --- Parameters -----------------------------------------------------------------------------
@@ -672,7 +678,9 @@ def parse(params: dict, rel: Relation) -> Search:
 
 # --- Running a search ------------------------------------------------------------------------
 
-def _where(search: Search, rel: Relation) -> tuple[str, list]:
+def where_sql(search: Search, rel: Relation) -> tuple[str, list]:
+    """The ``WHERE`` clause of a parsed search (`` WHERE …``, or ``""`` when nothing filters) and its
+    parameters: the filters, the words over every text column and the words per column."""
     clauses, args = [], []
     for column, values in search.filters.items():
         quoted = duck.quote_identifier(column)
@@ -710,7 +718,8 @@ def _where(search: Search, rel: Relation) -> tuple[str, list]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
-def _order(search: Search) -> str:
+def order_sql(search: Search) -> str:
+    """The ``ORDER BY`` clause of a parsed search (`` ORDER BY …``, ties broken by ``_id``), or ``""``."""
     if not search.sort:
         return ""  # insertion order: the file's order, ``_id`` ascending
     parts = [f"{duck.quote_identifier(column)} {direction}{(' ' + nulls) if nulls else ''}"
@@ -740,22 +749,22 @@ def execute(rel: Relation, search: Search, *, resource_id: str, links: tuple[str
     """Run a parsed search on ``rel``; the result as CKAN's ``datastore_search`` gives it."""
     names = search.fields or rel.names
     select = ", ".join(duck.quote_identifier(name) for name in names)
-    where, args = _where(search, rel)
+    where, args = where_sql(search, rel)
     distinct = "DISTINCT " if search.distinct else ""
-    sql = (f"SELECT {distinct}{select} FROM {rel.name}{where}{_order(search)} "
+    sql = (f"SELECT {distinct}{select} FROM {rel.name}{where}{order_sql(search)} "
            f"LIMIT {int(search.limit)} OFFSET {int(search.offset)}")
     cur = engine().cursor()
     timer = threading.Timer(_timeout(), cur.interrupt)
     timer.start()
     try:
+        total = None
         if not search.limit:
             rows = []
         elif search.sort and not search.distinct and rel.in_memory and len(names) > 2:
-            rows = _sorted_page(cur, rel, search, names, where, args)
+            rows, total = _sorted_page(cur, rel, search, names, where, args, count=search.include_total)
         else:
             rows = cur.execute(sql, args).fetchall()
-        total = None
-        if search.include_total:
+        if search.include_total and total is None:
             if not where and not search.distinct:
                 total = rel.rows
             else:
@@ -771,7 +780,7 @@ def execute(rel: Relation, search: Search, *, resource_id: str, links: tuple[str
     finally:
         timer.cancel()
     types = rel.types
-    converters = [_converter(types[name]) for name in names]
+    converters = [converter(types[name]) for name in names]
     if any(converters):
         rows = [tuple(value if conv is None or value is None else conv(value)
                       for value, conv in zip(row, converters, strict=True)) for row in rows]
@@ -803,18 +812,46 @@ def execute(rel: Relation, search: Search, *, resource_id: str, links: tuple[str
     return result
 
 
-def _sorted_page(cur, rel: Relation, search: Search, names: list[str], where: str, args: list) -> list[tuple]:
-    """A sorted page in two steps: the page's ``_id`` in order (the sort reads only the sort columns),
-    then its rows through the ``_id`` index. Twice as fast as sorting whole rows on a million."""
-    ids = [row[0] for row in cur.execute(
-        f"SELECT {ROW_ID} FROM {rel.name}{where}{_order(search)} LIMIT {int(search.limit)} OFFSET {int(search.offset)}",
-        args).fetchall()]
+def _sorted_page(cur, rel: Relation, search: Search, names: list[str], where: str, args: list, *,
+                 count: bool = False) -> tuple[list[tuple], int | None]:
+    return sorted_page(cur, rel, names=names, where=where, args=args, order=order_sql(search),
+                       sort_columns=[column for column, _direction, _nulls in search.sort],
+                       limit=search.limit, offset=search.offset, count=count)
+
+
+def sorted_page(cur, rel: Relation, *, names: list[str], where: str, args: list, order: str,
+                sort_columns: list[str], limit: int, offset: int = 0,
+                count: bool = False) -> tuple[list[tuple], int | None]:
+    """A sorted page of an in-memory copy in two steps: the page's ``_id`` in order (the sort reads only
+    the sort columns), then its rows (``names``) through the ``_id`` index. Twice as fast as sorting
+    whole rows on a million. ``where`` and ``order`` are clauses as ``where_sql`` and ``order_sql``
+    give them (`` WHERE …``, `` ORDER BY …``), ``sort_columns`` the columns ``order`` reads.
+
+    With a filter and ``count``, the filter runs once: the matching rows' ``_id`` and sort columns are
+    kept (a materialised ``WITH``), counted and sorted from there, which saves a second pass over the
+    table for the total (a third faster on a million rows). Returns the rows and that count (``None``
+    when not asked for, without a filter — the table's row count — or past the last page)."""
+    page = f" LIMIT {int(limit)} OFFSET {int(offset)}"
+    total = None
+    if count and where:
+        kept = [ROW_ID] + [column for column in dict.fromkeys(sort_columns) if column != ROW_ID]
+        kept_sql = ", ".join(duck.quote_identifier(column) for column in kept)
+        found = cur.execute(
+            f"WITH matching AS MATERIALIZED (SELECT {kept_sql} FROM {rel.name}{where}) "
+            f"SELECT {ROW_ID}, (SELECT count(*) FROM matching) FROM matching{order}{page}", args).fetchall()
+        ids = [row[0] for row in found]
+        if found:
+            total = int(found[0][1])
+        elif not offset:
+            total = 0
+    else:
+        ids = [row[0] for row in cur.execute(f"SELECT {ROW_ID} FROM {rel.name}{where}{order}{page}", args).fetchall()]
     if not ids:
-        return []
+        return [], total
     select = ", ".join(duck.quote_identifier(name) for name in [ROW_ID, *names])
     found = {row[0]: row[1:] for row in cur.execute(
         f"SELECT {select} FROM {rel.name} WHERE {ROW_ID} IN ({', '.join(str(int(i)) for i in ids)})").fetchall()}
-    return [found[i] for i in ids if i in found]
+    return [found[i] for i in ids if i in found], total
 
 
 def _csv_value(value):

@@ -558,13 +558,20 @@ def search_sql(*, user, sql: str) -> dict:
     if not isinstance(sql, str):
         raise ValidationError({"sql": [_("Une requête SQL (texte) est attendue.")]})
     checked = sql_module.check(sql)
-    tables = {}
+    tables, served = {}, {}
     for resource_id in checked.resource_ids:
         _resource, table = _readable(user=user, resource_id=resource_id)
         tables[resource_id] = local_parquet(table)
+        served[resource_id] = table
         if not os.path.exists(tables[resource_id]):
             raise _missing_file(table)
-    return sql_module.run(checked, tables)
+    try:
+        return sql_module.run(checked, tables)
+    except FileNotFoundError:  # deleted meanwhile
+        for resource_id, path in tables.items():
+            if not os.path.exists(path):
+                raise _missing_file(served[resource_id]) from None
+        raise
 
 
 def _field_info(schema: dict) -> dict:

@@ -20,19 +20,33 @@ table function or function is a ``PermissionDenied`` (CKAN's Authorization Error
 authorized to call function …"). Whether the person may read each resource is the caller's
 business (``services``), with the ids ``check`` returns.
 
-Then ``run`` executes it in a fresh DuckDB connection sandboxed by ``duck.connect(read_only_paths=…)``:
+Then ``run`` executes it in a DuckDB database sandboxed by ``duck.connect(read_only_paths=…)``:
 external access off except the referenced Parquet files, configuration locked. Each resource id is
-a view over its table's file (with ``_id``). The query runs with a time limit (its connection is
+a view over its table's file (with ``_id``). The query runs with a time limit (its cursor is
 interrupted by a timer: ``OUVERT_DATASTORE_SQL_TIMEOUT`` seconds) and at most
 ``OUVERT_DATASTORE_SQL_MAX_ROWS`` rows come back (``records_truncated: true`` beyond, as CKAN).
+
+Opening such a database costs more than most queries (about 15 ms, and reading each file's columns),
+so each process keeps the sandboxes it opened (``OUVERT_DATASTORE_SQL_SANDBOXES``, default 8, least
+recently used dropped first), one per exact set of tables (resource id → Parquet file): a query
+naming one resource never runs where another resource's view exists. A query runs in a cursor of its
+own, closed afterwards, so a reused sandbox holds nothing of an earlier query: no ``CREATE``,
+``SET``, ``SET VARIABLE``, ``PREPARE``, ``ATTACH``, ``PRAGMA`` ever runs (one SELECT only, checked
+twice), ``getvariable``/``current_setting`` are refused, and what a SELECT may change in its own
+connection (``setseed``) dies with its cursor. A resource served from a new file gets a new sandbox
+(the ones over its former file are dropped when it is next queried, or when the file is deleted:
+``forget``). Queries are parsed in one kept connection that can read no file at all.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 import uuid
+from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -62,7 +76,7 @@ WINDOW_FUNCTIONS = frozenset({
 DENIED_FUNCTION = re.compile(
     r"(setting|variable|sleep|secret|extension|serialize|sql|current_|pg_|has_.*privilege|txid|nextval|currval|"
     r"inet_|log_message|description|version|block_size|connection|query|database|catalog|schema|getenv|"
-    r"user|role)", re.IGNORECASE)
+    r"user|role|write_log)", re.IGNORECASE)
 #: A ``WITH`` query name: plain identifiers only, so that none can look like a file.
 CTE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
@@ -116,13 +130,13 @@ def parse_tree(sql: str) -> dict:
         raise _invalid(_("Le caractère nul (\\0) n'est pas permis dans une requête."))
     if len(sql) > MAX_SQL_LENGTH:
         raise _invalid(_("Requête trop longue : au plus %(max)s caractères.") % {"max": MAX_SQL_LENGTH})
-    con = duck.connect(threads=1, memory_limit="64MB", read_only_paths=[])
+    cur = _pool().parser_cursor()
     try:
-        text = con.execute("SELECT json_serialize_sql(?::VARCHAR)", [sql]).fetchone()[0]
+        text = cur.execute("SELECT json_serialize_sql(?::VARCHAR)", [sql]).fetchone()[0]
     except duckdb.Error as exc:
         raise _invalid(_("Requête illisible : %(error)s") % {"error": str(exc)[:300]}) from None
     finally:
-        con.close()
+        cur.close()
     try:
         tree = json.loads(text)
     except (ValueError, RecursionError):
@@ -219,12 +233,166 @@ def check(sql: str) -> Checked:
     return Checked(sql=sql, resource_ids=ids)
 
 
+# --- The sandboxes a process keeps --------------------------------------------------------------------
+
+DEFAULT_SANDBOXES = 8
+
+
+def sandboxes_max() -> int:
+    """Sandboxes one process keeps (``OUVERT_DATASTORE_SQL_SANDBOXES``, default 8), least recently
+    used dropped first."""
+    return max(1, int(getattr(settings, "OUVERT_DATASTORE_SQL_SANDBOXES", DEFAULT_SANDBOXES)))
+
+
+class _Sandbox:
+    """A sandboxed DuckDB database (``duck.connect(read_only_paths=…)``: no file but its tables', no
+    network, configuration locked) with one view per resource id over its table's Parquet file.
+
+    It is opened once and kept: each query runs in a cursor of its own (a connection of its own to this
+    database, closed after the query), so nothing a query could leave in its connection — a random
+    seed, an interruption — reaches the next one, and threads never share a cursor. The database
+    itself cannot change: only one SELECT runs (the guard, then the statement splitter), never a
+    ``CREATE``, ``SET``, ``PREPARE``, ``ATTACH``…; its configuration is locked anyway."""
+
+    def __init__(self, key: tuple[tuple[str, str], ...]):
+        self.key = key
+        self.paths = frozenset(path for _rid, path in key)
+        self.lock = threading.Lock()
+        self.users = 0
+        self.retired = False
+        self.con = duck.connect(read_only_paths=sorted(self.paths))
+        try:
+            for rid, path in key:
+                select, _columns = query.select_list(self.con, path)
+                self.con.execute(f"CREATE VIEW {duck.quote_identifier(rid)} AS SELECT {select} "
+                                 f"FROM read_parquet({duck.quote_literal(path)}, file_row_number = true)")
+        except BaseException:
+            self.con.close()
+            raise
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        with self.lock:
+            return self.con.cursor()
+
+    def close(self) -> None:
+        with self.lock:
+            self.con.close()
+
+
+class _Pool:
+    """The sandboxes of one process (re-made after a fork), by the exact set of tables they serve
+    (resource id → Parquet file), and the connection that parses queries (no file at all)."""
+
+    def __init__(self):
+        self.pid = os.getpid()
+        self.lock = threading.Lock()
+        self.boxes: OrderedDict[tuple[tuple[str, str], ...], _Sandbox] = OrderedDict()
+        self.parser: duckdb.DuckDBPyConnection | None = None
+
+    def parser_cursor(self) -> duckdb.DuckDBPyConnection:
+        with self.lock:
+            if self.parser is None:
+                self.parser = duck.connect(threads=1, memory_limit="64MB", read_only_paths=[])
+            return self.parser.cursor()
+
+    def acquire(self, tables: dict[str, str]) -> _Sandbox:
+        key = tuple(sorted(tables.items()))
+        with self.lock:
+            box = self.boxes.get(key)
+            if box is not None:
+                self.boxes.move_to_end(key)
+            else:
+                # A resource now served from another file (a new table): its former sandboxes go.
+                for other in list(self.boxes.values()):
+                    if any(tables.get(rid, path) != path for rid, path in other.key):
+                        self._retire(other)
+                box = _Sandbox(key)
+                self.boxes[key] = box
+                while len(self.boxes) > sandboxes_max():
+                    self._retire(next(iter(self.boxes.values())))
+            box.users += 1
+            return box
+
+    def release(self, box: _Sandbox) -> None:
+        with self.lock:
+            box.users -= 1
+            closing = box.retired and box.users == 0
+        if closing:
+            box.close()
+
+    def _retire(self, box: _Sandbox) -> None:
+        """Drop ``box`` from the pool (lock held); closed now, or by its last query when one runs."""
+        if self.boxes.get(box.key) is box:
+            del self.boxes[box.key]
+        box.retired = True
+        if box.users == 0:
+            box.close()
+
+    def forget(self, path: str | None = None) -> None:
+        with self.lock:
+            for box in list(self.boxes.values()):
+                if path is None or path in box.paths:
+                    self._retire(box)
+
+
+_the_pool: _Pool | None = None
+_pool_lock = threading.Lock()
+
+
+def _pool() -> _Pool:
+    global _the_pool
+    with _pool_lock:
+        if _the_pool is None or _the_pool.pid != os.getpid():
+            _the_pool = _Pool()
+        return _the_pool
+
+
+@contextmanager
+def sandbox_cursor(tables: dict[str, str]):
+    """A cursor of this process's sandbox over exactly ``tables`` (resource id → Parquet file), opened on
+    first use and kept; the cursor is closed on exit. ``FileNotFoundError`` when a file is missing."""
+    tables = {rid: str(Path(path).resolve()) for rid, path in tables.items()}
+    for path in tables.values():
+        if not os.path.isfile(path):
+            raise FileNotFoundError(path)
+    pool = _pool()
+    try:
+        box = pool.acquire(tables)
+    except duckdb.IOException as exc:  # deleted meanwhile
+        raise FileNotFoundError(str(exc)) from None
+    try:
+        cur = box.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+    finally:
+        pool.release(box)
+
+
+def sandboxes() -> list[tuple[tuple[str, str], ...]]:
+    """The table sets this process keeps sandboxes for, least recently used first."""
+    pool = _pool()
+    with pool.lock:
+        return list(pool.boxes)
+
+
+def forget(path: str) -> None:
+    """Drop this process's sandboxes that read ``path`` (its file is being deleted)."""
+    _pool().forget(str(Path(path).resolve()))
+
+
+def clear() -> None:
+    """Drop every sandbox of this process (tests)."""
+    _pool().forget()
+
+
 def run(checked: Checked, tables: dict[str, str], *, max_rows: int | None = None,
         seconds: float | None = None) -> dict:
     """Run a checked query; ``tables`` maps each resource id to its Parquet file (local path).
 
     Returns CKAN's result: ``sql``, ``records``, ``fields`` and ``records_truncated`` when the
-    answer had more than ``max_rows`` rows.
+    answer had more than ``max_rows`` rows. ``FileNotFoundError`` when a table's file is missing.
     """
     max_rows = int(max_rows if max_rows is not None else query.rows_max())
     seconds = float(seconds if seconds is not None else timeout())
@@ -232,25 +400,20 @@ def run(checked: Checked, tables: dict[str, str], *, max_rows: int | None = None
     if missing:
         raise ValueError(f"no table for {missing}")
     paths = {rid: str(Path(tables[rid]).resolve()) for rid in checked.resource_ids}
-    con = duck.connect(read_only_paths=list(paths.values()))
-    timer = threading.Timer(seconds, con.interrupt)
-    try:
-        for rid in checked.resource_ids:
-            path = paths[rid]
-            select, _columns = query._select_list(con, path)
-            con.execute(f"CREATE VIEW {duck.quote_identifier(rid)} AS SELECT {select} "
-                        f"FROM read_parquet({duck.quote_literal(path)}, file_row_number = true)")
+    with sandbox_cursor(paths) as cur:
         # A second look, by DuckDB's statement splitter, before anything runs: one SELECT, whatever
-        # reached here (``con.sql`` would execute any other statement at once).
+        # reached here (``cur.sql`` would execute any other statement at once).
         try:
-            statements = con.extract_statements(checked.sql)
+            statements = cur.extract_statements(checked.sql)
         except duckdb.Error as exc:
             raise _invalid(_("Requête illisible : %(error)s") % {"error": str(exc)[:300]}) from None
         if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
             raise _invalid(_("Seule une requête SELECT est permise."))
+        # The timer interrupts this query's own cursor, never another one of the sandbox.
+        timer = threading.Timer(seconds, cur.interrupt)
         timer.start()
         try:
-            relation = con.sql(checked.sql)
+            relation = cur.sql(checked.sql)
             if relation is None:
                 raise _invalid(_("Seule une requête SELECT est permise."))
             names = list(relation.columns)
@@ -264,12 +427,11 @@ def run(checked: Checked, tables: dict[str, str], *, max_rows: int | None = None
         except duckdb.Error as exc:
             raise ValidationError({"query": [_("Requête invalide : %(error)s") % {"error": str(exc)[:500]}]}) \
                 from None
-    finally:
-        timer.cancel()
-        con.close()
+        finally:
+            timer.cancel()
     truncated = len(rows) > max_rows
     rows = rows[:max_rows]
-    converters = [query._converter(kind) for kind in types]
+    converters = [query.converter(kind) for kind in types]
     records = []
     for row in rows:
         record = {}
