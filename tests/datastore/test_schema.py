@@ -164,6 +164,8 @@ READER_CASES = [
     ({"type": "duration"}, ["P1D", "PT1H30M", "P1Y2M3DT4H5M6S", "P1W", "1D", "P", "PT", "x"]),
     ({"type": "object"}, ['{"a": 1}', "[]", "{", '"x"', "{}"]),
     ({"type": "array"}, ["[1, 2]", "{}", "[", "[]"]),
+    ({"type": "array", "arrayItem": {"type": "integer"}}, ["[1, 2]", '["1", "x"]', "[1.5]", "[null, 3]", '[""]']),
+    ({"type": "array", "arrayItem": {"type": "date"}}, ['["2020-01-01"]', '["01/01/2020"]', "[]"]),
     ({"type": "geopoint"}, ["-73.5, 45.5", "200, 45", "1,2,3", "x, y", "0,0"]),
     ({"type": "geopoint", "format": "array"}, ["[-73.5, 45.5]", "[1]", "x"]),
     ({"type": "geopoint", "format": "object"}, ['{"lon": 1, "lat": 2}', '{"lon": 1}', "x"]),
@@ -180,6 +182,9 @@ READER_CASES = [
 
 def _theirs(descriptor: dict, value: str):
     field = frictionless.Field.from_descriptor({"name": "f", **descriptor})
+    if "arrayItem" in descriptor:  # items are read by the cell reader
+        cell, notes = field.read_cell(value)
+        return INVALID if notes and "type" in notes else cell
     cell = field.create_value_reader()(value)
     return INVALID if cell is None else cell
 

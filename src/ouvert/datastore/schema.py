@@ -374,18 +374,41 @@ def _object_reader(field: Field) -> Callable[[Any], Any]:
 
 
 def _array_reader(field: Field) -> Callable[[Any], Any]:
+    item = field.descriptor.get("arrayItem")
+    item_read, item_missing = None, []
+    if isinstance(item, dict) and item.get("type", "any") in _READERS:
+        item_field = Field(name=field.name, type=item.get("type", "any"), format=item.get("format", "default"),
+                           descriptor=item)
+        item_read, item_missing = item_field.reader(), item.get("missingValues", DEFAULT_MISSING_VALUES)
+
     def read(cell):
         if isinstance(cell, list):
-            return cell
-        if isinstance(cell, tuple):
-            return list(cell)
-        if not isinstance(cell, str):
+            value = cell
+        elif isinstance(cell, tuple):
+            value = list(cell)
+        elif not isinstance(cell, str):
             return INVALID
-        try:
-            value = json.loads(cell)
-        except Exception:
-            return INVALID
-        return value if isinstance(value, list) else INVALID
+        else:
+            try:
+                value = json.loads(cell)
+            except Exception:
+                return INVALID
+            if not isinstance(value, list):
+                return INVALID
+        if item_read is not None:
+            # Frictionless reads each item with the ``arrayItem`` field: one item of another type
+            # is a type error of the cell (the items' own constraints are not checked here).
+            items = []
+            for element in value:
+                if element is None or str(element) in item_missing:
+                    items.append(None)
+                    continue
+                read_item = item_read(element)
+                if read_item is INVALID:
+                    return INVALID
+                items.append(read_item)
+            return items
+        return value
 
     return read
 
