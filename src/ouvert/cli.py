@@ -429,19 +429,6 @@ def cmd_datastore_load(args) -> int:
 
 # --- validate -------------------------------------------------------------------------
 
-def _is_package(path: str) -> bool:
-    import json
-
-    if not path.lower().endswith(".json"):
-        return False
-    try:
-        with open(path, encoding="utf-8-sig") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError):
-        return False
-    return isinstance(data, dict) and isinstance(data.get("resources"), list)
-
-
 def cmd_validate(args) -> int:
     """Validate a table (CSV, TSV, Parquet) against a Table Schema, or each resource of a data
     package, as ``frictionless validate`` does: 0 valid, 1 errors found, 2 bad usage."""
@@ -455,7 +442,14 @@ def cmd_validate(args) -> int:
         raise UsageError(_("Le fichier %(file)s n'existe pas.") % {"file": args.file})
     if args.limit_errors < 0:
         raise UsageError(_("--limit-errors doit être positif ou nul (0 : toutes les erreurs)."))
-    package = args.schema is None and _is_package(args.file)
+    package = False
+    if args.schema is None and args.file.lower().endswith(".json"):
+        try:
+            with open(args.file, encoding="utf-8-sig") as handle:
+                document = json.load(handle)
+            package = isinstance(document, dict) and isinstance(document.get("resources"), list)
+        except (OSError, ValueError):
+            package = False
     if args.schema is None and not package:
         raise UsageError(_("Indiquez le schéma avec --schema SCHEMA.json (sauf pour un datapackage.json)."))
     try:
@@ -490,39 +484,35 @@ def cmd_validate(args) -> int:
                     "warnings": [], "errors": [], "tasks": tasks, "counts": counts}
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
         return 0 if valid else 1
-    for report in reports:
-        _print_report(report)
-    return 0 if valid else 1
-
-
-def _print_report(report) -> None:
     from rich.table import Table
 
-    stats = report.stats
-    figures = _("%(rows)d ligne(s), %(fields)d champ(s), %(seconds)s s") % {
-        "rows": stats["rows"], "fields": stats["fields"], "seconds": f"{stats['seconds']:.2f}".replace(".", ",")}
-    if report.valid:
-        console.print(f"[bold green]{_('Valide')}[/bold green] : {report.place} ({figures})")
-        return
-    console.print(f"[bold red]{_('Non valide')}[/bold red] : {report.place} — "
-                  + _("%(count)d erreur(s)") % {"count": stats["errors"]} + f" ({figures})")
-    table = Table(_("code"), _("erreurs"))
-    for code, count in report.counts.items():
-        table.add_row(code, str(count))
-    console.print(table)
-    shown = report.errors[:20]
-    if shown:
-        console.print(_("Premières erreurs :"))
-        for error in shown:
-            where = []
-            if error.get("rowNumber") is not None:
-                where.append(_("ligne %(row)d") % {"row": error["rowNumber"]})
-            if error.get("fieldNumber") is not None:
-                where.append(_("champ %(number)d") % {"number": error["fieldNumber"]})
-            place = ", ".join(where)
-            console.print(f"  [{error['type']}] {place + ' : ' if place else ''}{error['message']}", markup=False)
-    for warning in report.warnings:
-        err_console.print(warning, style="yellow", markup=False)
+    for report in reports:
+        stats = report.stats
+        figures = _("%(rows)d ligne(s), %(fields)d champ(s), %(seconds)s s") % {
+            "rows": stats["rows"], "fields": stats["fields"], "seconds": f"{stats['seconds']:.2f}".replace(".", ",")}
+        if report.valid:
+            console.print(f"[bold green]{_('Valide')}[/bold green] : {report.place} ({figures})")
+            continue
+        console.print(f"[bold red]{_('Non valide')}[/bold red] : {report.place} — "
+                      + _("%(count)d erreur(s)") % {"count": stats["errors"]} + f" ({figures})")
+        table = Table(_("code"), _("erreurs"))
+        for code, count in report.counts.items():
+            table.add_row(code, str(count))
+        console.print(table)
+        shown = report.errors[:20]
+        if shown:
+            console.print(_("Premières erreurs :"))
+            for error in shown:
+                where = []
+                if error.get("rowNumber") is not None:
+                    where.append(_("ligne %(row)d") % {"row": error["rowNumber"]})
+                if error.get("fieldNumber") is not None:
+                    where.append(_("champ %(number)d") % {"number": error["fieldNumber"]})
+                place = ", ".join(where)
+                console.print(f"  [{error['type']}] {place + ' : ' if place else ''}{error['message']}", markup=False)
+        for warning in report.warnings:
+            err_console.print(warning, style="yellow", markup=False)
+    return 0 if valid else 1
 
 
 # --- check, manage --------------------------------------------------------------------
