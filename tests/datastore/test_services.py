@@ -266,3 +266,11 @@ def test_ten_thousand_columns_and_a_file_over_the_limit_are_refused_with_a_reaso
     failed = selectors.latest_table(resource)
     assert failed.error_code == "too-large" and "limite" in failed.error_message
     assert selectors.table_for_resource(resource).pk == served.pk and rows_of(resource)["total"] == 1
+
+
+def test_searches_read_the_served_table_without_its_reports(dataset_factory, upload):
+    resource = upload(dataset_factory(), "n.csv", b"n\n1\n2\n")
+    served = selectors.served_table(resource)
+    assert {"profile", "validation", "columns", "info", "warnings", "ragged"} <= served.get_deferred_fields()
+    assert served.pk == selectors.table_for_resource(resource).pk and served.parquet
+    assert rows_of(resource)["total"] == 2

@@ -43,3 +43,50 @@ def test_new_tables_are_validated_against_the_schema_and_a_new_schema_revalidate
     assert table.validation_valid is True and table.validation_errors == 0
     assert services.job_status(resource)["serving"]["validation"] == {"valid": True, "errors": 0}
 
+
+
+def test_the_error_count_is_every_error_found_not_the_errors_listed(dataset_factory, upload, editor,
+                                                                    django_capture_on_commit_callbacks):
+    """More errors than a report lists (1000): the table, ``datastore_info``, the job status and the stored
+    report all give the total found."""
+    from ouvert.datastore import validation
+
+    rows = "".join(f"{n},{-n - 1}\n" for n in range(1500))
+    resource = upload(dataset_factory(), "mesures.csv", ("n,valeur\n" + rows).encode())
+    schema = {"fields": [{"name": "n", "type": "integer"},
+                         {"name": "valeur", "type": "integer", "constraints": {"minimum": 0}}]}
+    with django_capture_on_commit_callbacks(execute=True):
+        services.schema_set(actor=editor, resource=resource, schema=schema)
+    table = selectors.table_for_resource(resource)
+    task = table.validation["tasks"][0]
+    assert len(task["errors"]) == validation.DEFAULT_LIMIT_ERRORS < 1500
+    assert table.validation["errors"] == []  # Frictionless' shape: errors are the task's
+    assert table.validation_valid is False
+    assert table.validation_errors == table.validation["stats"]["errors"] == task["stats"]["errors"] == 1500
+    assert table.validation["counts"] == {"constraint-error": 1500}
+    assert services.info(user=None, params={"resource_id": str(resource.pk)})["validation"]["errors"] == 1500
+    assert services.job_status(resource)["serving"]["validation"] == {"valid": False, "errors": 1500}
+
+
+def test_counts_stored_as_zero_before_are_taken_again_from_their_report(dataset_factory, upload, editor,
+                                                                        django_capture_on_commit_callbacks):
+    import importlib
+
+    from django.apps import apps
+
+    from ouvert.datastore.models import DatastoreTable
+
+    resource = upload(dataset_factory(), "villes.csv", b"ville,population\nLaval,-1\nLevis,-2\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.schema_set(actor=editor, resource=resource, schema={
+            "fields": [{"name": "ville", "type": "string"},
+                       {"name": "population", "type": "integer", "constraints": {"minimum": 0}}]})
+    table = selectors.table_for_resource(resource)
+    assert table.validation_errors == 2
+    DatastoreTable.objects.filter(pk=table.pk).update(validation_errors=0)  # what the earlier count stored
+    migration = importlib.import_module("ouvert.datastore.migrations.0003_validation_errors_from_report")
+    migration.recount(apps, None)
+    table.refresh_from_db()
+    assert table.validation_errors == 2
+    assert services.validation_errors_total(None) is None
+    assert services.validation_errors_total({"counts": {"type-error": 3, "foreign-key": 1}}) == 4

@@ -3,6 +3,8 @@
 - ``tabular_format(resource)``: the format a resource would be ingested as, or ``None``;
 - ``datastore_for(resource)``: its datastore record, or ``None``;
 - ``table_for_resource(resource)``: the table served now (done), or ``None``;
+- ``served_table(resource)``: the same with only what reading its file needs (searches, SQL), not its
+  reports (profile, validation…, which can be large);
 - ``latest_table(resource)``: the most recent ingestion, whatever its status;
 - ``job_status(resource)``: what a publisher needs to know about the ingestions, as a dict;
 - ``table_list(resource)``: the history of ingestions, newest first.
@@ -69,6 +71,17 @@ def datastore_for(resource) -> Datastore | None:
 def table_for_resource(resource) -> DatastoreTable | None:
     """The table served now for ``resource`` (complete), or ``None``."""
     found = datastore_for(resource)
+    return found.current_table if found is not None else None
+
+
+#: What reading a served table needs of it (its file); the reports stay in the database.
+SERVING_FIELDS = ("id", "datastore_id", "status", "parquet", "parquet_size", "rows")
+
+
+def served_table(resource) -> DatastoreTable | None:
+    """The table served now for ``resource``, loaded with ``SERVING_FIELDS`` only, or ``None``."""
+    found = (Datastore.objects.select_related("current_table").filter(pk=resource.pk)
+             .only("resource_id", *(f"current_table__{name}" for name in SERVING_FIELDS)).first())
     return found.current_table if found is not None else None
 
 

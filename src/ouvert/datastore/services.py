@@ -329,7 +329,18 @@ def _validate(table: DatastoreTable, parquet: Path, schema: dict, beat=None) -> 
                                          progress=beat, name=str(table.datastore_id))
     table.validation = report.as_dict()
     table.validation_valid = bool(report.valid)
-    table.validation_errors = int(report.stats.get("errors", sum(report.counts.values())) or 0)
+    table.validation_errors = validation_errors_total(table.validation)
+
+
+def validation_errors_total(report: dict | None) -> int | None:
+    """Every error a stored validation report found (``stats.errors``, Frictionless' total; never the
+    length of its ``errors`` list, which is empty at the top and capped in the task), or ``None``."""
+    if not isinstance(report, dict):
+        return None
+    total = (report.get("stats") or {}).get("errors")
+    if isinstance(total, int) and not isinstance(total, bool):
+        return total
+    return sum(int(n) for n in (report.get("counts") or {}).values() if isinstance(n, int))
 
 
 def _swap(table: DatastoreTable) -> DatastoreTable:
@@ -519,7 +530,7 @@ def local_parquet(table: DatastoreTable) -> str:
 def _readable(*, user, resource_id):
     """The resource if ``user`` may read it, and its served table; ``NotFound`` otherwise (as CKAN)."""
     resource = catalog_services.resource_get(id=resource_id, user=user)
-    table = selectors.table_for_resource(resource)
+    table = selectors.served_table(resource)
     if table is None or not table.parquet:
         raise NotFound(_("La ressource « %(id)s » n'a pas de données tabulaires (magasin de données).")
                        % {"id": str(resource_id)[:100]})
