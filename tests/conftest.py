@@ -5,8 +5,10 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
-    """Uploaded files go to a fresh folder for each test."""
+    """Uploaded files, and the data folder (the datastore's work folders, DuckDB's temporary files), go to
+    fresh folders for each test: two runs at once (SQLite and PostgreSQL) never share them."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.DATA_DIR = tmp_path / "data"
 
 
 @pytest.fixture(autouse=True)
