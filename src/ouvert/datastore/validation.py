@@ -414,30 +414,27 @@ class _FieldSQL:
                            f"(CAST(substr({cell}, 1, 4) AS BIGINT) * 12 + CAST(substr({cell}, 6, 2) AS BIGINT) - 1)")
         if kind not in ("date", "datetime", "time") or fmt == "any":
             return None
+        # Dates and datetimes: DuckDB reads year 0 (1 BC), Python does not; values before year 1
+        # are left to Python's reader (see ``floor``).
         if fmt == "default":
             fmt = {"date": "%Y-%m-%d", "datetime": "%Y-%m-%dT%H:%M:%S", "time": "%H:%M:%S"}[kind]
             if kind == "datetime":  # dateutil's isoparse takes any one character between date and time
-                return guarded(_DATE_RE2 + "[T ]" + _TIME_RE2, f"TRY_CAST({cell} AS TIMESTAMP)",
-                               f" AND NOT starts_with({cell}, '0000')")
+                return guarded(_DATE_RE2 + "[T ]" + _TIME_RE2, f"TRY_CAST({cell} AS TIMESTAMP)")
         plan = _fixed_format(fmt, kind)
-        if plan is None:
-            regex = _format_regex(fmt)
-            if regex is None:
-                return None
-            parsed = f"try_strptime({cell}, {_lit(fmt)})"
-            year = f" AND year({parsed}) >= 1" if "%Y" in fmt else ""
-            return f"CASE WHEN regexp_full_match({cell}, {_lit(regex)}){year} THEN CAST({parsed} AS {self.value_type}) END"
-        regex, parts = plan
-        if fmt in ("%Y-%m-%d", "%H:%M:%S"):  # already ISO
-            extra = f" AND NOT starts_with({cell}, '0000')" if kind == "date" else ""
-            return guarded(regex, f"TRY_CAST({cell} AS {self.value_type})", extra)
-        iso = "concat(" + ", ".join(f"{cell}[{start}:{start + length - 1}]" if start else _lit(text)
-                                    for start, length, text in parts) + ")"
-        extra = ""
-        for start, length, _text in parts:
-            if start and length == 4:
-                extra = f" AND substr({cell}, {start}, 4) <> '0000'"  # Python has no year 0
-        return guarded(regex, f"TRY_CAST({iso} AS {self.value_type})", extra)
+        if plan is not None and fmt in ("%Y-%m-%d", "%H:%M:%S"):  # ISO: DuckDB's cast
+            return guarded(plan[0], f"TRY_CAST({cell} AS {self.value_type})")
+        regex = plan[0] if plan is not None else _format_regex(fmt)
+        if regex is None:
+            return None
+        # The zero-padded forms: DuckDB's strptime reads them as Python's does.
+        return guarded(regex, f"CAST(try_strptime({cell}, {_lit(fmt)}) AS {self.value_type})")
+
+    @property
+    def floor(self) -> str | None:
+        """SQL of the smallest value the fast path may leave to SQL (DuckDB has year 0)."""
+        if self.kind in ("date", "datetime") and self.field.format != "any":
+            return f"CAST('0001-01-01' AS {self.value_type})"
+        return None
 
     def exact_sql(self, cell: str) -> str | None:
         """The value when SQL alone reads every value exactly (NULL = type error)."""
@@ -739,7 +736,8 @@ class _Table:
                     decide = "WHEN true THEN -1"
                 else:
                     layer1.append(f"{fast} AS {value}")
-                    decide = f"WHEN {value} IS NULL THEN -1"
+                    floor = f" OR {value} < {item.floor}" if item.floor else ""
+                    decide = f"WHEN {value} IS NULL{floor} THEN -1"
             if native is None and item.python_pattern is not None:
                 decide = "WHEN true THEN -1"
             if decide.endswith("-1"):
@@ -1146,6 +1144,7 @@ class _Validation:
         self.errors: list[tuple] = []  # (sort key, error dict)
         self.warnings: list[str] = []
         self.checked_foreign_keys: list[int] = []  # foreign keys looked up (in Frictionless' order)
+        self.unique_duplicates: dict[int, tuple] = {}  # field position: (count, rows) of unique-errors
 
     def step(self) -> None:
         self.done += 1
@@ -1329,6 +1328,8 @@ class _Validation:
             i = item.position
             usable = f"v{i} IS NOT NULL" + (f" AND NOT isnan(v{i})" if item.value_type == "DOUBLE" else "")
             total, rows = self._duplicates(table, [f"v{i}"], usable)
+            if item.value_type != "DOUBLE":
+                self.unique_duplicates[i] = (total, rows)  # the same rows for a primary key of this field
             self.count("unique-error", total)
             name = item.field.name
             for rn, prev, value in rows:
@@ -1350,7 +1351,11 @@ class _Validation:
         values = [f"v{item.position}" for item in self._key_columns(table, self.schema.primary_key)]
         all_null = _balanced("AND", [f"{value} IS NULL" for value in values], "true")
         empty = con.execute(f"SELECT count(*) FROM {name} WHERE {all_null}").fetchone()[0]
-        dups, rows = self._duplicates(table, values, f"NOT ({all_null})")
+        positions = [int(value[1:]) for value in values]
+        if len(positions) == 1 and positions[0] in self.unique_duplicates:
+            dups, rows = self.unique_duplicates[positions[0]]
+        else:
+            dups, rows = self._duplicates(table, values, f"NOT ({all_null})")
         self.count("primary-key", empty + dups + len(blank_lines))
         found = [(rn, None) for (rn,) in con.execute(
             f"SELECT {table.rn_sql()} AS rn FROM {name} WHERE {all_null} ORDER BY rn{self._limit_sql()}").fetchall()]
