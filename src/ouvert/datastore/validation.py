@@ -59,6 +59,7 @@ from typing import Any
 import duckdb
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from . import duck
 from .schema import INVALID, TYPE_CONSTRAINTS, Field, GeoPoint, Schema, YearMonth, parse
@@ -70,23 +71,23 @@ _NULL_TEXT = "\x01\x02ouvert:null\x02\x01"
 ProgressCallback = Callable[[int, int], Any]
 
 ERROR_TITLES = {
-    "type-error": "Erreur de type",
-    "constraint-error": "Contrainte non respectée",
-    "unique-error": "Valeur non unique",
-    "primary-key": "Clé primaire",
-    "foreign-key": "Clé étrangère",
-    "missing-cell": "Cellule manquante",
-    "extra-cell": "Cellule en trop",
-    "blank-row": "Ligne vide",
-    "duplicate-label": "Étiquette répétée",
-    "missing-label": "Étiquette manquante",
-    "extra-label": "Étiquette en trop",
-    "blank-label": "Étiquette vide",
-    "incorrect-label": "Étiquette incorrecte",
-    "source-error": "Source illisible",
-    "encoding-error": "Erreur d'encodage",
-    "resource-error": "Ressource introuvable",
-    "format-error": "Format non pris en charge",
+    "type-error": gettext_noop("Erreur de type"),
+    "constraint-error": gettext_noop("Contrainte non respectée"),
+    "unique-error": gettext_noop("Valeur non unique"),
+    "primary-key": gettext_noop("Clé primaire"),
+    "foreign-key": gettext_noop("Clé étrangère"),
+    "missing-cell": gettext_noop("Cellule manquante"),
+    "extra-cell": gettext_noop("Cellule en trop"),
+    "blank-row": gettext_noop("Ligne vide"),
+    "duplicate-label": gettext_noop("Étiquette répétée"),
+    "missing-label": gettext_noop("Étiquette manquante"),
+    "extra-label": gettext_noop("Étiquette en trop"),
+    "blank-label": gettext_noop("Étiquette vide"),
+    "incorrect-label": gettext_noop("Étiquette incorrecte"),
+    "source-error": gettext_noop("Source illisible"),
+    "encoding-error": gettext_noop("Erreur d'encodage"),
+    "resource-error": gettext_noop("Ressource introuvable"),
+    "format-error": gettext_noop("Format non pris en charge"),
 }
 
 
