@@ -12,7 +12,7 @@ class DatastoreConfig(AppConfig):
 
         from ouvert.core import registry
 
-        from . import ckan_actions, services
+        from . import ckan_actions, demo, services
         from .models import DatastoreTable
 
         # The catalogue tells us about each resource written (on commit): tabular ones are ingested.
@@ -21,6 +21,8 @@ class DatastoreConfig(AppConfig):
         registry.register_periodic("datastore.stale_ingestions", services.stale_ingestions_requeue,
                                    every_seconds=60)
         ckan_actions.register()
+        # After the catalogue's demo (order 30): its files ingested at once, a schema, a visualisation.
+        registry.register_demo_loader("datastore", demo.load, order=40)
         # A table deleted (its resource or dataset purged): its Parquet file goes too, on commit.
         post_delete.connect(services.on_table_deleted, sender=DatastoreTable,
                             dispatch_uid="datastore_table_files")
