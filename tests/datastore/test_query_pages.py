@@ -1,7 +1,9 @@
 """Sorted pages of ``datastore_search`` (``query.sorted_page``: the page's ``_id`` first, then its rows
 through the index; with a filter, the total counted from the same materialised pass) give exactly what
 one plain ``SELECT … ORDER BY … LIMIT … OFFSET`` and ``count(*)`` give: ties, NULLs, several sort
-columns, pages past the end, nothing matching, ``include_total`` off; the preview's sorted pages too."""
+columns, pages past the end, nothing matching, ``include_total`` off; pages of words without a sort
+(matching rows counted and paged from one pass over the folded text); the preview's sorted pages too.
+The table is an in-memory copy (compressed, in a database of its own)."""
 
 import json
 
@@ -23,7 +25,7 @@ def table(tmp_path):
                'ligne ' || range AS texte
         FROM range(5000)""")
     rel = query.relation(str(path))
-    assert rel.in_memory
+    assert rel.in_memory and rel.database and rel.name == f"{rel.database}.main.data"
     return str(path), rel
 
 
@@ -54,6 +56,13 @@ CASES = [
     ({"q": "ligne 12", "sort": "score desc"}, " WHERE contains(texte, 'ligne') AND contains(texte, '12')",
      " ORDER BY score DESC, _id"),
     ({"sort": "score desc", "offset": 4950}, "", " ORDER BY score DESC, _id"),
+    # Words without a sort: the matching rows in file order, counted from the same pass.
+    ({"q": "ligne 12"}, " WHERE contains(texte, 'ligne') AND contains(texte, '12')", " ORDER BY _id"),
+    ({"q": "LIGNE 12", "offset": 50, "limit": 20}, " WHERE contains(texte, 'ligne') AND contains(texte, '12')",
+     " ORDER BY _id"),
+    ({"q": "ligne 12", "offset": 500}, " WHERE contains(texte, 'ligne') AND contains(texte, '12')", " ORDER BY _id"),
+    ({"q": "lévis", "filters": {"score": 7}}, " WHERE ville = 'Lévis' AND score = 7", " ORDER BY _id"),
+    ({"q": "gatineau"}, " WHERE ville = 'Gatineau'", " ORDER BY _id"),
     ({"filters": {"ville": "Gatineau"}, "sort": "score desc"}, " WHERE ville = 'Gatineau'", " ORDER BY score DESC, _id"),
     ({"filters": {"ville": "Laval"}, "sort": "score desc", "offset": 5000}, " WHERE ville = 'Laval'",
      " ORDER BY score DESC, _id"),
@@ -90,3 +99,32 @@ def test_the_preview_sorts_its_pages_the_same_way(table):
     assert view.count() == total
     beyond = preview.TableView.from_params(rel, {"tri": "jour", "page": "1000", "par": "100"})
     assert beyond.rows() == []
+
+
+def databases():
+    return {row[0] for row in query.engine().con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
+
+
+def test_copies_are_compressed_databases_of_their_own_detached_when_dropped(table, monkeypatch):
+    path, rel = table
+    assert rel.database in databases()
+    kinds = {row[0] for row in query.engine().con.execute(
+        f"SELECT DISTINCT compression FROM pragma_storage_info('{rel.name}') WHERE column_name = 'ville'").fetchall()}
+    assert kinds and kinds != {"Uncompressed"}
+    assert 0 < rel.size
+    # Words: the folded text lives in the same database, compressed too.
+    assert query.search(path, {"q": "québec ligne"}, resource_id="r")["total"] > 0
+    assert rel.folded == f"{rel.name}_q"
+    query.forget(path)
+    assert rel.database not in databases()
+    # A copy dropped by another thread between the lookup and the query: read afresh, once.
+    parse = query.parse
+
+    def parse_then_evicted(params, found):
+        parsed = parse(params, found)
+        query.forget(path)
+        return parsed
+
+    monkeypatch.setattr(query, "parse", parse_then_evicted)
+    result = query.search(path, {"filters": json.dumps({"ville": "Laval"}), "sort": "score desc"}, resource_id="r")
+    assert result["total"] == expected(path, " WHERE ville = 'Laval'")[1]

@@ -6,6 +6,13 @@ read, one relation named after the file: an in-memory copy of the table while th
 the file. A table's file never changes (a new version is a new file), so nothing is ever stale:
 the served table is looked up in the database at each request, its relation by its path.
 
+An in-memory copy lives in an in-memory database of its own, attached with compression and
+checkpointed once loaded: DuckDB then stores it as it stores files (dictionaries, FSST, bit
+packing…), about ten times smaller than plain in-memory rows on the bike counts, and filters and
+aggregates read the compressed columns (on a million rows, a text filter with its sorted page in
+13 ms instead of 18, a grouped aggregate in 16 ms instead of 39). Loading costs one more pass (the
+checkpoint, about a second per million rows, once per process); dropping it detaches it.
+
 Every relation has ``_id`` first: the row's number in the file, from 1, as CKAN's ``_id``. Rows
 without a ``sort`` come in that order (DuckDB keeps insertion order when a query has no
 ``ORDER BY``), so the first page of a filtered table needs no sort at all.
@@ -153,6 +160,8 @@ class Relation:
     size: int = 0
     #: In-memory copies only: ``<name>_q`` holds each row's text, folded for full-text search, once asked for.
     folded: str | None = None
+    #: In-memory copies only: the attached database holding the copy (``name`` is ``<database>.main.data``).
+    database: str | None = None
 
     @property
     def names(self) -> list[str]:
@@ -249,6 +258,7 @@ def relation(path: str) -> Relation:
         if not os.path.exists(path):
             raise FileNotFoundError(path)
         name = _relation_name(path)
+        database = None
         select, columns = select_list(cur, path)
         source = f"SELECT {select} FROM read_parquet({duck.quote_literal(path)}, file_row_number = true)"
         uncompressed, rows = cur.execute(
@@ -260,22 +270,30 @@ def relation(path: str) -> Relation:
         in_memory = 0 < estimate <= budget
         size = 0
         if in_memory:
+            # The estimate is what the copy takes before its checkpoint compresses it: room for that.
             _evict(eng, budget - estimate)
             before = _memory_used(cur)
+            database, table = name, f"{name}.main.data"
             try:
-                cur.execute(f"CREATE OR REPLACE TABLE {name} AS {source}")
+                cur.execute(f"DETACH DATABASE IF EXISTS {database}")
+                cur.execute(f"ATTACH ':memory:' AS {database} (COMPRESS)")
+                cur.execute(f"CREATE TABLE {table} AS {source}")
                 # An ART index on ``_id``: a sorted page fetches its rows by id (see ``execute``).
-                cur.execute(f"CREATE INDEX {name}_id ON {name} ({ROW_ID})")
+                cur.execute(f"CREATE INDEX {name}_id ON {table} ({ROW_ID})")
+                # Compressed now (nothing else uses this database yet: the checkpoint waits for no one).
+                cur.execute(f"CHECKPOINT {database}")
             except duckdb.OutOfMemoryException:
                 # DuckDB's memory limit is lower than the copies need: read the file instead.
-                cur.execute(f"DROP TABLE IF EXISTS {name}")
-                in_memory = False
+                cur.execute(f"DETACH DATABASE IF EXISTS {database}")
+                in_memory, database = False, None
             else:
-                size = max(_memory_used(cur) - before, estimate // 4)
+                name = table
+                size = max(_memory_used(cur) - before, 1 << 20)
                 eng.memory += size
         if not in_memory:
             cur.execute(f"CREATE OR REPLACE VIEW {name} AS {source}")
-        found = Relation(name=name, path=path, columns=columns, rows=int(rows), in_memory=in_memory, size=size)
+        found = Relation(name=name, path=path, columns=columns, rows=int(rows), in_memory=in_memory, size=size,
+                         database=database)
         eng.relations[path] = found
         if in_memory and eng.memory > budget:
             _evict(eng, budget, keep=path)
@@ -296,8 +314,7 @@ def _evict(eng: _Engine, room: int, keep: str | None = None) -> None:
 
 def _drop(eng: _Engine, rel: Relation) -> None:
     if rel.in_memory:
-        eng.con.execute(f"DROP TABLE IF EXISTS {rel.name}_q")
-        eng.con.execute(f"DROP TABLE IF EXISTS {rel.name}")
+        eng.con.execute(f"DETACH DATABASE IF EXISTS {rel.database}")
     else:
         eng.con.execute(f"DROP VIEW IF EXISTS {rel.name}")
     eng.memory -= rel.size
@@ -320,6 +337,10 @@ def folded_text(rel: Relation) -> str | None:
             before = _memory_used(eng.con)
             eng.con.execute(f"CREATE OR REPLACE TABLE {rel.name}_q AS SELECT {ROW_ID}, "
                             f"strip_accents(lower(concat_ws(chr(31), {joined}))) AS q FROM {rel.name}")
+            try:  # compressed as the copy (word search twice as fast); a search reading it now can delay that
+                eng.con.execute(f"CHECKPOINT {rel.database}")
+            except duckdb.TransactionException:
+                pass
             grown = max(_memory_used(eng.con) - before, 0)
             rel.size += grown
             eng.memory += grown
@@ -762,6 +783,12 @@ def execute(rel: Relation, search: Search, *, resource_id: str, links: tuple[str
             rows = []
         elif search.sort and not search.distinct and rel.in_memory and len(names) > 2:
             rows, total = _sorted_page(cur, rel, search, names, where, args, count=search.include_total)
+        elif search.q_words and rel.folded and not search.distinct:
+            # Words over the folded text: one pass finds the matching rows, counted and paged (in file
+            # order) from there; the page alone would have joined the folded text once more.
+            rows, total = sorted_page(cur, rel, names=names, where=where, args=args, order=f" ORDER BY {ROW_ID}",
+                                      sort_columns=[], limit=search.limit, offset=search.offset,
+                                      count=search.include_total)
         else:
             rows = cur.execute(sql, args).fetchall()
         if search.include_total and total is None:
@@ -870,8 +897,10 @@ def search(path: str, params: dict, *, resource_id: str, links: tuple[str, dict]
     parsed = parse(params, rel)
     try:
         return execute(rel, parsed, resource_id=resource_id, links=links)
-    except (duckdb.CatalogException, duckdb.IOException):
+    except (duckdb.CatalogException, duckdb.IOException, duckdb.BinderException):
         # Its copy was dropped by another thread (least recently used) meanwhile: once more, afresh.
+        if engine().relations.get(str(path)) is rel and rel.in_memory:
+            raise  # still there: a real error
         forget(path)
         return execute(relation(path), parsed, resource_id=resource_id, links=links)
 
