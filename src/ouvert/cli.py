@@ -9,6 +9,7 @@ can fix (unknown e-mail, weak password, bad arguments) exit with code 2 and a me
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import os
 import sys
@@ -269,6 +270,21 @@ def _progress_bar():
                     console=err_console, transient=not err_console.is_terminal)
 
 
+@contextlib.contextmanager
+def _stage_bars(labels: dict):
+    """A progress bar per stage of a long job: yields ``progress(stage, done, total)``, the callback
+    the services take; ``labels`` names the stages."""
+    with _progress_bar() as bar:
+        tasks: dict = {}
+
+        def progress(stage, done, total):
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield progress
+
+
 def cmd_catalog_import(args) -> int:
     _setup()
     from ouvert.catalog import jsonl
@@ -365,14 +381,7 @@ def cmd_harvest_run(args) -> int:
 
     source = services.source_get(name=args.source)
     labels = {"gather": _("Collecte"), "import": _("Importation")}
-    with _progress_bar() as bar:
-        tasks: dict = {}
-
-        def progress(stage, done, total):
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
+    with _stage_bars(labels) as progress:
         job = services.harvest_run(actor=None, source=source, full=args.full, progress=progress)
     if job.status == "running":
         err_console.print(_("La moisson n° %(id)s de cette source est en cours dans un autre processus.")
@@ -404,14 +413,7 @@ def cmd_datastore_load(args) -> int:
     resource = catalog_services.resource_get(id=args.resource, user=actor)
     labels = {"fetch": _("Téléchargement"), "ingest": _("Lecture et conversion en Parquet"),
               "profile": _("Profil des colonnes"), "validate": _("Validation"), "store": _("Enregistrement")}
-    with _progress_bar() as bar:
-        tasks: dict = {}
-
-        def progress(stage, done, total):
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
+    with _stage_bars(labels) as progress:
         table = services.load_file(resource=resource, path=args.file, actor=actor, progress=progress)
     for warning in table.warnings or []:
         err_console.print(warning.get("message") or warning, style="yellow")
