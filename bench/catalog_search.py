@@ -30,13 +30,10 @@ folder is printed as ``data_dir``; ``OUVERT_DATA_DIR=… python bench/catalog_se
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import random
 import re
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,6 +43,8 @@ from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+from live import getter, server, timed  # noqa: E402  (bench/ is the script's folder)
 
 #: (French, English) subjects: real open-data subjects of Quebec portals and of the test corpus.
 SUBJECTS = [
@@ -247,27 +246,6 @@ def queries(org_slug: str) -> dict[str, dict]:
     }
 
 
-def _stats(samples: list[float]) -> dict:
-    samples = sorted(samples)
-    p95 = samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
-    return {"p50_ms": round(statistics.median(samples) * 1000, 2), "p95_ms": round(p95 * 1000, 2)}
-
-
-#: Untimed calls first: every web process (``--workers 2``) and its database connection warm.
-WARM_UP = 4
-
-
-def _time(func, repeat: int) -> dict:
-    for _ in range(WARM_UP):
-        func()
-    samples = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        func()
-        samples.append(time.perf_counter() - t0)
-    return _stats(samples)
-
-
 def measure(repeat: int, port: int | None, env: dict) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -285,15 +263,15 @@ def measure(repeat: int, port: int | None, env: dict) -> dict:
         q = params["q"]
         m = indexing.match_datasets(q)
         entry: dict = {"params": params, "engine_matches": m.count()}
-        entry["engine"] = _time(lambda m=m: m.ranked(limit=20), repeat)
+        entry["engine"] = timed(lambda m=m: m.ranked(limit=20), repeat)
 
         def orm(q=q):
             qs = indexing.search_datasets(dataset_visible_queryset(None), q).order_by("-search_rank", "name")
             qs.count()
             list(qs[:20])
 
-        entry["orm"] = _time(orm, repeat)
-        entry["package_search"] = _time(lambda params=params: package_search(user=None, params=dict(params)), repeat)
+        entry["orm"] = timed(orm, repeat)
+        entry["package_search"] = timed(lambda params=params: package_search(user=None, params=dict(params)), repeat)
         with CaptureQueriesContext(connection) as ctx:
             result = package_search(user=None, params=dict(params))
         entry["package_search"]["sql_queries"] = len(ctx.captured_queries)
@@ -307,46 +285,13 @@ def measure(repeat: int, port: int | None, env: dict) -> dict:
 
 
 def _measure_http(mix: dict, repeat: int, port: int, env: dict) -> dict:
-    from django.db import connections
-
-    connections.close_all()
-    command = [str(Path(sys.executable).with_name("ouvert")), "serve", "--port", str(port), "--workers", "2"]
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                conn.request("GET", "/api/3/action/site_read")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.time() > deadline or server.poll() is not None:
-                return {name: {"error": "server did not start"} for name in mix}
-            time.sleep(0.3)
-        out = {}
+    out = {}
+    with server(port, env):
         for name, params in mix.items():
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            path = "/api/3/action/package_search?" + urllib.parse.urlencode(params)
-
-            def call(conn=conn, path=path):
-                conn.request("GET", path)
-                response = conn.getresponse()
-                body = response.read()
-                if response.status != 200:
-                    raise RuntimeError(f"{response.status}: {body[:300]!r}")
-
-            out[name] = _time(call, repeat)
-            conn.close()
-        return out
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+            get = getter(port, "/api/3/action/package_search?" + urllib.parse.urlencode(params))
+            out[name] = timed(get, repeat)
+            get.close()
+    return out
 
 
 def main() -> int:

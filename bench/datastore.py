@@ -26,11 +26,9 @@ What it does, in one run:
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,7 +37,7 @@ import urllib.parse
 from datetime import date, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from live import getter, server, timed  # noqa: E402  (bench/ is the script's folder)
 
 #: Montréal boroughs and places (real names, accents included).
 BOROUGHS = [
@@ -145,12 +143,6 @@ def corrupt(src: Path, dst: Path, rows: int, seed: int = 1867) -> dict:
 
 
 # --- measures ---------------------------------------------------------------------------------
-
-def _stats(samples: list[float]) -> dict:
-    samples = sorted(samples)
-    p95 = samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
-    return {"p50_ms": round(statistics.median(samples) * 1000, 2), "p95_ms": round(p95 * 1000, 2)}
-
 
 def _child(kind: str, *args: str) -> dict:
     """Runs ``kind`` in a fresh process (this file with ``--child``) and returns its JSON answer,
@@ -333,23 +325,10 @@ def _load_resource(csv_path: Path):
     return str(resource.pk), datastore_services.local_parquet(table), round(time.perf_counter() - t0, 2)
 
 
-def _timed(func, repeat: int, warm_up: int = 4) -> dict:
-    for _ in range(warm_up):
-        func()
-    samples = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        func()
-        samples.append(time.perf_counter() - t0)
-    return _stats(samples)
-
-
 def http_searches(csv_path: Path, repeat: int, port: int) -> dict:
     """``datastore_search`` and ``datastore_search_sql`` over HTTP, with DuckDB's own query of the
     same Parquet file in this process as the baseline."""
     import duckdb
-    from django.db import connections
-
     resource_id, parquet, load_seconds = _load_resource(csv_path)
     searches = {
         "search_filter_sort": {"resource_id": resource_id, "filters": json.dumps({"arrondissement": "Verdun"}),
@@ -367,50 +346,18 @@ def http_searches(csv_path: Path, repeat: int, port: int) -> dict:
     con = duckdb.connect()
     out: dict = {"load_seconds": load_seconds}
     for name, sql in baselines.items():
-        out[name] = {"duckdb_raw": _timed(lambda sql=sql: con.execute(sql).fetchall(), repeat)}
+        out[name] = {"duckdb_raw": timed(lambda sql=sql: con.execute(sql).fetchall(), repeat)}
     con.close()
-    connections.close_all()
-    command = [str(Path(sys.executable).with_name("ouvert")), "serve", "--port", str(port), "--workers", "2"]
-    server = subprocess.Popen(command, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                conn.request("GET", "/api/3/action/site_read")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.time() > deadline or server.poll() is not None:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.3)
+    with server(port):
         for name, params in searches.items():
             action = "datastore_search_sql" if "sql" in params else "datastore_search"
-            path = f"/api/3/action/{action}?" + urllib.parse.urlencode(params)
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-
-            def call(conn=conn, path=path):
-                conn.request("GET", path)
-                response = conn.getresponse()
-                body = response.read()
-                if response.status != 200:
-                    raise RuntimeError(f"{response.status}: {body[:300]!r}")
-                return body
-
-            answer = json.loads(call())["result"]
-            out[name]["http"] = _timed(call, repeat)
+            get = getter(port, f"/api/3/action/{action}?" + urllib.parse.urlencode(params))
+            answer = json.loads(get())["result"]
+            out[name]["http"] = timed(get, repeat)
             out[name]["records"] = len(answer["records"])
             if "total" in answer:
                 out[name]["total"] = answer["total"]
-            conn.close()
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+            get.close()
     return out
 
 
