@@ -322,3 +322,6 @@ OUVERT_DATASTORE_INGEST_LINKS = env_bool("OUVERT_DATASTORE_INGEST_LINKS", True)
 OUVERT_DATASTORE_SQL_MAX_ROWS = int(os.environ.get("OUVERT_DATASTORE_SQL_MAX_ROWS", "32000"))
 OUVERT_DATASTORE_SQL_TIMEOUT = float(os.environ.get("OUVERT_DATASTORE_SQL_TIMEOUT", "10"))
 OUVERT_DATASTORE_CACHE_MB = float(os.environ.get("OUVERT_DATASTORE_CACHE_MB", "512"))
+# Sandboxed DuckDB connections each web process keeps for datastore_search_sql (one per set of tables
+# a query names; the least recently used is closed first).
+OUVERT_DATASTORE_SQL_SANDBOXES = int(os.environ.get("OUVERT_DATASTORE_SQL_SANDBOXES", "8"))
