@@ -6,8 +6,9 @@ A dataset's search document:
 - keywords: tag names, the per-language ``keywords``, theme titles;
 - body: the descriptions (``notes_fr``, ``notes_en``), the spatial coverage, the publisher
   (names in both languages and acronym), and each active resource's names and format;
-- filter terms (``dataset_terms``): state, private, publisher (its primary key), licence, tags,
-  themes and the active resources' formats (lower-cased), so that ``package_search`` answers
+- filter terms (``dataset_terms``): state, private, "public" (published and not private: what
+  everybody may see), publisher (its primary key), licence, tags, themes and the active
+  resources' formats (lower-cased), so that ``package_search`` answers
   who may see what (``selectors.dataset_visibility``) and the usual ``fq`` filters inside the
   search engine.
 
@@ -33,6 +34,8 @@ from ouvert.core import search
 from .models import Dataset, Resource
 
 KIND = "dataset"
+#: The filter term of the datasets everybody may see (published, not private).
+PUBLIC_TERM = ("public", "1")
 #: Datasets read per query by ``reindex_datasets``.
 REINDEX_CHUNK = 2000
 
@@ -75,6 +78,8 @@ def dataset_terms(dataset: Dataset, *, tags, themes, resources) -> list[tuple[st
     """The filter terms of a dataset (see the module docstring); ``resources`` are the active ones."""
     terms = [("state", dataset.state), ("private", "1" if dataset.private else "0"),
              ("org", str(dataset.organisation_id))]
+    if dataset.state == Dataset.State.ACTIVE and not dataset.private:
+        terms.append(PUBLIC_TERM)
     if dataset.licence_id:
         terms.append(("licence", dataset.licence_id))
     terms += [("tag", t.name) for t in tags]

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from ouvert.core import search
 from ouvert.core.services import NotFound, membership_list
 
-from . import policy
+from . import indexing, policy
 from .models import Activity, Dataset, DatasetNameRedirect, Licence, Resource, ResourceVersion, Tag, Theme
 
 
@@ -62,16 +62,19 @@ def dataset_visibility(user=None, *, include_private: bool = True, include_draft
     if policy.is_platform_admin(user):
         return qs, terms
     public = Q(state=Dataset.State.ACTIVE, private__in=NOT_PRIVATE)
-    # Deleted datasets are not in the index: "active" is "not a draft" there.
-    public_terms = search.AllOf((search.Not(search.Term("state", Dataset.State.DRAFT)),
-                                 search.Not(search.Term("private", "1"))))
+    if search.exclusions_are_cheap():
+        # Deleted datasets are not in the index: "active" is "not a draft" there.
+        public_terms = search.AllOf((search.Not(search.Term("state", Dataset.State.DRAFT)),
+                                     search.Not(search.Term("private", "1"))))
+    else:
+        public_terms = search.AllOf((search.Term(*indexing.PUBLIC_TERM),))
     org_ids = _member_org_ids(user)
     if terms is not None:
         if org_ids:
             visible = search.AnyOf((public_terms, *(search.Term("org", str(pk)) for pk in org_ids)))
             terms = search.AllOf((*conditions, visible))
-        else:
-            terms = search.AllOf((*conditions, *public_terms.items))
+        else:  # what everybody sees is neither a draft nor private: the conditions add nothing
+            terms = public_terms
     if org_ids:
         return qs.filter(public | Q(organisation_id__in=org_ids)), terms
     return qs.filter(public), terms

@@ -328,6 +328,17 @@ class Not:
 TermExpr = Term | AllOf | AnyOf | Not
 
 
+def exclusions_are_cheap() -> bool:
+    """Whether a condition is better said as exclusions (``Not``) than as a term most documents hold.
+
+    FTS5 (SQLite) reads an excluded term's postings only against the words' matches, while a
+    positive term makes it read the term's whole posting list. PostgreSQL's GIN index cannot
+    answer a ``!`` by itself: every match is read again from its row and tested (a third of the
+    time of a ranked page over 15,000 matches), while a positive term is one more posting list.
+    """
+    return connection.vendor != "postgresql"
+
+
 def _fts5_terms(expr) -> str:
     if isinstance(expr, Term):
         return term_token(expr.field, expr.value)
