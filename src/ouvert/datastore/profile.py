@@ -57,6 +57,23 @@ def _numeric_expression(column: str, kind: str) -> str:
     return f"CAST({column} AS DOUBLE)"
 
 
+def _bin_bound(value: Any, kind: str) -> float | None:
+    """A column's finite extreme as the number ``_numeric_expression`` gives (dates: days since
+    1970-01-01, date-times: seconds), or None (no finite value)."""
+    if value is None:
+        return None
+    if kind == "date" and isinstance(value, dt.date):
+        return float((value - dt.date(1970, 1, 1)).days)
+    if kind == "datetime" and isinstance(value, dt.datetime):
+        naive = value.replace(tzinfo=None) - (value.utcoffset() or dt.timedelta())
+        return (naive - dt.datetime(1970, 1, 1)).total_seconds()
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _edge(value: float, kind: str, duckdb_type: str) -> Any:
     if kind == "date":
         return (dt.date(1970, 1, 1) + dt.timedelta(days=value)).isoformat()
@@ -119,45 +136,27 @@ def profile(parquet_path: str | os.PathLike, *, top: int = 10, bins: int = 20,
             item["mean"] = _json_value(mean) if item["type"] in _NUMERIC else None
 
         # 2. One pass: equal-width histograms of every number and date column.
-        binned = []
+        # Histograms: equal-width bins between the column's finite extremes (from the summary), one
+        # GROUP BY per column (DuckDB's histogram() aggregate over every column at once is 3× slower).
         for position, item in enumerate(profiles):
-            if item["type"] in _NUMERIC | _TEMPORAL and item["min"] is not None:
-                binned.append(position)
-        if binned:
-            expressions = []
-            for position in binned:
-                item = profiles[position]
-                name = duck.quote_identifier(columns[position][0])
-                numeric = _numeric_expression(name, item["type"])
-                expressions.append(f"min(CASE WHEN isfinite({numeric}) THEN {numeric} END), "
-                                   f"max(CASE WHEN isfinite({numeric}) THEN {numeric} END)")
-            bounds = con.execute(f"SELECT {', '.join(expressions)} FROM {source}").fetchone()
-            histograms = []
-            plans = []
-            for index, position in enumerate(binned):
-                low, high = bounds[index * 2], bounds[index * 2 + 1]
-                if low is None:
-                    continue
-                item = profiles[position]
-                count = bins if high > low else 1
-                if item["type"] == "integer" and high > low:
-                    count = int(min(bins, high - low + 1))
-                width = (high - low) / count if high > low else 1.0
-                numeric = _numeric_expression(duck.quote_identifier(columns[position][0]), item["type"])
-                bucket = (f"least(greatest(floor(({numeric} - {low!r}) / {width!r}), 0), {count - 1})::INTEGER")
-                histograms.append(f"histogram(CASE WHEN isfinite({numeric}) THEN {bucket} END)")
-                plans.append((position, low, width, count))
-            if histograms:
-                result = con.execute(f"SELECT {', '.join(histograms)} FROM {source}").fetchone()
-                for (position, low, width, count), counts_map in zip(plans, result, strict=True):
-                    item = profiles[position]
-                    counts = [0] * count
-                    for bucket, number in (counts_map or {}).items():
-                        counts[int(bucket)] = int(number)
-                    edges = [_edge(low + width * index, item["type"], item["duckdb_type"]) for index in range(count + 1)]
-                    item["histogram"] = {"edges": edges, "counts": counts}
+            if item["type"] not in _NUMERIC | _TEMPORAL:
+                continue
+            low, high = _bin_bound(summary[position * 5 + 2], item["type"]), _bin_bound(summary[position * 5 + 3], item["type"])
+            if low is None or high is None:
+                continue
+            count = bins if high > low else 1
+            if item["type"] == "integer" and high > low:
+                count = int(min(bins, high - low + 1))
+            width = (high - low) / count if high > low else 1.0
+            numeric = _numeric_expression(duck.quote_identifier(columns[position][0]), item["type"])
+            bucket = f"least(greatest(floor(({numeric} - {low!r}) / {width!r}), 0), {count - 1})::INTEGER"
+            counts = [0] * count
+            for index, number in con.execute(
+                    f"SELECT {bucket} AS b, count(*) FROM {source} WHERE isfinite({numeric}) GROUP BY b").fetchall():
+                counts[int(index)] = int(number)
+            edges = [_edge(low + width * index, item["type"], item["duckdb_type"]) for index in range(count + 1)]
+            item["histogram"] = {"edges": edges, "counts": counts}
 
-        # 3. Most frequent values of every column whose values are not nearly all different.
         for position, (name, kind) in enumerate(columns):
             item = profiles[position]
             non_null = rows - item["nulls"]
