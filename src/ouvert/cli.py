@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import getpass
 import os
+import subprocess
 import sys
 
 from rich.console import Console
@@ -132,15 +133,21 @@ def cmd_serve(args) -> int:
 # --- demo -----------------------------------------------------------------------------
 
 def cmd_demo(args) -> int:
+    if not args.no_serve:
+        # Loading runs in a child process: it uses DuckDB (ingestions, charts), whose threads and
+        # locks do not survive the fork of gunicorn's workers — a worker inheriting them hangs.
+        loaded = subprocess.run([sys.executable, "-m", "ouvert.cli", "demo", "--no-serve"], check=False)
+        if loaded.returncode != 0:
+            return loaded.returncode
+        _setup(debug_off=True, demo=True)
+        console.print(_("Ouvert (démonstration) sur %(url)s") % {"url": f"[bold]http://{args.host}:{args.port}/[/bold]"})
+        _run_gunicorn(args.host, args.port, args.workers)
+        return 0
     _setup(debug_off=True, demo=True)
     from django.core.management import call_command
 
     with console.status(_("Préparation de la démonstration…")):
         call_command("demo", stdout=sys.stdout)
-    if args.no_serve:
-        return 0
-    console.print(_("Ouvert (démonstration) sur %(url)s") % {"url": f"[bold]http://{args.host}:{args.port}/[/bold]"})
-    _run_gunicorn(args.host, args.port, args.workers)
     return 0
 
 
