@@ -187,3 +187,37 @@ def test_bad_arguments_exit_2(demo_dir, args):
     result = run_ouvert(demo_dir[0], *args)
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.strip()
+
+
+def test_demo_serves_the_datastore_pages_after_loading(demo_dir):
+    """``ouvert demo`` loads (DuckDB ingestions, charts) then serves: the loading runs in a child
+    process, since gunicorn's forked workers hang on DuckDB state inherited from their parent."""
+    import re
+
+    data_dir, _ = demo_dir
+    port = _free_port()
+    command = [str(OUVERT)] if OUVERT.exists() else [__import__("sys").executable, "-m", "ouvert.cli"]
+    process = subprocess.Popen([*command, "demo", "--port", str(port), "--workers", "1"], env=ouvert_env(data_dir),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if _get(f"{base}/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("ouvert demo did not serve")
+        status, page = _get(f"{base}/fr/catalogue/jeux/comptage-velos-pistes-cyclables-2012/")
+        assert status == 200
+        preview = re.search(r'href="([^"]*/apercu/)"', page).group(1)
+        status, page = _get(base + preview)  # hung (timeout) when the workers inherited DuckDB
+        assert status == 200 and "Berri 1" in page
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
