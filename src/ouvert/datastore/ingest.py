@@ -26,6 +26,7 @@ import contextlib
 import csv
 import dataclasses
 import io
+import itertools
 import os
 import re
 import threading
@@ -456,7 +457,9 @@ def _detect_text(info: SourceInfo, head: bytes, complete: bool, decoded: tuple[s
     records = _parse_records(text, delimiter, quote)
     if not complete and len(records) > 1:
         records = records[:-1]  # the last record may be cut in the middle of a quoted value
-    filled = [(start, fields) for start, fields in records if fields and any(field.strip() for field in fields)]
+    # "".join(...).strip(): some field is not blank (as any(f.strip() for f in fields), without a
+    # generator per record: a third of detect() on a 2 MB sample).
+    filled = [(start, fields) for start, fields in records if "".join(fields).strip()]
     if not filled:
         raise IngestError("empty-file", _("Le fichier est vide : il ne contient aucune ligne de données."))
     modal = Counter(len(fields) for _start, fields in filled[:DIALECT_SAMPLE_ROWS]).most_common(1)[0][0]
@@ -480,17 +483,20 @@ def _detect_text(info: SourceInfo, head: bytes, complete: bool, decoded: tuple[s
     ragged = [start for start, fields in data if info.has_header and len(fields) != len(header)]
     info.ragged_rows = len(ragged)
     info.ragged_examples = ragged[:RAGGED_EXAMPLES]
-    info.blank_rows = sum(1 for start, fields in records if start > header_start and not any(f.strip() for f in fields))
+    info.blank_rows = sum(1 for start, fields in records if start > header_start and not "".join(fields).strip())
     info.sample_rows = len(data)
     info.sample_complete = complete
 
     rows = [fields for _start, fields in data[:TYPE_SAMPLE_ROWS]]
     info.fields = []
     guessing = width <= _max_columns(None)
+    # The sample's columns (short rows padded with None, which no field is).
+    columns = list(itertools.zip_longest(*rows)) if guessing and rows else []
     for position in range(width):
         label = header[position] if position < len(header) else ""
         if guessing:
-            values = {fields[position] for fields in rows if position < len(fields)}
+            values = set(columns[position]) if position < len(columns) else set()
+            values.discard(None)
             guess = guess_column_type(values, comma_decimals=comma_decimals)
         else:  # too wide: to_parquet refuses it, no time spent guessing
             guess = {"type": "VARCHAR"}
