@@ -139,6 +139,26 @@ def resource_get(*, id, user=None, dataset: Dataset | None = None) -> Resource:
     return resource
 
 
+def resource_find(*, id) -> Resource | None:
+    """A resource by UUID whatever its state and its dataset's visibility, or None: for other modules'
+    background work on the catalogue's resources (never for showing them to someone)."""
+    as_uuid = _as_uuid(id)
+    if as_uuid is None:
+        return None
+    return Resource.objects.select_related("dataset", "current_version").filter(pk=as_uuid).first()
+
+
+def resource_by_reference(*, reference: str, dataset: Dataset) -> Resource | None:
+    """An active resource named by ``reference``: its UUID (any dataset), else its French or English
+    name within ``dataset``; None when nothing matches. Visibility is the caller's to check."""
+    active = Resource.objects.select_related("dataset").filter(state=Resource.State.ACTIVE)
+    as_uuid = _as_uuid(reference)
+    found = active.filter(pk=as_uuid).first() if as_uuid else None
+    if found is None:
+        found = active.filter(dataset=dataset).filter(Q(name_fr=reference) | Q(name_en=reference)).first()
+    return found
+
+
 def resource_list(*, dataset: Dataset) -> QuerySet[Resource]:
     return (dataset.resources.filter(state=Resource.State.ACTIVE).select_related("current_version")
             .order_by("position", "created_at"))

@@ -77,6 +77,8 @@ from .selectors import (  # noqa: F401  (public read API of the module)
     licence_default,
     licence_list,
     organisation_datasets,
+    resource_by_reference,
+    resource_find,
     resource_get,
     resource_id_taken,
     resource_list,

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import csv
 import datetime
-import decimal
 import io
 import itertools
 import json
@@ -45,6 +44,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from . import duck
+from .query import json_value
 
 #: Rows DuckDB hands over at a time.
 BATCH_ROWS = 10_000
@@ -122,28 +122,6 @@ def _csv_bool(value):
     return value if value is None else ("true" if value else "false")
 
 
-def _json_value(value):
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, decimal.Decimal):
-        if not value.is_finite():
-            return None
-        return int(value) if value == value.to_integral_value() and abs(value) < 2 ** 53 else float(value)
-    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
-        return value.isoformat()
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value).decode("utf-8", "replace")
-    if isinstance(value, uuid.UUID | datetime.timedelta):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(k): _json_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_value(v) for v in value]
-    return str(value)
-
-
 def _kinds(cursor) -> list[str]:
     return [str(column[1]).upper() for column in cursor.description]
 
@@ -196,7 +174,7 @@ def iter_json(query: ExportQuery, *, batch_rows: int = BATCH_ROWS) -> Iterator[b
         yield b"["
         for rows in _batches(cursor, batch_rows):
             if any(convert):
-                records = [{name: (_json_value(value) if conv else value)
+                records = [{name: (json_value(value) if conv else value)
                             for name, value, conv in zip(names, row, convert, strict=True)} for row in rows]
             else:
                 records = [dict(zip(names, row, strict=True)) for row in rows]
@@ -257,9 +235,9 @@ def _xlsx_value(value):
     if isinstance(value, datetime.datetime) and value.tzinfo is not None:
         return value.astimezone(datetime.UTC).replace(tzinfo=None)
     if isinstance(value, dict | list | tuple):
-        return json.dumps(_json_value(value), ensure_ascii=False)[:XLSX_MAX_CELL]
+        return json.dumps(json_value(value), ensure_ascii=False)[:XLSX_MAX_CELL]
     if isinstance(value, bytes | bytearray | memoryview | uuid.UUID | datetime.timedelta):
-        return str(_json_value(value))
+        return str(json_value(value))
     return value
 
 

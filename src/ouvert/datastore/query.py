@@ -100,11 +100,6 @@ def ckan_type(duckdb_type) -> str:
     return "json"
 
 
-def _iso(value) -> str:
-    text = value.isoformat()
-    return text
-
-
 def _number(value):
     if isinstance(value, decimal.Decimal):
         if not value.is_finite():
@@ -122,7 +117,7 @@ def json_value(value):
     if isinstance(value, float | decimal.Decimal):
         return _number(value)
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
-        return _iso(value)
+        return value.isoformat()
     if isinstance(value, datetime.timedelta):
         return str(value)
     if isinstance(value, uuid.UUID):

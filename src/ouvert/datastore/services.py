@@ -168,9 +168,7 @@ def _enqueue(table_id: int) -> None:
 
 def on_resource_changed(event: str, resource_id) -> None:
     """The catalogue's resource listener (``apps.py``): ingest what changed, drop what is deleted."""
-    from ouvert.catalog.models import Resource
-
-    resource = Resource.objects.select_related("current_version", "dataset").filter(pk=resource_id).first()
+    resource = catalog_services.resource_find(id=resource_id)
     if resource is None:
         return
     if event == "deleted" or resource.state != "active":
@@ -292,20 +290,12 @@ def _store(local: Path, name: str) -> int:
 def _foreign_resolver(table: DatastoreTable):
     """How a foreign key's ``reference.resource`` is found: the id of another resource (or the name of one
     in the same dataset) that anybody may read or that belongs to the same publisher, with a table."""
-    from ouvert.catalog.models import Resource
-
     from . import validation
 
     own = table.datastore.resource
 
     def resolve(name: str):
-        candidates = Resource.objects.select_related("dataset").filter(state="active")
-        try:
-            found = candidates.filter(pk=str(name)).first()
-        except (ValueError, ValidationError):
-            found = None
-        if found is None:
-            found = candidates.filter(dataset_id=own.dataset_id).filter(Q(name_fr=name) | Q(name_en=name)).first()
+        found = catalog_services.resource_by_reference(reference=str(name), dataset=own.dataset)
         if found is None or found.pk == own.pk:
             return None
         dataset = found.dataset
