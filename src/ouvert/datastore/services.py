@@ -246,7 +246,6 @@ def _source_file(table: DatastoreTable, folder: Path, beat: _Beat):
             shutil.copyfileobj(handle, out, 1024 * 1024)
         yield target
         return
-    from ouvert.harvest import http
     from ouvert.harvest import services as harvest_services
 
     target = folder / "source"
@@ -254,7 +253,7 @@ def _source_file(table: DatastoreTable, folder: Path, beat: _Beat):
     try:
         fetched = harvest_services.fetch_to_file(table.source_url, target, max_bytes=max_bytes(),
                                                  progress=lambda done: beat(done, None))
-    except http.HarvestHTTPError as exc:
+    except harvest_services.HarvestHTTPError as exc:
         raise IngestionFailed("fetch-error", exc.message) from None
     table.source_size = fetched["size"]
     table.source_sha256 = fetched["sha256"]

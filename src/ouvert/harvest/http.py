@@ -1,6 +1,6 @@
 """HTTP for harvesting: timeouts, a User-Agent, a size limit, and errors a person can read.
 
-Everything goes through ``get``; it raises ``HarvestHTTPError`` (a message saying which
+Everything goes through ``get`` (a whole answer) or ``fetch_to_file`` (streamed to a file); they raise ``HarvestHTTPError`` (a message saying which
 address failed and why) and never reads more than ``max_bytes``. Settings:
 ``OUVERT_HARVEST_TIMEOUT`` (seconds, default 30) and ``OUVERT_HARVEST_MAX_BYTES`` (default
 50 MB per answer).
@@ -8,8 +8,12 @@ address failed and why) and never reads more than ``max_bytes``. Settings:
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import requests
 from django.conf import settings
@@ -55,9 +59,9 @@ def _max_bytes() -> int:
     return int(getattr(settings, "OUVERT_HARVEST_MAX_BYTES", DEFAULT_MAX_BYTES))
 
 
-def get(url: str, *, params: dict | None = None, accept: str = "*/*", ok_statuses=(200,)) -> Answer:
-    """GET ``url``; the whole body (at most ``OUVERT_HARVEST_MAX_BYTES``) or ``HarvestHTTPError``."""
-    limit = _max_bytes()
+@contextlib.contextmanager
+def _open(url: str, *, params: dict | None = None, accept: str = "*/*"):
+    """The streamed answer to a GET of ``url`` (redirects followed), or ``HarvestHTTPError``."""
     try:
         response = requests.get(url, params=params, timeout=_timeout(), stream=True, allow_redirects=True,
                                 headers={"User-Agent": USER_AGENT, "Accept": accept})
@@ -68,26 +72,64 @@ def get(url: str, *, params: dict | None = None, accept: str = "*/*", ok_statuse
         raise HarvestHTTPError(_("%(url)s : connexion impossible (%(error)s).")
                                % {"url": url[:300], "error": str(exc)[:300]}, url=url) from None
     with response:
-        final = response.url
-        declared = response.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            raise HarvestHTTPError(_("%(url)s : réponse trop volumineuse (%(size)s octets, au plus %(max)s).")
-                                   % {"url": final[:300], "size": declared, "max": limit}, url=final)
-        chunks, size = [], 0
-        try:
-            for chunk in response.iter_content(chunk_size=65536):
-                size += len(chunk)
-                if size > limit:
-                    raise HarvestHTTPError(_("%(url)s : réponse trop volumineuse (plus de %(max)s octets).")
-                                           % {"url": final[:300], "max": limit}, url=final)
-                chunks.append(chunk)
-        except requests.RequestException as exc:
-            raise HarvestHTTPError(_("%(url)s : réponse interrompue (%(error)s).")
-                                   % {"url": final[:300], "error": str(exc)[:300]}, url=final) from None
-        body = b"".join(chunks)
+        yield response
+
+
+def _chunks(response, limit: int, chunk_size: int) -> Iterator[bytes]:
+    """The body of ``response`` in chunks, never more than ``limit`` bytes (``HarvestHTTPError`` beyond,
+    as soon as the declared or the read size says so)."""
+    final = response.url
+    declared = response.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise HarvestHTTPError(_("%(url)s : réponse trop volumineuse (%(size)s octets, au plus %(max)s).")
+                               % {"url": final[:300], "size": declared, "max": limit}, url=final)
+    size = 0
+    try:
+        for chunk in response.iter_content(chunk_size=chunk_size):
+            size += len(chunk)
+            if size > limit:
+                raise HarvestHTTPError(_("%(url)s : réponse trop volumineuse (plus de %(max)s octets).")
+                                       % {"url": final[:300], "max": limit}, url=final)
+            yield chunk
+    except requests.RequestException as exc:
+        raise HarvestHTTPError(_("%(url)s : réponse interrompue (%(error)s).")
+                               % {"url": final[:300], "error": str(exc)[:300]}, url=final) from None
+
+
+def _status_error(response) -> HarvestHTTPError:
+    return HarvestHTTPError(_("%(url)s : le serveur a répondu %(status)s.")
+                            % {"url": response.url[:300], "status": response.status_code},
+                            url=response.url, status=response.status_code)
+
+
+def get(url: str, *, params: dict | None = None, accept: str = "*/*", ok_statuses=(200,)) -> Answer:
+    """GET ``url``; the whole body (at most ``OUVERT_HARVEST_MAX_BYTES``) or ``HarvestHTTPError``."""
+    with _open(url, params=params, accept=accept) as response:
+        body = b"".join(_chunks(response, _max_bytes(), 65536))
         if response.status_code not in ok_statuses:
-            raise HarvestHTTPError(_("%(url)s : le serveur a répondu %(status)s.")
-                                   % {"url": final[:300], "status": response.status_code},
-                                   url=final, status=response.status_code)
-        return Answer(url=final, status=response.status_code,
+            raise _status_error(response)
+        return Answer(url=response.url, status=response.status_code,
                       content_type=response.headers.get("Content-Type", ""), body=body)
+
+
+def fetch_to_file(url: str, path, *, max_bytes: int, progress: Callable[[int], None] | None = None) -> dict:
+    """Download ``url`` into the file ``path``, streamed: at most ``max_bytes`` (``HarvestHTTPError``
+    beyond, and the partial file is removed); ``progress(bytes)`` is called along the way. Returns
+    ``{"url" (after redirects), "size", "sha256", "content_type"}``."""
+    digest, size = hashlib.sha256(), 0
+    with _open(url) as response:
+        if response.status_code != 200:
+            raise _status_error(response)
+        try:
+            with open(path, "wb") as out:
+                for chunk in _chunks(response, max_bytes, 1024 * 1024):
+                    size += len(chunk)
+                    digest.update(chunk)
+                    out.write(chunk)
+                    if progress is not None:
+                        progress(size)
+        except BaseException:
+            Path(path).unlink(missing_ok=True)
+            raise
+        return {"url": response.url, "size": size, "sha256": digest.hexdigest(),
+                "content_type": response.headers.get("Content-Type", "")}

@@ -48,7 +48,6 @@ import logging
 import re
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -63,6 +62,7 @@ from ouvert.core import services as core_services
 from ouvert.core.services import NotFound
 
 from . import ckan_client, http, selectors
+from .http import HarvestHTTPError  # noqa: F401  (raised by fetch_to_file, for other modules)
 from .models import HarvestJob, HarvestObject, HarvestSource, source_name_validator
 from .selectors import (  # noqa: F401  (public read API of the module)
     harvested_datasets,
@@ -419,54 +419,10 @@ def harvest_schedule_due(*, now: datetime.datetime | None = None) -> list[int]:
 
 
 def fetch_to_file(url: str, path, *, max_bytes: int, progress: Callable[[int], None] | None = None) -> dict:
-    """Download ``url`` into the file ``path``, streamed, with the harvester's timeout and User-Agent.
-
-    For other modules (the datastore copies the tables resources link to). At most ``max_bytes``
-    are read (``http.HarvestHTTPError`` beyond, and the partial file is removed); ``progress(bytes)``
-    is called along the way. Returns ``{"url" (after redirects), "size", "sha256", "content_type"}``.
-    """
-    import requests
-
-    digest, size = hashlib.sha256(), 0
-    try:
-        response = requests.get(url, timeout=http._timeout(), stream=True, allow_redirects=True,
-                                headers={"User-Agent": http.USER_AGENT, "Accept": "*/*"})
-    except requests.Timeout:
-        raise http.HarvestHTTPError(_("%(url)s : pas de réponse après %(seconds)s secondes.")
-                                    % {"url": url[:300], "seconds": http._timeout()}, url=url) from None
-    except requests.RequestException as exc:
-        raise http.HarvestHTTPError(_("%(url)s : connexion impossible (%(error)s).")
-                                    % {"url": url[:300], "error": str(exc)[:300]}, url=url) from None
-    with response:
-        final = response.url
-        if response.status_code != 200:
-            raise http.HarvestHTTPError(_("%(url)s : le serveur a répondu %(status)s.")
-                                        % {"url": final[:300], "status": response.status_code},
-                                        url=final, status=response.status_code)
-        declared = response.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > max_bytes:
-            raise http.HarvestHTTPError(_("%(url)s : réponse trop volumineuse (%(size)s octets, au plus %(max)s).")
-                                        % {"url": final[:300], "size": declared, "max": max_bytes}, url=final)
-        try:
-            with open(path, "wb") as out:
-                for chunk in response.iter_content(chunk_size=1024 * 1024):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise http.HarvestHTTPError(_("%(url)s : réponse trop volumineuse (plus de %(max)s octets).")
-                                                    % {"url": final[:300], "max": max_bytes}, url=final)
-                    digest.update(chunk)
-                    out.write(chunk)
-                    if progress is not None:
-                        progress(size)
-        except requests.RequestException as exc:
-            Path(path).unlink(missing_ok=True)
-            raise http.HarvestHTTPError(_("%(url)s : réponse interrompue (%(error)s).")
-                                        % {"url": final[:300], "error": str(exc)[:300]}, url=final) from None
-        except BaseException:
-            Path(path).unlink(missing_ok=True)
-            raise
-        return {"url": final, "size": size, "sha256": digest.hexdigest(),
-                "content_type": response.headers.get("Content-Type", "")}
+    """Download ``url`` into the file ``path``, streamed, with the harvester's timeout and User-Agent
+    (``http.fetch_to_file``). For other modules: the datastore copies the tables resources link to.
+    Raises ``HarvestHTTPError``."""
+    return http.fetch_to_file(url, path, max_bytes=max_bytes, progress=progress)
 
 
 def _count(job: HarvestJob) -> None:
