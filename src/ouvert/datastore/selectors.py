@@ -85,6 +85,20 @@ def served_table(resource) -> DatastoreTable | None:
     return found.current_table if found is not None else None
 
 
+def datastores_for(resource_ids: list) -> dict:
+    """``{resource id: Datastore}`` (with its served table) for the resources that have one: one query."""
+    return {d.pk: d for d in Datastore.objects.filter(pk__in=resource_ids).select_related("current_table")}
+
+
+def latest_tables(resource_ids: list) -> dict:
+    """``{resource id: its newest DatastoreTable}`` (state, stage and error only): one query."""
+    latest: dict = {}
+    for table in (DatastoreTable.objects.filter(datastore_id__in=resource_ids).order_by("datastore_id", "-id")
+                  .only("id", "datastore_id", "status", "error_message", "stage")):
+        latest.setdefault(table.datastore_id, table)
+    return latest
+
+
 def latest_table(resource) -> DatastoreTable | None:
     return DatastoreTable.objects.filter(datastore_id=resource.pk).order_by("-id").first()
 

@@ -58,8 +58,10 @@ from . import query, selectors
 from .models import Datastore, DatastoreTable, parquet_name
 from .selectors import (  # noqa: F401  (public read API of the module)
     datastore_for,
+    datastores_for,
     job_status,
     latest_table,
+    latest_tables,
     table_for_resource,
     table_get,
     table_list,

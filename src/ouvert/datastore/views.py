@@ -158,18 +158,11 @@ def _validation_summary(datastore, table: DatastoreTable) -> dict | None:
     report = table.validation if table is not None else None
     if table is None or report is None:
         return {"state": "pending", "label": _("validation en attente")}
-    errors = _report_errors_total(report)
+    errors = (services.validation_errors_total(report) or 0)
     if table.validation_valid:
         return {"state": "valid", "label": _("conforme au schéma")}
     return {"state": "invalid", "errors": errors,
             "label": _("%(count)s erreur(s) de validation") % {"count": number_format(errors, force_grouping=True)}}
-
-
-def _report_errors_total(report: dict) -> int:
-    stats = (report or {}).get("stats") or {}
-    if isinstance(stats.get("errors"), int):
-        return stats["errors"]
-    return sum(int(n) for n in ((report or {}).get("counts") or {}).values() if isinstance(n, int))
 
 
 def _dictionary(datastore, table: DatastoreTable | None) -> list[dict]:
@@ -472,7 +465,7 @@ def validation_page(request, name, resource_id):
         from .validation import ERROR_TITLES
 
         context["report"] = {
-            "valid": bool(report.get("valid")), "total": _report_errors_total(report),
+            "valid": bool(report.get("valid")), "total": (services.validation_errors_total(report) or 0),
             "rows": ((task.get("stats") or {}).get("rows")),
             "counts": [{"code": key, "title": _(ERROR_TITLES.get(key, key)), "count": value,
                         "url": f"?code={key}", "current": key == code}
@@ -675,19 +668,12 @@ def dataset_panel(*, request, dataset, resources, can_edit: bool) -> dict | None
     """What the dataset page shows of the datastore (``core.registry.register_dataset_panel``): a
     « Aperçu » link beside each tabular resource, the ingestion state for publishers, and the list
     of saved visualisations. Two queries whatever the number of resources."""
-    from .models import Datastore
-
     tabular = [resource for resource in resources if services.tabular_format(resource)]
     links, notes = {}, {}
     if tabular:
-        served = {d.pk: d for d in Datastore.objects.filter(pk__in=[r.pk for r in tabular])
-                  .select_related("current_table")}
-        latest = {}
-        if can_edit:
-            for table in (DatastoreTable.objects.filter(datastore_id__in=[r.pk for r in tabular])
-                          .order_by("datastore_id", "-id").only("id", "datastore_id", "status", "error_message",
-                                                                 "stage")):
-                latest.setdefault(table.datastore_id, table)
+        ids = [r.pk for r in tabular]
+        served = services.datastores_for(ids)
+        latest = services.latest_tables(ids) if can_edit else {}
         for resource in tabular:
             datastore = served.get(resource.pk)
             current = datastore.current_table if datastore is not None else None
