@@ -77,10 +77,12 @@ def register_routers():
     from ouvert.core.api import router as core_router
     from ouvert.datastore.api import router as datastore_router
     from ouvert.plan.api import router as plan_router
+    from ouvert.quality.api import router as quality_router
 
     api.add_router("/core", core_router)
     api.add_router("/plan", plan_router)
     api.add_router("/datastore", datastore_router)
+    api.add_router("/quality", quality_router)
 
 
 register_routers()

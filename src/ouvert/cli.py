@@ -526,6 +526,44 @@ def cmd_validate(args) -> int:
 
 # --- check, manage --------------------------------------------------------------------
 
+def cmd_quality_score(args) -> int:
+    _setup()
+    from ouvert.quality import services
+
+    with _progress_bar() as bar:
+        task = bar.add_task(_("Calcul des scores de qualité"), total=None)
+        count = services.scores_recompute(progress=lambda done, total: bar.update(task, completed=done, total=total))
+    console.print(_("%(count)d score(s) de qualité calculé(s).") % {"count": count})
+    return 0
+
+
+def cmd_quality_links(args) -> int:
+    _setup()
+    from ouvert.quality import services
+
+    with _progress_bar() as bar:
+        task = bar.add_task(_("Vérification des liens"), total=None)
+        summary = services.links_check(due_only=not args.all,
+                                       progress=lambda done, total: bar.update(task, completed=done, total=total))
+    console.print(_("%(checked)d lien(s) vérifié(s) : %(available)d disponible(s), %(broken)d brisé(s).") % summary)
+    return 0
+
+
+def cmd_quality_verify(args) -> int:
+    _setup()
+    from ouvert.quality import services
+
+    with _progress_bar() as bar:
+        task = bar.add_task(_("Vérification des empreintes des fichiers"), total=None)
+        report = services.files_verify(progress=lambda done, total: bar.update(task, completed=done, total=total))
+    for problem in report["mismatches"]:
+        err_console.print(f"[bold red]{problem['dataset']}[/bold red] {problem['resource_id']} "
+                          f"v{problem['number']} : {problem['message']}")
+    console.print(_("%(checked)d fichier(s) vérifié(s), %(bad)d anomalie(s).")
+                  % {"checked": report["checked"], "bad": len(report["mismatches"])})
+    return 1 if report["mismatches"] else 0
+
+
 def cmd_check(args) -> int:
     _setup()
     from django.core.management import execute_from_command_line
@@ -655,6 +693,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit-errors", type=int, default=1000, metavar="N",
                    help="erreurs listées au plus (défaut 1000 ; 0 : toutes) ; les comptes sont toujours complets")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("quality", help="qualité : scores, liens, empreintes des fichiers")
+    qsub = p.add_subparsers(dest="quality_command", metavar="ACTION", required=True)
+    qp = qsub.add_parser("score", help="recalculer le score de qualité de chaque jeu de données")
+    qp.set_defaults(func=cmd_quality_score)
+    qp = qsub.add_parser("links", help="vérifier les liens des ressources (ceux dont la vérification est due)")
+    qp.add_argument("--all", action="store_true", help="tous les liens, même ceux vérifiés récemment")
+    qp.set_defaults(func=cmd_quality_links)
+    qp = qsub.add_parser("verify", help="recalculer l'empreinte SHA-256 de chaque fichier stocké et signaler "
+                                        "tout écart (code de sortie 1)")
+    qp.set_defaults(func=cmd_quality_verify)
 
     p = sub.add_parser("check", help="vérifications Django (--deploy : réglages de production)")
     p.add_argument("--deploy", action="store_true")

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "ouvert.catalog",
     "ouvert.harvest",
     "ouvert.datastore",
+    "ouvert.quality",
 ]
 
 MIDDLEWARE = [

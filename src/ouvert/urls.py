@@ -21,6 +21,7 @@ urlpatterns += i18n_patterns(
     path("plan/", include("ouvert.plan.urls")),
     path("catalogue/moissonnage/", include("ouvert.harvest.urls")),
     path("catalogue/jeux/<str:name>/", include("ouvert.datastore.urls")),
+    path("catalogue/", include("ouvert.quality.urls")),
     path("catalogue/", include("ouvert.catalog.urls")),
     path("compte/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -288,6 +288,8 @@ class Activity(models.Model):
         NEW_PACKAGE = "new package", _("Création")
         CHANGED_PACKAGE = "changed package", _("Modification")
         DELETED_PACKAGE = "deleted package", _("Suppression")
+        # Not CKAN's: entries other modules add (``services.activity_note``).
+        CERTIFICATION = "certification", _("Certification")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="activities",

@@ -43,7 +43,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import get_valid_filename
@@ -407,13 +407,25 @@ def _diff(before: dict | None, after: dict) -> dict:
     return {k: {"before": before.get(k), "after": v} for k, v in after.items() if before.get(k) != v}
 
 
-def _record(*, dataset: Dataset, actor, activity_type: str, before: dict | None) -> Activity:
-    """Bump ``modified_at``, re-index, and record the activity (inside the caller's transaction)."""
+_EVENTS = {Activity.Type.NEW_PACKAGE: "created", Activity.Type.DELETED_PACKAGE: "deleted"}
+
+
+def _dataset_changed(event: str, dataset_id) -> None:
+    """Tell the modules listening to datasets (``core.registry.register_dataset_listener``), on commit."""
+    from ouvert.core import registry
+
+    transaction.on_commit(lambda: registry.dataset_changed(event, dataset_id))
+
+
+def _record(*, dataset: Dataset, actor, activity_type: str, before: dict | None, event: str = "") -> Activity:
+    """Re-index, record the activity and tell the dataset listeners (``event``: by default from
+    ``activity_type``), inside the caller's transaction."""
     from .ckan_dict import dataset_prefetch, dataset_to_ckan
 
     after = _dataset_state(dataset)
     fresh = dataset_prefetch(Dataset.objects.filter(pk=dataset.pk)).get()
     _index(fresh)
+    _dataset_changed(event or _EVENTS.get(activity_type, "updated"), dataset.pk)
     return Activity.objects.create(
         dataset=dataset, organisation_id=dataset.organisation_id,
         actor=actor if (actor is not None and actor.is_authenticated) else None,
@@ -765,7 +777,7 @@ def dataset_restore(*, actor, dataset: Dataset) -> Dataset:
         dataset.state = previous
         dataset.modified_at = timezone.now()
         dataset.save(update_fields=["state", "modified_at"])
-        _record(dataset=dataset, actor=actor, activity_type=Activity.Type.CHANGED_PACKAGE, before=before)
+        _record(dataset=dataset, actor=actor, activity_type=Activity.Type.CHANGED_PACKAGE, before=before, event="restored")
         core_services.audit_append(actor=actor, action="catalog.dataset.restore", target=dataset,
                                    data={"name": dataset.name, "state": previous})
     return dataset
@@ -786,6 +798,7 @@ def dataset_purge(*, actor, dataset: Dataset) -> None:
         Resource.objects.filter(dataset=dataset).update(current_version=None)
         dataset.delete()
         _unindex(dataset_id)
+        _dataset_changed("purged", dataset_id)
 
         def remove_files():
             for name in files:
@@ -1094,6 +1107,55 @@ def ckan_action_register(name: str, func, *, side_effect_free: bool = False) -> 
     from . import ckan
 
     ckan.register(name, side_effect_free=side_effect_free)(func)
+
+
+# --- For other modules (quality…) -------------------------------------------------------
+
+def activity_note(*, dataset: Dataset, actor, activity_type: str, diff: dict) -> Activity:
+    """Add an entry to a dataset's history that is not a change of its metadata (a certification
+    granted or lapsed…): ``diff`` is ``{field: {"before": …, "after": …}}``; ``modified_at`` is kept."""
+    from .ckan_dict import dataset_prefetch, dataset_to_ckan
+
+    fresh = dataset_prefetch(Dataset.objects.filter(pk=dataset.pk)).get()
+    return Activity.objects.create(
+        dataset=dataset, organisation_id=dataset.organisation_id,
+        actor=actor if (actor is not None and actor.is_authenticated) else None,
+        activity_type=activity_type, timestamp=timezone.now(),
+        snapshot=json.loads(json.dumps(dataset_to_ckan(fresh), default=str)),
+        diff=json.loads(json.dumps(diff, default=str)))
+
+
+#: ``name`` -> ``func()``: the boolean search filters other modules add (see ``search_flag_register``).
+SEARCH_FLAGS: dict = {}
+
+
+def search_flag_register(name: str, func, *, label_fr: str = "", label_en: str = "") -> None:
+    """Add the filter ``name:true`` / ``name:false`` to ``package_search``'s ``fq`` and to the search
+    page: ``func()`` returns the primary keys of the datasets that have the flag (a queryset of
+    ``id`` values, used as a subquery)."""
+    SEARCH_FLAGS[name] = {"func": func, "label_fr": label_fr, "label_en": label_en}
+
+
+def link_resources(*, resource_ids=None):
+    """The active link resources of datasets that are not deleted, as dicts (``id``, ``url``,
+    ``dataset_id``, ``organisation_id``, ``format``, ``media_type``, ``size``), for the link checker."""
+    queryset = (Resource.objects.filter(state=Resource.State.ACTIVE, kind=Resource.Kind.LINK)
+                .exclude(url="").exclude(dataset__state=Dataset.State.DELETED))
+    if resource_ids is not None:
+        queryset = queryset.filter(pk__in=resource_ids)
+    return queryset.values("id", "url", "dataset_id", "format", "media_type", "size",
+                           organisation_id=models.F("dataset__organisation_id")).order_by("pk")
+
+
+def resource_versions(*, resource_ids=None):
+    """Every stored file version, as dicts (``id``, ``resource_id``, ``number``, ``file``, ``size``,
+    ``sha256``, ``dataset_id``, ``dataset_name``), for integrity checks."""
+    queryset = ResourceVersion.objects.all()
+    if resource_ids is not None:
+        queryset = queryset.filter(resource_id__in=resource_ids)
+    return queryset.values("id", "resource_id", "number", "file", "size", "sha256",
+                           dataset_id=models.F("resource__dataset_id"),
+                           dataset_name=models.F("resource__dataset__name")).order_by("resource_id", "number")
 
 
 # --- Page views -------------------------------------------------------------------------

@@ -17,6 +17,10 @@ Core never imports a concrete module; modules register here instead:
 - ``register_resource_listener(func)``: ``func(event, resource_id)`` is called after a catalogue
   resource is created, changed or deleted (``event`` is ``"created"``, ``"updated"`` or
   ``"deleted"``), once the transaction commits; the catalogue calls ``resource_changed``.
+- ``register_dataset_listener(func)``: ``func(event, dataset_id)`` is called after a catalogue
+  dataset is created, changed (its metadata or one of its resources), deleted, restored or purged
+  (``event`` is ``"created"``, ``"updated"``, ``"deleted"``, ``"restored"`` or ``"purged"``), once the
+  transaction commits; the catalogue calls ``dataset_changed``.
 - ``register_dataset_panel(name, func, order)``: ``func(request=, dataset=, resources=, can_edit=)``
   adds to a catalogue dataset's page: ``{"template": name, "context": {...}}`` (a section included
   after the resources), ``"resource_links": {resource id: [{"label", "url"}]}`` (links beside a
@@ -144,6 +148,31 @@ def resource_changed(event: str, resource_id) -> None:
             func(event, resource_id)
         except Exception:
             logging.getLogger("ouvert.registry").exception("resource listener %r failed", func)
+
+
+# --- Catalogue datasets -------------------------------------------------------------------
+
+_dataset_listeners: list[Callable] = []
+
+
+def register_dataset_listener(func: Callable) -> None:
+    if func not in _dataset_listeners:
+        _dataset_listeners.append(func)
+
+
+def dataset_listeners() -> list[Callable]:
+    return list(_dataset_listeners)
+
+
+def dataset_changed(event: str, dataset_id) -> None:
+    """Tell every listener; one that fails is logged and never undoes nor stops the others."""
+    import logging
+
+    for func in dataset_listeners():
+        try:
+            func(event, dataset_id)
+        except Exception:
+            logging.getLogger("ouvert.registry").exception("dataset listener %r failed", func)
 
 
 # --- Catalogue dataset pages --------------------------------------------------------------
