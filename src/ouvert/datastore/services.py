@@ -319,8 +319,43 @@ def _validate(table: DatastoreTable, parquet: Path, schema: dict, beat=None) -> 
     report = validation.validate_parquet(parquet, schema, foreign=_foreign_resolver(table),
                                          progress=beat, name=str(table.datastore_id))
     table.validation = report.as_dict()
+    # What was checked: the report stays true only while these rules are the schema's.
+    table.validation["schema_rules"] = schema_rules_fingerprint(schema)
+    table.validation["primary_key"] = primary_key_of(schema)
     table.validation_valid = bool(report.valid)
     table.validation_errors = validation_errors_total(table.validation)
+
+
+def primary_key_of(schema: dict | None) -> list[str]:
+    """The primary key a Table Schema declares (``primaryKey``: a name or a list of names), or ``[]``."""
+    value = (schema or {}).get("primaryKey") if isinstance(schema, dict) else None
+    if isinstance(value, str):
+        return [value] if value else []
+    if isinstance(value, list):
+        return [str(name) for name in value if isinstance(name, str) and name]
+    return []
+
+
+#: Keys of a Table Schema (and of its fields) that only document it: changing them changes no check.
+_DOCUMENTATION_KEYS = {"title", "description", "title_fr", "title_en", "description_fr", "description_en",
+                       "example", "rdfType"}
+
+
+def schema_rules_fingerprint(schema: dict | None) -> str:
+    """A SHA-256 of what a Table Schema checks (its descriptions and titles left out): a validation
+    report made with another fingerprint is out of date (being redone)."""
+    import hashlib
+    import json
+
+    def rules(value):
+        if isinstance(value, dict):
+            return {key: rules(item) for key, item in value.items() if key not in _DOCUMENTATION_KEYS}
+        if isinstance(value, list):
+            return [rules(item) for item in value]
+        return value
+
+    text = json.dumps(rules(schema or {}), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def validation_errors_total(report: dict | None) -> int | None:
@@ -697,3 +732,92 @@ def validation_run(*, table_id: int) -> DatastoreTable | None:
     table.save(update_fields=["validation", "validation_valid", "validation_errors"])
     return table
 
+
+
+# --- Facts for other modules (quality, certification) ----------------------------------------------
+
+def _described(field: dict, language: str) -> bool:
+    value = field.get(f"description_{language}")
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _facts_row(row: dict) -> dict:
+    schema = row["schema"] if isinstance(row["schema"], dict) else {}
+    schema_fields = [item for item in schema.get("fields") or []
+                     if isinstance(item, dict) and isinstance(item.get("name"), str)]
+    if schema_fields:
+        names = [item["name"] for item in schema_fields]
+        undescribed = [item["name"] for item in schema_fields
+                       if not (_described(item, "fr") and _described(item, "en"))]
+    else:
+        names = [column.get("name", "") for column in row["current_table__columns"] or []
+                 if isinstance(column, dict)]
+        undescribed = list(names)
+    key = primary_key_of(schema) if schema_fields else []
+    served = bool(row["current_table_id"] and row["current_table__parquet"])
+    valid = row["current_table__validation_valid"] if served and schema_fields else None
+    current = valid is not None and row["rules"] in (None, schema_rules_fingerprint(schema))
+    duplicates = None
+    if key and current:
+        try:
+            duplicates = int(row["pk_errors"] or 0)
+        except (TypeError, ValueError):
+            duplicates = None
+    return {
+        "resource_id": str(row["resource_id"]),
+        "has_schema": bool(schema_fields),
+        "primary_key": key,
+        "primary_key_unique": (duplicates == 0) if duplicates is not None else None,
+        "primary_key_duplicates": duplicates,
+        "validation_valid": valid if current else None,
+        "validation_errors": int(row["current_table__validation_errors"] or 0) if current else 0,
+        "validation_current": bool(current),
+        "fields": len(names),
+        "undescribed_fields": undescribed,
+        "rows": row["current_table__rows"] if served else None,
+        "status": row["latest_status"] or "none",
+    }
+
+
+def table_facts_for_datasets(dataset_ids) -> dict:
+    """What the datastore knows of the tabular resources of some datasets, for quality checks and
+    certification: ``{dataset id: [facts of each active resource with a datastore record, in the
+    dataset's order]}`` (every id asked is a key; a dataset without tabular data gets ``[]``). Three
+    queries at most, whatever the number of datasets and resources.
+
+    Each resource's facts: ``resource_id`` (text), ``has_schema`` (a Table Schema with fields),
+    ``primary_key`` (the fields the schema declares, ``[]`` if none), ``primary_key_unique`` (``True``:
+    no row breaks the key in the table served now; ``False``: ``primary_key_duplicates`` rows do —
+    duplicated or empty keys; ``None``: no key, no data, or its check is still to be made),
+    ``validation_valid`` / ``validation_errors`` (the served table against the schema; ``None`` / 0
+    without a schema, data or up-to-date report: ``validation_current``), ``fields`` (the schema's
+    fields, or the table's columns without schema), ``undescribed_fields`` (names lacking a French or
+    an English description: every column without schema), ``rows`` and ``status`` (the latest
+    ingestion's: ``none``, ``pending``, ``running``, ``done``, ``failed``).
+    """
+    import uuid as uuid_module
+
+    from django.db.models import OuterRef, Subquery
+    from django.db.models.fields.json import KeyTextTransform, KeyTransform
+
+    keys: dict = {}
+    for value in dataset_ids:
+        try:
+            keys.setdefault(value if isinstance(value, uuid_module.UUID) else uuid_module.UUID(str(value)), value)
+        except (TypeError, ValueError, AttributeError):
+            continue
+    result: dict = {original: [] for original in keys.values()}
+    if not keys:
+        return result
+    latest = Subquery(DatastoreTable.objects.filter(datastore_id=OuterRef("pk")).order_by("-id").values("status")[:1])
+    rows = (Datastore.objects.filter(resource__dataset_id__in=list(keys), resource__state="active")
+            .annotate(latest_status=latest,
+                      pk_errors=KeyTextTransform("primary-key", KeyTransform("counts", "current_table__validation")),
+                      rules=KeyTextTransform("schema_rules", "current_table__validation"))
+            .values("resource_id", "resource__dataset_id", "schema", "current_table_id", "current_table__parquet",
+                    "current_table__columns", "current_table__rows", "current_table__validation_valid",
+                    "current_table__validation_errors", "latest_status", "pk_errors", "rules")
+            .order_by("resource__dataset_id", "resource__position", "resource__created_at"))
+    for row in rows:
+        result[keys[row["resource__dataset_id"]]].append(_facts_row(row))
+    return result
