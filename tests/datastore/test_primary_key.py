@@ -3,6 +3,8 @@
 the validation report, only while that report is the schema's), the data dictionary's completeness.
 Runs on SQLite and on PostgreSQL (``DATABASE_URL``)."""
 
+import re
+
 import pytest
 
 from ouvert.datastore import services
@@ -137,3 +139,134 @@ def test_facts_take_a_constant_number_of_queries(dataset_factory, upload, editor
         every = services.table_facts_for_datasets([d.pk for d in datasets])
     assert len(one[datasets[0].pk]) == 2 and all(len(items) == 2 for items in every.values())
     assert [fact["has_schema"] for fact in every[datasets[2].pk]] == [False, True]
+
+
+# --- Proposing a key ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "rank"), [
+    ("id", 0), ("ID", 0), ("Identifiant", 0), ("code", 0), ("Numéro", 0), ("N°", 0), ("uuid", 0),
+    ("code_region", 1), ("CodeMunicipalite", 1), ("no_dossier", 1), ("N° de dossier", 1), ("region_id", 1),
+    ("ID_SITE", 1), ("nom", None), ("Date", None), ("Nombre", None), ("codex", None), ("noeud", None), ("", None),
+])
+def test_names_that_look_like_identifiers(name, rank):
+    from ouvert.datastore.schema import identifier_rank
+
+    assert identifier_rank(name) == rank
+
+
+def _profile(name, *, count=10, nulls=0, distinct=10, approximate=False, kind="string"):
+    return {"name": name, "type": kind, "count": count, "nulls": nulls, "distinct": distinct,
+            "distinct_approximate": approximate}
+
+
+def test_a_complete_unique_identifier_column_is_proposed_and_nothing_else():
+    from ouvert.datastore.schema import propose_primary_key
+
+    fields = [{"name": "nom", "type": "string"}, {"name": "code_region", "type": "string"},
+              {"name": "id", "type": "integer"}, {"name": "valeur", "type": "number"}]
+    profile = [_profile("nom"), _profile("code_region"), _profile("id", kind="integer"),
+               _profile("valeur", kind="number")]
+    assert propose_primary_key(fields, profile) == ["id"]  # the plain name beats code_region
+    profile[2]["nulls"] = 1
+    assert propose_primary_key(fields, profile) == ["code_region"]  # an empty id: not a key
+    profile[1]["distinct"] = 9
+    assert propose_primary_key(fields, profile) == []  # a duplicated code: not a key either
+    # A number with decimals, an estimated distinct count, an empty table: never proposed.
+    assert propose_primary_key([{"name": "id", "type": "number"}], [_profile("id", kind="number")]) == []
+    assert propose_primary_key([{"name": "id", "type": "string"}], [_profile("id", approximate=True)]) == []
+    assert propose_primary_key([{"name": "id", "type": "string"}], [_profile("id", count=0, distinct=0)]) == []
+    assert propose_primary_key([{"name": "id", "type": "string"}], None) == []
+    # Matched by name when the profile and the fields differ in number.
+    assert propose_primary_key([{"name": "code", "type": "string"}], [_profile("x"), _profile("code")]) == ["code"]
+
+
+def test_inference_proposes_the_key_from_the_ingested_profile(dataset_factory, upload):
+    from ouvert.datastore import schema as schema_module
+    from ouvert.datastore import selectors
+
+    resource = upload(dataset_factory(), "regions.csv", REGIONS)
+    table = selectors.table_for_resource(resource)
+    inferred = schema_module.infer(table.columns, info=table.info, profile=table.profile)
+    assert inferred["primaryKey"] == ["code"]
+    assert "primaryKey" not in schema_module.infer(table.columns, info=table.info)
+    duplicated = upload(dataset_factory(), "regions.csv", REGIONS_DUPLICATED)
+    table = selectors.table_for_resource(duplicated)
+    assert "primaryKey" not in schema_module.infer(table.columns, info=table.info, profile=table.profile)
+    assert schema_module.with_primary_key(inferred, ["nom", "code"])["primaryKey"] == ["code", "nom"]
+    assert "primaryKey" not in schema_module.with_primary_key(inferred, [])
+
+
+# --- Pages and datastore_info ------------------------------------------------------------------------
+
+def _url(resource, page="apercu/"):
+    return f"/fr/catalogue/jeux/{resource.dataset.name}/ressources/{resource.pk}/{page}"
+
+
+def _dictionary_post(client, resource, capture, **data):
+    payload = {"fr_0": "Code de la région", "en_0": "Region code", "fr_1": "Nom", "en_1": "Name"}
+    payload.update(data)
+    with capture(execute=True):
+        return client.post(_url(resource, "dictionnaire/"), payload)
+
+
+def test_the_publisher_declares_the_key_and_the_pages_show_its_uniqueness(
+        client, dataset_factory, upload, new_version, editor, django_capture_on_commit_callbacks):
+    from ouvert.datastore import selectors
+
+    resource = upload(dataset_factory(), "regions.csv", REGIONS)
+    page = client.get(_url(resource)).content.decode()
+    assert "Aucune clé primaire n’est déclarée." in page and "<code>code</code>" in page  # proposed
+    client.force_login(editor)
+    form = client.get(_url(resource, "dictionnaire/")).content.decode()
+    # The proposed key is ticked; each field says whether it could be one.
+    assert 'name="primary_key" value="code"' in form and "code (valeurs toutes remplies et uniques)" in form
+    checked = re.search(r'<input[^>]*value="code"[^>]*>', form).group(0)
+    assert "checked" in checked
+    response = _dictionary_post(client, resource, django_capture_on_commit_callbacks, primary_key=["code"])
+    assert response.status_code == 302
+    assert selectors.datastore_for(resource).schema["primaryKey"] == ["code"]
+    page = client.get(_url(resource)).content.decode()
+    assert "Champ qui identifie chaque ligne :" in page and "clé unique" in page
+    info = services.info(user=None, params={"resource_id": str(resource.pk)})
+    assert info["primary_key"] == {"fields": ["code"], "unique": True, "duplicates": 0, "proposed": []}
+    assert next(f for f in info["fields"] if f["id"] == "code")["schema"]["uniquekey"] is True
+
+    # A new version with duplicated codes: the page counts the rows breaking the key, with the report.
+    new_version(resource, "regions.csv", REGIONS_DUPLICATED)
+    page = client.get(_url(resource)).content.decode()
+    assert "3 lignes enfreignent la clé" in page and "validation/?code=primary-key" in page
+    report = client.get(_url(resource, "validation/"), {"code": "primary-key"}).content.decode()
+    assert "enfreint la clé primaire (code)" in report
+    info = services.info(user=None, params={"resource_id": str(resource.pk)})
+    assert info["primary_key"]["unique"] is False and info["primary_key"]["duplicates"] == 3
+    assert next(f for f in info["fields"] if f["id"] == "code")["schema"]["uniquekey"] is False
+
+    # The key changed to two fields, then removed.
+    _dictionary_post(client, resource, django_capture_on_commit_callbacks, primary_key=["nom", "code"])
+    assert selectors.datastore_for(resource).schema["primaryKey"] == ["code", "nom"]
+    assert "Champs qui identifient ensemble chaque ligne" in client.get(_url(resource)).content.decode()
+    _dictionary_post(client, resource, django_capture_on_commit_callbacks)
+    schema = selectors.datastore_for(resource).schema
+    assert "primaryKey" not in schema and schema["fields"][0]["description_en"] == "Region code"
+
+
+def test_a_key_naming_no_field_is_refused_and_others_may_not_set_one(
+        client, dataset_factory, upload, editor, member, other_org_editor, django_capture_on_commit_callbacks):
+    from ouvert.datastore import selectors
+
+    resource = upload(dataset_factory(), "regions.csv", REGIONS)
+    client.force_login(editor)
+    response = _dictionary_post(client, resource, django_capture_on_commit_callbacks, primary_key=["inconnu"])
+    assert response.status_code == 400 and "inconnu" in response.content.decode()
+    assert selectors.datastore_for(resource).schema == {}
+    for user in (member, other_org_editor):
+        client.force_login(user)
+        response = _dictionary_post(client, resource, django_capture_on_commit_callbacks, primary_key=["code"])
+        assert response.status_code == 403
+    assert selectors.datastore_for(resource).schema == {}
+    private = upload(dataset_factory(private=True), "regions.csv", REGIONS)
+    client.force_login(other_org_editor)
+    assert client.get(_url(private)).status_code == 404
+    assert client.get(_url(private, "dictionnaire/")).status_code == 404
+    client.logout()
+    assert client.get(_url(private)).status_code == 404

@@ -14,7 +14,10 @@ Frictionless 5 reads: ``missingValues`` on a field).
   (``frictionless/fields/*.py``): the validation uses it for the values its SQL fast paths leave
   undecided, and :func:`parse` for the ``minimum``/``maximum``/``enum`` constraint values.
 - :func:`infer` writes a descriptor from the ingestion's typed columns and/or a Parquet file; the
-  publisher then edits it (titles, descriptions in French and English, constraints).
+  publisher then edits it (titles, descriptions in French and English, constraints, primary key).
+  Given the column profile, it proposes a primary key (:func:`propose_primary_key`): a column
+  complete and unique whose name looks like an identifier (``id``, ``identifiant``, ``code``,
+  ``no_…``, ``…_id``…).
 
 Pure Python: no database, no Django model (only ``gettext``).
 """
@@ -28,6 +31,7 @@ import datetime as dt
 import json
 import os
 import re
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -938,8 +942,89 @@ def _parquet_columns(path: str | os.PathLike) -> list[dict]:
     return [{"name": name, "duckdb_type": kind, "type": _table_schema_type(kind)} for name, kind in rows]
 
 
+#: Words that name an identifier column (compared without accents and case), alone or as the first or
+#: last word of the name (``no_dossier``, ``region_id``, ``CodeMunicipalite``).
+IDENTIFIER_WORDS = ("id", "identifiant", "identifier", "ident", "code", "uuid", "guid", "no", "num", "numero",
+                    "matricule", "cle", "key", "pk", "ref", "reference", "sku", "isbn", "issn",
+                    "nid", "gid", "fid", "objectid", "cd", "cod")
+#: Types an identifier may have (numbers with decimals, dates or booleans are not identifiers).
+IDENTIFIER_TYPES = ("string", "integer")
+
+
+def _words(name: str) -> list[str]:
+    text = re.sub(r"\b[nN]\s*[°º]", "no ", str(name))  # « N° de dossier »
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", text)  # camelCase → camel Case
+    return [word for word in re.split(r"[^0-9a-z]+", text.lower()) if word]
+
+
+def identifier_rank(name: str) -> int | None:
+    """How much ``name`` looks like the name of an identifier column: 0 (``id``, ``identifiant``,
+    ``code``, ``uuid``…), 1 (such a word first or last: ``no_dossier``, ``region_id``, ``CodeRegion``),
+    ``None`` (not an identifier's name)."""
+    words = _words(name)
+    if not words:
+        return None
+    if "".join(words) in IDENTIFIER_WORDS:
+        return 0
+    if words[0] in IDENTIFIER_WORDS or words[-1] in IDENTIFIER_WORDS:
+        return 1
+    return None
+
+
+def column_is_key(profile: dict | None) -> bool:
+    """A profiled column can be a primary key: rows, no empty value, and as many (exactly counted)
+    distinct values as rows."""
+    if not isinstance(profile, dict):
+        return False
+    count, nulls, distinct = profile.get("count"), profile.get("nulls"), profile.get("distinct")
+    if not all(isinstance(value, int) and not isinstance(value, bool) for value in (count, nulls, distinct)):
+        return False
+    return count > 0 and nulls == 0 and distinct == count and not profile.get("distinct_approximate")
+
+
+def propose_primary_key(fields: list[dict], profile: list[dict] | None) -> list[str]:
+    """The primary key to propose for a table: ``[name]`` of the best column complete and unique (from
+    the column ``profile``, matched by position, else by name) whose name looks like an identifier's
+    (``identifier_rank``; the leftmost of the best rank wins) and whose type is text or integer; ``[]``
+    when none does. ``fields``: ``[{"name", "type"}]`` as the schema names them."""
+    items = [item for item in profile or [] if isinstance(item, dict)]
+    by_name = {item.get("name"): item for item in items}
+    same_shape = len(items) == len(fields)
+    best: tuple[int, int, str] | None = None
+    for position, field_ in enumerate(fields):
+        name = field_.get("name")
+        if not isinstance(name, str) or field_.get("type", "string") not in IDENTIFIER_TYPES:
+            continue
+        rank = identifier_rank(name)
+        if rank is None:
+            continue
+        column = items[position] if same_shape else by_name.get(name)
+        if not column_is_key(column):
+            continue
+        if best is None or (rank, position) < best[:2]:
+            best = (rank, position, name)
+    return [best[2]] if best else []
+
+
+def with_primary_key(descriptor: dict, names: list[str]) -> dict:
+    """A copy of ``descriptor`` whose ``primaryKey`` is ``names`` (in the order of the fields), or without
+    one when ``names`` is empty."""
+    result = copy.deepcopy(descriptor)
+    wanted = set(names)
+    ordered = [item.get("name") for item in result.get("fields", [])
+               if isinstance(item, dict) and item.get("name") in wanted]
+    if ordered:
+        result["primaryKey"] = ordered
+    else:
+        result.pop("primaryKey", None)
+    return result
+
+
 def infer(columns_or_parquet: Iterable[dict] | str | os.PathLike, *, info: Any = None,
-          labels: list[str] | None = None, descriptions: dict[str, dict] | None = None) -> dict:
+          labels: list[str] | None = None, descriptions: dict[str, dict] | None = None,
+          profile: list[dict] | None = None) -> dict:
     """A Table Schema descriptor for an ingested table, for the publisher to edit.
 
     ``columns_or_parquet``: the ingestion's typed columns (``IngestResult.columns``:
@@ -948,7 +1033,9 @@ def infer(columns_or_parquet: Iterable[dict] | str | os.PathLike, *, info: Any =
     names (Frictionless compares them to the header), dates written otherwise than ISO get their
     ``format`` (``%d/%m/%Y``…), numbers with a decimal comma get ``"decimalChar": ","``, so that the
     schema describes the source file as published. ``labels`` overrides the names;
-    ``descriptions``: ``{name: {"fr": …, "en": …}}`` for the data dictionary.
+    ``descriptions``: ``{name: {"fr": …, "en": …}}`` for the data dictionary. ``profile``: the
+    table's column profile (``profile.profile``): a ``primaryKey`` is proposed from it
+    (:func:`propose_primary_key`).
     """
     if isinstance(columns_or_parquet, (str, os.PathLike)):
         columns = _parquet_columns(columns_or_parquet)
@@ -988,7 +1075,12 @@ def infer(columns_or_parquet: Iterable[dict] | str | os.PathLike, *, info: Any =
         if text.get("en"):
             descriptor["description_en"] = text["en"]
         fields.append(descriptor)
-    return {"fields": fields, "missingValues": [""]}
+    result: dict[str, Any] = {"fields": fields, "missingValues": [""]}
+    if profile:
+        key = propose_primary_key(fields, profile)
+        if key:
+            result["primaryKey"] = key
+    return result
 
 
 def with_descriptions(descriptor: dict, descriptions: dict[str, dict]) -> dict:

@@ -650,12 +650,15 @@ def info(*, user, params: dict) -> dict:
                            % {"id": str(resource_id)[:100]})
         return {"meta": {"id": str(resource.pk), "count": 0, "aliases": [], "table_type": None},
                 "fields": [], "ingestion": status, "profile": [], "validation": None,
-                "schema": datastore.schema if datastore else {}}
+                "schema": datastore.schema if datastore else {},
+                "primary_key": _key_info(primary_key_status(datastore, None))}
     try:
         rel = query.describe(local_parquet(table))
     except FileNotFoundError:
         raise _missing_file(table) from None
     dictionary = _field_info(datastore.schema)
+    key = primary_key_status(datastore, table)
+    unique_key = key["primary_key"] if key["primary_key_unique"] and len(key["primary_key"]) == 1 else []
     profiles = {item.get("name"): item for item in (table.profile or []) if isinstance(item, dict)}
     fields = []
     for name, kind in rel.columns:
@@ -664,7 +667,7 @@ def info(*, user, params: dict) -> dict:
         field = {"id": name, "type": query.ckan_type(kind),
                  "schema": {"native_type": kind, "index_name": None, "is_index": False,
                             "notnull": bool(profiles.get(name, {}).get("nulls") == 0) if name in profiles else False,
-                            "uniquekey": False}}
+                            "uniquekey": name in unique_key}}
         if name in dictionary:
             field["info"] = dictionary[name]
         fields.append(field)
@@ -680,7 +683,15 @@ def info(*, user, params: dict) -> dict:
         "profile": table.profile or [],
         "validation": validation,
         "schema": datastore.schema or {},
+        "primary_key": _key_info(key),
     }
+
+
+def _key_info(state: dict) -> dict:
+    """The primary key as ``datastore_info`` gives it: ``fields`` declared, ``unique`` (``None``: not
+    checked yet), ``duplicates`` (rows breaking it), ``proposed`` (when none is declared)."""
+    return {"fields": state["primary_key"], "unique": state["primary_key_unique"],
+            "duplicates": state["primary_key_duplicates"], "proposed": state["proposed"]}
 
 
 # --- The schema -----------------------------------------------------------------------------------
@@ -741,6 +752,49 @@ def _described(field: dict, language: str) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
+def _key_state(schema: dict, *, served: bool, valid, rules, key_errors) -> dict:
+    """Whether the served table respects the schema's primary key, from its validation report (only while
+    that report checked the schema's present rules: ``rules`` is the report's ``schema_rules``)."""
+    has_fields = bool(schema.get("fields"))
+    key = primary_key_of(schema) if has_fields else []
+    valid = valid if served and has_fields else None
+    current = valid is not None and rules in (None, schema_rules_fingerprint(schema))
+    duplicates = None
+    if key and current:
+        try:
+            duplicates = int(key_errors or 0)
+        except (TypeError, ValueError):
+            duplicates = None
+    return {"primary_key": key, "primary_key_unique": (duplicates == 0) if duplicates is not None else None,
+            "primary_key_duplicates": duplicates, "validation_valid": valid if current else None,
+            "validation_current": bool(current)}
+
+
+def primary_key_status(datastore: Datastore | None, table: DatastoreTable | None = None) -> dict:
+    """The primary key of a resource's Table Schema and whether the table served now respects it:
+    ``primary_key`` (names, ``[]`` when none is declared), ``primary_key_unique`` (``True``, ``False``
+    or ``None``: no key, no data or its check still to be made), ``primary_key_duplicates`` (rows
+    breaking it: duplicated or empty keys), ``validation_valid``, ``validation_current``, and
+    ``proposed``: the key the data suggests (``schema.propose_primary_key``) when none is declared."""
+    from . import schema as schema_module
+
+    schema = (datastore.schema if datastore is not None else None) or {}
+    if table is None and datastore is not None:
+        table = datastore.current_table
+    served = bool(table is not None and table.parquet)
+    report = (table.validation if served else None) or {}
+    state = _key_state(schema, served=served, valid=table.validation_valid if served else None,
+                       rules=report.get("schema_rules"), key_errors=(report.get("counts") or {}).get("primary-key"))
+    proposed: list[str] = []
+    if not state["primary_key"] and served:
+        fields = [item for item in schema.get("fields") or [] if isinstance(item, dict)] or [
+            {"name": column.get("name"), "type": column.get("type")} for column in table.columns or []
+            if isinstance(column, dict)]
+        proposed = schema_module.propose_primary_key(fields, table.profile)
+    state["proposed"] = proposed
+    return state
+
+
 def _facts_row(row: dict) -> dict:
     schema = row["schema"] if isinstance(row["schema"], dict) else {}
     schema_fields = [item for item in schema.get("fields") or []
@@ -753,25 +807,14 @@ def _facts_row(row: dict) -> dict:
         names = [column.get("name", "") for column in row["current_table__columns"] or []
                  if isinstance(column, dict)]
         undescribed = list(names)
-    key = primary_key_of(schema) if schema_fields else []
     served = bool(row["current_table_id"] and row["current_table__parquet"])
-    valid = row["current_table__validation_valid"] if served and schema_fields else None
-    current = valid is not None and row["rules"] in (None, schema_rules_fingerprint(schema))
-    duplicates = None
-    if key and current:
-        try:
-            duplicates = int(row["pk_errors"] or 0)
-        except (TypeError, ValueError):
-            duplicates = None
+    state = _key_state(schema if schema_fields else {}, served=served, valid=row["current_table__validation_valid"],
+                       rules=row["rules"], key_errors=row["pk_errors"])
     return {
         "resource_id": str(row["resource_id"]),
         "has_schema": bool(schema_fields),
-        "primary_key": key,
-        "primary_key_unique": (duplicates == 0) if duplicates is not None else None,
-        "primary_key_duplicates": duplicates,
-        "validation_valid": valid if current else None,
-        "validation_errors": int(row["current_table__validation_errors"] or 0) if current else 0,
-        "validation_current": bool(current),
+        **state,
+        "validation_errors": int(row["current_table__validation_errors"] or 0) if state["validation_current"] else 0,
         "fields": len(names),
         "undescribed_fields": undescribed,
         "rows": row["current_table__rows"] if served else None,

@@ -21,6 +21,7 @@ import math
 from urllib.parse import urlencode
 
 import duckdb
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -387,6 +388,7 @@ def _preview_response(request, context, view, rel, table, datastore, fragment, c
     if not fragment:
         context["profile"] = _profile(table)
         context["dictionary"] = _dictionary(datastore, table)
+        context["primary_key"] = services.primary_key_status(datastore, table)
         context["rows_total"] = number_format(rel.rows, force_grouping=True)
         context["columns_total"] = len(view.columns)
         context["visualisations"] = visualisations.visualisation_list(dataset=dataset, resource=resource)
@@ -486,6 +488,34 @@ def validation_page(request, name, resource_id):
 
 # --- Data dictionary ----------------------------------------------------------------------------------
 
+class _DictionaryKeyForm(DictionaryForm):
+    """The data dictionary, and the primary key: the field(s) whose value identifies each row."""
+
+    def __init__(self, *args, fields: list[dict], key: list[str], complete_unique: set[str], **kwargs):
+        super().__init__(*args, fields=fields, **kwargs)
+        choices = []
+        for item in fields:
+            label = item["name"]
+            if item["name"] in complete_unique:
+                label = _("%(name)s (valeurs toutes remplies et uniques)") % {"name": item["name"]}
+            choices.append((item["name"], label))
+        self.fields["primary_key"] = forms.MultipleChoiceField(
+            label=_("Clé primaire : le ou les champs qui identifient chaque ligne"), required=False,
+            choices=choices, initial=key, widget=forms.CheckboxSelectMultiple,
+            help_text=_("Chaque ligne doit avoir une valeur de clé unique et non vide : la validation le vérifie "
+                        "et compte les lignes qui l’enfreignent. Aucune case cochée : pas de clé primaire."))
+
+
+def _complete_unique(fields: list[dict], table: DatastoreTable | None) -> set[str]:
+    """Names of the fields whose column (by position) has no empty value and only distinct values."""
+    from . import schema as schema_module
+
+    profile = [item for item in (table.profile if table is not None else None) or [] if isinstance(item, dict)]
+    if len(profile) != len(fields):
+        return set()
+    return {item["name"] for item, column in zip(fields, profile, strict=True) if schema_module.column_is_key(column)}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def dictionary_edit(request, name, resource_id):
@@ -501,19 +531,23 @@ def dictionary_edit(request, name, resource_id):
     fields = _dictionary(datastore, table)
     if not fields:
         raise Http404(_("Les données de cette ressource ne sont pas encore disponibles."))
-    form = DictionaryForm(request.POST if request.method == "POST" else None, fields=fields)
+    current = (datastore.schema if datastore is not None else None) or {}
+    key = services.primary_key_status(datastore, table)
+    form = _DictionaryKeyForm(request.POST if request.method == "POST" else None, fields=fields,
+                              key=key["primary_key"] if current.get("fields") else key["proposed"],
+                              complete_unique=_complete_unique(fields, table))
     status = 200
     if request.method == "POST":
         if form.is_valid():
             from . import schema as schema_module
 
-            current = (datastore.schema if datastore is not None else None) or {}
             if current.get("fields"):
                 descriptor = schema_module.with_descriptions(current, form.descriptions())
             else:
                 descriptor = schema_module.infer(table.columns, info=table.info or None,
                                                  labels=[f["name"] for f in fields],
                                                  descriptions=form.descriptions())
+            descriptor = schema_module.with_primary_key(descriptor, form.cleaned_data["primary_key"])
             try:
                 services.schema_set(actor=request.user, resource=resource, schema=descriptor)
             except ValidationError as exc:
@@ -527,7 +561,7 @@ def dictionary_edit(request, name, resource_id):
     return render(request, "datastore/dictionary_form.html", {
         "dataset": dataset, "resource": resource, "resource_name": _resource_name(resource),
         "dataset_title": _pick(dataset.title_fr, dataset.title_en), "form": form,
-        "creates_schema": not ((datastore.schema if datastore else None) or {}).get("fields"),
+        "creates_schema": not current.get("fields"),
     }, status=status)
 
 
