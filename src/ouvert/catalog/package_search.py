@@ -24,6 +24,8 @@ case-insensitive), ``notes`` (likewise), ``organization`` (publisher's name, i.e
 ``dataset_type`` / ``type`` (``dataset`` unless the package says otherwise),
 ``metadata_created``, ``metadata_modified``, ``num_resources``, ``num_tags``, ``version``,
 ``author``, ``maintainer``, ``extras_<key>`` (a CKAN extra) and ``text`` (full text, like ``q``).
+Other modules add boolean flags (``catalog.services.search_flag_register``: ``reference:true`` for
+certified reference data, ``reference:false`` for the others), matched in SQL (never by filter terms).
 A value without a field is searched as full text too. Any other field, and any syntax error, is
 a ``ValidationError`` on ``fq`` that names the position (counted from 1).
 """
@@ -248,6 +250,46 @@ TERM_FIELDS = {"tags": "tag", "groups": "group", "license_id": "licence", "res_f
                "organization": "org", "owner_org": "org"}
 
 
+def search_flags() -> dict:
+    """The boolean filters other modules registered (``services.search_flag_register``): name -> spec."""
+    from . import services
+
+    return services.SEARCH_FLAGS
+
+
+def _flag_q(name: str, value: bool) -> Q:
+    ids = Q(pk__in=search_flags()[name]["func"]())
+    return ids if value else ~ids
+
+
+def search_flag_choices(get) -> list[dict]:
+    """The search page's checkbox of each flag (``?reference=true``): ``name``, ``label`` (in the current
+    language), ``checked``, and ``clause`` (the ``fq`` clause to add when checked)."""
+    from django.utils.translation import get_language
+
+    english = (get_language() or "fr").startswith("en")
+    choices = []
+    for name, spec in sorted(search_flags().items()):
+        value = (get.get(name) or "").strip().lower() if hasattr(get, "get") else ""
+        checked = value in ("true", "1", "on", "yes")
+        choices.append({"name": name, "label": (spec.get("label_en") if english else "") or spec.get("label_fr") or name,
+                        "checked": checked, "clause": f"{name}:true" if checked else ""})
+    return choices
+
+
+def _uses_flags(*texts) -> bool:
+    """Whether an ``fq`` (or ``fq_list`` item) names a search flag (its answer may change without the
+    search index changing: never cached)."""
+    names = search_flags()
+    if not names:
+        return False
+    for text in texts:
+        for item in text if isinstance(text, list) else [text]:
+            if isinstance(item, str) and any(m.group(1) in names for m in _Q_FIELD.finditer(item)):
+                return True
+    return False
+
+
 def _through(relation: str):
     """(rows of the relation, the column naming their dataset)."""
     from .models import Dataset, Resource
@@ -386,12 +428,12 @@ class _Parser:
 
     def _check_field(self, token: Token) -> None:
         name = token.value
-        if name in FIELDS:
+        if name in FIELDS or name in search_flags():
             return
         if name.startswith("extras_") and _EXTRA_KEY.match(name[len("extras_"):]):
             return
         raise self.err(token, _("champ « %(field)s » inconnu; champs possibles : %(fields)s, extras_<clé>")
-                       % {"field": name, "fields": ", ".join(sorted(FIELDS))})
+                       % {"field": name, "fields": ", ".join(sorted({*FIELDS, *search_flags()}))})
 
     def value(self, field: str | None) -> Cond:
         token = self.advance()
@@ -433,6 +475,13 @@ def _any(lookups, suffix, value) -> Q:
 
 
 def _match(parser: _Parser, field: str, token: Token) -> Q:
+    if field in search_flags() and field not in FIELDS:
+        if token.kind == "RANGE" or (token.kind == "TERM" and token.wildcard) \
+                or str(token.value).lower() not in ("true", "false"):
+            raise parser.err(token, _("« %(field)s » vaut true ou false") % {"field": field})
+        if not parser.build:
+            return Q()
+        return _flag_q(field, str(token.value).lower() == "true")
     if field.startswith("extras_"):
         return _match_str(parser, (f"extras__{field[len('extras_'):]}",), token, insensitive=False)
     spec = FIELDS[field]
@@ -809,9 +858,10 @@ def _sort_ordering(sort: str, has_rank: bool) -> list:
 
 def _looks_like_fielded(q: str) -> bool:
     """Whether ``q`` is written in Solr syntax with fields (``tags:vélo``), as CKAN lets ``q`` be."""
+    flags = search_flags()
     for m in _Q_FIELD.finditer(q):
         name = m.group(1)
-        if name == "*" or name in FIELDS or name.startswith("extras_"):
+        if name == "*" or name in FIELDS or name in flags or name.startswith("extras_"):
             return True
     return False
 
@@ -1056,7 +1106,8 @@ def package_search(*, user, params: dict) -> dict:
     ids = head = None
     page_ids: list = []
     # Without full text, the facets come from the cache (see below): no list of ids for them.
-    cached_facets = want_facets and not has_rank and plan.visible_terms is not None
+    cached_facets = want_facets and not has_rank and plan.visible_terms is not None \
+        and not _uses_flags(params.get("fq"), _json_list(params, "fq_list") or [], params.get("q"))
     if want_facets and not cached_facets:
         head = queryset.order_by(*ordering) if by_score else queryset.order_by()
         head = list(head.values_list("pk", flat=True)[:ID_LIST_MAX + 1])
