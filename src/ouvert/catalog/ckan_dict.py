@@ -314,6 +314,36 @@ def dataset_to_ckan(dataset: Dataset) -> dict:
     return result
 
 
+# --- Extension hook: what other modules add to ``package_show`` ------------------------------
+#: ``func(dataset) -> dict``: keys another module adds to one dataset's ``package_show`` answer
+#: (never to ``package_search`` results, which stay lean, nor to activity snapshots). A key the
+#: dictionary already has is never replaced. The quality module adds ``quality``.
+PACKAGE_SHOW_CONTRIBUTORS: list = []
+
+
+def package_show_contributor_register(func) -> None:
+    """Add ``func(dataset) -> dict`` to ``PACKAGE_SHOW_CONTRIBUTORS`` (once)."""
+    if func not in PACKAGE_SHOW_CONTRIBUTORS:
+        PACKAGE_SHOW_CONTRIBUTORS.append(func)
+
+
+def dataset_to_ckan_show(dataset: Dataset) -> dict:
+    """``dataset_to_ckan`` with what ``PACKAGE_SHOW_CONTRIBUTORS`` add: ``package_show``'s answer.
+    A contributor that fails is logged and left out."""
+    import logging
+
+    result = dataset_to_ckan(dataset)
+    for func in list(PACKAGE_SHOW_CONTRIBUTORS):
+        try:
+            extra = func(dataset) or {}
+        except Exception:
+            logging.getLogger("ouvert.catalog.ckan").exception("package_show contributor %r failed", func)
+            continue
+        for key, value in extra.items():
+            result.setdefault(key, value)
+    return result
+
+
 # --- In ------------------------------------------------------------------------------------
 
 def _text(value) -> str:

@@ -474,12 +474,49 @@ def _dataset_texts(dataset: Dataset, field: str) -> list:
     return [Literal(text, lang=lang or None) for lang, text in sorted(texts.items())]
 
 
-def dataset_graph(dataset: Dataset, graph: Graph | None = None) -> Graph:
-    """Add ``dataset`` as a ``dcat:Dataset`` (with its distributions) to ``graph`` (a new one by default).
+# --- Extension hook: what other modules add to the graph ------------------------------------
+#: ``func(graph, pairs)``: adds to ``graph`` what another module knows of its datasets; ``pairs`` is
+#: the list of ``(dataset, node)`` of the graph (``node`` the dataset's URI). Called once per graph
+#: build — for one dataset (``dataset_graph``) or a whole page of the catalogue (``catalog_graph``) —
+#: so that a contributor reads its own data for every dataset at once (no query per dataset).
+#: The quality module adds W3C DQV quality measurements. A contributor that fails is logged and
+#: left out: the catalogue's graph is still served.
+DCAT_CONTRIBUTORS: list = []
+
+
+def dcat_contributor_register(func) -> None:
+    """Add ``func(graph, pairs)`` to ``DCAT_CONTRIBUTORS`` (once)."""
+    if func not in DCAT_CONTRIBUTORS:
+        DCAT_CONTRIBUTORS.append(func)
+
+
+def _contribute(graph: Graph, pairs: list) -> None:
+    import logging
+
+    if not pairs:
+        return
+    for func in list(DCAT_CONTRIBUTORS):
+        try:
+            func(graph, pairs)
+        except Exception:
+            logging.getLogger("ouvert.catalog.dcat").exception("DCAT contributor %r failed", func)
+
+
+def dataset_graph(dataset: Dataset, graph: Graph | None = None, *, contribute: bool = True) -> Graph:
+    """Add ``dataset`` as a ``dcat:Dataset`` (with its distributions) to ``graph`` (a new one by default),
+    with what ``DCAT_CONTRIBUTORS`` add (unless ``contribute`` is false: ``catalog_graph`` calls them
+    once for the whole page).
 
     Expects ``ckan_dict.dataset_prefetch`` (it reads ``dataset.active_resources`` when present).
     """
     graph = graph if graph is not None else new_graph()
+    _dataset_graph(dataset, graph)
+    if contribute:
+        _contribute(graph, [(dataset, dataset_uri(dataset))])
+    return graph
+
+
+def _dataset_graph(dataset: Dataset, graph: Graph) -> Graph:
     node = dataset_uri(dataset)
     extras = dataset.extras if isinstance(dataset.extras, dict) else {}
     graph.add((node, RDF.type, DCAT.Dataset))
@@ -608,10 +645,14 @@ def catalog_graph(datasets, *, page: CatalogPage | None = None, page_url: str = 
     graph.add((scheme, DCT.title, Literal("Thèmes", lang="fr")))
     graph.add((scheme, DCT.title, Literal("Themes", lang="en")))
     newest = None
+    pairs = []
     for dataset in datasets:
-        dataset_graph(dataset, graph)
-        graph.add((catalog, DCAT.dataset, dataset_uri(dataset)))
+        dataset_graph(dataset, graph, contribute=False)
+        node = dataset_uri(dataset)
+        graph.add((catalog, DCAT.dataset, node))
+        pairs.append((dataset, node))
         newest = dataset.modified_at if newest is None or dataset.modified_at > newest else newest
+    _contribute(graph, pairs)
     if newest is not None:
         graph.add((catalog, DCT.modified, _datetime_literal(newest)))
     if page is not None:

@@ -1274,3 +1274,6 @@ def open_data_refresh(key: str) -> Dataset | None:
         metadata["themes"] = [name for name in metadata["themes"] if name in known]
     return open_data_publish(key=key, organisation=organisation, metadata=metadata,
                              resources=spec["resources"])
+
+
+from .facts import dataset_facts, dataset_facts_count  # noqa: E402,F401
