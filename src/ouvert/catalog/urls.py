@@ -28,4 +28,9 @@ urlpatterns = [
          name="resource_file"),
     path("jeux/<str:name>/ressources/<uuid:resource_id>/versions/<int:number>/", views.resource_download,
          name="resource_version_download"),
+    # Permanent addresses of a resource (its UUID), whatever its dataset's name; a dataset's is
+    # ``jeux/<uuid>/`` (``dataset`` above).
+    path("ressources/<uuid:resource_id>/", views.resource_permalink, name="resource_permalink"),
+    path("ressources/<uuid:resource_id>/telecharger/", views.resource_permalink, {"download": True},
+         name="resource_permalink_download"),
 ]

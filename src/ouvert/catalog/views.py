@@ -14,6 +14,7 @@ XMLHttpRequest to show a progress bar, and then the view answers JSON
 from __future__ import annotations
 
 import math
+import uuid
 
 from django.conf import settings
 from django.contrib import messages
@@ -24,7 +25,7 @@ from django.http import FileResponse, Http404, HttpResponseRedirect, JsonRespons
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.translation import get_language, pgettext
+from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -240,6 +241,15 @@ def _absolute(path: str) -> str:
     return f"{settings.OUVERT_BASE_URL}{path}"
 
 
+def _bytes(size) -> str:
+    """An exact size in bytes (« 12 345 octets »), beside the rounded one."""
+    if size is None:
+        return ""
+    from django.utils.formats import number_format
+
+    return ngettext("%(size)s octet", "%(size)s octets", size) % {"size": number_format(size, force_grouping=True)}
+
+
 def _resource_rows(dataset: Dataset) -> list[dict]:
     rows = []
     for resource in dataset.active_resources:
@@ -250,11 +260,13 @@ def _resource_rows(dataset: Dataset) -> list[dict]:
         for version in resource.all_versions:
             if version.pk != resource.current_version_id:
                 older.append({"number": version.number, "created_at": version.created_at,
-                              "size": _human_size(version.size), "filename": version.filename,
+                              "size": _human_size(version.size), "bytes": _bytes(version.size),
+                              "sha256": version.sha256, "filename": version.filename,
                               "url": reverse("catalog:resource_version_download",
                                              kwargs={"name": dataset.name, "resource_id": resource.pk,
                                                      "number": version.number})})
         current = resource.current_version if uploaded else None
+        exact = resource.size if resource.size is not None else (current.size if current else None)
         rows.append({
             "resource": resource, "id": str(resource.pk),
             "name": _pick(resource.name_fr, resource.name_en) or _("Ressource sans nom"),
@@ -264,8 +276,11 @@ def _resource_rows(dataset: Dataset) -> list[dict]:
             "url": download if uploaded else resource.url,
             "filename": current.filename if current else "",
             "version": current.number if current else None,
-            "older": older, "sha256": resource.sha256,
+            "older": older, "sha256": resource.sha256, "bytes": _bytes(exact),
             "modified": resource.modified_at,
+            "permalink": _absolute(reverse("catalog:resource_permalink", kwargs={"resource_id": resource.pk})),
+            "permalink_download": _absolute(reverse("catalog:resource_permalink_download",
+                                                    kwargs={"resource_id": resource.pk})) if uploaded else "",
         })
     return rows
 
@@ -287,11 +302,22 @@ def _dataset_panels(request, dataset: Dataset, rows: list[dict], can_edit: bool)
     return sections
 
 
+def _is_uuid_of(value: str, pk) -> bool:
+    try:
+        return uuid.UUID(str(value)) == pk
+    except ValueError:
+        return False
+
+
 @require_GET
 def dataset(request, name):
+    """A dataset's page, at its current name. Its permanent address (``jeux/<uuid>/``) follows the name
+    wherever it goes: a temporary redirect (302), since the name may change again; an old name is a
+    permanent one (301)."""
     obj = _or_404(services.dataset_page_get, name=name, user=request.user)
     if obj.name != name:
-        return HttpResponseRedirect(reverse("catalog:dataset", kwargs={"name": obj.name}), status=301)
+        return HttpResponseRedirect(reverse("catalog:dataset", kwargs={"name": obj.name}),
+                                    status=302 if _is_uuid_of(name, obj.pk) else 301)
     if request.method == "GET" and obj.state == Dataset.State.ACTIVE and not _is_bot(request):
         services.dataset_view_record(dataset=obj)
     page_url = _absolute(reverse("catalog:dataset", kwargs={"name": obj.name}))
@@ -313,6 +339,7 @@ def dataset(request, name):
         "panels": panels,
         "schemaorg": schemaorg_script(obj, url=page_url),
         "page_url": page_url,
+        "permalink": _absolute(reverse("catalog:dataset", kwargs={"name": str(obj.pk)})),
         "api": {
             "package_show": f"curl '{api_base}/package_show?id={obj.name}'",
             "package_search": f"curl '{api_base}/package_search?fq=organization:{obj.organisation.slug}&rows=10'",
@@ -684,3 +711,38 @@ def resource_download(request, name, resource_id, number=None, filename=None):
     response["ETag"] = f'"{version.sha256}"'
     response["Content-Length"] = str(version.size)
     return response
+
+
+# --- Permanent addresses -------------------------------------------------------------------------
+
+def _gone_or_404(request, resource_id):
+    """The answer for a resource that cannot be shown: 410 with a message when it was removed from a
+    dataset the person may read, 404 otherwise (unknown, or a dataset they may not read)."""
+    found = services.resource_find(id=resource_id)
+    if found is not None and found.state == Resource.State.DELETED:
+        try:
+            obj = services.dataset_get(name_or_id=str(found.dataset_id), user=request.user)
+        except services.NotFound:
+            obj = None
+        if obj is not None:
+            return render(request, "catalog/resource_gone.html", {
+                "dataset": obj, "title": _pick(obj.title_fr, obj.title_en),
+                "resource_name": _pick(found.name_fr, found.name_en) or _("Ressource sans nom"),
+            }, status=410)
+    raise Http404(_("Ressource « %(id)s » introuvable.") % {"id": str(resource_id)})
+
+
+@require_GET
+def resource_permalink(request, resource_id, download: bool = False):
+    """A resource's permanent address: to its place on its dataset's page (or to its file, with
+    ``download``), whatever the dataset's name is now. Temporary redirects (302): the target moves
+    when the dataset is renamed; the address does not."""
+    try:
+        resource = services.resource_get(id=resource_id, user=request.user)
+    except services.NotFound:
+        return _gone_or_404(request, resource_id)
+    name = resource.dataset.name
+    if download:
+        return HttpResponseRedirect(reverse("catalog:resource_download",
+                                            kwargs={"name": name, "resource_id": resource.pk}))
+    return HttpResponseRedirect(reverse("catalog:dataset", kwargs={"name": name}) + f"#ressource-{resource.pk}")
