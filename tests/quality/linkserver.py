@@ -11,7 +11,7 @@ at once, and answers by path:
 - ``/to?url=…``: 302 to ``url`` (anywhere: a forbidden address);
 - ``/html``: 200 ``text/html``; ``/short``: 200 ``text/csv`` with ``Content-Length: 5``;
 - ``/nohead``: HEAD → 405, GET → 200 ``text/csv``;
-- ``/big``: 200 with a 20 MB body sent slowly (a check must not read it).
+- ``/big``: HEAD → 405; GET → 200 with a 20 MB body sent slowly (a check must not read it).
 """
 
 from __future__ import annotations
@@ -41,12 +41,23 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, *, head: bool):
         server: LinkServer = self.server.owner
         server._enter(self.command, self.path, dict(self.headers))
+        self._left = False
         try:
             self._route(head)
         except (BrokenPipeError, ConnectionResetError):
             pass
         finally:
-            server._leave()
+            self._leave()
+
+    def _leave(self):
+        # Before the answer goes out: a client that got its answer may already send the next request.
+        if not self._left:
+            self._left = True
+            self.server.owner._leave()
+
+    def send_response(self, *args, **kwargs):
+        self._leave()
+        super().send_response(*args, **kwargs)
 
     def _send(self, status: int, *, content_type: str = "", body: bytes = b"", head: bool = False,
               length: int | None = None, location: str = ""):
@@ -89,6 +100,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(405, content_type="text/plain", body=b"no", head=True)
             return self._send(200, content_type="text/csv", body=CSV)
         if path == "/big":
+            if head:
+                return self._send(405, content_type="text/plain", body=b"no", head=True)
             self.send_response(200)
             self.send_header("Content-Type", "application/zip")
             self.send_header("Content-Length", str(20 * 1024 * 1024))
@@ -129,7 +142,11 @@ class LinkServer:
         with self._lock:
             self.in_flight -= 1
 
-    def reset(self):
+    def reset(self, wait: float = 5.0):
+        """Forget what was asked, once the requests of earlier tests (a slow answer…) are over."""
+        deadline = time.monotonic() + wait
+        while self.in_flight and time.monotonic() < deadline:
+            time.sleep(0.02)
         with self._lock:
             self.requests.clear()
             self.headers.clear()
