@@ -148,8 +148,8 @@ _DETAILS = {
     "frequency.ok": gettext_lazy("Le jeu de données est mis à jour au rythme annoncé."),
     "frequency.late": gettext_lazy("La fréquence de mise à jour annoncée n’est pas respectée, ou aucune n’est "
                                    "déclarée."),
-    "availability.ok": gettext_lazy("Disponible %(uptime)s % du temps sur 30 jours."),
-    "availability.low": gettext_lazy("Disponible seulement %(uptime)s % du temps sur 30 jours (99 % demandés)."),
+    "availability.ok": gettext_lazy("Disponible %(uptime)s %% du temps sur 30 jours."),
+    "availability.low": gettext_lazy("Disponible seulement %(uptime)s %% du temps sur 30 jours (99 %% demandés)."),
     "availability.not_measured": gettext_lazy("Disponibilité pas encore mesurée : les liens n’ont pas encore été "
                                               "vérifiés."),
     "metadata_rating.ok": gettext_lazy("Appréciation « %(rating)s » (%(points)s points sur %(max)s)."),
@@ -210,11 +210,17 @@ def criterion_text(criterion: dict, *, names: dict | None = None) -> str:
     if "rating" in params:
         params["rating"] = str(Rating(params["rating"]).label) if params["rating"] in Rating.values else \
             params["rating"]
+    fix = params.pop("fix", None)
     try:
-        return str(template) % params
+        text = str(template) % params
     except (KeyError, TypeError, ValueError):
         logger.warning("criterion detail %r: parameters %r do not fit", detail.get("code"), params)
-        return str(template)
+        text = str(template)
+    if isinstance(fix, dict):
+        from .mqa import fix_text
+
+        text = f"{text} {fix_text(fix)}".strip()
+    return text
 
 
 # --- Evaluation ---------------------------------------------------------------------------------
@@ -287,7 +293,10 @@ def _from_check(criterion_id: str, score: dict | None, check_id: str) -> dict:
         return _result(criterion_id, False, "score.missing")
     if check.get("passed"):
         return _result(criterion_id, True, f"{criterion_id}.ok")
-    return _result(criterion_id, False, "frequency.late" if criterion_id == "frequency" else f"{criterion_id}.failed")
+    code = "frequency.late" if criterion_id == "frequency" else f"{criterion_id}.failed"
+    if check.get("fix"):  # the score's own fix ("la ressource 2 est un PDF : publiez un CSV"), shown after
+        return _result(criterion_id, False, code, fix=check["fix"])
+    return _result(criterion_id, False, code)
 
 
 def _availability(uptime) -> dict:
