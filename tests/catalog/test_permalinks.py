@@ -7,7 +7,7 @@
   with a message, an unknown or malformed one 404, one of a private dataset 404 for others;
 - the dataset page shows the SHA-256 and exact size of the current and of every older version (plain
   selectable text, a copy button added by JavaScript) and the permanent addresses;
-- the CKAN API (``hash``, ``size``), ``/api/v1/quality/resources/<id>/versions`` and DCAT
+- the CKAN API (``hash``, ``size``; ``resource_version_list`` for every version: ``tests/quality``) and DCAT
   (``spdx:checksum``, Turtle and JSON-LD) carry the checksums of a real upload.
 On SQLite and PostgreSQL."""
 

@@ -191,3 +191,51 @@ def test_a_file_without_a_name_and_an_unreadable_file_are_reported():
     unreadable = integrity.file_version_check({"file": "quality-test/dossier", "sha256": "0" * 64, "size": 3,
                                                "resource_id": "x", "number": 1, "dataset_name": "d"})
     assert unreadable["problem"] == "unreadable" and "illisible" in unreadable["message"]
+
+
+# --- CKAN Action API ---------------------------------------------------------------------------------
+
+def test_resource_version_list_gives_every_version_s_checksum(client, stored, editor, dataset_factory):
+    import hashlib
+
+    regions = stored["regions"]
+    response = client.get("/api/3/action/resource_version_list", {"id": str(regions.pk)})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["success"] is True
+    newest, oldest = body["result"]
+    assert (newest["number"], newest["current"], oldest["number"], oldest["current"]) == (2, True, 1, False)
+    assert newest["sha256"] == hashlib.sha256(CSV_V2).hexdigest() and newest["size"] == len(CSV_V2)
+    assert oldest["sha256"] == hashlib.sha256(CSV_V1).hexdigest() and oldest["size"] == len(CSV_V1)
+    assert oldest["checksum"] == {"algorithm": "http://spdx.org/rdf/terms#checksumAlgorithm_sha256",
+                                  "value": oldest["sha256"]}
+    path = oldest["url"].split("//", 1)[1].split("/", 1)[1]
+    download = client.get("/" + path)
+    assert download.status_code == 200 and b"".join(download.streaming_content) == CSV_V1
+    link = next(r for r in catalog_services.resource_list(dataset=stored["report"].dataset) if r.kind == "link")
+    assert client.get("/api/3/action/resource_version_list", {"id": str(link.pk)}).json()["result"] == []
+
+    # Hostile input: nothing, a malformed or unknown id, a private dataset's resource.
+    missing = client.get("/api/3/action/resource_version_list")
+    assert missing.status_code == 409 and "id" in missing.json()["error"]
+    for value in ("pas-un-uuid", "00000000-0000-0000-0000-000000000000"):
+        assert client.get("/api/3/action/resource_version_list", {"id": value}).status_code == 404
+    private = dataset_factory(name="prive", private=True)
+    secret = catalog_services.resource_create(actor=editor, dataset=private, data={"name_fr": "Secret"},
+                                              upload=ContentFile(b"a\n1\n", name="secret.csv"))
+    assert client.get("/api/3/action/resource_version_list", {"id": str(secret.pk)}).status_code == 404
+    client.force_login(editor)
+    assert len(client.get("/api/3/action/resource_version_list", {"id": str(secret.pk)}).json()["result"]) == 1
+
+
+def test_quality_verify_show_is_for_platform_admins(client, stored, editor, admin_user):
+    assert client.get("/api/3/action/quality_verify_show").status_code == 403
+    client.force_login(editor)
+    assert client.get("/api/3/action/quality_verify_show").status_code == 403
+    client.force_login(admin_user)
+    none_yet = client.get("/api/3/action/quality_verify_show")
+    assert none_yet.status_code == 404 and "ouvert quality verify" in none_yet.json()["error"]["message"]
+    default_storage.delete(_version_file(stored["report"], 1))
+    services.files_verify()
+    result = client.get("/api/3/action/quality_verify_show").json()["result"]
+    assert result["checked"] == 3 and [m["problem"] for m in result["mismatches"]] == ["missing"]

@@ -2,7 +2,7 @@
 
 Every uploaded file version gets its SHA-256 and size at upload (``catalog``: ``ResourceVersion.sha256``
 and ``size``); they are published on the dataset page, in the CKAN API (``hash``, ``size``), in DCAT
-(``spdx:checksum``) and in ``/api/v1/quality/resources/<id>/versions``.
+(``spdx:checksum``) and, for every older version too, in ``resource_version_list``.
 
 - ``files_verify(progress=…)`` reads every stored version again (streamed from ``default_storage``,
   1 MiB at a time: constant memory, any storage, S3 included) and compares its SHA-256 and size with
@@ -12,7 +12,9 @@ and ``size``); they are published on the dataset page, in the CKAN API (``hash``
   cache, without expiry, else the audit log's last entry). ``ouvert quality verify`` runs it (exit
   code 1 when a file does not match); the periodic job ``quality.files_verify`` enqueues it every
   ``OUVERT_QUALITY_VERIFY_SECONDS`` (a week by default, 0: never) and tells platform admins of mismatches.
-- ``version_checksums(resource)``: the versions of one file with their checksums, for the API.
+- ``version_checksums(resource)``: the versions of one file with their checksums; the CKAN Action API
+  gives them (``/api/3/action/resource_version_list?id=<resource>``), and the latest verification to
+  platform admins (``quality_verify_show``).
 - The dataset page tells its publishers beside a resource when the latest verification found its
   file altered or missing (``register_dataset_panel``).
 
@@ -199,16 +201,53 @@ def _notify_admins(report: dict) -> None:
 def version_checksums(resource) -> list[dict]:
     """The file versions of an uploaded ``resource`` (newest first) with their checksums: ``number``,
     ``filename``, ``size``, ``sha256``, ``checksum`` (SPDX algorithm and value), ``media_type``,
-    ``created_at``, ``current``. The caller checks who may read the resource."""
+    ``created_at``, ``current`` and ``url`` (its download address). The caller checks who may read
+    the resource."""
+    from django.urls import reverse
+    from django.utils.translation import override
+
     items = []
     for version in catalog_services.resource_version_list(resource=resource):
+        with override("fr"):
+            url = reverse("catalog:resource_version_download", kwargs={
+                "name": resource.dataset.name, "resource_id": resource.pk, "number": version.number})
         items.append({
             "number": version.number, "filename": version.filename, "size": version.size, "sha256": version.sha256,
             "checksum": {"algorithm": SPDX_SHA256, "value": version.sha256},
             "media_type": version.media_type or None, "created_at": version.created_at.isoformat(),
-            "current": version.pk == resource.current_version_id,
+            "current": version.pk == resource.current_version_id, "url": f"{settings.OUVERT_BASE_URL}{url}",
         })
     return items
+
+
+# --- CKAN Action API (``/api/3/action/…``; Ouvert's own actions) ----------------------------------
+
+def resource_version_list(ctx, params):
+    """Ouvert: every stored file version of an uploaded resource (``id``), newest first, with its SHA-256
+    (``sha256``, and ``checksum`` as SPDX names it), size in bytes, date and download address; ``[]``
+    for a link. Private and draft datasets' resources are found only by their members."""
+    from django.core.exceptions import ValidationError
+
+    value = params.get("id") or params.get("resource_id")
+    if value in (None, "") or isinstance(value, dict | list):
+        raise ValidationError({"id": [_("Valeur manquante.")]})
+    resource = catalog_services.resource_get(id=str(value), user=ctx.user)
+    return version_checksums(resource)
+
+
+def quality_verify_show(ctx, params):
+    """Ouvert, platform admins only: the latest verification of the stored files' checksums (``ouvert
+    quality verify``): ``checked``, ``mismatches`` (each with ``dataset``, ``resource_id``, ``number``,
+    ``problem``, ``expected``, ``actual``, ``message``), ``started_at``, ``finished_at``."""
+    from django.core.exceptions import PermissionDenied
+
+    if not getattr(ctx.user, "is_superuser", False):
+        raise PermissionDenied(_("Réservé aux administratrices et administrateurs de la plateforme."))
+    found = files_verify_last()
+    if found is None:
+        raise core_services.NotFound(_("Aucune vérification des fichiers n’a encore été faite "
+                                       "(ouvert quality verify)."))
+    return found
 
 
 # --- Registrations -----------------------------------------------------------------------------------
@@ -255,3 +294,5 @@ def register() -> None:
     if seconds > 0:
         registry.register_periodic("quality.files_verify", _enqueue_verification, seconds)
     registry.register_dataset_panel("quality.integrity", dataset_panel, order=300)
+    for func in (resource_version_list, quality_verify_show):
+        catalog_services.ckan_action_register(func.__name__, func, side_effect_free=True)
