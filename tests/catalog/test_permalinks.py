@@ -83,7 +83,10 @@ def test_the_uuid_address_follows_the_name_and_old_names_stay_after_two_renames(
 def test_unknown_and_malformed_dataset_identifiers_are_404(client, regions):
     assert client.get("/fr/catalogue/jeux/00000000-0000-0000-0000-000000000000/").status_code == 404
     assert client.get("/fr/catalogue/jeux/0000-pas-un-uuid/").status_code == 404
-    assert client.get("/fr/catalogue/jeux/%00%27--/").status_code == 404
+    # A NUL character names nothing (and PostgreSQL refuses it in a query): 404, never a 500.
+    for path in ("%00%27--/", "%00%27--/historique/", f"a%00/ressources/{regions.pk}/telecharger/",
+                 f"a%00/ressources/{regions.pk}/apercu/", f"regions-2023/ressources/{regions.pk}/telecharger/x%00.csv"):
+        assert client.get(f"/fr/catalogue/jeux/{path}").status_code == 404, path
 
 
 def test_a_private_dataset_s_permanent_address_is_404_for_others(client, dataset_factory, member,

@@ -73,7 +73,14 @@ def _pick(fr: str, en: str) -> str:
     return (en or fr) if _lang() == "en" else (fr or en)
 
 
+def _has_nul(*values) -> bool:
+    """A NUL character in an address's part: nothing is named so (and PostgreSQL refuses it in a query)."""
+    return any(isinstance(value, str) and "\x00" in value for value in values)
+
+
 def _or_404(func, **kwargs):
+    if _has_nul(*kwargs.values()):
+        raise Http404(_("Adresse invalide."))
     try:
         return func(**kwargs)
     except services.NotFound as exc:
@@ -692,6 +699,8 @@ def resource_download(request, name, resource_id, number=None, filename=None):
 
     A dataset's old name redirects to the address under its current name.
     """
+    if _has_nul(name, filename):
+        raise Http404(_("Adresse invalide."))
     try:
         obj = services.dataset_get(name_or_id=name, user=request.user)
         resource = services.resource_get(id=resource_id, user=request.user, dataset=obj)

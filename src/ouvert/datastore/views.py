@@ -64,6 +64,8 @@ def _resource_name(resource) -> str:
 
 def _resolve(request, name, resource_id, url_name: str, **kwargs):
     """``(dataset, resource)`` visible to the person, or a redirect from an old dataset name; 404 otherwise."""
+    if "\x00" in str(name):  # named by nothing (and refused by PostgreSQL in a query)
+        raise Http404(_("Adresse invalide."))
     try:
         dataset = catalog_services.dataset_get(name_or_id=name, user=request.user)
         resource = catalog_services.resource_get(id=resource_id, user=request.user, dataset=dataset)
