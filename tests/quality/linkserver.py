@@ -11,6 +11,7 @@ at once, and answers by path:
 - ``/to?url=…``: 302 to ``url`` (anywhere: a forbidden address);
 - ``/html``: 200 ``text/html``; ``/short``: 200 ``text/csv`` with ``Content-Length: 5``;
 - ``/nohead``: HEAD → 405, GET → 200 ``text/csv``;
+- ``/switch``: the status in ``server.switch_status`` (200 by default): a link that breaks and recovers;
 - ``/big``: HEAD → 405; GET → 200 with a 20 MB body sent slowly (a check must not read it).
 """
 
@@ -22,6 +23,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+import pytest
 
 CSV = b"code,nom\n1,Quebec\n"
 
@@ -79,6 +82,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/status/"):
             code = int(path.rsplit("/", 1)[1])
             return self._send(code, content_type="text/plain", body=b"status", head=head)
+        if path.startswith("/switch"):
+            code = self.server.owner.switch_status
+            return self._send(code, content_type="text/csv", body=CSV if code == 200 else b"error", head=head)
         if path.startswith("/slow/") or path.startswith("/hold/"):
             time.sleep(float(path.rsplit("/", 1)[1]))
             return self._send(200, content_type="text/csv", body=CSV, head=head)
@@ -126,6 +132,8 @@ class LinkServer:
         self.in_flight = 0
         self.max_in_flight = 0
         self.body_bytes_sent = 0
+        #: what ``/switch`` answers (a link that breaks and comes back).
+        self.switch_status = 200
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -208,3 +216,52 @@ def running(**kwargs):
         yield server
     finally:
         server.stop()
+
+
+# --- pytest fixtures for the link checker's tests (``from tests.quality.linkserver import *``) ---------
+
+
+@pytest.fixture(scope="session")
+def link_server():
+    with running() as server:
+        yield server
+
+
+@pytest.fixture
+def srv(link_server):
+    """The local server, its request log emptied, its ``/switch`` answering 200."""
+    link_server.reset()
+    link_server.switch_status = 200
+    return link_server
+
+
+@pytest.fixture
+def links_settings(settings):
+    """The checker may reach the local server (127.0.0.1), quickly: no delay, short timeouts. The
+    datastore does not copy the linked files (it would ask the server too)."""
+    settings.OUVERT_LINKCHECK_ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.OUVERT_LINKCHECK_HOST_DELAY = 0
+    settings.OUVERT_LINKCHECK_TIMEOUT = 1
+    settings.OUVERT_DATASTORE_INGEST_LINKS = False
+    return settings
+
+
+@pytest.fixture
+def linked(dataset_factory, srv, links_settings):
+    """``linked(path="/ok", **resource_data)`` → ``(dataset, resource)``: a dataset with one link to the local
+    server (``dataset=`` adds the resource to an existing dataset instead)."""
+    from ouvert.catalog import services as catalog_services
+
+    def make(path="/ok", *, dataset=None, actor=None, **data):
+        data.setdefault("name_fr", "Données")
+        data.setdefault("format", "CSV")
+        data["url"] = srv.url(path)
+        if dataset is None:
+            kwargs = {"actor": actor} if actor is not None else {}
+            dataset = dataset_factory(resources=[data], **kwargs)
+            resource = dataset.resources.get()
+        else:
+            resource = catalog_services.resource_create(actor=actor, dataset=dataset, data=data)
+        return dataset, resource
+
+    return make
