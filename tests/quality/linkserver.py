@@ -249,16 +249,18 @@ def links_settings(settings):
 @pytest.fixture
 def linked(dataset_factory, srv, links_settings):
     """``linked(path="/ok", **resource_data)`` → ``(dataset, resource)``: a dataset with one link to the local
-    server (``dataset=`` adds the resource to an existing dataset instead)."""
+    server (``title_fr``, ``private``, ``state`` go to the dataset; ``dataset=`` adds the resource to an
+    existing dataset instead)."""
     from ouvert.catalog import services as catalog_services
 
     def make(path="/ok", *, dataset=None, actor=None, **data):
+        dataset_data = {key: data.pop(key) for key in ("title_fr", "private", "state") if key in data}
         data.setdefault("name_fr", "Données")
         data.setdefault("format", "CSV")
         data["url"] = srv.url(path)
         if dataset is None:
             kwargs = {"actor": actor} if actor is not None else {}
-            dataset = dataset_factory(resources=[data], **kwargs)
+            dataset = dataset_factory(resources=[data], **dataset_data, **kwargs)
             resource = dataset.resources.get()
         else:
             resource = catalog_services.resource_create(actor=actor, dataset=dataset, data=data)
