@@ -145,6 +145,25 @@ def test_private_addresses_are_refused_without_a_request(srv, make_url):
     assert srv.requests == []
 
 
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as sock:
+            sock.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback on this machine")
+def test_ipv6_loopback_is_refused_without_a_request():
+    with running(host="::1") as server6:
+        result = check(server6.url("/ok"), allowed=())
+        assert result.outcome == "forbidden_address" and server6.requests == []
+        # Allowed on purpose, the same address is reached: the refusal above was the rule, not the network.
+        assert check(server6.url("/ok"), allowed=linkcheck.parse_allowed("::1")).available
+        assert len(server6.requests) == 1
+
+
 def test_redirect_from_an_allowed_host_to_a_forbidden_one(srv):
     # localhost is allowed by name; 127.0.0.1 itself is not: the redirect's target is refused.
     allowed = linkcheck.parse_allowed("localhost")
