@@ -287,6 +287,8 @@ def test_uptime_for_datasets(linked, srv, dataset_factory, editor):
     assert shares[two_links.pk] == pytest.approx(1 - 1 / 10, abs=1e-6)  # its least available resource
     assert shares[mixed.pk] == 1.0
     assert shares[unchecked.pk] is None  # one link never checked: not measured yet
+    missing = uuid.uuid4()
+    assert services.uptime_for_datasets([missing]) == {missing: None}
     with pytest.raises(ValidationError):
         services.uptime_for_datasets(["nope"])
 
@@ -297,6 +299,10 @@ def test_uptime_queries_do_not_grow(linked, django_assert_max_num_queries):
     with django_assert_max_num_queries(3):
         shares = services.uptime([r.pk for r in resources])
     assert set(shares.values()) == {1.0}
+    datasets = [r.dataset_id for r in resources]
+    with django_assert_max_num_queries(6):
+        shares = services.uptime_for_datasets(datasets)
+    assert set(shares.values()) == {1.0} and len(shares) == 6
 
 
 # --- In step with the catalogue ---------------------------------------------------------------------

@@ -492,6 +492,25 @@ def _time_weighted(timeline: list[tuple], start: datetime.datetime, now: datetim
     return up / total
 
 
+def _link_uptimes(link_ids: list, start: datetime.datetime, now: datetime.datetime) -> dict:
+    """``{link resource id: time-weighted share or None}``: two queries."""
+    timelines: dict = {pk: [] for pk in link_ids}
+    if not link_ids:
+        return {}
+    before = (LinkCheck.objects.filter(resource_id=OuterRef("resource_id"), checked_at__lt=start)
+              .order_by("-checked_at", "-pk"))
+    for row in (LinkState.objects.filter(resource_id__in=link_ids)
+                .annotate(at=Subquery(before.values("checked_at")[:1]), was=Subquery(before.values("available")[:1]))
+                .filter(at__isnull=False).values("resource_id", "at", "was")):
+        timelines[row["resource_id"]].append((row["at"], row["was"]))
+    for resource_id, at, available in (LinkCheck.objects.filter(resource_id__in=link_ids, checked_at__gte=start,
+                                                                checked_at__lte=now)
+                                       .order_by("resource_id", "checked_at", "pk")
+                                       .values_list("resource_id", "checked_at", "available")):
+        timelines[resource_id].append((at, available))
+    return {pk: _time_weighted(timeline, start, now) for pk, timeline in timelines.items()}
+
+
 def uptime(resource_ids: Iterable, days: int = 30, *, now: datetime.datetime | None = None) -> dict:
     """``{resource_id: share of the last ``days`` days the resource was available, or None}``: see the
     module's docstring (time-weighted; uploads 1.0; never checked None). Three queries whatever the
@@ -500,51 +519,31 @@ def uptime(resource_ids: Iterable, days: int = 30, *, now: datetime.datetime | N
     if not ids:
         return {}
     now = now or timezone.now()
-    start = now - datetime.timedelta(days=days)
     uploaded = _uploaded(ids)
-    link_ids = [pk for pk in ids if pk not in uploaded]
-    timelines: dict = {pk: [] for pk in link_ids}
-    if link_ids:
-        before = (LinkCheck.objects.filter(resource_id=OuterRef("resource_id"), checked_at__lt=start)
-                  .order_by("-checked_at", "-pk"))
-        for row in (LinkState.objects.filter(resource_id__in=link_ids)
-                    .annotate(at=Subquery(before.values("checked_at")[:1]),
-                              was=Subquery(before.values("available")[:1]))
-                    .filter(at__isnull=False).values("resource_id", "at", "was")):
-            timelines[row["resource_id"]].append((row["at"], row["was"]))
-        for resource_id, at, available in (LinkCheck.objects.filter(resource_id__in=link_ids, checked_at__gte=start,
-                                                                    checked_at__lte=now)
-                                           .order_by("resource_id", "checked_at", "pk")
-                                           .values_list("resource_id", "checked_at", "available")):
-            timelines[resource_id].append((at, available))
-    result = {}
-    for pk in ids:
-        result[pk] = 1.0 if pk in uploaded else _time_weighted(timelines.get(pk, []), start, now)
-    return result
+    shares = _link_uptimes([pk for pk in ids if pk not in uploaded], now - datetime.timedelta(days=days), now)
+    return {pk: 1.0 if pk in uploaded else shares.get(pk) for pk in ids}
 
 
 def uptime_for_datasets(dataset_ids: Iterable, days: int = 30, *, now: datetime.datetime | None = None) -> dict:
     """``{dataset_id: uptime of its least available resource over ``days`` days, or None}`` (see the
     module's docstring): 1.0 when it only has uploaded files; None when one of its links was never
-    checked, or it has no resource. For the certification's ≥ 99 % criterion."""
+    checked, or it has no resource (or is deleted, or does not exist). For the certification's ≥ 99 %
+    criterion. A constant number of queries per 2,000 datasets (``catalog.services.dataset_facts``)."""
     ids = _uuids(dataset_ids, "dataset_ids")
     if not ids:
         return {}
-    links: dict = {pk: [] for pk in ids}
-    for row in catalog_services.link_resources().filter(dataset_id__in=ids).values("id", "dataset_id"):
-        links[row["dataset_id"]].append(row["id"])
-    with_files = set(catalog_services.resource_versions().filter(dataset_id__in=ids, resource__state="active")
-                     .values_list("dataset_id", flat=True).distinct())
-    shares = uptime([pk for values in links.values() for pk in values], days, now=now)
+    now = now or timezone.now()
+    resources: dict = {}
+    for chunk in catalog_services.dataset_facts(ids=ids):
+        for facts in chunk:
+            resources[facts["id"]] = [(r["id"], r["kind"]) for r in facts["resources"]
+                                      if r["kind"] != "link" or r["url"]]
+    link_ids = [pk for items in resources.values() for pk, kind in items if kind == "link"]
+    shares = _link_uptimes(link_ids, now - datetime.timedelta(days=days), now)
     result = {}
     for pk in ids:
-        values = [shares.get(resource_id) for resource_id in links[pk]]
-        if any(value is None for value in values):
-            result[pk] = None
-        elif values:
-            result[pk] = min(values)
-        else:
-            result[pk] = 1.0 if pk in with_files else None
+        values = [1.0 if kind != "link" else shares.get(resource_id) for resource_id, kind in resources.get(pk, [])]
+        result[pk] = None if not values or any(v is None for v in values) else min(values)
     return result
 
 
