@@ -4,7 +4,8 @@ record the history and notify the publisher)."""
 
 from django.contrib import admin
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from ouvert.core.admin_base import ReadOnlyAdmin
@@ -53,21 +54,6 @@ class LinkStateAdmin(ReadOnlyAdmin):
     readonly_fields = [field.name for field in LinkState._meta.fields]
 
 
-class CertificationEventInline(admin.TabularInline):
-    model = CertificationEvent
-    fields = ["at", "kind", "actor", "reason"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    ordering = ["-at", "-id"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Certification)
 class CertificationAdmin(ReadOnlyAdmin):
     list_display = ["dataset", "status", "certified_at", "certified_by", "failing_since", "ended_at", "evaluated_at",
@@ -75,13 +61,20 @@ class CertificationAdmin(ReadOnlyAdmin):
     list_filter = ["status"]
     search_fields = ["dataset__name", "dataset__title_fr"]
     list_select_related = ["dataset", "certified_by"]
-    readonly_fields = [field.name for field in Certification._meta.fields]
-    inlines = [CertificationEventInline]
+    readonly_fields = [field.name for field in Certification._meta.fields] + ["history"]
 
     @admin.display(description=_("page"))
     def page(self, obj):
         url = reverse("quality:reference_dataset", kwargs={"name": obj.dataset.name})
         return format_html('<a href="{}">{}</a>', url, _("Critères, certifier ou retirer"))
+
+    @admin.display(description=_("historique"))
+    def history(self, obj):
+        events = CertificationEvent.objects.filter(dataset_id=obj.dataset_id).select_related("actor")[:50]
+        return format_html_join(
+            "", "<p>{} — {} — {} {}</p>",
+            ((timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M"), e.get_kind_display(),
+              e.actor or _("la plateforme"), e.reason) for e in events))
 
 
 @admin.register(CertificationEvent)
