@@ -347,6 +347,14 @@ def test_listeners_keep_states_in_step(linked, srv, editor, django_capture_on_co
     assert LinkCheck.objects.filter(resource=resource).exists()
 
 
+def test_states_follow_a_dataset_to_its_new_publisher(linked, other_org, django_capture_on_commit_callbacks):
+    dataset, resource = linked("/ok")
+    services.link_states_sync()
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_services.dataset_update(actor=None, dataset=dataset, data={"organisation": other_org}, partial=True)
+    assert LinkState.objects.get(resource=resource).organisation_id == other_org.pk
+
+
 def test_full_sync_creates_and_removes(linked, dataset_factory, editor):
     _dataset, resource = linked("/ok")  # no on-commit listener ran in this test: no state yet
     assert not LinkState.objects.filter(resource=resource).exists()

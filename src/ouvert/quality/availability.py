@@ -145,18 +145,20 @@ def link_states_sync(*, resource_ids: Iterable | None = None, dataset_ids: Itera
     """Create, update or remove the ``LinkState`` of the given resources (or of the given datasets'
     resources; of every resource when both are None), after the catalogue's active link resources.
     A link whose address changed since its last check starts afresh (unknown, due now). Returns
-    ``{"created", "removed", "reset"}``."""
+    ``{"created", "removed", "reset"}``. Rows as values, updates in bulk: cheap enough for the
+    periodic job to run over the whole catalogue."""
     now = now or timezone.now()
     links = catalog_services.link_resources(resource_ids=None if resource_ids is None else _uuids(resource_ids))
-    states = LinkState.objects.select_related("last_check")
+    states = LinkState.objects.all()
     if resource_ids is not None:
         states = states.filter(resource_id__in=_uuids(resource_ids))
     if dataset_ids is not None:
         ids = _uuids(dataset_ids, "dataset_ids")
         links = links.filter(dataset_id__in=ids)
         states = states.filter(resource__dataset_id__in=ids)
-    expected = {row["id"]: row for row in links}
-    existing = {state.resource_id: state for state in states}
+    expected = {row["id"]: row for row in links.values("id", "url", "dataset_id", "organisation_id")}
+    existing = {row["resource_id"]: row for row in states.values("resource_id", "organisation_id", "available",
+                                                                 "last_check__url")}
     removed = [pk for pk in existing if pk not in expected]
     if removed:
         LinkState.objects.filter(resource_id__in=removed).delete()
@@ -164,28 +166,27 @@ def link_states_sync(*, resource_ids: Iterable | None = None, dataset_ids: Itera
                for pk, row in expected.items() if pk not in existing]
     if created:
         LinkState.objects.bulk_create(created, ignore_conflicts=True)
-    reset, changed_datasets = 0, set()
+    moved: dict = {}
+    reset, changed_datasets = [], set()
     for pk, state in existing.items():
         row = expected.get(pk)
         if row is None:
             continue
-        fields = []
-        if state.organisation_id != row["organisation_id"]:
-            state.organisation_id = row["organisation_id"]
-            fields.append("organisation")
-        if state.last_check is not None and state.last_check.url != row["url"]:
-            if state.available is not None:
+        if state["organisation_id"] != row["organisation_id"]:
+            moved.setdefault(row["organisation_id"], []).append(pk)
+        if state["last_check__url"] is not None and state["last_check__url"] != row["url"]:
+            reset.append(pk)
+            if state["available"] is not None:
                 changed_datasets.add(row["dataset_id"])
-            state.available, state.broken_since, state.consecutive_failures = None, None, 0
-            state.notified_at, state.last_check, state.next_check_at = None, None, now
-            fields += ["available", "broken_since", "consecutive_failures", "notified_at", "last_check",
-                       "next_check_at"]
-            reset += 1
-        if fields:
-            state.save(update_fields=fields)
+    for organisation_id, pks in moved.items():
+        LinkState.objects.filter(resource_id__in=pks).update(organisation_id=organisation_id)
+    if reset:
+        LinkState.objects.filter(resource_id__in=reset).update(
+            available=None, broken_since=None, consecutive_failures=0, notified_at=None, last_check=None,
+            next_check_at=now)
     if changed_datasets:
         _scores_changed(changed_datasets)
-    return {"created": len(created), "removed": len(removed), "reset": reset}
+    return {"created": len(created), "removed": len(removed), "reset": len(reset)}
 
 
 def _on_resource(event: str, resource_id) -> None:
