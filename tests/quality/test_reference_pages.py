@@ -80,13 +80,19 @@ def test_the_list_reads_a_constant_number_of_queries(client, reference_factory, 
             assert client.get(LIST).status_code == 200
         return len(queries.captured_queries)
 
+    def ended(dataset):
+        certification.certify(actor=admin_user, dataset=dataset)
+        certification.withdraw(actor=admin_user, dataset=dataset, reason="Plus tenu à jour.")
+
     client.force_login(admin_user)
     certification.certify(actor=admin_user, dataset=reference_factory())
     reference_factory()  # a candidate
+    ended(reference_factory())
     small = count()
     for _ in range(3):
         certification.certify(actor=admin_user, dataset=reference_factory())
         reference_factory()
+        ended(reference_factory())
     assert count() == small
 
 
@@ -215,3 +221,24 @@ def test_the_page_in_english(client, reference_factory, admin_user):
     assert response.status_code == 200
     assert "Territories" in _text(response)
     assert client.get(f"/en/catalogue/donnees-de-reference/{dataset.name}/").status_code == 200
+
+
+def test_withdrawn_and_lapsed_certifications_are_listed_with_their_reason(client, reference_factory, admin_user,
+                                                                         set_schema, settings):
+    settings.OUVERT_CERTIFICATION_GRACE_DAYS = 0
+    withdrawn = reference_factory(title_fr="Territoires retirés")
+    certification.certify(actor=admin_user, dataset=withdrawn)
+    certification.withdraw(actor=admin_user, dataset=withdrawn, reason="Le service a fermé.")
+    lapsed = reference_factory(title_fr="Territoires échus")
+    certification.certify(actor=admin_user, dataset=lapsed)
+    schema = {**SCHEMA, "fields": [dict(field) for field in SCHEMA["fields"]]}
+    schema["fields"][0]["description_fr"] = ""
+    set_schema(catalog_services.resource_list(dataset=lapsed).get(), schema)
+    certification.certifications_review()
+    text = _text(client.get(LIST))
+    assert "Certifications retirées ou échues" in text
+    assert "Territoires retirés" in text and "Certification retirée" in text and "Le service a fermé." in text
+    assert "Territoires échus" in text and "Certification échue" in text
+    assert "Critères en échec : Dictionnaire de données complet" in text
+    assert "Aucun jeu de données n’est encore certifié." in text
+    assert "/api/3/action/package_search?fq=reference:true" in text

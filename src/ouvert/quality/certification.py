@@ -60,6 +60,7 @@ __all__ = [
     "criterion_requirement",
     "criterion_text",
     "reference_candidates",
+    "reference_ended",
     "reference_list",
     "withdraw",
 ]
@@ -403,6 +404,24 @@ def reference_list(*, user=None, limit: int | None = None, offset: int = 0):
     if limit is not None:
         queryset = queryset[offset:offset + limit]
     return queryset
+
+
+def reference_ended(*, user=None, limit: int = 20) -> list:
+    """The latest certifications withdrawn or lapsed among the datasets ``user`` may see, with the
+    reason of their end (``end_reason``: the withdrawal's reason or the failing criteria; one query)."""
+    from django.db.models import OuterRef, Subquery
+
+    visible = catalog_services.dataset_visible_queryset(user, include_private=True, include_drafts=False)
+    last_end = (CertificationEvent.objects.filter(dataset_id=OuterRef("dataset_id"),
+                                                  kind__in=[CertificationEvent.Kind.WITHDRAWN,
+                                                            CertificationEvent.Kind.LAPSED])
+                .order_by("-at", "-id"))
+    return list(Certification.objects.filter(status__in=[Certification.Status.WITHDRAWN,
+                                                         Certification.Status.LAPSED],
+                                              dataset_id__in=visible.values("pk"))
+                .annotate(end_reason=Subquery(last_end.values("reason")[:1]))
+                .select_related("dataset", "dataset__organisation")
+                .order_by("-ended_at", "dataset__name")[:limit])
 
 
 def reference_candidates(*, limit: int = 50, examined: int = 1000) -> list:

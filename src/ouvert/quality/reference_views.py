@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
@@ -77,8 +78,22 @@ def reference(request):
                 "organisation": _pick(dataset.organisation.name_fr, dataset.organisation.name_en),
                 "summary": _summary(criteria),
             })
+    ended = []
+    for item in cert.reference_ended(user=request.user):
+        dataset = item.dataset
+        lapsed = item.status == Certification.Status.LAPSED
+        criteria = item.criteria or []
+        ended.append({
+            "title": _pick(dataset.title_fr, dataset.title_en),
+            "detail_url": reverse("quality:reference_dataset", kwargs={"name": dataset.name}),
+            "organisation": _pick(dataset.organisation.name_fr, dataset.organisation.name_en),
+            "status": item.get_status_display(), "ended_at": item.ended_at, "lapsed": lapsed,
+            "reason": "" if lapsed else (item.end_reason or ""),
+            "failing": [cert.criterion_label(c["id"]) for c in criteria if not c.get("passed")] if lapsed else [],
+        })
     return render(request, "quality/reference_list.html", {
-        "rows": rows, "page": page, "paginator": paginator, "candidates": candidates,
+        "rows": rows, "page": page, "paginator": paginator, "candidates": candidates, "ended": ended,
+        "api_example": f"curl '{settings.OUVERT_BASE_URL}/api/3/action/package_search?fq=reference:true'",
         "is_admin": _is_admin(request.user),
         "criteria": [{"label": cert.criterion_label(c), "requirement": cert.criterion_requirement(c)}
                      for c in cert.CRITERIA],
