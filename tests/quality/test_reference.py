@@ -268,6 +268,17 @@ def test_certification_is_refused_while_a_criterion_fails(reference_factory, adm
     assert not Activity.objects.filter(activity_type=Activity.Type.CERTIFICATION).exists()
 
 
+@pytest.mark.parametrize("change", [{"private": True}, {"state": "draft"}])
+def test_only_published_public_datasets_are_certified(reference_factory, admin_user, editor, change):
+    dataset = reference_factory()
+    dataset = catalog_services.dataset_update(actor=editor, dataset=dataset, data=change, partial=True)
+    with pytest.raises(ValidationError) as caught:
+        certification.certify(actor=admin_user, dataset=dataset)
+    assert caught.value.message_dict == {"dataset": [
+        "Seul un jeu de données publié et public peut être certifié comme donnée de référence."]}
+    assert not Certification.objects.exists()
+
+
 def test_a_second_submit_is_told_it_is_already_certified(reference_factory, admin_user):
     dataset = reference_factory()
     certification.certify(actor=admin_user, dataset=dataset)

@@ -492,10 +492,14 @@ def _title(dataset) -> str:
 
 
 def certify(*, actor, dataset) -> Certification:
-    """Certify ``dataset`` as reference data. Platform admins only (``PermissionDenied``); every criterion
-    must pass (``ValidationError`` listing the failing ones); ``CertificationConflict`` if it already is
-    (two submissions at once: one certifies, the other is told)."""
+    """Certify ``dataset`` as reference data. Platform admins only (``PermissionDenied``); the dataset must
+    be published and public, and every criterion must pass (``ValidationError`` listing the failing
+    ones); ``CertificationConflict`` if it already is (two submissions at once: one certifies, the other
+    is told)."""
     _require_admin(actor)
+    if dataset.state != catalog_services.Dataset.State.ACTIVE or dataset.private:
+        raise ValidationError({"dataset": [_("Seul un jeu de données publié et public peut être certifié comme "
+                                             "donnée de référence.")]})
     criteria = criteria_evaluate([dataset.pk]).get(dataset.pk) or []
     if not criteria_passed(criteria):
         names = criteria_resource_names(dataset)
