@@ -55,6 +55,8 @@ def test_envelope_and_both_addresses(api, velo):
 def test_error_shapes(api, client, token, velo):
     status, error = api("package_show", id="inexistant")
     assert status == 404 and error["__type"] == "Not Found Error" and "inexistant" in error["message"]
+    status, error = api("package_show", id="comptages\x00velo")  # PostgreSQL refuses NUL in a query
+    assert status == 404 and error["__type"] == "Not Found Error"
     status, error = api("package_create", _post=True, _token=token, name="X Y", owner_org="mtmd")
     assert status == 409 and error["__type"] == "Validation Error"
     assert error["name"] and error["title"]  # CKAN's field names, not the model's

@@ -103,14 +103,15 @@ def dataset_get(*, name_or_id, user=None) -> Dataset:
         as_uuid = _as_uuid(value)
         if as_uuid is not None:
             dataset = base.filter(pk=as_uuid).first()
-        if dataset is None and len(value) <= 100:
+        # A NUL character is never in a name (and PostgreSQL refuses it in a query).
+        if dataset is None and len(value) <= 100 and "\x00" not in value:
             dataset = base.filter(name=value).first()
             if dataset is None:
                 redirect = DatasetNameRedirect.objects.filter(old_name=value).only("dataset_id").first()
                 if redirect is not None:
                     dataset = base.filter(pk=redirect.dataset_id).first()
     if dataset is None or not policy.can_read_dataset(user, dataset):
-        raise NotFound(_("Jeu de données « %(name)s » introuvable.") % {"name": value[:100]})
+        raise NotFound(_("Jeu de données « %(name)s » introuvable.") % {"name": value[:100].replace("\x00", "")})
     return dataset
 
 
