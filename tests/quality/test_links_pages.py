@@ -253,3 +253,8 @@ def test_api_queries_do_not_grow(client, linked, srv):
 
 def test_states_follow_the_publisher(catalogue):
     assert set(LinkState.objects.values_list("organisation__slug", flat=True)) == {"mtmd", "ville-de-quebec"}
+
+
+def test_openapi_documents_the_endpoints(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    assert "/api/v1/quality/links" in paths and "/api/v1/quality/resources/{resource_id}/checks" in paths
