@@ -212,6 +212,13 @@ def test_criteria_are_computed_in_a_constant_number_of_queries(reference_factory
     assert len(four.captured_queries) == len(one.captured_queries)
 
 
+def test_ids_may_be_given_as_text(reference_factory):
+    dataset = reference_factory()
+    result = certification.criteria_evaluate([str(dataset.pk), "pas-un-uuid", None])
+    assert list(result) == [dataset.pk] and certification.criteria_passed(result[dataset.pk])
+    assert certification.criteria_evaluate([]) == {}
+
+
 def test_stored_criteria_hold_codes_never_text(reference_factory, admin_user):
     dataset = reference_factory()
     stored = certification.certify(actor=admin_user, dataset=dataset).criteria

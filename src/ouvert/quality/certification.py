@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -318,13 +319,23 @@ def _rating(score: dict | None) -> dict:
     return _result("metadata_rating", False, "metadata_rating.low", **params)
 
 
+def _uuid(value) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
 def criteria_evaluate(dataset_ids) -> dict:
-    """``{dataset id: [{"id", "passed", "detail": {"code", "params"}}, …]}`` for each dataset asked, the
-    criteria in ``CRITERIA``'s order. A constant number of queries whatever the number of datasets (the
+    """``{dataset id (UUID): [{"id", "passed", "detail": {"code", "params"}}, …]}`` for each dataset asked
+    (UUIDs or their text; others are left out), the criteria in ``CRITERIA``'s order. A constant number of queries whatever the number of datasets (the
     datastore's facts, the scores, the uptimes)."""
     from . import availability
 
-    ids = list(dict.fromkeys(dataset_ids))
+    ids = list(dict.fromkeys(_uuid(value) for value in dataset_ids))
+    ids = [pk for pk in ids if pk is not None]
     if not ids:
         return {}
     facts = datastore_services.table_facts_for_datasets(ids)
