@@ -242,3 +242,27 @@ def test_withdrawn_and_lapsed_certifications_are_listed_with_their_reason(client
     assert "Critères en échec : Dictionnaire de données complet" in text
     assert "Aucun jeu de données n’est encore certifié." in text
     assert "/api/3/action/package_search?fq=reference:true" in text
+
+
+def test_the_search_page_filters_on_reference_data(client, reference_factory, admin_user):
+    certified = reference_factory(title_fr="Territoires certifiés")
+    reference_factory(title_fr="Territoires candidats")
+    certification.certify(actor=admin_user, dataset=certified)
+    every = _text(client.get("/fr/catalogue/recherche/"))
+    assert "Données de référence seulement" in every
+    assert "Territoires certifiés" in every and "Territoires candidats" in every
+    response = client.get("/fr/catalogue/recherche/?reference=true")
+    html, text = response.content.decode(), _text(response)
+    assert response.status_code == 200
+    assert "Territoires certifiés" in text and "Territoires candidats" not in text
+    assert re.search(r'name="reference" value="true" id="f-drapeau-reference" checked', html)
+    assert 'href="?"' in html or "Retirer tous les filtres" in text  # the filter can be cleared
+
+
+def test_the_history_names_the_certification_and_its_states(client, reference_factory, admin_user):
+    dataset = reference_factory(title_fr="Territoires")
+    certification.certify(actor=admin_user, dataset=dataset)
+    certification.withdraw(actor=admin_user, dataset=dataset, reason="Données abandonnées.")
+    text = _text(client.get(f"/fr/catalogue/jeux/{dataset.name}/historique/"))
+    assert "Certification" in text and "Certifié" in text and "Certification retirée" in text
+    assert "withdrawn" not in text and "certified" not in text

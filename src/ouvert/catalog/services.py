@@ -1125,6 +1125,16 @@ def activity_note(*, dataset: Dataset, actor, activity_type: str, diff: dict) ->
         diff=json.loads(json.dumps(diff, default=str)))
 
 
+#: ``field`` -> ``(label, {value: label})``: how the history page shows the fields of other modules' notes.
+HISTORY_FIELDS: dict = {}
+
+
+def history_field_register(field: str, label, values: dict | None = None) -> None:
+    """Name ``field`` of ``activity_note`` diffs on the history page (``label``, lazily translated) and
+    its values (``values``: stored value -> lazily translated label)."""
+    HISTORY_FIELDS[field] = (label, dict(values or {}))
+
+
 #: ``name`` -> ``func()``: the boolean search filters other modules add (see ``search_flag_register``).
 SEARCH_FLAGS: dict = {}
 

@@ -44,7 +44,7 @@ from .forms import (
 )
 from .markdown import markdown_to_text, render_markdown
 from .models import Dataset, Resource, Theme
-from .package_search import package_search
+from .package_search import package_search, search_flag_choices
 from .schemaorg import schemaorg_script
 from .services import _max_upload_bytes
 
@@ -170,6 +170,8 @@ def _search(request, *, fixed_fq: str = "", include_unpublished: bool = False, f
     for field, param, _label in facets:
         for value in selected[param]:
             clauses.append(f"{field}:{_quote(value[:200])}")
+    flags = search_flag_choices(request.GET)  # other modules' filters (``reference``…)
+    clauses += [flag["clause"] for flag in flags if flag["checked"]]
     params = {
         "q": q, "fq": " AND ".join(clauses), "rows": PAGE_SIZE, "start": (page - 1) * PAGE_SIZE,
         "sort": SORTS[sort_key], "facet.field": [f for f, _p, _l in facets], "facet.limit": -1,
@@ -208,7 +210,9 @@ def _search(request, *, fixed_fq: str = "", include_unpublished: bool = False, f
         "page_links": [{"number": n, "url": link(page=n), "current": n == page} for n in window],
         "previous_url": link(page=page - 1) if page > 1 else "",
         "next_url": link(page=page + 1) if page < pages else "",
-        "clear_url": link(**{param: None for _f, param, _l in facets}) if any(selected.values()) else "",
+        "flags": flags,
+        "clear_url": (link(**{param: None for _f, param, _l in facets}, **{flag["name"]: None for flag in flags})
+                      if any(selected.values()) or any(flag["checked"] for flag in flags) else ""),
     }
 
 
@@ -365,6 +369,7 @@ def _field_labels() -> dict:
     labels = {f.name: str(f.verbose_name) for f in Dataset._meta.get_fields() if hasattr(f, "verbose_name")}
     labels.update({"organisation_id": labels.get("organisation", pgettext("publisher", "éditeur")), "licence_id": _("licence"),
                    "tags": _("mots-clés"), "themes": _("thèmes"), "resources": _("ressources")})
+    labels.update({field: str(label) for field, (label, _values) in services.HISTORY_FIELDS.items()})
     return labels
 
 
@@ -408,8 +413,11 @@ def _history_entries(activities) -> list[dict]:
                 resource_lines = _resource_changes(change.get("before"), change.get("after"))
                 continue
             long_text = field.startswith("notes_")
+            values = services.HISTORY_FIELDS.get(field, (None, {}))[1]
+            before, after = change.get("before"), change.get("after")
             changes.append({"field": labels.get(field, field), "key": field, "long": long_text,
-                            "before": _show(change.get("before")), "after": _show(change.get("after"))})
+                            "before": _show(values.get(before, before) if isinstance(before, str) else before),
+                            "after": _show(values.get(after, after) if isinstance(after, str) else after)})
         actor = activity.actor
         entries.append({
             "type": activity.get_activity_type_display(), "timestamp": activity.timestamp,

@@ -487,7 +487,8 @@ def _record(*, dataset, actor, kind: str, before: str | None, after: str, reason
     event = CertificationEvent.objects.create(dataset_id=dataset.pk, kind=kind, actor=_person(actor),
                                               reason=reason, criteria=criteria or [])
     catalog_services.activity_note(dataset=dataset, actor=actor,
-                                   activity_type=catalog_services.Activity.Type.CERTIFICATION, diff={"certification": {"before": before, "after": after}})
+                                   activity_type=catalog_services.Activity.Type.CERTIFICATION,
+                                   diff={"certification": {"before": before, "after": after}})
     core_services.audit_append(actor=actor, action=action, target=dataset,
                                data={"dataset": dataset.name, "before": before, "after": after, "reason": reason,
                                      "failing": [c["id"] for c in criteria or [] if not c.get("passed")]})
@@ -682,3 +683,5 @@ def register() -> None:
     registry.register_demo_loader("quality", demo.load, order=50)
     catalog_services.search_flag_register("reference", certified_dataset_ids, label_fr="Données de référence",
                                           label_en="Reference data")
+    catalog_services.history_field_register("certification", lazy("Certification"),
+                                            dict(Certification.Status.choices))

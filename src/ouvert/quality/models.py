@@ -175,7 +175,8 @@ class Certification(models.Model):
     certified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+", verbose_name=_("certifié par"))
     ended_at = models.DateTimeField(_("retirée ou échue le"), null=True, blank=True)
-    #: the last evaluation of the criteria: ``[{"id", "passed", "detail_fr", "detail_en"}, …]``.
+    #: the last evaluation of the criteria: ``[{"id", "passed", "detail": {"code", "params"}}, …]`` (the
+    #: texts are rendered in the reader's language from the code).
     criteria = models.JSONField(_("critères"), default=list, blank=True)
     evaluated_at = models.DateTimeField(_("critères évalués le"), null=True, blank=True)
     #: since when at least one criterion fails (the grace period runs from there).
