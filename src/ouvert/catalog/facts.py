@@ -74,18 +74,28 @@ def _dataset_rows(queryset) -> list[dict]:
     return rows
 
 
-def _complete(rows: list[dict]) -> list[dict]:
-    """Add tag and theme counts and the active resources to ``rows`` (three queries)."""
+def _complete(rows: list[dict], *, contiguous: bool = False) -> list[dict]:
+    """Add tag and theme counts and the active resources to ``rows`` (three queries).
+
+    ``contiguous``: ``rows`` are every dataset between the first and the last (in primary-key order)
+    that is not deleted; the related rows are then selected by that range rather than by a list of
+    2,000 ids (the query is shorter to send and to plan), and those of deleted datasets in between
+    are left out here.
+    """
     if not rows:
         return rows
     ids = [row["id"] for row in rows]
-    tags = dict(Dataset.tags.through.objects.filter(dataset_id__in=ids).order_by()
+    if contiguous:
+        related = Q(dataset_id__gte=ids[0], dataset_id__lte=ids[-1])
+    else:
+        related = Q(dataset_id__in=ids)
+    tags = dict(Dataset.tags.through.objects.filter(related).order_by()
                 .values("dataset_id").annotate(n=Count("id")).values_list("dataset_id", "n"))
-    themes = dict(Dataset.themes.through.objects.filter(dataset_id__in=ids).order_by()
+    themes = dict(Dataset.themes.through.objects.filter(related).order_by()
                   .values("dataset_id").annotate(n=Count("id")).values_list("dataset_id", "n"))
     resources = defaultdict(list)
     described = ExpressionWrapper(~Q(description_fr="") | ~Q(description_en=""), output_field=BooleanField())
-    for resource in (Resource.objects.filter(dataset_id__in=ids, state=Resource.State.ACTIVE)
+    for resource in (Resource.objects.filter(related, state=Resource.State.ACTIVE)
                      .order_by("dataset_id", "position", "created_at")
                      .values("id", "dataset_id", "kind", "url", "format", "media_type", "size", "modified_at",
                              described=described)):
@@ -121,7 +131,7 @@ def dataset_facts(ids: Iterable | None = None, chunk_size: int = DEFAULT_CHUNK_S
         if not rows:
             return
         last = rows[-1]["id"]
-        yield _complete(rows)
+        yield _complete(rows, contiguous=True)
         if len(rows) < chunk_size:
             return
 

@@ -289,7 +289,8 @@ def evaluate(facts: dict, links: dict | None = None, *, now: datetime.datetime |
     update frequency is judged against (now by default).
 
     Returns ``{"points", "max_points", "rating", "dimensions": {dimension: points},
-    "udata_passed", "udata_total", "checks": [...]}``.
+    "udata_passed", "udata_total", "checks": [...]}``. Fixes are built only for the checks that fail
+    (``make_fix`` below are functions): scoring 100,000 datasets is mostly passing checks.
     """
     links = links or {}
     now = _as_aware(now) or datetime.datetime.now(datetime.UTC)
@@ -297,32 +298,33 @@ def evaluate(facts: dict, links: dict | None = None, *, now: datetime.datetime |
     total = len(resources)
     results: dict[str, tuple[int, dict | None]] = {}
 
-    def binary(check_id: str, ok: bool, fix: dict | None):
-        results[check_id] = (CHECKS_BY_ID[check_id].max if ok else 0, None if ok else fix)
+    def binary(check_id: str, ok: bool, make_fix):
+        results[check_id] = (CHECKS_BY_ID[check_id].max, None) if ok else (0, make_fix())
 
-    def shared(check_id: str, passing: list[dict], fix: dict | None):
+    def shared(check_id: str, passing: list[int], make_fix):
         """Points in proportion to the resources passing; the fix when one does not."""
-        check = CHECKS_BY_ID[check_id]
         if not total:
             results[check_id] = (0, _fix("add_resource"))
-            return
-        points = _share(check.max, len(passing), total)
-        results[check_id] = (points, None if len(passing) == total else fix)
+        elif len(passing) == total:
+            results[check_id] = (CHECKS_BY_ID[check_id].max, None)
+        else:
+            results[check_id] = (_share(CHECKS_BY_ID[check_id].max, len(passing), total), make_fix())
 
     # Findability
-    binary("keywords", _keywords(facts), _fix("add_keywords"))
+    binary("keywords", _keywords(facts), lambda: _fix("add_keywords"))
     eu_themes = EU_DATA_THEME in (facts.get("extra_theme") or "")
-    binary("categories", bool(facts.get("theme_count")) or eu_themes, _fix("add_themes"))
+    binary("categories", bool(facts.get("theme_count")) or eu_themes, lambda: _fix("add_themes"))
     spatial = bool((facts.get("spatial_name") or "").strip()) or bool(facts.get("has_bbox")) \
         or bool(facts.get("extra_spatial_uri"))
-    binary("spatial", spatial, _fix("add_spatial"))
+    binary("spatial", spatial, lambda: _fix("add_spatial"))
     temporal = bool(facts.get("temporal_start") or facts.get("temporal_end"))
-    binary("temporal", temporal, _fix("add_temporal"))
+    binary("temporal", temporal, lambda: _fix("add_temporal"))
 
     # Accessibility
     numbers = [r["number"] for r in resources]
     state = {r["number"]: _availability(r, links) for r in resources}
     types = {r["number"]: file_type(r.get("format") or "") for r in resources}
+    formats = {r["number"]: (r.get("format") or "").strip() for r in resources}
 
     def failing(passing: list[int]) -> list[int]:
         kept = set(passing)
@@ -332,123 +334,133 @@ def evaluate(facts: dict, links: dict | None = None, *, now: datetime.datetime |
         return _fix("links", broken=[n for n in among if state[n] is False],
                     unchecked=[n for n in among if state[n] is None])
 
-    available = [n for n in numbers if state[n] is True]
-    shared("access_url_status", available, links_fix(numbers))
-    downloadable = [r["number"] for r in resources if _has_download_url(r)]
-    shared("download_url", downloadable, _fix("no_download_url", numbers=failing(downloadable)))
-    fix = links_fix(downloadable)
-    fix["params"]["missing"] = failing(downloadable)
-    shared("download_url_status", [n for n in downloadable if state[n] is True], fix)
-
-    # Interoperability
-    formats = {r["number"]: (r.get("format") or "").strip() for r in resources}
-    with_format = [n for n in numbers if formats[n]]
-    shared("format", with_format, _fix("add_format", numbers=failing(with_format)))
-    with_media_type = [r["number"] for r in resources if MEDIA_TYPE.fullmatch((r.get("media_type") or "").strip())]
-    shared("media_type", with_media_type, _fix("add_media_type", numbers=failing(with_media_type)))
-    in_vocabulary = [n for n in numbers if types[n] is not None]
-    shared("format_vocabulary", in_vocabulary, _fix("format_not_in_vocabulary", resources=[
-        {"number": n, "format": formats[n][:50]} for n in failing(in_vocabulary)]))
+    def download_fix() -> dict:
+        fix = links_fix(downloadable)
+        fix["params"]["missing"] = failing(downloadable)
+        return fix
 
     def format_items(passing: list[int]) -> list[dict]:
         return [{"number": n, "format": types[n].label if types[n] is not None else formats[n][:50],
                  "suggestion": _suggestion(types[n])} for n in failing(passing)]
 
+    available = [n for n in numbers if state[n] is True]
+    shared("access_url_status", available, lambda: links_fix(numbers))
+    downloadable = [r["number"] for r in resources if _has_download_url(r)]
+    shared("download_url", downloadable, lambda: _fix("no_download_url", numbers=failing(downloadable)))
+    shared("download_url_status", [n for n in downloadable if state[n] is True], download_fix)
+
+    # Interoperability
+    with_format = [n for n in numbers if formats[n]]
+    shared("format", with_format, lambda: _fix("add_format", numbers=failing(with_format)))
+    with_media_type = [r["number"] for r in resources if MEDIA_TYPE.fullmatch((r.get("media_type") or "").strip())]
+    shared("media_type", with_media_type, lambda: _fix("add_media_type", numbers=failing(with_media_type)))
+    in_vocabulary = [n for n in numbers if types[n] is not None]
+    shared("format_vocabulary", in_vocabulary, lambda: _fix("format_not_in_vocabulary", resources=[
+        {"number": n, "format": formats[n][:50]} for n in failing(in_vocabulary)]))
     non_proprietary = [n for n in numbers if types[n] is not None and types[n].non_proprietary]
-    shared("non_proprietary", non_proprietary, _fix("proprietary_format", resources=format_items(non_proprietary)))
+    shared("non_proprietary", non_proprietary,
+           lambda: _fix("proprietary_format", resources=format_items(non_proprietary)))
     machine_readable = [n for n in numbers if types[n] is not None and types[n].machine_readable]
     shared("machine_readable", machine_readable,
-           _fix("not_machine_readable", resources=format_items(machine_readable)))
+           lambda: _fix("not_machine_readable", resources=format_items(machine_readable)))
     missing = []
     if not facts.get("title_fr_length"):
         missing.append("title")
     if not _description_length(facts):
         missing.append("description")
-    no_access = [r["number"] for r in resources
-                 if r["kind"] != "upload" and not (r.get("url") or "").strip()]
+    no_access = [r["number"] for r in resources if r["kind"] != "upload" and not (r.get("url") or "").strip()]
     if no_access:
         missing.append("access_url")
-    binary("dcat_ap_compliance", not missing, _fix("dcat_ap_missing", missing=missing, numbers=no_access))
+    binary("dcat_ap_compliance", not missing, lambda: _fix("dcat_ap_missing", missing=missing, numbers=no_access))
 
     # Reusability
     licence = facts.get("licence_id") or ""
-    binary("licence", licence not in UNSPECIFIED_LICENCES, _fix("choose_licence"))
-    binary("licence_vocabulary", bool(facts.get("licence_url")), _fix("licence_not_in_vocabulary", licence=licence))
+    binary("licence", licence not in UNSPECIFIED_LICENCES, lambda: _fix("choose_licence"))
+    binary("licence_vocabulary", bool(facts.get("licence_url")),
+           lambda: _fix("licence_not_in_vocabulary", licence=licence))
     access_rights = facts.get("extra_access_rights") or ""
-    binary("access_rights", bool(access_rights), _fix("add_access_rights"))
-    in_eu = access_rights.rstrip("/") in {ACCESS_RIGHTS + code for code in ACCESS_RIGHTS_CODES}
-    binary("access_rights_vocabulary", in_eu,
-           _fix("access_rights_not_in_vocabulary", value=access_rights[:200]) if access_rights
+    binary("access_rights", bool(access_rights), lambda: _fix("add_access_rights"))
+    binary("access_rights_vocabulary", access_rights.rstrip("/") in _ACCESS_RIGHTS_URIS,
+           lambda: _fix("access_rights_not_in_vocabulary", value=access_rights[:200]) if access_rights
            else _fix("add_access_rights"))
-    contact = any((facts.get(key) or "").strip() for key in ("maintainer", "maintainer_email", "author",
-                                                               "author_email"))
-    binary("contact_point", contact, _fix("add_contact_point"))
-    binary("publisher", bool(facts.get("organisation_id")), _fix("add_publisher"))
+    contact = bool(facts.get("maintainer") or facts.get("maintainer_email") or facts.get("author")
+                   or facts.get("author_email"))
+    binary("contact_point", contact, lambda: _fix("add_contact_point"))
+    binary("publisher", bool(facts.get("organisation_id")), lambda: _fix("add_publisher"))
 
     # Contextuality
-    binary("rights", bool(facts.get("extra_rights")), _fix("add_rights"))
+    binary("rights", bool(facts.get("extra_rights")), lambda: _fix("add_rights"))
     sized = [r["number"] for r in resources if r.get("size") is not None]
-    shared("byte_size", sized, _fix("add_byte_size", numbers=failing(sized)))
-    binary("issued", facts.get("created_at") is not None, _fix("add_issued"))
-    binary("modified", facts.get("modified_at") is not None, _fix("add_modified"))
+    shared("byte_size", sized, lambda: _fix("add_byte_size", numbers=failing(sized)))
+    binary("issued", facts.get("created_at") is not None, lambda: _fix("add_issued"))
+    binary("modified", facts.get("modified_at") is not None, lambda: _fix("add_modified"))
 
-    # udata-style checks
+    # udata-style checks: (passed, make_fix)
     length = _description_length(facts)
-    binary_udata = {}
-    binary_udata["udata.description_length"] = (
-        length >= DESCRIPTION_MIN_LENGTH, _fix("description_too_short", length=length, min=DESCRIPTION_MIN_LENGTH))
     undocumented = [r["number"] for r in resources if not r.get("described")]
-    binary_udata["udata.resources_documented"] = (
-        bool(resources) and not undocumented,
-        _fix("describe_resources", numbers=undocumented) if resources else _fix("add_resource"))
-    binary_udata["udata.open_licence"] = (
-        bool(facts.get("licence_is_open")) and licence not in UNSPECIFIED_LICENCES,
-        _fix("choose_open_licence", licence=licence))
-    binary_udata["udata.frequency_respected"] = _frequency(facts, now)
-    binary_udata["udata.temporal_coverage"] = (temporal, _fix("add_temporal"))
-    binary_udata["udata.spatial_coverage"] = (spatial, _fix("add_spatial"))
     open_formats = [n for n in numbers if types[n] is not None and types[n].non_proprietary
                     and types[n].machine_readable]
-    not_open = format_items(open_formats)
-    binary_udata["udata.open_format"] = (
-        bool(resources) and not not_open,
-        _fix("resource_not_open_format", resources=not_open) if resources else _fix("add_resource"))
-    binary_udata["udata.all_resources_available"] = (
-        bool(resources) and len(available) == total,
-        links_fix(numbers) if resources else _fix("add_resource"))
+    no_resource = lambda: _fix("add_resource")  # noqa: E731
+    udata = {
+        "udata.description_length": (
+            length >= DESCRIPTION_MIN_LENGTH,
+            lambda: _fix("description_too_short", length=length, min=DESCRIPTION_MIN_LENGTH)),
+        "udata.resources_documented": (
+            bool(resources) and not undocumented,
+            (lambda: _fix("describe_resources", numbers=undocumented)) if resources else no_resource),
+        "udata.open_licence": (
+            bool(facts.get("licence_is_open")) and licence not in UNSPECIFIED_LICENCES,
+            lambda: _fix("choose_open_licence", licence=licence)),
+        "udata.frequency_respected": _frequency(facts, now),
+        "udata.temporal_coverage": (temporal, lambda: _fix("add_temporal")),
+        "udata.spatial_coverage": (spatial, lambda: _fix("add_spatial")),
+        "udata.open_format": (
+            bool(resources) and len(open_formats) == total,
+            (lambda: _fix("resource_not_open_format", resources=format_items(open_formats))) if resources
+            else no_resource),
+        "udata.all_resources_available": (
+            bool(resources) and len(available) == total,
+            (lambda: links_fix(numbers)) if resources else no_resource),
+    }
 
     checks, dimensions = [], dict.fromkeys(DIMENSIONS, 0)
     for check in CHECKS:
         points, fix = results[check.id]
         dimensions[check.dimension] += points
+        passed = points == check.max
         checks.append({"id": check.id, "dimension": check.dimension, "points": points, "max": check.max,
-                       "passed": points == check.max, "fix": None if points == check.max else fix})
+                       "passed": passed, "fix": None if passed else fix})
     udata_passed = 0
     for check in UDATA_CHECKS:
-        ok, fix = binary_udata[check.id]
-        udata_passed += bool(ok)
-        checks.append({"id": check.id, "dimension": UDATA, "points": int(bool(ok)), "max": 1, "passed": bool(ok),
-                       "fix": None if ok else fix})
+        ok, make_fix = udata[check.id]
+        ok = bool(ok)
+        udata_passed += ok
+        checks.append({"id": check.id, "dimension": UDATA, "points": int(ok), "max": 1, "passed": ok,
+                       "fix": None if ok else make_fix()})
     points = sum(dimensions.values())
     return {"points": points, "max_points": MAX_POINTS, "rating": rating_for(points), "dimensions": dimensions,
             "udata_passed": udata_passed, "udata_total": len(UDATA_CHECKS), "checks": checks}
 
 
-def _frequency(facts: dict, now: datetime.datetime) -> tuple[bool, dict | None]:
+_ACCESS_RIGHTS_URIS = frozenset(ACCESS_RIGHTS + code for code in ACCESS_RIGHTS_CODES)
+
+
+def _frequency(facts: dict, now: datetime.datetime):
+    """``(passed, make_fix)`` of ``udata.frequency_respected``."""
     frequency = facts.get("frequency") or ""
     if frequency in FREQUENCIES_WITHOUT_PERIOD:
         return True, None
     if frequency not in FREQUENCY_PERIODS:  # none, or "UNKNOWN"
-        return False, _fix("add_frequency")
+        return False, lambda: _fix("add_frequency")
     period, tolerance = FREQUENCY_PERIODS[frequency]
     last = last_update(facts)
     if last is None:
-        return False, _fix("add_frequency")
+        return False, lambda: _fix("add_frequency")
     late = now - last
     if late <= period + tolerance:
         return True, None
-    return False, _fix("frequency_late", frequency=frequency, days=late.days,
-                       max_days=(period + tolerance).days)
+    return False, lambda: _fix("frequency_late", frequency=frequency, days=late.days,
+                               max_days=(period + tolerance).days)
 
 
 # --- Fix texts -------------------------------------------------------------------------------

@@ -26,11 +26,12 @@ and private datasets too).
 from __future__ import annotations
 
 import datetime
+import json
 import math
 from collections.abc import Callable, Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -80,6 +81,44 @@ def _score(facts: dict, links: dict, now: datetime.datetime) -> DatasetScore:
         computed_at=now)
 
 
+def _upsert(rows: list[DatasetScore]) -> None:
+    """Insert or replace ``rows`` in one transaction."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            _upsert_postgresql(rows)
+        else:
+            DatasetScore.objects.bulk_create(rows, batch_size=500, update_conflicts=True,
+                                             unique_fields=["dataset"], update_fields=_SCORE_FIELDS)
+
+
+def _upsert_postgresql(rows: list[DatasetScore]) -> None:
+    """PostgreSQL: ``COPY`` into a temporary table, then one ``INSERT … ON CONFLICT DO UPDATE``.
+
+    The same statement as ``bulk_create(update_conflicts=True)`` writes, ten times faster: with
+    Django's client-side parameter binding, psycopg escapes every quote of the ``checks`` JSON in
+    Python (4 KB per score), which made the upsert of 100,000 scores take a minute on its own.
+    """
+    fields = [DatasetScore._meta.get_field(name) for name in ["dataset", *_SCORE_FIELDS]]
+    table = connection.ops.quote_name(DatasetScore._meta.db_table)
+    columns = [connection.ops.quote_name(field.column) for field in fields]
+    names = ", ".join(columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE quality_score_load (LIKE {table}) ON COMMIT DROP")
+        with cursor.cursor.copy(f"COPY quality_score_load ({names}) FROM STDIN") as copy:
+            attnames = [field.attname for field in fields]
+            for row in rows:
+                values = [getattr(row, name) for name in attnames]
+                values[0] = str(values[0])
+                values[attnames.index("checks")] = json.dumps(row.checks, separators=(",", ":"))
+                copy.write_row(values)
+        updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in columns[1:])
+        cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM quality_score_load "
+                       f"ON CONFLICT ({columns[0]}) DO UPDATE SET {updates}")
+        # Dropped at once: inside an outer transaction (a test, a caller's atomic block) the commit
+        # that would drop it is not this one.
+        cursor.execute("DROP TABLE quality_score_load")
+
+
 def scores_recompute(ids: Iterable | None = None, progress: Callable | None = None) -> int:
     """Score the datasets ``ids`` (dataset ids or names are not accepted: ids; every dataset when None)
     and store their scores; returns how many were scored. ``progress(done, total)`` after each chunk."""
@@ -95,9 +134,7 @@ def scores_recompute(ids: Iterable | None = None, progress: Callable | None = No
     for chunk in catalog_services.dataset_facts(ids, chunk_size=CHUNK_SIZE):
         links = _link_states([facts["id"] for facts in chunk])
         rows = [_score(facts, links, now) for facts in chunk]
-        with transaction.atomic():
-            DatasetScore.objects.bulk_create(rows, batch_size=500, update_conflicts=True,
-                                             unique_fields=["dataset"], update_fields=_SCORE_FIELDS)
+        _upsert(rows)
         done += len(rows)
         if ids is not None:
             seen.update(str(facts["id"]) for facts in chunk)
