@@ -57,3 +57,13 @@ def make_org(db):
         return services.organisation_upsert(slug=slug, kind=kind, **kwargs)
 
     return make
+
+
+@pytest.fixture
+def allow_local_outbound(settings):
+    """The platform may reach servers the test starts on the loopback (127.0.0.1, ::1; ``localhost``, the
+    live server's name, designates them) through ``OUVERT_OUTBOUND_ALLOWED_HOSTS``: every outbound
+    request to a local address is refused otherwise (``ouvert.core.net``). Explicit: only tests that
+    ask for it, or for a fixture that starts a local server, get it."""
+    settings.OUVERT_OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1", "::1"]
+    return settings

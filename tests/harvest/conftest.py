@@ -4,8 +4,11 @@
   answering from real ``package_show`` results (``data/ckan/``, copied from
   ``../shared/corpus/ckan/``); tests change, add and remove packages between two runs, and
   read ``fake_ckan.calls`` to see what a run asked for.
-- ``static_server``: serves files (``static_server.files[path] = (content_type, bytes)``), for
-  DCAT catalogues and broken answers.
+- ``static_server``: serves files (``static_server.put(path, body, content_type, status, headers=)``),
+  for DCAT catalogues, broken answers and redirects (``headers={"Location": …}``).
+
+Both servers listen on 127.0.0.1, which the platform refuses to reach unless allowed
+(``ouvert.core.net``): their fixtures allow it (``allow_local_outbound``, the root conftest's).
 - ``canada_packages``: the 127 real open.canada.ca ``package_show`` results.
 - ``harvest_org``: the organisation that owns what is harvested.
 """
@@ -136,8 +139,9 @@ class StaticServer(_Server):
         self.requests: list[str] = []
         super().__init__(_static_handler)
 
-    def put(self, path: str, body: bytes, content_type: str = "text/turtle", status: int = 200):
-        self.files[path] = (status, content_type, body)
+    def put(self, path: str, body: bytes, content_type: str = "text/turtle", status: int = 200,
+            headers: dict | None = None):
+        self.files[path] = (status, content_type, body, dict(headers or {}))
         return f"{self.url}{path}"
 
 
@@ -148,9 +152,12 @@ def _static_handler(server: StaticServer):
 
         def do_GET(self):
             server.requests.append(self.path)
-            status, content_type, body = server.files.get(self.path.split("?")[0], (404, "text/plain", b"introuvable"))
+            status, content_type, body, *more = server.files.get(self.path.split("?")[0],
+                                                                 (404, "text/plain", b"introuvable"))
             self.send_response(status)
             self.send_header("Content-Type", content_type)
+            for name, value in (more[0] if more else {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -159,14 +166,14 @@ def _static_handler(server: StaticServer):
 
 
 @pytest.fixture
-def fake_ckan():
+def fake_ckan(allow_local_outbound):
     server = FakeCkan()
     yield server
     server.close()
 
 
 @pytest.fixture
-def static_server():
+def static_server(allow_local_outbound):
     server = StaticServer()
     yield server
     server.close()

@@ -123,7 +123,8 @@ def test_without_the_config_key_every_run_reads_everything(static_server, harves
 
 
 @pytest.mark.django_db(transaction=True)
-def test_incremental_harvest_of_ouvert(live_server, dataset_factory, other_org, editor, monkeypatch, settings):
+def test_incremental_harvest_of_ouvert(live_server, allow_local_outbound, dataset_factory, other_org, editor,
+                                      monkeypatch, settings):
     """Ouvert's own ``/catalog.ttl?modified_since=`` as the source: only what changed comes back."""
     from ouvert.catalog import dcat
 

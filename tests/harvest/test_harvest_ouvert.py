@@ -34,7 +34,7 @@ def _copies(source):
     return {d.extras["harvest_remote_name"]: d for d in Dataset.objects.filter(extras__harvest_source_id=str(source.pk))}
 
 
-def test_ckan_harvest_of_ouvert(live_server, published, other_org, editor, theme_factory):
+def test_ckan_harvest_of_ouvert(live_server, allow_local_outbound, published, other_org, editor, theme_factory):
     source = services.source_create(actor=None, name="ouvert", type="ckan", url=live_server.url,
                                     organisation=other_org, config={"fq": "organization:mtmd", "rows": 2})
     job = services.harvest_run(actor=None, source=source)
@@ -67,7 +67,7 @@ def test_ckan_harvest_of_ouvert(live_server, published, other_org, editor, theme
     assert copies["feux-circulation"].resources.count() == 1
 
 
-def test_dcat_harvest_of_ouvert(live_server, published, other_org, monkeypatch, settings):
+def test_dcat_harvest_of_ouvert(live_server, allow_local_outbound, published, other_org, monkeypatch, settings):
     from ouvert.catalog import dcat
 
     monkeypatch.setattr(dcat, "PAGE_SIZE", 2)
