@@ -8,16 +8,18 @@ at once, and answers by path:
 - ``/hold/<seconds>``: 200 after ``seconds``: for counting concurrent requests;
 - ``/chain/<n>``: 302 to ``/chain/<n-1>`` … ``/chain/0`` → ``/ok``;
 - ``/loop/a`` ↔ ``/loop/b``: a redirect loop;
-- ``/to?url=…``: 302 to ``url`` (anywhere: a forbidden address);
+- ``/to?url=…``: 302 (or ``&status=…``: 301, 303, 307…) to ``url`` (anywhere: a forbidden address);
 - ``/html``: 200 ``text/html``; ``/short``: 200 ``text/csv`` with ``Content-Length: 5``;
 - ``/nohead``: HEAD → 405, GET → 200 ``text/csv``;
 - ``/switch``: the status in ``server.switch_status`` (200 by default): a link that breaks and recovers;
-- ``/big``: HEAD → 405; GET → 200 with a 20 MB body sent slowly (a check must not read it).
+- ``/big``: HEAD → 405; GET → 200 with a 20 MB body sent slowly (a check must not read it);
+- ``/gzip``: the CSV compressed (``Content-Encoding: gzip``) when the client accepts it, plain otherwise.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gzip
 import ssl
 import threading
 import time
@@ -39,6 +41,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve(head=True)
 
     def do_GET(self):
+        self._serve(head=False)
+
+    def do_POST(self):  # for redirects that change the method (303)
         self._serve(head=False)
 
     def _serve(self, *, head: bool):
@@ -96,7 +101,20 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/loop/b":
             return self._send(301, location="/loop/a", head=head)
         if path == "/to":
-            return self._send(302, location=parse_qs(parts.query)["url"][0], head=head)
+            query = parse_qs(parts.query)
+            return self._send(int(query.get("status", ["302"])[0]), location=query["url"][0], head=head)
+        if path == "/gzip":
+            if "gzip" not in self.headers.get("Accept-Encoding", ""):
+                return self._send(200, content_type="text/csv", body=CSV, head=head)
+            body = gzip.compress(CSV)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/csv")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if not head:
+                self.wfile.write(body)
+            return None
         if path == "/html":
             return self._send(200, content_type="text/html; charset=utf-8", body=b"<html></html>", head=head)
         if path == "/short":
@@ -238,7 +256,9 @@ def srv(link_server):
 @pytest.fixture
 def links_settings(settings):
     """The checker may reach the local server (127.0.0.1), quickly: no delay, short timeouts. The
-    datastore does not copy the linked files (it would ask the server too)."""
+    datastore does not copy the linked files (it would ask the server too). The address is allowed under
+    ``OUVERT_LINKCHECK_ALLOWED_HOSTS``, the former name of ``OUVERT_OUTBOUND_ALLOWED_HOSTS`` (still read):
+    ``test_links_services`` empties it to see the refusal."""
     settings.OUVERT_LINKCHECK_ALLOWED_HOSTS = ["127.0.0.1"]
     settings.OUVERT_LINKCHECK_HOST_DELAY = 0
     settings.OUVERT_LINKCHECK_TIMEOUT = 1
