@@ -229,3 +229,17 @@ def test_cli_quality_score(dataset_factory):
     DatasetScore.objects.all().delete()
     assert cli.main(["quality", "score"]) == 0
     assert DatasetScore.objects.count() == 2
+
+
+def test_the_demo_loader_scores_and_takes_todays_snapshot(dataset_factory):
+    import io
+
+    dataset_factory()
+    DatasetScore.objects.all().delete()
+    loader = next(loader for loader in registry.demo_loaders() if loader.name == "quality.scores")
+    out = io.StringIO()
+    loader.func(out)
+    loader.func(out)  # idempotent
+    assert DatasetScore.objects.count() == 1
+    assert QualitySnapshot.objects.filter(date=timezone.localdate(), organisation__isnull=True).count() == 1
+    assert "quality: 1 score(s)" in out.getvalue()

@@ -405,6 +405,14 @@ def datasets_losing_points(*, user=None, organisation=None, sort: str = "points"
     return {"items": rows, "count": count, "page": page, "pages": pages, "sort": sort, "per_page": per_page}
 
 
+def demo_load(stdout=None) -> None:
+    """``ouvert demo``: score every dataset and take today's snapshot (idempotent)."""
+    count = scores_recompute()
+    snapshot_take()
+    if stdout is not None:
+        stdout.write(f"quality: {count} score(s), snapshot of {timezone.localdate().isoformat()}\n")
+
+
 # --- Registrations ------------------------------------------------------------------------------
 
 def register() -> None:
@@ -420,4 +428,6 @@ def register() -> None:
     registry.register_periodic("quality.scores_refresh", scores_refresh_job, every_seconds=86400)
     registry.register_dataset_panel("quality", scores_views.dataset_panel, order=60)
     registry.register_menu_link(gettext_lazy("Qualité des données"), "quality:dashboard", order=31)
+    # After every other demo content (the catalogue's is 30): scores, and today's snapshot for the trend.
+    registry.register_demo_loader("quality.scores", demo_load, order=95)
     scores_dcat.register()
