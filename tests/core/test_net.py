@@ -6,6 +6,7 @@ never asked for."""
 
 import ipaddress
 import socket
+import subprocess
 import time
 
 import pytest
@@ -314,3 +315,33 @@ def test_harvesting_keeps_its_messages(local, settings, tmp_path):
     assert "connexion impossible" in closed.value.message
     # Compressed answers are decoded, as before.
     assert harvest_http.get(local.url("/gzip")).body == CSV
+
+
+# --- HTTPS: the vetted address, the name in SNI and in the certificate check ------------------
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
+                   check=True, capture_output=True)
+    return str(cert), str(key)
+
+
+def test_harvesting_over_https_checks_the_certificate_for_the_name(certificate, settings, monkeypatch):
+    settings.OUVERT_OUTBOUND_ALLOWED_HOSTS = "localhost, 127.0.0.1"
+    settings.OUVERT_HARVEST_TIMEOUT = 2
+    with running(tls=certificate) as tls_server:
+        # An unknown certificate (not in the system's store) is refused.
+        with pytest.raises(harvest_http.HarvestHTTPError) as unknown:
+            harvest_http.get(tls_server.url("/ok", host="localhost"))
+        assert "connexion impossible" in unknown.value.message and "TLS" in unknown.value.message
+        # Trusted through REQUESTS_CA_BUNDLE (as with requests before), reached by name at the vetted address.
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", certificate[0])
+        assert harvest_http.get(tls_server.url("/ok", host="localhost")).body == CSV
+        assert tls_server.headers[-1]["Host"] == f"localhost:{tls_server.port}"
+        # The certificate names localhost, not 127.0.0.1: asked by address, the check fails.
+        with pytest.raises(harvest_http.HarvestHTTPError) as mismatch:
+            harvest_http.get(tls_server.url("/ok"))
+        assert "TLS" in mismatch.value.message

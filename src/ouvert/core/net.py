@@ -413,17 +413,26 @@ def follow(method: str, url: str, *, max_redirects: int = DEFAULT_MAX_REDIRECTS,
     then counts) keeps the hops across calls. The answer's ``url`` is the last address, its
     ``redirects`` the hops; a ``NetError``'s ``url`` is the address that failed."""
     chain = chain if chain is not None else Chain(max_redirects=max_redirects)
+    stream = kwargs.pop("stream", False)
     current = url
     chain.seen.add(_loop_key(url))
     while True:
         try:
-            response = request(method, current, **kwargs)
+            response = request(method, current, stream=True, **kwargs)  # a redirect's body is never read
         except NetError as exc:
             exc.url = current
             raise
         location = response.headers.get("location", "").strip()
         if response.status not in REDIRECT_STATUSES or not location:
             response.redirects = list(chain.hops)
+            if not stream:
+                try:
+                    response.read()
+                except NetError as exc:
+                    exc.url = current
+                    raise
+                finally:
+                    response.close()
             return response
         response.close()
         try:
