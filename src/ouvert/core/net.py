@@ -308,6 +308,8 @@ class Response:
         if self.content is not None:
             yield self.content
             return
+        if self._raw is None:
+            raise NetError(CONNECTION, _("Connexion interrompue : la réponse est déjà fermée."), url=self.url)
         try:
             for chunk in self._raw.stream(chunk_size, decode_content=True):
                 if chunk:
