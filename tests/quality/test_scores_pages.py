@@ -23,7 +23,11 @@ def _datasets(dataset_factory, n, start=0, **data):
     return made
 
 
-def _count(client, url) -> tuple[int, object]:
+def _count(client, url, *, fresh: bool = True) -> tuple[int, object]:
+    from django.core.cache import cache
+
+    if fresh:  # the summaries are cached: measure what computing them costs
+        cache.clear()
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200, response.content[:500]
@@ -135,6 +139,24 @@ def test_dashboards_cost_the_same_number_of_queries_at_two_sizes(client, dataset
     services.snapshot_take()
     for url, queries in small.items():
         assert _count(client, url)[0] == queries, url
+        assert _count(client, url, fresh=False)[0] < queries, url  # then from the cache
+
+
+def test_cached_summaries_follow_every_change(client, dataset_factory, editor, django_capture_on_commit_callbacks):
+    from ouvert.catalog import services as catalog_services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = dataset_factory(name="premier", title_fr="Premier")
+    assert client.get("/api/v1/quality/summary").json()["datasets"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        dataset_factory(name="second", title_fr="Second")
+    assert client.get("/api/v1/quality/summary").json()["datasets"] == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_services.dataset_delete(actor=editor, dataset=first)
+    assert client.get("/api/v1/quality/summary").json()["datasets"] == 1
+    assert client.get("/api/v1/quality/summary").json()["trend"] == []
+    services.snapshot_take()
+    assert len(client.get("/api/v1/quality/summary").json()["trend"]) == 1
 
 
 def test_api_dataset_score(client, dataset_factory, member):

@@ -160,6 +160,7 @@ def scores_recompute(ids: Iterable | None = None, progress: Callable | None = No
                 except ValidationError:
                     continue
             DatasetScore.objects.filter(dataset_id__in=valid).delete()
+    _summaries_changed()
     return done
 
 
@@ -168,6 +169,7 @@ def on_dataset_changed(event: str, dataset_id) -> None:
     loses its score (a purged one lost it with its row)."""
     if event in ("deleted", "purged"):
         DatasetScore.objects.filter(dataset_id=dataset_id).delete()
+        _summaries_changed()
         return
     scores_recompute(ids=[dataset_id])
 
@@ -284,6 +286,7 @@ def snapshot_take(date: datetime.date | None = None) -> dict:
         QualitySnapshot.objects.bulk_create(
             rows, update_conflicts=True, unique_fields=["date", "organisation"],
             update_fields=["datasets", "average_points", *mqa.RATINGS, "dimensions", "broken_links", "certified"])
+    _summaries_changed()
     return {"date": date, "organisations": len(rows), "catalogue": _clean(catalogue)}
 
 
@@ -318,15 +321,56 @@ def quality_trend(*, organisation=None, days: int = TREND_DAYS) -> list[dict]:
             for row in rows]
 
 
-def quality_summary(*, organisation=None, with_publishers: bool = False) -> dict:
-    """The current figures of the public published datasets (of ``organisation`` when given): counts,
-    average points, rating distribution, average points per dimension; the trend; and, with
-    ``with_publishers``, the same figures per publisher (best average first)."""
+#: The dashboards' figures are kept this long in the cache (100,000 datasets: 0.6 s to compute), and
+#: dropped at once when scores or snapshots change (``_summaries_changed``).
+SUMMARY_CACHE_SECONDS = 300
+_GENERATION_KEY = "quality:summary:generation"
+
+
+def _summaries_changed() -> None:
+    """Scores or snapshots changed: the cached summaries are stale (a new generation of keys)."""
+    from django.core.cache import cache
+
+    try:
+        cache.incr(_GENERATION_KEY)
+    except ValueError:
+        cache.set(_GENERATION_KEY, 1, None)
+
+
+def _summary_figures(organisation, with_publishers: bool) -> dict:
+    """The numbers of ``quality_summary``, cached (no texts: they depend on the reader's language)."""
+    from django.core.cache import cache
+
+    generation = cache.get(_GENERATION_KEY, 0)
+    key = f"quality:summary:{generation}:{organisation.pk if organisation is not None else '-'}:{int(with_publishers)}"
+    figures = cache.get(key)
+    if figures is not None:
+        return figures
     scores = _public_scores()
     if organisation is not None:
         scores = scores.filter(organisation=organisation)
-    current = _clean(scores.order_by().aggregate(**_aggregates()))
-    result = {"current": current, "trend": quality_trend(organisation=organisation),
+    figures = {"current": _clean(scores.order_by().aggregate(**_aggregates())),
+               "trend": quality_trend(organisation=organisation)}
+    if with_publishers:
+        rows = (scores.order_by().values("organisation_id", slug=F("organisation__slug"),
+                                         name_fr=F("organisation__name_fr"), name_en=F("organisation__name_en"))
+                .annotate(**_aggregates()))
+        publishers = [{"slug": row["slug"], "name_fr": row["name_fr"], "name_en": row["name_en"], **_clean(row)}
+                      for row in rows]
+        publishers.sort(key=lambda row: (-row["average_points"], row["name_fr"]))
+        figures["publishers"] = publishers
+    cache.set(key, figures, SUMMARY_CACHE_SECONDS)
+    return figures
+
+
+def quality_summary(*, organisation=None, with_publishers: bool = False) -> dict:
+    """The current figures of the public published datasets (of ``organisation`` when given): counts,
+    average points, rating distribution, average points per dimension; the trend; and, with
+    ``with_publishers``, the same figures per publisher (best average first). Cached until the scores
+    or the snapshots change (at most ``SUMMARY_CACHE_SECONDS``)."""
+    figures = _summary_figures(organisation, with_publishers)
+    current = figures["current"]
+    result = {**figures,
               "dimensions": [{"id": name, "label": mqa.dimension_label(name), "max": maximum,
                               "average": current["dimensions"][name],
                               "percent": _percent(current["dimensions"][name], maximum)}
@@ -335,13 +379,7 @@ def quality_summary(*, organisation=None, with_publishers: bool = False) -> dict
                            "percent": _percent(current["ratings"][rating], current["datasets"])}
                           for rating in mqa.RATINGS]}
     if with_publishers:
-        rows = (scores.order_by().values("organisation_id", slug=F("organisation__slug"),
-                                         name_fr=F("organisation__name_fr"), name_en=F("organisation__name_en"))
-                .annotate(**_aggregates()))
-        publishers = [{"slug": row["slug"], "name_fr": row["name_fr"], "name_en": row["name_en"], **_clean(row)}
-                      for row in rows]
-        publishers.sort(key=lambda row: (-row["average_points"], row["name_fr"]))
-        result["publishers"] = publishers
+        result["publishers"] = [dict(row) for row in figures["publishers"]]
     return result
 
 
