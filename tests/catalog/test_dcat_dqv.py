@@ -137,8 +137,6 @@ def test_package_search_stays_lean(client, described):
     assert results and all("quality" not in result for result in results)
 
 
-@pytest.mark.xfail(strict=True, reason="ckan.package_show must call ckan_dict.dataset_to_ckan_show "
-                                       "(a one-line change in catalog/ckan.py, asked of the lead)")
 def test_package_show_answers_with_the_quality_key(client, described):
     quality.scores_recompute()
     result = client.get(f"/api/3/action/package_show?id={described.name}").json()["result"]

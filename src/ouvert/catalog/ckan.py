@@ -218,7 +218,7 @@ def _need_login(ctx: Context) -> None:
 
 def _show_dataset(ctx: Context, dataset_id) -> dict:
     dataset = ckan_dict.dataset_prefetch(Dataset.objects.filter(pk=dataset_id)).get()
-    return ckan_dict.dataset_to_ckan(dataset)
+    return ckan_dict.dataset_to_ckan_show(dataset)
 
 
 def _organisation(value):

@@ -53,6 +53,7 @@ from ouvert.core import services as core_services
 from ouvert.core.services import NotFound  # noqa: F401  (raised by selectors)
 
 from . import policy
+from .facts import dataset_facts, dataset_facts_count  # noqa: F401  (for other modules: quality)
 from .models import (
     TEXT_MAX_LENGTH,
     Activity,
@@ -1125,6 +1126,20 @@ def activity_note(*, dataset: Dataset, actor, activity_type: str, diff: dict) ->
         diff=json.loads(json.dumps(diff, default=str)))
 
 
+def dcat_contributor_register(func) -> None:
+    """Let another module add triples to every DCAT graph (``dcat.dcat_contributor_register``)."""
+    from . import dcat
+
+    dcat.dcat_contributor_register(func)
+
+
+def package_show_contributor_register(func) -> None:
+    """Let another module add keys to ``package_show`` (``ckan_dict.package_show_contributor_register``)."""
+    from . import ckan_dict
+
+    ckan_dict.package_show_contributor_register(func)
+
+
 #: ``field`` -> ``(label, {value: label})``: how the history page shows the fields of other modules' notes.
 HISTORY_FIELDS: dict = {}
 
@@ -1284,6 +1299,3 @@ def open_data_refresh(key: str) -> Dataset | None:
         metadata["themes"] = [name for name in metadata["themes"] if name in known]
     return open_data_publish(key=key, organisation=organisation, metadata=metadata,
                              resources=spec["resources"])
-
-
-from .facts import dataset_facts, dataset_facts_count  # noqa: E402,F401

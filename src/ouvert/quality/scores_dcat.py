@@ -130,8 +130,7 @@ def package_show_quality(dataset) -> dict:
 
 
 def register() -> None:
-    # ``catalog.dcat`` and ``catalog.ckan_dict`` own these hooks (as harvesting reads ``catalog.dcat``).
-    from ouvert.catalog import ckan_dict, dcat
+    from ouvert.catalog import services as catalog_services
 
-    dcat.dcat_contributor_register(dqv_contribute)
-    ckan_dict.package_show_contributor_register(package_show_quality)
+    catalog_services.dcat_contributor_register(dqv_contribute)
+    catalog_services.package_show_contributor_register(package_show_quality)
