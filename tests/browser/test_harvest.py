@@ -31,7 +31,7 @@ def publisher(transactional_db):
 
 
 @pytest.fixture
-def remote_catalogue():
+def remote_catalogue(allow_local_outbound):
     server = StaticServer()
     url = server.put("/nobel.rdf", (DCAT_DATA / "nobelprize_dcat_catalog.rdf").read_bytes(), "application/rdf+xml")
     yield url

@@ -22,7 +22,7 @@ def checked_links(transactional_db, settings):
     from ouvert.core.models import Membership
     from ouvert.quality import services
 
-    settings.OUVERT_LINKCHECK_ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.OUVERT_OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
     settings.OUVERT_LINKCHECK_HOST_DELAY = 0
     settings.OUVERT_DATASTORE_INGEST_LINKS = False
     with running() as server:

@@ -28,7 +28,6 @@ def srv(server, settings):
     """The local server, its log emptied; nothing allowed by the settings."""
     server.reset()
     settings.OUVERT_OUTBOUND_ALLOWED_HOSTS = []
-    settings.OUVERT_LINKCHECK_ALLOWED_HOSTS = []
     settings.OUVERT_HARVEST_TIMEOUT = 2
     return server
 
@@ -83,12 +82,10 @@ def test_parse_allowed(value, expected):
     assert net.parse_allowed(value) == expected
 
 
-def test_allowed_hosts_come_from_the_setting_and_its_former_name(settings):
+def test_allowed_hosts_come_from_the_setting(settings):
     settings.OUVERT_OUTBOUND_ALLOWED_HOSTS = "donnees.intranet.example, 10.20.0.0/16"
-    settings.OUVERT_LINKCHECK_ALLOWED_HOSTS = ["liens.example"]
-    assert net.allowed_hosts() == ("donnees.intranet.example", ipaddress.ip_network("10.20.0.0/16"), "liens.example")
+    assert net.allowed_hosts() == ("donnees.intranet.example", ipaddress.ip_network("10.20.0.0/16"))
     del settings.OUVERT_OUTBOUND_ALLOWED_HOSTS
-    del settings.OUVERT_LINKCHECK_ALLOWED_HOSTS
     assert net.allowed_hosts() == ()  # the default: nothing
 
 
@@ -280,12 +277,6 @@ def test_the_setting_allows_for_both_callers(local, tmp_path):
                                          progress=seen.append)
     assert fetched["url"] == local.url("/ok") and fetched["size"] == len(CSV) and seen[-1] == len(CSV)
     assert (tmp_path / "copie").read_bytes() == CSV and fetched["content_type"].startswith("text/csv")
-
-
-def test_the_former_setting_still_allows(srv, settings):
-    settings.OUVERT_LINKCHECK_ALLOWED_HOSTS = ["127.0.0.1"]
-    assert check(srv.url("/ok")).available
-    assert harvest_http.get(srv.url("/ok")).body == CSV
 
 
 def test_harvesting_keeps_its_messages(local, settings, tmp_path):

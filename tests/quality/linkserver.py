@@ -257,9 +257,8 @@ def srv(link_server):
 def links_settings(settings):
     """The checker may reach the local server (127.0.0.1), quickly: no delay, short timeouts. The
     datastore does not copy the linked files (it would ask the server too). The address is allowed under
-    ``OUVERT_LINKCHECK_ALLOWED_HOSTS``, the former name of ``OUVERT_OUTBOUND_ALLOWED_HOSTS`` (still read):
-    ``test_links_services`` empties it to see the refusal."""
-    settings.OUVERT_LINKCHECK_ALLOWED_HOSTS = ["127.0.0.1"]
+    ``OUVERT_OUTBOUND_ALLOWED_HOSTS``: ``test_links_services`` empties it to see the refusal."""
+    settings.OUVERT_OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
     settings.OUVERT_LINKCHECK_HOST_DELAY = 0
     settings.OUVERT_LINKCHECK_TIMEOUT = 1
     settings.OUVERT_DATASTORE_INGEST_LINKS = False

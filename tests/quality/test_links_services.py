@@ -82,7 +82,7 @@ def test_outcomes_are_stored(linked, srv, links_settings, path, outcome, status)
 
 
 def test_forbidden_addresses_are_stored_and_never_asked(linked, srv, links_settings):
-    links_settings.OUVERT_LINKCHECK_ALLOWED_HOSTS = []
+    links_settings.OUVERT_OUTBOUND_ALLOWED_HOSTS = []
     _dataset, resource = linked("/ok")
     assert services.links_check(resource_ids=[resource.pk])["broken"] == 1
     assert LinkCheck.objects.get(resource=resource).outcome == "forbidden_address"

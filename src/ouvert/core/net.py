@@ -16,7 +16,6 @@
   form; a list, or a string separated by commas or spaces; empty by default) exempts what an
   administrator allows (an intranet catalogue; tests allow ``127.0.0.1``). A name is exempt as
   such (whatever it designates); a network exempts the addresses in it, whatever the name.
-  ``OUVERT_LINKCHECK_ALLOWED_HOSTS``, its former name (the link checker's), is still read.
 - **Redirects** are followed by hand (``follow``: 301, 302, 303, 307, 308 with a ``Location``), at
   most ``max_redirects``, each hop vetted like the first address; an address seen twice in a chain
   is a ``REDIRECT_LOOP``. The hops are kept (``Chain``).
@@ -119,14 +118,12 @@ def parse_allowed(value) -> tuple:
 
 
 def allowed_hosts() -> tuple:
-    """What the settings allow: ``OUVERT_OUTBOUND_ALLOWED_HOSTS`` (and its former name
-    ``OUVERT_LINKCHECK_ALLOWED_HOSTS``), parsed."""
+    """What the settings allow: ``OUVERT_OUTBOUND_ALLOWED_HOSTS``, parsed."""
     from django.conf import settings
 
     if not settings.configured:
         return ()
-    return (parse_allowed(getattr(settings, "OUVERT_OUTBOUND_ALLOWED_HOSTS", ()))
-            + parse_allowed(getattr(settings, "OUVERT_LINKCHECK_ALLOWED_HOSTS", ())))
+    return parse_allowed(getattr(settings, "OUVERT_OUTBOUND_ALLOWED_HOSTS", ()))
 
 
 def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:

@@ -104,14 +104,13 @@ def _keep_days() -> int:
 
 
 def checker_config() -> linkcheck.Config:
-    """The checker's settings: ``OUVERT_LINKCHECK_TIMEOUT``, ``…_MAX_REDIRECTS``, ``…_ALLOWED_HOSTS``,
+    """The checker's settings: ``OUVERT_LINKCHECK_TIMEOUT``, ``…_MAX_REDIRECTS`` (what may be reached: ``core.net``),
     and a User-Agent naming Ouvert and ``OUVERT_BASE_URL``."""
     base_url = str(_setting("OUVERT_BASE_URL", "")).rstrip("/")
     agent = f"Ouvert/{__version__} (link checker; +{base_url})" if base_url else f"Ouvert/{__version__} (link checker)"
     return linkcheck.Config(
         timeout=float(_setting("OUVERT_LINKCHECK_TIMEOUT", linkcheck.DEFAULT_TIMEOUT)),
         max_redirects=int(_setting("OUVERT_LINKCHECK_MAX_REDIRECTS", linkcheck.DEFAULT_MAX_REDIRECTS)),
-        allowed=linkcheck.parse_allowed(_setting("OUVERT_LINKCHECK_ALLOWED_HOSTS", ())),
         user_agent=agent)
 
 

@@ -11,7 +11,7 @@
   hop too) the host name is resolved once and refused (``forbidden_address``, no request made) if
   any of its addresses is not a public one; the connection goes to the vetted address itself (no
   DNS rebinding). What ``OUVERT_OUTBOUND_ALLOWED_HOSTS`` allows is exempt, and so are ``allowed``
-  names and networks of the ``Config`` (``OUVERT_LINKCHECK_ALLOWED_HOSTS``, its former name).
+  names and networks of the ``Config`` (for a caller that allows more, such as a test).
 - **Timeouts**: ``timeout`` seconds to connect and ``timeout`` seconds to read the answer's
   headers, for each request.
 - **Politeness** (``HostLimiter``): at most ``concurrency`` requests at once to one host name and
