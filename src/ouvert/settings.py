@@ -326,3 +326,22 @@ OUVERT_DATASTORE_CACHE_MB = float(os.environ.get("OUVERT_DATASTORE_CACHE_MB", "5
 # Sandboxed DuckDB connections each web process keeps for datastore_search_sql (one per set of tables
 # a query names; the least recently used is closed first).
 OUVERT_DATASTORE_SQL_SANDBOXES = int(os.environ.get("OUVERT_DATASTORE_SQL_SANDBOXES", "8"))
+# Outbound requests (ouvert.core.net: harvesting, copies of linked files, the link checker) never reach a
+# private, local or reserved address, except these host names or CIDR networks (an intranet catalogue).
+OUVERT_OUTBOUND_ALLOWED_HOSTS = env_list("OUVERT_OUTBOUND_ALLOWED_HOSTS", "")
+# Link checker (ouvert.quality.availability): seconds per request, redirects followed, requests at once
+# and seconds between requests per host, threads, hours between checks of a working link, days of
+# history kept, consecutive failures before a link counts as broken (and its publisher is told).
+OUVERT_LINKCHECK_TIMEOUT = float(os.environ.get("OUVERT_LINKCHECK_TIMEOUT", "10"))
+OUVERT_LINKCHECK_MAX_REDIRECTS = int(os.environ.get("OUVERT_LINKCHECK_MAX_REDIRECTS", "5"))
+OUVERT_LINKCHECK_HOST_CONCURRENCY = int(os.environ.get("OUVERT_LINKCHECK_HOST_CONCURRENCY", "2"))
+OUVERT_LINKCHECK_HOST_DELAY = float(os.environ.get("OUVERT_LINKCHECK_HOST_DELAY", "1"))
+OUVERT_LINKCHECK_WORKERS = int(os.environ.get("OUVERT_LINKCHECK_WORKERS", "8"))
+OUVERT_LINKCHECK_INTERVAL_HOURS = float(os.environ.get("OUVERT_LINKCHECK_INTERVAL_HOURS", "24"))
+OUVERT_LINKCHECK_KEEP_DAYS = int(os.environ.get("OUVERT_LINKCHECK_KEEP_DAYS", "90"))
+OUVERT_LINKCHECK_FAILURES_BEFORE_BROKEN = int(os.environ.get("OUVERT_LINKCHECK_FAILURES_BEFORE_BROKEN", "2"))
+# Integrity (ouvert.quality.integrity): seconds between two re-hashings of every stored file (0: never).
+OUVERT_QUALITY_VERIFY_SECONDS = int(os.environ.get("OUVERT_QUALITY_VERIFY_SECONDS", str(7 * 24 * 3600)))
+# Reference data (ouvert.quality.certification): days a certified dataset may fail a criterion before
+# its certification lapses.
+OUVERT_CERTIFICATION_GRACE_DAYS = float(os.environ.get("OUVERT_CERTIFICATION_GRACE_DAYS", "14"))
