@@ -22,6 +22,22 @@ class TokenAuth(APIKeyHeader):
         return user
 
 
+def reader(request):
+    """Who reads (for endpoints open to everyone that show more to some): the owner of the token sent in
+    ``Authorization`` (or CKAN's ``X-CKAN-API-Key``; an invalid token is refused), else the session's
+    person, else an anonymous user."""
+    from django.contrib.auth.models import AnonymousUser
+
+    raw = request.headers.get("Authorization") or request.headers.get("X-CKAN-API-Key")
+    if raw:
+        user = core_services.token_authenticate(raw)
+        if user is None:
+            raise PermissionDenied(_("Jeton d'API invalide, révoqué ou compte désactivé."))
+        return user
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else AnonymousUser()
+
+
 #: Endpoints that write require one of these; reads are open to everyone.
 #: ``SessionAuth`` checks the CSRF token of signed-in browsers.
 AUTH = [TokenAuth(), SessionAuth()]

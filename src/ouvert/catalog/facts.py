@@ -26,7 +26,6 @@ A dataset's dict:
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
@@ -35,17 +34,11 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Length
 
 from .models import Dataset, Resource
+from .selectors import as_uuid
 
 DEFAULT_CHUNK_SIZE = 2000
 
 
-def _as_uuid(value) -> uuid.UUID | None:
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        return None
 
 _DATASET_FIELDS = (
     "id", "name", "state", "private", "created_at", "modified_at", "organisation_id", "licence_id",
@@ -118,7 +111,7 @@ def dataset_facts(ids: Iterable | None = None, chunk_size: int = DEFAULT_CHUNK_S
     chunk_size = max(1, int(chunk_size))
     base = Dataset.objects.exclude(state=Dataset.State.DELETED).order_by("pk")
     if ids is not None:
-        wanted = sorted({found for found in map(_as_uuid, ids) if found is not None})
+        wanted = sorted({found for found in map(as_uuid, ids) if found is not None})
         for start in range(0, len(wanted), chunk_size):
             rows = _dataset_rows(base.filter(pk__in=wanted[start:start + chunk_size]))
             if rows:
@@ -140,5 +133,5 @@ def dataset_facts_count(ids: Iterable | None = None) -> int:
     """How many datasets ``dataset_facts(ids)`` gives (for progress bars)."""
     base = Dataset.objects.exclude(state=Dataset.State.DELETED)
     if ids is not None:
-        base = base.filter(pk__in=[found for found in map(_as_uuid, ids) if found is not None])
+        base = base.filter(pk__in=[found for found in map(as_uuid, ids) if found is not None])
     return base.count()

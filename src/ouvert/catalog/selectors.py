@@ -80,7 +80,8 @@ def dataset_visibility(user=None, *, include_private: bool = True, include_draft
     return qs.filter(public), terms
 
 
-def _as_uuid(value) -> uuid.UUID | None:
+def as_uuid(value) -> uuid.UUID | None:
+    """``value`` as a UUID, or ``None`` when it is not one."""
     if isinstance(value, uuid.UUID):
         return value
     try:
@@ -100,9 +101,9 @@ def dataset_get(*, name_or_id, user=None) -> Dataset:
     base = Dataset.objects.select_related("organisation", "licence")
     dataset = None
     if value:
-        as_uuid = _as_uuid(value)
-        if as_uuid is not None:
-            dataset = base.filter(pk=as_uuid).first()
+        key = as_uuid(value)
+        if key is not None:
+            dataset = base.filter(pk=key).first()
         # A NUL character is never in a name (and PostgreSQL refuses it in a query).
         if dataset is None and len(value) <= 100 and "\x00" not in value:
             dataset = base.filter(name=value).first()
@@ -130,11 +131,11 @@ def dataset_page_get(*, name, user=None) -> Dataset:
 
 def resource_get(*, id, user=None, dataset: Dataset | None = None) -> Resource:
     """A resource by UUID, if its dataset is visible to ``user`` (deleted resources are not found)."""
-    as_uuid = _as_uuid(id)
+    key = as_uuid(id)
     qs = Resource.objects.select_related("dataset", "dataset__organisation", "current_version")
     if dataset is not None:
         qs = qs.filter(dataset=dataset)
-    resource = qs.filter(pk=as_uuid, state=Resource.State.ACTIVE).first() if as_uuid else None
+    resource = qs.filter(pk=key, state=Resource.State.ACTIVE).first() if key else None
     if resource is None or not policy.can_read_dataset(user, resource.dataset):
         raise NotFound(_("Ressource « %(id)s » introuvable.") % {"id": str(id)[:100]})
     return resource
@@ -143,18 +144,18 @@ def resource_get(*, id, user=None, dataset: Dataset | None = None) -> Resource:
 def resource_find(*, id) -> Resource | None:
     """A resource by UUID whatever its state and its dataset's visibility, or None: for other modules'
     background work on the catalogue's resources (never for showing them to someone)."""
-    as_uuid = _as_uuid(id)
-    if as_uuid is None:
+    key = as_uuid(id)
+    if key is None:
         return None
-    return Resource.objects.select_related("dataset", "current_version").filter(pk=as_uuid).first()
+    return Resource.objects.select_related("dataset", "current_version").filter(pk=key).first()
 
 
 def resource_by_reference(*, reference: str, dataset: Dataset) -> Resource | None:
     """An active resource named by ``reference``: its UUID (any dataset), else its French or English
     name within ``dataset``; None when nothing matches. Visibility is the caller's to check."""
     active = Resource.objects.select_related("dataset").filter(state=Resource.State.ACTIVE)
-    as_uuid = _as_uuid(reference)
-    found = active.filter(pk=as_uuid).first() if as_uuid else None
+    key = as_uuid(reference)
+    found = active.filter(pk=key).first() if key else None
     if found is None:
         found = active.filter(dataset=dataset).filter(Q(name_fr=reference) | Q(name_en=reference)).first()
     return found
@@ -228,8 +229,8 @@ def theme_list() -> QuerySet[Theme]:
 
 def theme_get(*, name_or_id) -> Theme:
     value = str(name_or_id or "").strip()
-    as_uuid = _as_uuid(value)
-    theme = (Theme.objects.filter(pk=as_uuid).first() if as_uuid else None) or \
+    key = as_uuid(value)
+    theme = (Theme.objects.filter(pk=key).first() if key else None) or \
         Theme.objects.filter(name=value).first()
     if theme is None:
         raise NotFound(_("Thème « %(name)s » introuvable.") % {"name": value[:100]})

@@ -68,6 +68,7 @@ from .models import (
 from .selectors import (  # noqa: F401  (public read API of the module)
     active_resource_ids,
     activity_list,
+    as_uuid,
     catalogue_overview,
     dataset_get,
     dataset_id_taken,

@@ -13,31 +13,19 @@ from __future__ import annotations
 
 import json
 
-from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Body, Router
 
-from ouvert.api import AUTH
+from ouvert.api import AUTH, reader
 from ouvert.catalog import services as catalog_services
-from ouvert.core import services as core_services
 
 from . import services
 
 router = Router(tags=["datastore"])
 
 
-def _reader(request: HttpRequest):
-    """Who reads: the token's owner (an invalid token is refused), else the session's person."""
-    raw = request.headers.get("Authorization") or request.headers.get("X-CKAN-API-Key")
-    if raw:
-        user = core_services.token_authenticate(raw)
-        if user is None:
-            raise PermissionDenied(_("Jeton d'API invalide, révoqué ou compte désactivé."))
-        return user
-    user = getattr(request, "user", None)
-    return user if user is not None and user.is_authenticated else AnonymousUser()
 
 
 def _params(request: HttpRequest, resource_id: str | None = None) -> dict:
@@ -73,23 +61,23 @@ def search(request: HttpRequest, resource_id: str, filters: str | None = None, q
            fields: str | None = None, sort: str | None = None, limit: str | None = None,
            offset: str | None = None, distinct: str | None = None, include_total: str | None = None,
            records_format: str | None = None):
-    return services.search(user=_reader(request), params=_params(request, resource_id), links=_links(request))
+    return services.search(user=reader(request), params=_params(request, resource_id), links=_links(request))
 
 
 @router.post("/{resource_id}/search", summary="Chercher dans une table (datastore_search, POST)",
              description=SEARCH_DESCRIPTION)
 def search_post(request: HttpRequest, resource_id: str, payload: dict = Body(None)):  # noqa: B008
-    return services.search(user=_reader(request), params=_params(request, resource_id), links=_links(request))
+    return services.search(user=reader(request), params=_params(request, resource_id), links=_links(request))
 
 
 @router.get("/{resource_id}/info", summary="Colonnes, profil et état d'une table (datastore_info)")
 def info(request: HttpRequest, resource_id: str):
-    return services.info(user=_reader(request), params={"resource_id": resource_id})
+    return services.info(user=reader(request), params={"resource_id": resource_id})
 
 
 @router.get("/{resource_id}/ingestions", summary="Intégrations d'une ressource (état, erreurs, historique)")
 def ingestions(request: HttpRequest, resource_id: str, limit: int = 20):
-    resource = catalog_services.resource_get(id=resource_id, user=_reader(request))
+    resource = catalog_services.resource_get(id=resource_id, user=reader(request))
     status = services.job_status(resource)
     status["history"] = [services.table_status(table) for table in services.table_list(resource,
                                                                                        limit=max(1, min(limit, 100)))]
@@ -103,13 +91,13 @@ SQL_DESCRIPTION = ("Comme `datastore_search_sql` de CKAN : une seule requête SE
 
 @router.get("/sql", summary="Requête SQL (datastore_search_sql)", description=SQL_DESCRIPTION)
 def search_sql(request: HttpRequest, sql: str = ""):
-    return services.search_sql(user=_reader(request), sql=sql)
+    return services.search_sql(user=reader(request), sql=sql)
 
 
 @router.post("/sql", summary="Requête SQL (datastore_search_sql, POST)", description=SQL_DESCRIPTION)
 def search_sql_post(request: HttpRequest, payload: dict = Body(None)):  # noqa: B008
     params = _params(request)
-    return services.search_sql(user=_reader(request), sql=params.get("sql") or "")
+    return services.search_sql(user=reader(request), sql=params.get("sql") or "")
 
 
 @router.put("/{resource_id}/schema", auth=AUTH, summary="Donner un Table Schema à une ressource")

@@ -7,12 +7,12 @@ the links of their private datasets and drafts. Errors have the REST API's shape
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router
 
+from ouvert.api import reader
 from ouvert.core import services as core_services
 
 from . import availability
@@ -22,16 +22,6 @@ router = Router(tags=["quality"])
 MAX_LIMIT = 100
 
 
-def _reader(request: HttpRequest):
-    """Who reads: the token's owner (an invalid token is refused), else the session's person."""
-    raw = request.headers.get("Authorization")
-    if raw:
-        user = core_services.token_authenticate(raw)
-        if user is None:
-            raise PermissionDenied(_("Jeton d'API invalide, révoqué ou compte désactivé."))
-        return user
-    user = getattr(request, "user", None)
-    return user if user is not None and user.is_authenticated else AnonymousUser()
 
 
 def _bool(name: str, value: str | None) -> bool | None:
@@ -89,7 +79,7 @@ def _state_dict(state) -> dict | None:
                         "autres), `page` (1 par défaut), `limit` (50 par défaut, au plus 100).")
 def links(request: HttpRequest, organisation: str | None = None, broken: str | None = None,
           page: str | None = None, limit: str | None = None):
-    user = _reader(request)
+    user = reader(request)
     org = core_services.organisation_get(slug=organisation) if organisation else None
     wanted = _bool("broken", broken)
     state = "" if wanted is None else ("brises" if wanted else "non-brises")
@@ -115,7 +105,7 @@ def links(request: HttpRequest, organisation: str | None = None, broken: str | N
             description="L'état du lien, sa disponibilité sur 30 jours et ses vérifications, de la plus récente à "
                         "la plus ancienne. Paramètres : `page`, `limit` (50 par défaut, au plus 100).")
 def resource_checks(request: HttpRequest, resource_id: str, page: str | None = None, limit: str | None = None):
-    user = _reader(request)
+    user = reader(request)
     per_page = _int("limit", limit, availability.HISTORY_PAGE_SIZE, 1, MAX_LIMIT)
     number = _int("page", page, 1, 1, 10_000_000)
     history = availability.resource_link_history(user=user, resource_id=resource_id, page=number,

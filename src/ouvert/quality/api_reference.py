@@ -9,15 +9,13 @@ criteria listed in ``errors.criteria``), 401 without credentials, 403 for anyone
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from ouvert.api import AUTH, api
+from ouvert.api import AUTH, api, reader
 from ouvert.catalog import services as catalog_services
-from ouvert.core import services as core_services
 
 from . import certification as cert
 from .models import Certification
@@ -27,16 +25,6 @@ router = Router(tags=["quality"])
 MAX_LIMIT = 1000
 
 
-def _reader(request: HttpRequest):
-    """Who reads: the token's owner (an invalid token is refused), else the session's person."""
-    raw = request.headers.get("Authorization") or request.headers.get("X-CKAN-API-Key")
-    if raw:
-        user = core_services.token_authenticate(raw)
-        if user is None:
-            raise PermissionDenied(_("Jeton d'API invalide, révoqué ou compte désactivé."))
-        return user
-    user = getattr(request, "user", None)
-    return user if user is not None and user.is_authenticated else AnonymousUser()
 
 
 def _criteria(items: list[dict], names: dict | None = None) -> list[dict]:
@@ -73,7 +61,7 @@ def _detail(dataset) -> dict:
 
 
 def _dataset(request, name_or_id: str, user=None):
-    return catalog_services.dataset_get(name_or_id=name_or_id, user=user or _reader(request))
+    return catalog_services.dataset_get(name_or_id=name_or_id, user=user or reader(request))
 
 
 @router.get("/reference", summary="Données de référence certifiées / Certified reference datasets")
@@ -81,7 +69,7 @@ def reference_list(request: HttpRequest, limit: int = 100, offset: int = 0):
     if limit < 0 or offset < 0:
         raise ValidationError({"limit": [_("limit et offset sont des nombres entiers positifs.")]})
     limit = min(limit, MAX_LIMIT)
-    queryset = cert.reference_list(user=_reader(request))
+    queryset = cert.reference_list(user=reader(request))
     count = queryset.count()
     results = []
     for item in queryset[offset:offset + limit]:

@@ -8,13 +8,12 @@ drafts. Summaries cover the public published datasets.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import Router
 
+from ouvert.api import reader
 from ouvert.catalog import services as catalog_services
 from ouvert.core import services as core_services
 
@@ -23,16 +22,6 @@ from . import mqa, scoring
 router = Router(tags=["quality"])
 
 
-def _reader(request: HttpRequest):
-    """Who reads: the token's owner (an invalid token is refused), else the session's person."""
-    raw = request.headers.get("Authorization") or request.headers.get("X-CKAN-API-Key")
-    if raw:
-        user = core_services.token_authenticate(raw)
-        if user is None:
-            raise PermissionDenied(_("Jeton d'API invalide, révoqué ou compte désactivé."))
-        return user
-    user = getattr(request, "user", None)
-    return user if user is not None and user.is_authenticated else AnonymousUser()
 
 
 def _language(lang: str | None) -> str:
@@ -61,7 +50,7 @@ def _summary(summary: dict) -> dict:
             description="Points (sur 405), appréciation, points par dimension et chaque vérification avec la "
                         "correction à faire, dans la langue de la requête (`Accept-Language` ou `?lang=fr|en`).")
 def dataset_score(request: HttpRequest, name_or_id: str, lang: str | None = None):
-    dataset = catalog_services.dataset_get(name_or_id=name_or_id, user=_reader(request))
+    dataset = catalog_services.dataset_get(name_or_id=name_or_id, user=reader(request))
     score = scoring.score_for(dataset)
     if score is None:
         raise core_services.NotFound(_("Jeu de données « %(name)s » introuvable.") % {"name": name_or_id[:100]})

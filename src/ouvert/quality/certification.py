@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import uuid
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -319,13 +318,6 @@ def _rating(score: dict | None) -> dict:
     return _result("metadata_rating", False, "metadata_rating.low", **params)
 
 
-def _uuid(value) -> uuid.UUID | None:
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        return None
 
 
 def criteria_evaluate(dataset_ids) -> dict:
@@ -334,7 +326,7 @@ def criteria_evaluate(dataset_ids) -> dict:
     datastore's facts, the scores, the uptimes)."""
     from . import availability
 
-    ids = list(dict.fromkeys(_uuid(value) for value in dataset_ids))
+    ids = list(dict.fromkeys(catalog_services.as_uuid(value) for value in dataset_ids))
     ids = [pk for pk in ids if pk is not None]
     if not ids:
         return {}
