@@ -25,7 +25,7 @@ from django.http import FileResponse, Http404, HttpResponseRedirect, JsonRespons
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.translation import get_language, ngettext, pgettext
+from django.utils.translation import get_language, gettext_lazy, ngettext, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -54,11 +54,11 @@ PAGE_SIZE = 20
 FACET_LIMIT = 15
 #: The search page's facets: ``package_search`` field → page parameter and label.
 FACETS = [
-    ("organization", "organisation", _("Éditeurs")),
-    ("groups", "theme", _("Thèmes")),
-    ("tags", "mot_cle", _("Mots-clés")),
-    ("res_format", "format", _("Formats")),
-    ("license_id", "licence", _("Licences")),
+    ("organization", "organisation", gettext_lazy("Éditeurs")),
+    ("groups", "theme", gettext_lazy("Thèmes")),
+    ("tags", "mot_cle", gettext_lazy("Mots-clés")),
+    ("res_format", "format", gettext_lazy("Formats")),
+    ("license_id", "licence", gettext_lazy("Licences")),
 ]
 #: User agents that do not count as a view of a dataset page.
 BOT_MARKERS = ("bot", "crawl", "spider", "slurp", "curl", "wget", "python", "httpclient", "headless", "monitor")

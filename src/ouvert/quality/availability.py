@@ -576,7 +576,7 @@ def _visible_states(user, organisation=None):
 def _percent(value: float | None) -> str:
     if value is None:
         return ""
-    return formats.number_format(round(value * 100, 1), 1) + " %"
+    return _("%(value)s %%") % {"value": formats.number_format(round(value * 100, 1), 1)}
 
 
 def _warnings(check: LinkCheck | None, resource) -> list[str]:

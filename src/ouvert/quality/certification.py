@@ -200,7 +200,8 @@ def criterion_text(criterion: dict, *, names: dict | None = None) -> str:
     if "resource" in params:
         params["resource"] = _resource_name(params["resource"], names)
     if "resources" in params:
-        params["resources"] = ", ".join(f"« {_resource_name(value, names)} »" for value in params["resources"])
+        params["resources"] = ", ".join(_("« %(name)s »") % {"name": _resource_name(value, names)}
+                                        for value in params["resources"])
     if "fields" in params and isinstance(params["fields"], list):
         shown = params["fields"][:20]
         params["fields"] = ", ".join(shown) + ("…" if len(params["fields"]) > len(shown) else "")
@@ -356,7 +357,7 @@ def criteria_passed(criteria: list[dict]) -> bool:
 
 
 def _failing_text(criteria: list[dict], names: dict | None = None) -> list[str]:
-    return [f"{criterion_label(item['id'])} : {criterion_text(item, names=names)}"
+    return [_("%(label)s : %(text)s") % {"label": criterion_label(item["id"]), "text": criterion_text(item, names=names)}
             for item in criteria if not item.get("passed")]
 
 

@@ -38,7 +38,7 @@ import re
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 # --- Dimensions, checks, ratings ------------------------------------------------------------
 
@@ -90,7 +90,7 @@ CHECKS = [
     Check("access_rights", "reusability", 10, gettext_lazy("Droits d’accès")),
     Check("access_rights_vocabulary", "reusability", 5, gettext_lazy("Droits d’accès du vocabulaire européen")),
     Check("contact_point", "reusability", 20, gettext_lazy("Point de contact")),
-    Check("publisher", "reusability", 10, gettext_lazy("Éditeur")),
+    Check("publisher", "reusability", 10, pgettext_lazy("publisher", "Éditeur")),
     # Contextuality (20)
     Check("rights", "contextuality", 5, gettext_lazy("Conditions d’utilisation")),
     Check("byte_size", "contextuality", 5, gettext_lazy("Taille des fichiers")),
