@@ -71,7 +71,7 @@ def test_report_filters_and_bad_input(client, catalogue):
     response = client.get(reverse("quality:links") + "?etat=nimporte")
     assert response.status_code == 400 and "État inconnu" in _text(response)
     response = client.get(reverse("quality:links") + "?page=abc")
-    assert response.status_code == 400 and "numéro de page" in _text(response)
+    assert response.status_code == 400 and "« page » doit être un nombre entier supérieur ou égal à 1." in _text(response)
     assert client.get(reverse("quality:links") + "?page=99").status_code == 404
 
 

@@ -49,6 +49,8 @@ from django.utils.translation import gettext as _
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
 
+from ouvert.core import services as core_services
+
 from . import ckan_dict
 from .models import Dataset, DatasetNameRedirect, Licence, Resource, Theme
 
@@ -276,23 +278,13 @@ class CatalogPage:
         return max(1, math.ceil(self.count / self.per_page))
 
 
-def parse_page(value) -> int:
-    if value in (None, ""):
-        return 1
-    try:
-        page = int(str(value).strip())
-    except ValueError:
-        page = 0
-    if page < 1:
-        raise ValidationError({"page": _("« page » doit être un nombre entier supérieur ou égal à 1.")})
-    return page
 
 
 def dcat_catalog_page(*, page=1, q: str = "", fq: str = "", modified_since: str | None = None,
                       per_page: int | None = None) -> CatalogPage:
     """A page of ``dcat_datasets`` (``PAGE_SIZE`` per page); a page past the last one is a
     ``ValidationError`` (page 1 always exists, empty or not)."""
-    page = parse_page(page)
+    page = core_services.page_number(page)
     per_page = per_page or PAGE_SIZE
     qs = dcat_datasets(q=q, fq=fq, modified_since=modified_since)
     count = qs.count()

@@ -30,6 +30,19 @@ class NotFound(Exception):
         self.message = message or _("Introuvable.")
 
 
+def page_number(value) -> int:
+    """A ``page`` parameter (1 when absent), or ``ValidationError`` when it is not a whole number ≥ 1."""
+    if value in (None, ""):
+        return 1
+    try:
+        page = int(str(value).strip())
+    except ValueError:
+        page = 0
+    if page < 1:
+        raise ValidationError({"page": [_("« page » doit être un nombre entier supérieur ou égal à 1.")]})
+    return page
+
+
 # --- Organisations and roles ----------------------------------------------------------
 
 def organisation_get(*, slug: str) -> Organisation:

@@ -622,16 +622,6 @@ def _state_row(state: LinkState, share: float | None) -> dict:
     }
 
 
-def _page_number(value) -> int:
-    if value in (None, ""):
-        return 1
-    try:
-        number = int(str(value))
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise ValidationError({"page": [_("Le numéro de page doit être un entier positif.")]})
-    return number
 
 
 def _paginate(queryset, number: int, per_page: int):
@@ -652,7 +642,7 @@ def links_report(*, user, organisation=None, state: str = "", page=1, per_page: 
     if state not in REPORT_STATES:
         raise ValidationError({"etat": [_("État inconnu : « %(value)s ». Valeurs possibles : %(values)s.") % {
             "value": str(state)[:50], "values": ", ".join(key for key in REPORT_STATES if key)}]})
-    number = _page_number(page)
+    number = core_services.page_number(page)
     queryset = _visible_states(user, organisation)
     summary = queryset.aggregate(
         total=Count("pk"), broken=Count("pk", filter=Q(available=False)),
@@ -683,7 +673,7 @@ def resource_link_history(*, user, resource_id, page=1, per_page: int = HISTORY_
                           now: datetime.datetime | None = None) -> dict:
     """A resource's checks (newest first, paged), its state and its uptime over 30 days, if its dataset is
     visible to ``user`` (``core.services.NotFound`` otherwise)."""
-    number = _page_number(page)
+    number = core_services.page_number(page)
     resource = catalog_services.resource_get(id=resource_id, user=user)
     state = LinkState.objects.filter(resource_id=resource.pk).select_related("last_check").first()
     share = uptime([resource.pk], now=now)[resource.pk]

@@ -36,6 +36,8 @@ from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ouvert.core import services as core_services
+
 from . import mqa
 from .models import Certification, DatasetScore, LinkState, QualitySnapshot, Rating
 
@@ -396,16 +398,6 @@ SORTS = {
 PER_PAGE = 25
 
 
-def _page_number(value) -> int:
-    if value in (None, ""):
-        return 1
-    try:
-        page = int(str(value).strip())
-    except ValueError:
-        page = 0
-    if page < 1:
-        raise ValidationError({"page": [_("« page » doit être un nombre entier supérieur ou égal à 1.")]})
-    return page
 
 
 def datasets_losing_points(*, user=None, organisation=None, sort: str = "points", page=1,
@@ -420,7 +412,7 @@ def datasets_losing_points(*, user=None, organisation=None, sort: str = "points"
     if sort not in SORTS:
         raise ValidationError({"tri": [_("Tri inconnu « %(value)s » : choisissez parmi %(choices)s.")
                                        % {"value": str(sort)[:50], "choices": ", ".join(SORTS)}]})
-    page = _page_number(page)
+    page = core_services.page_number(page)
     visible = catalog_services.dataset_visible_queryset(user).values("pk")
     scores = DatasetScore.objects.filter(dataset_id__in=visible)
     if organisation is not None:
