@@ -545,7 +545,7 @@ def cmd_quality_links(args) -> int:
         task = bar.add_task(_("Vérification des liens"), total=None)
         summary = services.links_check(due_only=not args.all,
                                        progress=lambda done, total: bar.update(task, completed=done, total=total))
-    console.print(_("%(checked)d lien(s) vérifié(s) : %(available)d disponible(s), %(broken)d brisé(s).") % summary)
+    console.print(_("%(checked)d lien(s) vérifié(s) : %(available)d disponible(s), %(broken)d en échec.") % summary)
     return 0
 
 

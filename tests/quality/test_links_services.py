@@ -434,7 +434,7 @@ def test_command_line(linked, srv, capsys):
     linked("/ok")
     linked("/status/404")
     assert cli.main(["quality", "links"]) == 0
-    assert "2 lien(s) vérifié(s) : 1 disponible(s), 1 brisé(s)." in capsys.readouterr().out
+    assert "2 lien(s) vérifié(s) : 1 disponible(s), 1 en échec." in capsys.readouterr().out
     assert cli.main(["quality", "links"]) == 0
     assert "0 lien(s) vérifié(s)" in capsys.readouterr().out
     assert cli.main(["quality", "links", "--all"]) == 0

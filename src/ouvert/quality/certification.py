@@ -122,7 +122,8 @@ _FIXES = {
                                  "fichiers sur la plateforme."),
     "metadata_rating": gettext_lazy("Suivez les corrections proposées par le score de qualité du jeu de données "
                                     "(point de contact, mots-clés, couverture, etc.)."),
-    "open_format": gettext_lazy("Publiez chaque ressource aussi dans un format ouvert (CSV, JSON, GeoJSON…)."),
+    "open_format": gettext_lazy("Publiez chaque ressource dans un format ouvert (CSV, JSON, GeoJSON…) : "
+                                "retirez ou remplacez celles qui sont dans un format fermé."),
     "open_licence": gettext_lazy("Choisissez une licence ouverte (par exemple CC-BY 4.0) dans les métadonnées."),
 }
 
