@@ -92,6 +92,7 @@ def register_routers():
     """Each module adds its router here (modules never import one another's api)."""
     from ouvert.core.api import router as core_router
     from ouvert.datastore.api import router as datastore_router
+    from ouvert.geo.api import router as geo_router
     from ouvert.plan.api import router as plan_router
     from ouvert.quality.api import router as quality_router
 
@@ -99,6 +100,7 @@ def register_routers():
     api.add_router("/plan", plan_router)
     api.add_router("/datastore", datastore_router)
     api.add_router("/quality", quality_router)
+    api.add_router("/geo", geo_router)
 
 
 register_routers()

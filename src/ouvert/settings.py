@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "ouvert.harvest",
     "ouvert.datastore",
     "ouvert.quality",
+    "ouvert.geo",
 ]
 
 MIDDLEWARE = [

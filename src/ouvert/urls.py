@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("ouvert.catalog.dcat_urls")),
+    path("tiles/", include("ouvert.geo.tile_urls")),
 ]
 
 urlpatterns += i18n_patterns(
@@ -22,6 +23,7 @@ urlpatterns += i18n_patterns(
     path("catalogue/moissonnage/", include("ouvert.harvest.urls")),
     path("catalogue/jeux/<str:name>/", include("ouvert.datastore.urls")),
     path("catalogue/", include("ouvert.quality.urls")),
+    path("catalogue/", include("ouvert.geo.urls")),
     path("catalogue/", include("ouvert.catalog.urls")),
     path("compte/", include("allauth.urls")),
     path("admin/", admin.site.urls),
