@@ -17,6 +17,9 @@ const FILES = [
   ["vega", "build/vega.min.js", "vega.min.js"],
   ["vega-lite", "build/vega-lite.min.js", "vega-lite.min.js"],
   ["vega-embed", "build/vega-embed.min.js", "vega-embed.min.js"],
+  // MapLibre GL (maps of the geo module): the UMD build (one file, its worker inlined) and its CSS.
+  ["maplibre-gl", "dist/maplibre-gl.js", "maplibre-gl.js"],
+  ["maplibre-gl", "dist/maplibre-gl.css", "maplibre-gl.css"],
 ];
 
 function packageVersion(name) {
@@ -42,7 +45,7 @@ for (const [pkg, file, target] of FILES) {
 if (missing) {
   process.exit(1);
 }
-for (const licence of ["LICENSE", "LICENSE.md"]) {
+for (const licence of ["LICENSE", "LICENSE.md", "LICENSE.txt"]) {
   for (const [pkg] of FILES) {
     const source = join(modules, pkg, licence);
     if (existsSync(source)) copyFileSync(source, join(vendor, `${pkg}.LICENSE.txt`));
