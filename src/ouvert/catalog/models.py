@@ -142,6 +142,14 @@ class Dataset(models.Model):
     bbox_south = models.FloatField(_("sud"), null=True, blank=True)
     bbox_east = models.FloatField(_("est"), null=True, blank=True)
     bbox_north = models.FloatField(_("nord"), null=True, blank=True)
+    # The coverage computed from the dataset's geographic resources (``ouvert.geo.spatial``, set through
+    # ``services.dataset_coverage_set``): the union of their current layers' boxes, used by the spatial
+    # search when no box is declared above, and a small simplified footprint (GeoJSON geometry in WGS84).
+    coverage_west = models.FloatField(_("ouest (calculé)"), null=True, blank=True, editable=False)
+    coverage_south = models.FloatField(_("sud (calculé)"), null=True, blank=True, editable=False)
+    coverage_east = models.FloatField(_("est (calculé)"), null=True, blank=True, editable=False)
+    coverage_north = models.FloatField(_("nord (calculé)"), null=True, blank=True, editable=False)
+    coverage_footprint = models.JSONField(_("emprise simplifiée (GeoJSON)"), null=True, blank=True, editable=False)
     languages = models.JSONField(_("langues"), default=list, blank=True,
                                  help_text=_("Codes ISO 639-1 des langues des données, par exemple [\"fr\", \"en\"]."))
     version = models.CharField(_("version"), max_length=100, blank=True)
@@ -171,6 +179,10 @@ class Dataset(models.Model):
             # Searches sorted by date walk these and test each dataset against the matches.
             models.Index(fields=["-modified_at", "name"], name="catalog_dataset_modified_idx"),
             models.Index(fields=["-created_at", "name"], name="catalog_dataset_created_idx"),
+            # The spatial search (``ext_bbox``): declared boxes, then computed ones.
+            models.Index(fields=["bbox_west", "bbox_east", "bbox_south", "bbox_north"], name="catalog_dataset_bbox_idx"),
+            models.Index(fields=["coverage_west", "coverage_east", "coverage_south", "coverage_north"],
+                         name="catalog_dataset_coverage_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1300,3 +1300,54 @@ def open_data_refresh(key: str) -> Dataset | None:
         metadata["themes"] = [name for name in metadata["themes"] if name in known]
     return open_data_publish(key=key, organisation=organisation, metadata=metadata,
                              resources=spec["resources"])
+
+
+# --- Spatial coverage computed by the geo module ------------------------------------------------
+
+_COVERAGE = ("coverage_west", "coverage_south", "coverage_east", "coverage_north")
+
+
+def dataset_active_resources(dataset_ids):
+    """``(id, dataset_id)`` rows of the active resources of the datasets ``dataset_ids`` that are not
+    deleted (a queryset: usable as a subquery), for the geo module's coverage."""
+    return (Resource.objects.filter(dataset_id__in=dataset_ids, state=Resource.State.ACTIVE)
+            .exclude(dataset__state=Dataset.State.DELETED).values("id", "dataset_id"))
+
+
+def dataset_coverage_set(dataset, bbox, footprint=None) -> bool:
+    """Store the spatial coverage computed from a dataset's geographic resources (``ouvert.geo``):
+    ``bbox`` = ``(west, south, east, north)`` in WGS84 degrees, or ``None`` to clear it, and
+    ``footprint`` a small GeoJSON geometry.
+
+    Never touches the declared box (``bbox_*``, which the search prefers), records no activity and
+    keeps ``metadata_modified``: the coverage follows the data, it is no edit of the metadata. The
+    search index holds no box, so nothing is re-indexed. Returns whether anything changed.
+    """
+    dataset_id = getattr(dataset, "pk", dataset)
+    if bbox is not None:
+        try:
+            west, south, east, north = (float(v) for v in bbox)
+        except (TypeError, ValueError):
+            raise ValidationError({"bbox": [_("Le rectangle englobant compte quatre nombres.")]}) from None
+        if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+            raise ValidationError({"bbox": [_("Rectangle englobant hors des limites du WGS84 ou inversé.")]})
+        values = dict(zip(_COVERAGE, (west, south, east, north), strict=True))
+    else:
+        values = dict.fromkeys(_COVERAGE)
+        footprint = None
+    values["coverage_footprint"] = footprint
+    current = Dataset.objects.filter(pk=dataset_id).values(*values).first()
+    if current is None:
+        raise NotFound(_("Jeu de données introuvable."))
+    if current == values:
+        return False
+    Dataset.objects.filter(pk=dataset_id).update(**values)
+    if not isinstance(dataset, (str, uuid.UUID)) and hasattr(dataset, "pk"):
+        for key, value in values.items():
+            setattr(dataset, key, value)
+    return True
+
+
+def dataset_coverage_footprints(dataset_ids) -> dict:
+    """``{dataset_id: stored footprint or None}`` of the datasets ``dataset_ids`` that exist."""
+    return dict(Dataset.objects.filter(pk__in=list(dataset_ids)).values_list("pk", "coverage_footprint"))

@@ -1,7 +1,215 @@
-"""(being written)"""
+"""Datasets' spatial coverage and the spatial search's map.
 
-__all__: list[str] = []
+A dataset's coverage is its declared bounding box (``Dataset.bbox_*``) or, when none is declared, the
+union of the boxes of its geographic resources' current layers (``GeoLayer.bbox_*``), stored on the
+dataset by the catalogue (``catalog.services.dataset_coverage_set``: ``Dataset.coverage_*``), with a
+small simplified footprint (``Dataset.coverage_footprint``: a GeoJSON geometry, the convex hull of
+each layer simplified, at most a few hundred points). ``package_search``'s ``ext_bbox`` matches either.
+
+- ``coverage_refresh(dataset_ids)``: recompute and store the computed coverage (the layers part calls
+  it when a layer becomes current; a dataset listener and a resource listener call it too);
+- ``dataset_coverage(dataset)``: ``{"source": "declared"|"computed"|None, "bbox", "footprint"}``;
+- ``footprints(dataset_ids)``: a GeoJSON ``FeatureCollection`` of the datasets' footprints (declared
+  box as a rectangle, else the computed footprint) for the search page's map.
+"""
+
+from __future__ import annotations
+
+import logging
+
+__all__ = ["coverage_compute", "coverage_refresh", "dataset_coverage", "footprints", "box_polygon"]
+
+log = logging.getLogger("ouvert.geo.spatial")
+
+#: Coordinates of footprints are rounded to this many decimals (about 1 m).
+DECIMALS = 5
+#: A footprint's hull is simplified to about this fraction of its box's diagonal.
+SIMPLIFY_FRACTION = 1 / 300
+
+
+def _round(value):
+    if isinstance(value, (list, tuple)):
+        return [_round(v) for v in value]
+    return round(float(value), DECIMALS)
+
+
+def box_polygon(bbox) -> dict:
+    """The GeoJSON polygon of a box ``(west, south, east, north)``."""
+    west, south, east, north = (_round(v) for v in bbox)
+    return {"type": "Polygon",
+            "coordinates": [[[west, south], [east, south], [east, north], [west, north], [west, south]]]}
+
+
+def _current_layers(dataset_ids) -> list:
+    """The current, done layers with a box of the active resources of ``dataset_ids``:
+    ``[(dataset_id, layer), …]`` in one query."""
+    from ouvert.catalog import services as catalog
+
+    from .models import GeoLayer, GeoResource
+
+    resources = catalog.dataset_active_resources(dataset_ids)
+    dataset_of = {row["id"]: row["dataset_id"] for row in resources}
+    if not dataset_of:
+        return []
+    layer_ids = (GeoResource.objects.filter(resource_id__in=list(dataset_of), current_layer__isnull=False)
+                 .values("current_layer_id"))
+    layers = (GeoLayer.objects.filter(pk__in=layer_ids, status=GeoLayer.Status.DONE, bbox_west__isnull=False,
+                                      bbox_south__isnull=False, bbox_east__isnull=False, bbox_north__isnull=False)
+              .order_by("pk"))
+    return [(dataset_of[layer.geo_id], layer) for layer in layers]
+
+
+def _layer_footprint(layer) -> dict:
+    """A small geometry of a layer: the convex hull of its features, simplified, read from its Parquet
+    file (which the platform wrote); its box when there is no file or it cannot be read."""
+    if layer.parquet_name:
+        try:
+            from django.core.files.storage import default_storage
+
+            from ouvert.datastore import duck
+
+            path = default_storage.path(layer.parquet_name)
+            west, south, east, north = layer.bbox
+            tolerance = max(((east - west) ** 2 + (north - south) ** 2) ** 0.5 * SIMPLIFY_FRACTION, 1e-6)
+            con = duck.connect(spatial=True, threads=1)
+            try:
+                row = con.execute(
+                    "SELECT ST_AsGeoJSON(ST_SimplifyPreserveTopology(ST_ConvexHull(ST_Collect(list(geometry))), ?)) "
+                    "FROM read_parquet(?) WHERE geometry IS NOT NULL", [tolerance, path]).fetchone()
+            finally:
+                con.close()
+            if row and row[0]:
+                import json
+
+                geometry = json.loads(row[0])
+                if geometry.get("coordinates"):
+                    return {"type": geometry["type"], "coordinates": _round(geometry["coordinates"])}
+        except Exception:  # a missing or unreadable file: the box says enough
+            log.warning("footprint of layer %s read from its box", layer.pk, exc_info=True)
+    return box_polygon(layer.bbox)
+
+
+def _merge(geometries: list[dict]) -> dict:
+    """One geometry of several footprints (a ``GeometryCollection`` when more than one)."""
+    if len(geometries) == 1:
+        return geometries[0]
+    return {"type": "GeometryCollection", "geometries": geometries}
+
+
+def coverage_compute(dataset_ids, *, previous: dict | None = None) -> dict:
+    """``{dataset_id: (bbox, footprint)}`` computed from the current layers of the datasets' active
+    resources (datasets without any are left out). ``previous``: ``{dataset_id: footprint}`` already
+    stored; a footprint made of the same layers (its ``"layers"`` member) is kept rather than re-read."""
+    previous = previous or {}
+    by_dataset: dict = {}
+    for dataset_id, layer in _current_layers(dataset_ids):
+        by_dataset.setdefault(dataset_id, []).append(layer)
+    result = {}
+    for dataset_id, layers in by_dataset.items():
+        bbox = (min(la.bbox_west for la in layers), min(la.bbox_south for la in layers),
+                max(la.bbox_east for la in layers), max(la.bbox_north for la in layers))
+        bbox = (max(bbox[0], -180.0), max(bbox[1], -90.0), min(bbox[2], 180.0), min(bbox[3], 90.0))
+        layer_ids = [layer.pk for layer in layers]
+        old = previous.get(dataset_id)
+        if isinstance(old, dict) and old.get("layers") == layer_ids:
+            footprint = old
+        else:
+            footprint = {**_merge([_layer_footprint(layer) for layer in layers]), "layers": layer_ids}
+        result[dataset_id] = (bbox, footprint)
+    return result
+
+
+def coverage_refresh(dataset_ids) -> int:
+    """Recompute and store the computed coverage of the datasets ``dataset_ids`` (cleared for those left
+    without a geographic layer). Returns how many changed. The declared boxes are never touched."""
+    from ouvert.catalog import services as catalog
+
+    ids = list(dict.fromkeys(dataset_ids))
+    if not ids:
+        return 0
+    stored = catalog.dataset_coverage_footprints(ids)
+    computed = coverage_compute(list(stored), previous=stored)
+    changed = 0
+    for dataset_id in stored:
+        bbox, footprint = computed.get(dataset_id, (None, None))
+        changed += catalog.dataset_coverage_set(dataset_id, bbox, footprint)
+    return changed
+
+
+def dataset_coverage(dataset) -> dict:
+    """``{"source": "declared"|"computed"|None, "bbox": (w, s, e, n)|None, "footprint": GeoJSON|None}``."""
+    declared = (dataset.bbox_west, dataset.bbox_south, dataset.bbox_east, dataset.bbox_north)
+    if None not in declared:
+        return {"source": "declared", "bbox": declared, "footprint": box_polygon(declared)}
+    computed = (dataset.coverage_west, dataset.coverage_south, dataset.coverage_east, dataset.coverage_north)
+    if None not in computed:
+        footprint = dataset.coverage_footprint or box_polygon(computed)
+        return {"source": "computed", "bbox": computed,
+                "footprint": {k: v for k, v in footprint.items() if k != "layers"}}
+    return {"source": None, "bbox": None, "footprint": None}
+
+
+def footprints(datasets) -> dict:
+    """A GeoJSON ``FeatureCollection`` of the footprints of ``datasets`` (``Dataset`` rows, or dicts with
+    their ``id``, ``name``, ``title`` and box fields): one feature each with a coverage, in that order."""
+    features = []
+    for dataset in datasets:
+        coverage = dataset_coverage(dataset)
+        if coverage["source"] is None:
+            continue
+        features.append({"type": "Feature", "id": str(dataset.id), "geometry": coverage["footprint"],
+                         "bbox": [_round(v) for v in coverage["bbox"]],
+                         "properties": {"name": dataset.name, "title": str(dataset.title),
+                                        "source": coverage["source"]}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+# --- Listeners, DCAT ------------------------------------------------------------------------
+
+def on_dataset_changed(event: str, dataset_id) -> None:
+    """A dataset changed (resources added or removed, restored…): its computed coverage follows."""
+    if event != "purged":
+        coverage_refresh([dataset_id])
+
+
+def on_resource_changed(event: str, resource_id) -> None:
+    """A resource was deleted or changed: the coverage of its dataset follows."""
+    from ouvert.catalog import services as catalog
+
+    resource = catalog.resource_find(id=resource_id)
+    if resource is not None:
+        coverage_refresh([resource.dataset_id])
+
+
+def dcat_contribute(graph, pairs) -> None:
+    """``dcat:bbox`` of the computed coverage of datasets that declare no box (the declared one is
+    exported by the catalogue itself)."""
+    from rdflib import BNode, Literal, Namespace
+    from rdflib.namespace import RDF
+
+    dct = Namespace("http://purl.org/dc/terms/")
+    dcat = Namespace("http://www.w3.org/ns/dcat#")
+    gsp = Namespace("http://www.opengis.net/ont/geosparql#")
+    for dataset, node in pairs:
+        coverage = dataset_coverage(dataset)
+        if coverage["source"] != "computed":
+            continue
+        location = next(iter(graph.objects(node, dct.spatial)), None)
+        if location is None:
+            location = BNode(f"spatial-{dataset.id}")
+            graph.add((node, dct.spatial, location))
+            graph.add((location, RDF.type, dct.Location))
+        west, south, east, north = coverage["bbox"]
+        wkt = (f"POLYGON(({west} {south}, {east} {south}, {east} {north}, {west} {north}, {west} {south}))")
+        graph.add((location, dcat.bbox, Literal(wkt, datatype=gsp.wktLiteral)))
 
 
 def register() -> None:
     """This part's registrations, from ``hooks.register``."""
+    from ouvert.catalog import services as catalog
+    from ouvert.core import registry
+
+    registry.register_dataset_listener(on_dataset_changed)
+    registry.register_resource_listener(on_resource_changed)
+    catalog.dcat_contributor_register(dcat_contribute)
+

@@ -1,0 +1,153 @@
+"""Datasets' spatial coverage: declared box, or the union of the current layers' boxes (``geo.spatial``).
+
+Layers are made here as the layers part leaves them (a ``GeoLayer`` done, with its box, made current);
+the footprint test writes the layer's Parquet file from a real GeoJSON of the corpus with DuckDB, as
+the stored layer's contract says (``geo/models.py``)."""
+
+import pytest
+from django.core.files.storage import default_storage
+
+from ouvert.catalog import services as catalog
+from ouvert.catalog.models import Dataset
+from ouvert.geo import services as geo
+from ouvert.geo.models import GeoLayer, GeoResource, layer_parquet_name
+
+from .conftest import GEO_DATA
+
+pytestmark = pytest.mark.django_db
+
+MONTREAL = (-73.98, 45.41, -73.47, 45.70)
+QUEBEC_CITY = (-71.55, 46.73, -71.13, 46.99)
+
+
+def add_layer(dataset, bbox, *, resource=None, parquet_from=None, status=GeoLayer.Status.DONE, current=True):
+    """A geographic resource of ``dataset`` (a new link unless given) with a layer of box ``bbox``."""
+    if resource is None:
+        resource = catalog.resource_create(actor=None, dataset=dataset, data={
+            "name_fr": f"Couche {dataset.resources.count() + 1}", "url": "https://donnees.example.org/c.geojson",
+            "format": "GeoJSON"})
+    geo_resource, _created = GeoResource.objects.get_or_create(resource=resource)
+    layer = GeoLayer.objects.create(geo=geo_resource, status=status, source_format="GeoJSON",
+                                    bbox_west=bbox[0], bbox_south=bbox[1], bbox_east=bbox[2], bbox_north=bbox[3])
+    if parquet_from is not None:
+        from ouvert.datastore import duck
+
+        name = layer_parquet_name(resource.pk, layer.pk)
+        path = default_storage.path(name)
+        import os
+
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        con = duck.connect(spatial=True, threads=1)
+        con.execute(f"COPY (SELECT row_number() OVER () AS _fid, geom AS geometry FROM ST_Read('{parquet_from}')) "
+                    f"TO '{path}' (FORMAT parquet)")
+        con.close()
+        layer.parquet_name = name
+        layer.save(update_fields=["parquet_name"])
+    if current:
+        geo_resource.current_layer = layer
+        geo_resource.save(update_fields=["current_layer"])
+    return resource, layer
+
+
+def test_declared_box_wins_and_is_never_overwritten(dataset_factory):
+    dataset = dataset_factory(bbox_west=-74.0, bbox_south=45.38, bbox_east=-73.47, bbox_north=45.71)
+    add_layer(dataset, QUEBEC_CITY)
+    assert geo.coverage_refresh([dataset.pk]) == 1
+    dataset.refresh_from_db()
+    assert (dataset.bbox_west, dataset.bbox_north) == (-74.0, 45.71)  # declared: untouched
+    assert (dataset.coverage_west, dataset.coverage_north) == QUEBEC_CITY[::3]
+    coverage = geo.dataset_coverage(dataset)
+    assert coverage["source"] == "declared"
+    assert coverage["bbox"] == (-74.0, 45.38, -73.47, 45.71)
+
+
+def test_computed_box_is_the_union_of_current_layers(dataset_factory):
+    dataset = dataset_factory()
+    add_layer(dataset, MONTREAL)
+    add_layer(dataset, QUEBEC_CITY)
+    add_layer(dataset, (-80, 40, -60, 50), status=GeoLayer.Status.FAILED)  # not done: left out
+    add_layer(dataset, (10, 10, 20, 20), current=False)  # not current: left out
+    dataset.refresh_from_db()
+    modified, activities = dataset.modified_at, dataset.activities.count()
+    assert geo.coverage_refresh([dataset.pk]) == 1
+    dataset.refresh_from_db()
+    coverage = geo.dataset_coverage(dataset)
+    assert coverage["source"] == "computed"
+    assert coverage["bbox"] == (-73.98, 45.41, -71.13, 46.99)
+    assert coverage["footprint"]["type"] == "GeometryCollection"
+    assert len(coverage["footprint"]["geometries"]) == 2
+    # No activity, no new modification date: the coverage follows the data.
+    assert dataset.modified_at == modified
+    assert dataset.activities.count() == activities
+    assert geo.coverage_refresh([dataset.pk]) == 0  # nothing changed: nothing written
+
+
+def test_no_layer_no_coverage_and_cleared_when_resource_deleted(dataset_factory, django_capture_on_commit_callbacks):
+    dataset = dataset_factory()
+    assert geo.coverage_refresh([dataset.pk]) == 0
+    assert geo.dataset_coverage(dataset)["source"] is None
+    resource, _layer = add_layer(dataset, MONTREAL)
+    geo.coverage_refresh([dataset.pk])
+    dataset.refresh_from_db()
+    assert geo.dataset_coverage(dataset)["source"] == "computed"
+    with django_capture_on_commit_callbacks(execute=True):  # the resource listener runs after the commit
+        catalog.resource_delete(actor=None, resource=resource)
+    dataset.refresh_from_db()
+    assert geo.dataset_coverage(dataset) == {"source": None, "bbox": None, "footprint": None}
+    assert dataset.coverage_footprint is None
+
+
+def test_refresh_follows_a_new_current_layer(dataset_factory):
+    dataset = dataset_factory()
+    resource, _first = add_layer(dataset, MONTREAL)
+    geo.coverage_refresh([dataset.pk])
+    add_layer(dataset, QUEBEC_CITY, resource=resource)  # a new version converted: the layer moves forward
+    geo.coverage_refresh([dataset.pk])
+    dataset.refresh_from_db()
+    assert geo.dataset_coverage(dataset)["bbox"] == QUEBEC_CITY
+
+
+def test_listeners_refresh_after_commit(dataset_factory, django_capture_on_commit_callbacks):
+    dataset = dataset_factory()
+    add_layer(dataset, MONTREAL)
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog.dataset_update(actor=None, dataset=dataset, data={"title_en": "Boroughs"}, partial=True)
+    dataset.refresh_from_db()
+    assert geo.dataset_coverage(dataset)["bbox"] == MONTREAL
+
+
+def test_footprint_from_the_real_layer_is_small_and_inside_the_box(dataset_factory):
+    dataset = dataset_factory()
+    path = GEO_DATA / "montreal_arrondissements.geojson"
+    add_layer(dataset, (-73.98, 45.41, -73.47, 45.70), parquet_from=path)
+    geo.coverage_refresh([dataset.pk])
+    dataset.refresh_from_db()
+    footprint = geo.dataset_coverage(dataset)["footprint"]
+    assert footprint["type"] == "Polygon"
+    ring = footprint["coordinates"][0]
+    assert 4 <= len(ring) <= 300
+    assert all(-74.0 <= x <= -73.4 and 45.38 <= y <= 45.72 for x, y in ring)
+    assert len(str(footprint)) < 20_000
+    # Same layers next time: the footprint is kept, not read again.
+    stored = Dataset.objects.get(pk=dataset.pk).coverage_footprint
+    assert stored["layers"] == list(GeoLayer.objects.filter(geo__resource__dataset=dataset).values_list("pk", flat=True))
+
+
+def test_coverage_set_refuses_bad_boxes(dataset_factory):
+    from django.core.exceptions import ValidationError
+
+    dataset = dataset_factory()
+    for bad in [(1, 2, 3), (-200, 0, 0, 1), (10, 0, 5, 1), ("a", 0, 1, 1)]:
+        with pytest.raises(ValidationError):
+            catalog.dataset_coverage_set(dataset, bad)
+
+
+def test_dcat_exports_the_computed_box(dataset_factory, client):
+    dataset = dataset_factory()
+    add_layer(dataset, MONTREAL)
+    geo.coverage_refresh([dataset.pk])
+    from ouvert.catalog import dcat
+
+    dataset.refresh_from_db()
+    text = dcat.dataset_graph(dataset).serialize(format="turtle")
+    assert "POLYGON((-73.98 45.41, -73.47 45.41, -73.47 45.7, -73.98 45.7, -73.98 45.41))" in text
