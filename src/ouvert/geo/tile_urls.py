@@ -1,5 +1,12 @@
-"""``/tiles/<resource>/{z}/{x}/{y}.pbf`` (no language prefix): filled by the maps part."""
+"""``/tiles/<resource>/{z}/{x}/{y}.pbf`` and ``/tiles/<resource>.json`` (no language prefix)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import maps_views
+
+app_name = "geo_tiles"
+
+urlpatterns = [
+    path("<uuid:resource_id>/<int:z>/<int:x>/<int:y>.pbf", maps_views.tile_view, name="tile"),
+    path("<uuid:resource_id>.json", maps_views.tilejson_view, name="tilejson"),
+]

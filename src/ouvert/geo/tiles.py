@@ -1,0 +1,205 @@
+"""Vector tiles of the stored layers (Mapbox Vector Tile, read by MapLibre GL).
+
+A tile is cut from the current layer's Parquet file (see ``models``: ``geom_3857`` and the
+``minx…maxy`` box columns in Web Mercator) by DuckDB's spatial extension: the features whose box
+meets the tile's envelope (``ST_TileEnvelope``), clipped and quantised (``ST_AsMVTGeom``), encoded
+with their attributes, ``_fid`` as the feature's id (``ST_AsMVT``). Tiles are kept in
+``default_storage`` at ``geo/tiles/<layer id>/<z>/<x>/<y>.pbf`` (an empty file for an empty
+tile): a new layer has a new id, so it never serves an old layer's tiles.
+
+One DuckDB database per process (re-opened after a fork), one cursor per thread.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from types import SimpleNamespace
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from ouvert.datastore import duck
+from ouvert.datastore import services as datastore_services
+
+#: The layer's name inside every tile.
+LAYER_NAME = "features"
+MIN_ZOOM = 0
+MAX_ZOOM = 16
+EXTENT = 4096
+BUFFER = 64
+#: Columns of the stored layer that are not the feature's attributes.
+TECHNICAL = ("geometry", "geom_3857", "minx", "miny", "maxx", "maxy")
+_NUMERIC = re.compile(r"^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE"
+                      r"|DECIMAL.*|REAL)$", re.IGNORECASE)
+
+
+class TileError(ValueError):
+    """A tile address outside the pyramid (bad zoom, column or row)."""
+
+
+def check_address(z: int, x: int, y: int) -> None:
+    """Raise ``TileError`` unless ``z/x/y`` names a tile of the pyramid (zoom ``MIN_ZOOM…MAX_ZOOM``)."""
+    if not MIN_ZOOM <= z <= MAX_ZOOM:
+        raise TileError(f"zoom {z} outside {MIN_ZOOM}–{MAX_ZOOM}")
+    size = 1 << z
+    if not (0 <= x < size and 0 <= y < size):
+        raise TileError(f"tile {x}/{y} outside zoom {z} (0–{size - 1})")
+
+
+class _Engine:
+    def __init__(self):
+        self.pid = os.getpid()
+        self.con = duck.connect(spatial=True)
+        self.local = threading.local()
+        self.schemas: dict[str, list[tuple[str, str]]] = {}
+
+    def cursor(self):
+        cur = getattr(self.local, "cursor", None)
+        if cur is None:
+            cur = self.local.cursor = self.con.cursor()
+        return cur
+
+
+_engine: _Engine | None = None
+_engine_lock = threading.Lock()
+
+
+def engine() -> _Engine:
+    global _engine
+    with _engine_lock:
+        if _engine is None or _engine.pid != os.getpid():
+            _engine = _Engine()
+        return _engine
+
+
+def local_path(parquet_name: str) -> str:
+    """A local path of a layer's Parquet file (the datastore's logic: storage folder or local copy)."""
+    return datastore_services.local_parquet(SimpleNamespace(parquet=parquet_name))
+
+
+def quote(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def columns(path: str) -> list[tuple[str, str]]:
+    """``[(name, duckdb type), …]`` of a layer's attributes (``_fid`` first, no technical columns)."""
+    eng = engine()
+    found = eng.schemas.get(path)
+    if found is None:
+        rows = eng.cursor().execute(f"DESCRIBE SELECT * FROM read_parquet({_literal(path)})").fetchall()
+        found = [(row[0], str(row[1])) for row in rows if row[0] not in TECHNICAL]
+        if len(eng.schemas) > 256:
+            eng.schemas.clear()
+        eng.schemas[path] = found
+    return found
+
+
+def field_kind(duckdb_type: str) -> str:
+    """The TileJSON kind of a column: ``Number``, ``Boolean`` or ``String``."""
+    if _NUMERIC.match(duckdb_type):
+        return "Number"
+    if duckdb_type.upper() == "BOOLEAN":
+        return "Boolean"
+    return "String"
+
+
+def _property(name: str, duckdb_type: str) -> str:
+    """A column as a tile property: numbers as DOUBLE or BIGINT, booleans kept, the rest as text."""
+    kind = field_kind(duckdb_type)
+    if kind == "Number":
+        target = "BIGINT" if re.match(r"^(U?TINYINT|U?SMALLINT|U?INTEGER|BIGINT)$", duckdb_type, re.I) else "DOUBLE"
+        return f"CAST({quote(name)} AS {target}) AS {quote(name)}"
+    if kind == "Boolean":
+        return quote(name)
+    return f"CAST({quote(name)} AS VARCHAR) AS {quote(name)}"
+
+
+def render(path: str, z: int, x: int, y: int) -> bytes:
+    """The tile ``z/x/y`` of the layer stored at ``path`` (``b""`` when no feature meets it)."""
+    check_address(z, x, y)
+    props = ", ".join(_property(name, kind) for name, kind in columns(path))
+    envelope = f"ST_TileEnvelope({z}, {x}, {y})"
+    sql = f"""
+        WITH env AS (SELECT ST_XMin({envelope}) AS x0, ST_YMin({envelope}) AS y0,
+                            ST_XMax({envelope}) AS x1, ST_YMax({envelope}) AS y1,
+                            ST_Extent({envelope}) AS box)
+        SELECT count(*), ST_AsMVT(t, {_literal(LAYER_NAME)}, {EXTENT}, 'mvt_geom', '__id') FROM (
+            SELECT {props}, "_fid" AS "__id",
+                   ST_AsMVTGeom(p.geom_3857, env.box, {EXTENT}, {BUFFER}, true) AS mvt_geom
+            FROM read_parquet({_literal(path)}) AS p, env
+            WHERE p.maxx >= env.x0 AND p.minx <= env.x1 AND p.maxy >= env.y0 AND p.miny <= env.y1
+        ) AS t WHERE mvt_geom IS NOT NULL AND NOT ST_IsEmpty(mvt_geom)
+    """
+    found = engine().cursor().execute(sql).fetchone()
+    return bytes(found[1]) if found and found[0] and found[1] else b""
+
+
+def cache_name(layer_id, z: int, x: int, y: int) -> str:
+    return f"geo/tiles/{layer_id}/{z}/{x}/{y}.pbf"
+
+
+def cached(layer_id, z: int, x: int, y: int) -> bytes | None:
+    """The stored tile, or ``None`` when it was never made."""
+    name = cache_name(layer_id, z, x, y)
+    try:
+        with default_storage.open(name, "rb") as handle:
+            return handle.read()
+    except (FileNotFoundError, OSError):
+        return None
+
+
+def store(layer_id, z: int, x: int, y: int, data: bytes) -> None:
+    """Keep a tile (atomically on a folder storage; first writer wins elsewhere)."""
+    name = cache_name(layer_id, z, x, y)
+    try:
+        target = default_storage.path(name)
+    except NotImplementedError:
+        if not default_storage.exists(name):
+            default_storage.save(name, ContentFile(data))
+        return
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    partial = f"{target}.{os.getpid()}.{threading.get_ident()}.partial"
+    with open(partial, "wb") as out:
+        out.write(data)
+    os.replace(partial, target)
+
+
+def tile(layer, z: int, x: int, y: int) -> tuple[bytes, bool]:
+    """``(data, from_cache)``: the tile of a done layer, made once then read from the cache."""
+    check_address(z, x, y)
+    data = cached(layer.pk, z, x, y)
+    if data is not None:
+        return data, True
+    data = render(local_path(layer.parquet_name), z, x, y)
+    store(layer.pk, z, x, y, data)
+    return data, False
+
+
+def forget(layer_id) -> None:
+    """Delete the stored tiles of a layer (when it is no longer served)."""
+    root = f"geo/tiles/{layer_id}"
+    try:
+        base = default_storage.path(root)
+    except NotImplementedError:
+        base = None
+    if base is not None:
+        import shutil
+
+        shutil.rmtree(base, ignore_errors=True)
+        return
+
+    def walk(folder):
+        dirs, files = default_storage.listdir(folder)
+        for name in files:
+            default_storage.delete(f"{folder}/{name}")
+        for name in dirs:
+            walk(f"{folder}/{name}")
+
+    if default_storage.exists(root):
+        walk(root)

@@ -1,0 +1,159 @@
+"""Vector tiles and TileJSON of the stored layers: content (decoded), cache, errors, visibility."""
+
+import math
+
+import pytest
+from django.core.files.storage import default_storage
+
+from ouvert.catalog import services as catalog_services
+from ouvert.geo import services as geo_services
+from ouvert.geo import tiles
+
+from .maps_kit import decode_tile, write_layer
+
+pytestmark = pytest.mark.django_db
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 2 ** z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+@pytest.fixture
+def geo_resource(dataset_factory, editor):
+    dataset = dataset_factory(title_fr="Arrondissements de Québec")
+    return catalog_services.resource_create(actor=editor, dataset=dataset, data={
+        "name_fr": "Arrondissements", "url": "https://donnees.example.org/arrondissements.geojson",
+        "format": "GeoJSON"})
+
+
+def tile_url(resource, z, x, y):
+    return f"/tiles/{resource.pk}/{z}/{x}/{y}.pbf"
+
+
+def test_tile_holds_the_features_with_their_attributes_and_fid(client, geo_resource):
+    layer = write_layer(geo_resource)
+    x, y = tile_of(-71.25, 46.82, 10)
+    response = client.get(tile_url(geo_resource, 10, x, y))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.mapbox-vector-tile"
+    assert response["ETag"] == f'"{layer.pk}-10-{x}-{y}"'
+    assert "max-age" in response["Cache-Control"] and response["Cache-Control"].startswith("public")
+    decoded = decode_tile(response.content)
+    assert list(decoded) == ["features"]
+    features = decoded["features"]["features"]
+    assert features and all(f["type"] == "Polygon" for f in features)
+    names = {f["properties"]["NOM"] for f in features}
+    assert "La Cité-Limoilou" in names
+    for feature in features:
+        assert feature["id"] == feature["properties"]["_fid"]
+        assert isinstance(feature["properties"]["SUPERFICIE"], float)
+        assert feature["commands"] > 3
+    assert "geometry" not in features[0]["properties"] and "minx" not in features[0]["properties"]
+
+
+def test_whole_world_tile_and_points(client, dataset_factory, editor):
+    dataset = dataset_factory(title_fr="Lieux publics")
+    resource = catalog_services.resource_create(actor=editor, dataset=dataset, data={
+        "name_fr": "Lieux", "url": "https://donnees.example.org/lieux.geojson", "format": "GeoJSON"})
+    layer = write_layer(resource, "quebec_city_lieux_publics_points.geojson")
+    decoded = decode_tile(client.get(tile_url(resource, 0, 0, 0)).content)
+    features = decoded["features"]["features"]
+    assert {f["type"] for f in features} == {"Point"}
+    assert len(features) == layer.feature_count
+
+
+def test_empty_tile_is_204_and_cached(client, geo_resource):
+    layer = write_layer(geo_resource)
+    x, y = tile_of(2.35, 48.85, 8)  # Paris: nothing of Québec there
+    response = client.get(tile_url(geo_resource, 8, x, y))
+    assert response.status_code == 204 and response.content == b""
+    assert default_storage.exists(tiles.cache_name(layer.pk, 8, x, y))
+    assert client.get(tile_url(geo_resource, 8, x, y))["X-Tile-Cache"] == "hit"
+
+
+def test_second_request_comes_from_the_cache_and_a_new_layer_never_serves_old_tiles(client, geo_resource):
+    first = write_layer(geo_resource)
+    x, y = tile_of(-71.25, 46.82, 9)
+    one = client.get(tile_url(geo_resource, 9, x, y))
+    assert one["X-Tile-Cache"] == "miss"
+    assert default_storage.exists(tiles.cache_name(first.pk, 9, x, y))
+    two = client.get(tile_url(geo_resource, 9, x, y))
+    assert two["X-Tile-Cache"] == "hit" and two.content == one.content
+    # the cached file is what is served: change it and the answer changes
+    with default_storage.open(tiles.cache_name(first.pk, 9, x, y), "wb") as handle:
+        handle.write(b"")
+    assert client.get(tile_url(geo_resource, 9, x, y)).status_code == 204
+    # the browser's copy is still good: 304
+    assert client.get(tile_url(geo_resource, 9, x, y), HTTP_IF_NONE_MATCH=one["ETag"]).status_code == 304
+
+    second = write_layer(geo_resource, "montreal_arrondissements.geojson")
+    three = client.get(tile_url(geo_resource, 9, x, y))
+    assert three["X-Tile-Cache"] == "miss" and three["ETag"] != one["ETag"]
+    assert three.status_code == 204  # Montréal's districts are not in Québec City's tile
+    mx, my = tile_of(-73.6, 45.5, 9)
+    names = {f["properties"].get("name") for f in decode_tile(client.get(tile_url(geo_resource, 9, mx, my)).content)
+             ["features"]["features"]}
+    assert "LaSalle" in names
+    tiles.forget(first.pk)
+    assert not default_storage.exists(tiles.cache_name(first.pk, 9, x, y))
+    assert default_storage.exists(tiles.cache_name(second.pk, 9, mx, my))
+
+
+@pytest.mark.parametrize("z,x,y", [(17, 0, 0), (3, 8, 0), (3, 0, 8), (0, 1, 0)])
+def test_bad_addresses_are_400(client, geo_resource, z, x, y):
+    write_layer(geo_resource)
+    response = client.get(tile_url(geo_resource, z, x, y))
+    assert response.status_code == 400
+    assert response.content
+
+
+def test_negative_or_non_numeric_addresses_are_not_found(client, geo_resource):
+    write_layer(geo_resource)
+    assert client.get(f"/tiles/{geo_resource.pk}/-1/0/0.pbf").status_code == 404
+    assert client.get(f"/tiles/{geo_resource.pk}/a/0/0.pbf").status_code == 404
+
+
+def test_unknown_resource_or_no_layer_is_404(client, geo_resource):
+    assert client.get(tile_url(geo_resource, 0, 0, 0)).status_code == 404
+    assert client.get(f"/tiles/{geo_resource.pk}.json").status_code == 404
+    assert client.get("/tiles/00000000-0000-0000-0000-000000000000/0/0/0.pbf").status_code == 404
+
+
+def test_private_dataset_tiles_are_hidden_from_others(client, dataset_factory, editor):
+    dataset = dataset_factory(title_fr="Privé", private=True)
+    resource = catalog_services.resource_create(actor=editor, dataset=dataset, data={
+        "name_fr": "Arrondissements", "url": "https://donnees.example.org/a.geojson", "format": "GeoJSON"})
+    write_layer(resource)
+    assert client.get(tile_url(resource, 0, 0, 0)).status_code == 404
+    assert client.get(f"/tiles/{resource.pk}.json").status_code == 404
+    client.force_login(editor)
+    response = client.get(tile_url(resource, 0, 0, 0))
+    assert response.status_code == 200
+    assert response["Cache-Control"].startswith("private")
+
+
+def test_tilejson(client, geo_resource):
+    layer = write_layer(geo_resource)
+    response = client.get(f"/tiles/{geo_resource.pk}.json")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["tilejson"] == "3.0.0"
+    assert data["tiles"] == [f"http://testserver/tiles/{geo_resource.pk}/{{z}}/{{x}}/{{y}}.pbf"]
+    assert data["minzoom"] == 0 and data["maxzoom"] == 16
+    assert data["bounds"] == pytest.approx([layer.bbox_west, layer.bbox_south, layer.bbox_east, layer.bbox_north])
+    assert -71.6 < data["bounds"][0] < data["bounds"][2] < -71.0
+    fields = data["vector_layers"][0]["fields"]
+    assert data["vector_layers"][0]["id"] == "features"
+    assert fields["NOM"] == "String" and fields["SUPERFICIE"] == "Number" and fields["_fid"] == "Number"
+    assert "geom_3857" not in fields and "minx" not in fields
+
+
+def test_map_tile_service(geo_resource, editor):
+    write_layer(geo_resource)
+    data, layer, from_cache = geo_services.map_tile(resource_id=geo_resource.pk, user=None, z=0, x=0, y=0)
+    assert data and not from_cache
+    with pytest.raises(geo_services.TileError):
+        geo_services.map_tile(resource_id=geo_resource.pk, user=None, z=20, x=0, y=0)
