@@ -26,7 +26,8 @@ case-insensitive), ``notes`` (likewise), ``organization`` (publisher's name, i.e
 ``author``, ``maintainer``, ``extras_<key>`` (a CKAN extra) and ``text`` (full text, like ``q``).
 Other modules add boolean flags (``catalog.services.search_flag_register``: ``reference:true`` for
 certified reference data, ``reference:false`` for the others), matched in SQL (never by filter terms).
-A value without a field is searched as full text too. Any other field, and any syntax error, is
+A value without a field is searched as full text too. ``ext_bbox=minx,miny,maxx,maxy`` (as
+ckanext-spatial) keeps the datasets whose spatial coverage meets that box (``parse_bbox``, ``bbox_q``). Any other field, and any syntax error, is
 a ``ValidationError`` on ``fq`` that names the position (counted from 1).
 """
 
@@ -866,6 +867,69 @@ def _looks_like_fielded(q: str) -> bool:
     return False
 
 
+# --- Spatial filter (``ext_bbox``, as ckanext-spatial) -------------------------------------------
+
+def parse_bbox(value, key: str = "ext_bbox") -> tuple[float, float, float, float] | None:
+    """``ext_bbox`` = ``minx,miny,maxx,maxy`` (WGS84 longitudes and latitudes in degrees, as
+    ckanext-spatial takes it; a list of four numbers too) → a tuple, or ``None`` when not given.
+
+    West must be less than east and south less than north: a box across the antimeridian (west >
+    east) is not supported (give two boxes' searches instead). Anything else is a ``ValidationError``
+    on ``key`` that says what is expected.
+    """
+    import math
+
+    if value in (None, ""):
+        return None
+    expected = _("écrivez quatre nombres séparés par des virgules : ouest,sud,est,nord en degrés WGS84 "
+                 "(par exemple -73.98,45.41,-73.47,45.70)")
+    if isinstance(value, str):
+        parts = [p.strip() for p in value.split(",")]
+    elif isinstance(value, (list, tuple)):
+        parts = list(value)
+    else:
+        parts = []
+    shown = str(value)[:100]
+    if len(parts) != 4:
+        raise ValidationError({key: [_("Rectangle « %(value)s » invalide : %(expected)s.")
+                                     % {"value": shown, "expected": expected}]})
+    try:
+        numbers = [float(p) for p in parts]
+    except (TypeError, ValueError):
+        numbers = []
+    if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers) or any(isinstance(p, bool) for p in parts):
+        raise ValidationError({key: [_("Rectangle « %(value)s » invalide : %(expected)s.")
+                                     % {"value": shown, "expected": expected}]})
+    west, south, east, north = numbers
+    if not (-180 <= west <= 180 and -180 <= east <= 180):
+        raise ValidationError({key: [_("Rectangle « %(value)s » invalide : les longitudes (ouest, est) vont de "
+                                       "-180 à 180.") % {"value": shown}]})
+    if not (-90 <= south <= 90 and -90 <= north <= 90):
+        raise ValidationError({key: [_("Rectangle « %(value)s » invalide : les latitudes (sud, nord) vont de "
+                                       "-90 à 90.") % {"value": shown}]})
+    if west >= east:
+        raise ValidationError({key: [_("Rectangle « %(value)s » invalide : l'ouest doit être plus petit que l'est "
+                                       "(un rectangle qui traverse l'antiméridien n'est pas pris en charge).")
+                                     % {"value": shown}]})
+    if south >= north:
+        raise ValidationError({key: [_("Rectangle « %(value)s » invalide : le sud doit être plus petit que le "
+                                       "nord.") % {"value": shown}]})
+    return west, south, east, north
+
+
+def bbox_q(bbox) -> Q:
+    """Datasets whose coverage intersects ``bbox`` (edges touching count, as ckanext-spatial's
+    ``ST_Intersects``): the declared box, or the one computed from the geographic resources
+    (``coverage_*``, set by the geo module) when none is declared."""
+    west, south, east, north = bbox
+
+    def meets(prefix: str) -> Q:
+        return Q(**{f"{prefix}_west__lte": east, f"{prefix}_east__gte": west,
+                    f"{prefix}_south__lte": north, f"{prefix}_north__gte": south})
+
+    return meets("bbox") | (Q(bbox_west__isnull=True) & meets("coverage"))
+
+
 @dataclass(frozen=True)
 class SearchPlan:
     """How to answer a search: ``queryset`` (the visible matching datasets, annotated with
@@ -894,6 +958,9 @@ def search_plan(*, user, params: dict) -> SearchPlan:
         conditions &= parse_fq_cond(fq)
     for item in _json_list(params, "fq_list") or []:
         conditions &= parse_fq_cond(item)
+    bbox = parse_bbox(params.get("ext_bbox"))
+    if bbox is not None:  # no filter term says it: the search engine never answers alone
+        conditions &= Cond(bbox_q(bbox), None)
     q = params.get("q")
     if q is not None and not isinstance(q, str):
         raise ValidationError({"q": [_("q doit être une chaîne de caractères.")]})
@@ -1051,7 +1118,7 @@ def package_search(*, user, params: dict) -> dict:
     (default true), ``facet.field`` (a JSON list among ``FACET_FIELDS``), ``facet.limit``
     (default 50, -1 for all), ``facet.mincount`` (default 1), ``include_private`` (private
     datasets of the person's organisations), ``include_drafts``, ``include_deleted`` (platform
-    admins), ``fl`` (keys to return, e.g. ``id,name``). A fixed number of SQL queries whatever the
+    admins), ``fl`` (keys to return, e.g. ``id,name``), ``ext_bbox`` (``minx,miny,maxx,maxy``: see ``parse_bbox``). A fixed number of SQL queries whatever the
     number of datasets.
 
     A full-text ``q`` whose filters (and the person's rights) are all said with filter terms is
@@ -1107,7 +1174,8 @@ def package_search(*, user, params: dict) -> dict:
     page_ids: list = []
     # Without full text, the facets come from the cache (see below): no list of ids for them.
     cached_facets = want_facets and not has_rank and plan.visible_terms is not None \
-        and not _uses_flags(params.get("fq"), _json_list(params, "fq_list") or [], params.get("q"))
+        and not _uses_flags(params.get("fq"), _json_list(params, "fq_list") or [], params.get("q")) \
+        and params.get("ext_bbox") in (None, "")  # coverages change without the search index changing
     if want_facets and not cached_facets:
         head = queryset.order_by(*ordering) if by_score else queryset.order_by()
         head = list(head.values_list("pk", flat=True)[:ID_LIST_MAX + 1])
