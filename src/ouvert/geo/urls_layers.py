@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import layers_views
+
+urlpatterns: list = [
+    path("jeux/<str:name>/ressources/<uuid:resource_id>/geo/<str:fmt>/", layers_views.download, name="download"),
+]
