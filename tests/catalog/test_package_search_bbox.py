@@ -22,7 +22,7 @@ def with_layer(dataset, bbox):
 
     resource = catalog.resource_create(actor=None, dataset=dataset, data={
         "name_fr": "Couche", "url": "https://donnees.example.org/couche.geojson", "format": "GeoJSON"})
-    geo_resource = GeoResource.objects.create(resource=resource)
+    geo_resource, _created = GeoResource.objects.get_or_create(resource=resource)  # the layers part may have made it
     layer = GeoLayer.objects.create(geo=geo_resource, status=GeoLayer.Status.DONE, bbox_west=bbox[0],
                                     bbox_south=bbox[1], bbox_east=bbox[2], bbox_north=bbox[3])
     geo_resource.current_layer = layer

@@ -155,10 +155,47 @@ def _english_labels(field: str, names: list[str]) -> dict:
     return {}
 
 
-def _search(request, *, fixed_fq: str = "", include_unpublished: bool = False, facets=FACETS):
+#: The search page's zone (``ext_bbox``): its four inputs (the keyboard's and no-script way), in
+#: ``ext_bbox``'s order, with their labels and ranges. The shareable address says ``?bbox=w,s,e,n``.
+BBOX_INPUTS = [
+    ("ouest", gettext_lazy("Ouest (longitude)"), -180, 180),
+    ("sud", gettext_lazy("Sud (latitude)"), -90, 90),
+    ("est", gettext_lazy("Est (longitude)"), -180, 180),
+    ("nord", gettext_lazy("Nord (latitude)"), -90, 90),
+]
+
+
+def _degrees(value: float) -> str:
+    return f"{round(value, 6):.6f}".rstrip("0").rstrip(".")
+
+
+def _search_bbox(request) -> str:
+    """The zone asked for: ``"w,s,e,n"`` (as ``ext_bbox`` takes it) or ``""``. The four inputs, when the
+    form sent them, win over ``bbox`` (the address); all four empty is no zone. Raises ``ValidationError``."""
+    from .package_search import parse_bbox
+
+    given = [request.GET.get(name) for name, *_rest in BBOX_INPUTS]
+    if any(value is not None for value in given):
+        values = [(value or "").strip().replace(",", ".")[:40] for value in given]
+        if not any(values):
+            return ""
+        if not all(values):
+            raise ValidationError({"bbox": [_("Donnez les quatre limites de la zone (ouest, sud, est, nord), "
+                                              "ou aucune.")]})
+        text = ",".join(values)
+    else:
+        text = (request.GET.get("bbox") or "").strip()[:200]
+    if not text:
+        return ""
+    return ",".join(_degrees(value) for value in parse_bbox(text, key="bbox"))
+
+
+def _search(request, *, fixed_fq: str = "", include_unpublished: bool = False, facets=FACETS,
+            spatial: bool = False):
     """Run the page's search through ``package_search``; returns the template's data.
 
     Raises ``ValidationError`` (bad sort, bad parameter) for the caller to show as a 400.
+    ``spatial``: the page offers the zone (map and four inputs, ``?bbox=``).
     """
     q = (request.GET.get("q") or "").strip()[:500]
     sort_key = request.GET.get("tri") or ("pertinence" if q else "date")
@@ -178,10 +215,17 @@ def _search(request, *, fixed_fq: str = "", include_unpublished: bool = False, f
         "include_private": request.user.is_authenticated,
         "include_drafts": include_unpublished,
     }
+    bbox = _search_bbox(request) if spatial else ""
+    if bbox:
+        params["ext_bbox"] = bbox
     result = package_search(user=request.user, params=params)
     count = result["count"]
     pages = max(1, math.ceil(count / PAGE_SIZE))
-    base_query = [(key, value) for key, values in request.GET.lists() if key != "page" for value in values]
+    zone_keys = {"bbox", *(name for name, *_rest in BBOX_INPUTS)} if spatial else set()
+    base_query = [(key, value) for key, values in request.GET.lists() if key != "page" and key not in zone_keys
+                  for value in values]
+    if bbox:
+        base_query.append(("bbox", bbox))
 
     def link(**change):
         query = [(k, v) for k, v in base_query if k not in change]
@@ -211,8 +255,23 @@ def _search(request, *, fixed_fq: str = "", include_unpublished: bool = False, f
         "previous_url": link(page=page - 1) if page > 1 else "",
         "next_url": link(page=page + 1) if page < pages else "",
         "flags": flags,
-        "clear_url": (link(**{param: None for _f, param, _l in facets}, **{flag["name"]: None for flag in flags})
-                      if any(selected.values()) or any(flag["checked"] for flag in flags) else ""),
+        "clear_url": (link(**{param: None for _f, param, _l in facets}, **{flag["name"]: None for flag in flags},
+                           bbox=None)
+                      if any(selected.values()) or any(flag["checked"] for flag in flags) or bbox else ""),
+        "spatial": _spatial_context(bbox, link, result) if spatial else None,
+    }
+
+
+def _spatial_context(bbox: str, link, result) -> dict:
+    """The zone's part of the search page: the four inputs, the map's data (the page's datasets, whose
+    footprints the map asks ``/api/v1/geo/footprints`` for)."""
+    values = bbox.split(",") if bbox else ["", "", "", ""]
+    return {
+        "bbox": bbox,
+        "inputs": [{"name": name, "label": label, "min": low, "max": high, "value": value}
+                   for (name, label, low, high), value in zip(BBOX_INPUTS, values, strict=True)],
+        "clear_url": link(bbox=None) if bbox else "",
+        "ids": ",".join(str(package["id"]) for package in result["results"]),
     }
 
 
@@ -238,7 +297,14 @@ def home(request):
 
 @require_GET
 def search(request):
-    return _search_or_400(request, "catalog/search.html", {})
+    # The zone's inputs as typed (shown again when they are refused; the search's own once accepted).
+    typed = [request.GET.get(name) for name, *_rest in BBOX_INPUTS]
+    if all(value is None for value in typed):
+        typed = ((request.GET.get("bbox") or "").split(",") + ["", "", "", ""])[:4] if request.GET.get("bbox") else []
+    typed = [(value or "")[:40] for value in typed] or ["", "", "", ""]
+    return _search_or_400(request, "catalog/search.html", {"spatial_inputs": [
+        {"name": name, "label": label, "min": low, "max": high, "value": value}
+        for (name, label, low, high), value in zip(BBOX_INPUTS, typed, strict=True)]}, spatial=True)
 
 
 # --- Dataset page, history -------------------------------------------------------------------

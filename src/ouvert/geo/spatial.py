@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import logging
 
-__all__ = ["coverage_compute", "coverage_refresh", "dataset_coverage", "footprints", "box_polygon"]
+__all__ = ["coverage_compute", "coverage_refresh", "dataset_coverage", "footprints", "footprints_get", "box_polygon"]
+
+#: At most this many datasets per ``footprints_get`` (a page of results is 20).
+FOOTPRINTS_MAX = 100
 
 log = logging.getLogger("ouvert.geo.spatial")
 
@@ -162,6 +165,32 @@ def footprints(datasets) -> dict:
                          "properties": {"name": dataset.name, "title": str(dataset.title),
                                         "source": coverage["source"]}})
     return {"type": "FeatureCollection", "features": features}
+
+
+def footprints_get(*, user, ids: str) -> dict:
+    """``footprints`` of the datasets ``ids`` (UUIDs separated by commas, at most ``FOOTPRINTS_MAX``) that
+    ``user`` may see, in that order; the others are left out. One query. Raises ``ValidationError``."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    from ouvert.catalog import services as catalog
+
+    wanted = [part.strip() for part in (ids or "").split(",") if part.strip()]
+    if len(wanted) > FOOTPRINTS_MAX:
+        raise ValidationError({"ids": [_("Au plus %(max)s jeux de données à la fois.") % {"max": FOOTPRINTS_MAX}]})
+    keys = []
+    for part in wanted:
+        key = catalog.as_uuid(part)
+        if key is None:
+            raise ValidationError({"ids": [_("« %(value)s » n'est pas un identifiant de jeu de données.")
+                                           % {"value": part[:50]}]})
+        keys.append(key)
+    if not keys:
+        return {"type": "FeatureCollection", "features": []}
+    rows = {dataset.pk: dataset for dataset in catalog.dataset_visible_queryset(user).filter(pk__in=keys).only(
+        "id", "name", "title_fr", "title_en", "bbox_west", "bbox_south", "bbox_east", "bbox_north",
+        "coverage_west", "coverage_south", "coverage_east", "coverage_north", "coverage_footprint")}
+    return footprints(rows[key] for key in dict.fromkeys(keys) if key in rows)
 
 
 # --- Listeners, DCAT ------------------------------------------------------------------------
