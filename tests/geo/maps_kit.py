@@ -24,7 +24,8 @@ def write_layer(resource, source: str = "quebec_city_arrondissements.geojson") -
     con = duck.connect(spatial=True)
     path = str(GEO_DATA / source)
     con.execute(f"""
-        CREATE TABLE src AS SELECT * EXCLUDE (geom), ST_MakeValid(geom) AS geometry FROM ST_Read('{path}')""")
+        CREATE TABLE src AS SELECT * EXCLUDE (geom), ST_MakeValid(geom) AS geometry FROM ST_Read('{path}')
+        WHERE geom IS NOT NULL""")
     attrs = [row[0] for row in con.execute("DESCRIBE src").fetchall() if row[0] != "geometry"]
     select = ", ".join(f'"{a}"' for a in attrs)
     con.execute(f"""
