@@ -535,10 +535,10 @@ def _rename_reserved(names: list[str]) -> tuple[dict[str, str], list[dict]]:
 
 
 def convert(path: str | os.PathLike, dest: str | os.PathLike, *, work_dir: str | os.PathLike,
-            filename: str = "", con=None) -> LayerResult:
+            filename: str = "", con=None, progress=None) -> LayerResult:
     """Convert the geographic file ``path`` into the layer's Parquet file ``dest`` (see the module's
-    docstring). ``work_dir``: a folder of the platform's for extraction and temporary files.
-    Raises ``ConvertError`` for input that cannot be converted."""
+    docstring). ``work_dir``: a folder of the platform's for extraction and temporary files;
+    ``progress()`` is called between steps (the job's heartbeat). Raises ``ConvertError`` for input that cannot be converted."""
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     filename = filename or Path(path).name
@@ -546,13 +546,13 @@ def convert(path: str | os.PathLike, dest: str | os.PathLike, *, work_dir: str |
     own = con is None
     con = con or duck.connect(spatial=True)
     try:
-        return _convert(con, source, Path(dest), filename)
+        return _convert(con, source, Path(dest), filename, progress or (lambda: None))
     finally:
         if own:
             con.close()
 
 
-def _convert(con, source: Source, dest: Path, filename: str) -> LayerResult:
+def _convert(con, source: Source, dest: Path, filename: str, beat) -> LayerResult:
     import duckdb
 
     result = LayerResult(source_format=source.format, warnings=list(source.warnings))
@@ -565,6 +565,7 @@ def _convert(con, source: Source, dest: Path, filename: str) -> LayerResult:
         raise
     except duckdb.Error as exc:
         raise _gdal_error(exc, filename) from None
+    beat()
     total, fitting = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE ST_XMin(__geom) >= -180 AND ST_XMax(__geom) <= 180 "
         "AND ST_YMin(__geom) >= -90 AND ST_YMax(__geom) <= 90) "
@@ -613,6 +614,7 @@ def _convert(con, source: Source, dest: Path, filename: str) -> LayerResult:
             result.crs_note = _("Une couche GeoJSON doit être en WGS84, mais ces coordonnées n'en sont pas. ") + note
         result.warnings.append({"code": "crs-assumed", "message": result.crs_note, "crs": guessed})
 
+    beat()
     # Repair in the source's coordinates, then WGS84.
     transform = "" if crs_spec == "EPSG:4326" else crs_spec
     to_wgs84 = (f"ST_Transform(g, {_lit(transform)}, 'EPSG:4326', always_xy := true)" if transform else "g")
@@ -668,6 +670,7 @@ def _convert(con, source: Source, dest: Path, filename: str) -> LayerResult:
         result.warnings.append({"code": "geometries-repaired", "count": result.repaired_count, "message": _(
             "%(n)s géométrie(s) invalide(s) réparée(s) automatiquement.") % {"n": result.repaired_count}})
 
+    beat()
     mapping, renamed = _rename_reserved(names)
     result.warnings.extend(renamed)
     attributes = ", ".join(f"{_q(name)} AS {_q(mapping[name])}" for name in names)
@@ -697,6 +700,7 @@ def _convert(con, source: Source, dest: Path, filename: str) -> LayerResult:
             "types": ", ".join(result.geometry_types)}})
     result.attributes = _profile(con, [mapping[name] for name in names])
     result.source_format = source.format
+    beat()
     _write(con, dest)
     return result
 

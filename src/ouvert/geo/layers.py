@@ -416,9 +416,11 @@ def layer_run(*, layer_id: int) -> GeoLayer | None:
     folder.mkdir(parents=True, exist_ok=True)
     try:
         with _source_file(layer, folder) as source:
-            _beat(layer, {})
+            state: dict = {}
+            _beat(layer, state)
             dest = folder / "layer.parquet"
-            result = convert.convert(source, dest, work_dir=folder / "work", filename=layer.source_name)
+            result = convert.convert(source, dest, work_dir=folder / "work", filename=layer.source_name,
+                                     progress=lambda: _beat(layer, state))
         for name in ("source_crs", "crs_assumed", "crs_note", "feature_count", "geometry_types", "attributes",
                      "repaired_count", "invalid", "warnings"):
             setattr(layer, name, getattr(result, name))
