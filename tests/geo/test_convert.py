@@ -307,3 +307,36 @@ def test_bad_files_named_geojson(tmp_path, content, code):
     assert caught.value.code == code
     assert caught.value.message
     assert not (tmp_path / "layer.parquet").exists()
+
+
+def test_shapefile_prj_in_mtm8_is_read(tmp_path, con):
+    _convert(tmp_path, GEO_DATA / "montreal_arrondissements.geojson", name="src")
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    con.execute(f"""COPY (SELECT name, ST_Transform(geometry, 'EPSG:4326', 'EPSG:32188', always_xy := true) AS geom
+        FROM '{tmp_path / 'src.parquet'}') TO '{folder / 'arr.shp'}' (FORMAT GDAL, DRIVER 'ESRI Shapefile',
+        SRS 'EPSG:32188')""")
+    archive = tmp_path / "arr.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for file in folder.iterdir():
+            out.write(file, f"dossier/{file.name.upper() if file.suffix == '.dbf' else file.name}")
+    result = _convert(tmp_path, archive, name="mtm")
+    assert result.source_crs == "EPSG:32188" and not result.crs_assumed and result.feature_count == 19
+    west, south, east, north = result.bbox
+    assert -74.0 < west < east < -73.4 and 45.4 < south < north < 45.8
+
+
+def test_geopackage_with_two_layers_and_kmz(tmp_path, con):
+    _convert(tmp_path, GEO_DATA / "quebec_city_arrondissements.geojson", name="src")
+    gpkg = tmp_path / "deux.gpkg"
+    parquet = tmp_path / "src.parquet"
+    con.execute(f"COPY (SELECT NOM, geometry FROM '{parquet}') TO '{gpkg}' (FORMAT GDAL, DRIVER 'GPKG', "
+                "SRS 'EPSG:4326', LAYER_NAME 'arrondissements')")
+    result = _convert(tmp_path, gpkg, name="gpkg")
+    assert result.source_format == "gpkg" and result.feature_count == 6
+    kml = convert.export(parquet, "kml", tmp_path / "kml")
+    kmz = tmp_path / "couche.kmz"
+    with zipfile.ZipFile(kmz, "w") as out:
+        out.write(kml, "doc.kml")
+    result = _convert(tmp_path, kmz, name="kmz")
+    assert result.source_format == "kml" and result.feature_count == 6
