@@ -22,14 +22,30 @@
 
   function round(value) { return Math.round(value * 1e5) / 1e5; }
 
-  /* The form sends the zone as bbox (the shareable address), never as four separate inputs. */
+  function zoneForm(elt) { return elt && elt.querySelector && elt.querySelector("#zone-ouest") ? elt : null; }
+
+  /* The form sends the zone as bbox (the shareable address), never as four separate inputs; typing in
+     one of them sends nothing until Enter or the button (half a zone is no zone). */
   document.addEventListener("htmx:configRequest", function (event) {
-    var form = event.detail.elt;
-    if (!form || !form.querySelector || !form.querySelector("#zone-ouest")) return;
+    var form = zoneForm(event.detail.elt);
+    if (!form) return;
+    var trigger = event.detail.triggeringEvent;
+    if (trigger && trigger.type === "change" && trigger.target && NAMES.indexOf(trigger.target.name) >= 0) {
+      event.preventDefault();
+      return;
+    }
     var params = event.detail.parameters;
     var values = NAMES.map(function (name) { return (params[name] || "").toString().trim(); });
     NAMES.forEach(function (name) { delete params[name]; });
     if (values.every(function (v) { return v !== ""; })) params.bbox = values.join(",");
+  });
+
+  /* A refused zone (400) is shown in place, with its message, as without JavaScript. */
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status === 400 && zoneForm(event.detail.requestConfig && event.detail.requestConfig.elt)) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
   });
 
   function start() {
@@ -92,8 +108,7 @@
     function choose(b) {
       var fields = inputs();
       b.forEach(function (value, i) { fields[i].value = String(round(value)); });
-      fields[3].dispatchEvent(new Event("change", {bubbles: true}));  // htmx sends the form
-      if (!window.htmx) fields[3].form.requestSubmit();
+      fields[3].form.requestSubmit();  // htmx sends it (or the browser, without htmx)
     }
 
     map.on("mousedown", function (event) {
