@@ -128,3 +128,53 @@ def test_embed_renders_in_an_iframe_offline(live_server, page, places):
         "() => window.ouvertMaps[0].queryRenderedFeatures({layers: ['donnees0-surfaces']}).length")
     assert count > 0
     expect(page.locator(".geo-legend")).to_be_visible()
+
+
+@pytest.fixture
+def stations(transactional_db, settings, tmp_path):
+    """A CSV of Montréal's real BIXI stations (name, usage, latitude, longitude), uploaded and ingested."""
+    from django.core.files.base import ContentFile
+
+    from ouvert.catalog import services
+    from ouvert.core import services as core_services
+    from ouvert.core.models import Membership
+    from ouvert.datastore import duck, query
+    from tests.geo.conftest import GEO_DATA
+
+    settings.DATA_DIR = tmp_path / "data"
+    query.clear()
+    csv = tmp_path / "stations.csv"
+    con = duck.connect(spatial=True)
+    con.execute(f"""COPY (SELECT name AS nom, start_total_count AS departs,
+                       CASE WHEN start_total_count > 5000 THEN 'forte' ELSE 'faible' END AS affluence,
+                       ST_Y(geom) AS latitude, ST_X(geom) AS longitude
+                       FROM ST_Read('{GEO_DATA / "montreal_bixi_stations_usage_points.geojson"}')
+                       WHERE geom IS NOT NULL ORDER BY pk) TO '{csv}' (HEADER)""")
+    con.close()
+    org = core_services.organisation_upsert(slug="ville-de-montreal", name_fr="Ville de Montréal",
+                                            kind="municipality")
+    editor = core_services.user_upsert(email="editrice@montreal.example.org", password="motdepasse-Tres-Solide-42")
+    core_services.membership_set(user=editor, organisation=org, role=Membership.Role.EDITOR)
+    dataset = services.dataset_create(actor=editor, organisation=org, data={
+        "name": "stations-bixi", "title_fr": "Stations BIXI"})
+    resource = services.resource_create(actor=editor, dataset=dataset, data={
+        "name_fr": "Stations", "format": "CSV"}, upload=ContentFile(csv.read_bytes(), name="stations.csv"))
+    yield resource
+    query.clear()
+
+
+def test_chart_builder_map_of_points_is_a_maplibre_map_offline(live_server, page, assert_accessible, stations):
+    _offline(page, live_server)
+    page.goto(f"{live_server.url}/fr/catalogue/jeux/stations-bixi/ressources/{stations.pk}/apercu/")
+    builder = page.locator("#graphique-form")
+    builder.get_by_label("Type de graphique").select_option("map")
+    builder.get_by_label("Couleur selon").select_option("affluence")
+    builder.get_by_role("button", name="Afficher le graphique").click()
+    chart = page.locator("#graphique-zone [data-geo-points]")
+    expect(chart).to_have_attribute("data-geo-rendered", "ok")
+    page.wait_for_function("window.ouvertMaps && window.ouvertMaps.length && window.ouvertMaps[0].loaded()")
+    count = page.evaluate("() => window.ouvertMaps[0].queryRenderedFeatures({layers: ['donnees0-points']}).length")
+    assert count > 100
+    expect(page.locator("#graphique-zone .geo-legend")).to_contain_text("faible")
+    expect(page).to_have_url(re.compile(r"g-type=map"))
+    assert_accessible(page)

@@ -4,6 +4,8 @@
 // computed by the server, the base map (bundled GeoJSON or raster tiles), the control labels.
 (function () {
   "use strict";
+  if (window.OuvertGeoMaps) return;  // included more than once (htmx swaps)
+  var currentScript = document.currentScript;
 
   var BASE_LAND = "#f7f7f4";
   var BASE_WATER = "#dde7ee";
@@ -69,7 +71,7 @@
     table.appendChild(caption);
     var body = document.createElement("tbody");
     Object.keys(feature.properties).forEach(function (key) {
-      if (key === "_fid") return;
+      if (key === "_fid" || key === "__c") return;
       var row = document.createElement("tr");
       var th = document.createElement("th");
       th.scope = "row";
@@ -86,29 +88,111 @@
     return root;
   }
 
+  // Points of the datastore's chart builder: the Vega-Lite specification's rows (x = longitude,
+  // y = latitude, c = colour) as a GeoJSON source; the colours of the most frequent values, a legend.
+  var CATEGORY_COLORS = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000"];
+
+  function pointsConfig(element) {
+    var config = JSON.parse(document.querySelector(element.getAttribute("data-geo-base")).textContent);
+    var spec = JSON.parse(document.querySelector(element.getAttribute("data-geo-points")).textContent);
+    var values = (spec.data && spec.data.values) || [];
+    var enc = spec.encoding || {};
+    var names = { x: (enc.longitude || {}).title || "x", y: (enc.latitude || {}).title || "y",
+      c: (enc.color || {}).title || "c" };
+    var features = [];
+    var west = 180, south = 90, east = -180, north = -90;
+    values.forEach(function (v, i) {
+      if (typeof v.x !== "number" || typeof v.y !== "number") return;
+      var props = {};
+      props[names.x] = v.x;
+      props[names.y] = v.y;
+      if (enc.color) props[names.c] = v.c === undefined ? null : v.c;
+      props.__c = v.c === null || v.c === undefined ? "" : String(v.c);
+      features.push({ type: "Feature", id: i + 1, properties: props, geometry: { type: "Point", coordinates: [v.x, v.y] } });
+      west = Math.min(west, v.x); east = Math.max(east, v.x); south = Math.min(south, v.y); north = Math.max(north, v.y);
+    });
+    var color = "#1f5f9e";
+    var legend = [];
+    if (enc.color) {
+      var counts = {};
+      features.forEach(function (f) { counts[f.properties.__c] = (counts[f.properties.__c] || 0) + 1; });
+      var top = Object.keys(counts).sort(function (a, b) { return counts[b] - counts[a] || (a < b ? -1 : 1); });
+      var kept = top.length > CATEGORY_COLORS.length ? top.slice(0, CATEGORY_COLORS.length - 1) : top;
+      var match = ["match", ["get", "__c"]];
+      kept.forEach(function (value, i) {
+        match.push(value, CATEGORY_COLORS[i]);
+        legend.push({ label: value || config.labels.empty, color: CATEGORY_COLORS[i], count: counts[value] });
+      });
+      match.push("#8c8c8c");
+      if (top.length > kept.length) {
+        var rest = top.slice(kept.length).reduce(function (s, k) { return s + counts[k]; }, 0);
+        legend.push({ label: config.labels.others, color: "#8c8c8c", count: rest });
+      }
+      color = kept.length ? match : color;
+    }
+    config.geojson = { type: "FeatureCollection", features: features };
+    config.bounds = features.length ? [west, south, east, north] : null;
+    config.color = color;
+    config.legend = legend;
+    config.legendTitle = enc.color ? names.c : "";
+    config.title = element.getAttribute("data-geo-title") || config.title;
+    return config;
+  }
+
+  function drawLegend(element, config) {
+    if (!config.legend || !config.legend.length) return;
+    var box = document.createElement("div");
+    box.className = "geo-legend geo-legend--points";
+    var title = document.createElement("p");
+    title.className = "geo-legend__title-small";
+    title.textContent = config.legendTitle;
+    box.appendChild(title);
+    var list = document.createElement("ul");
+    list.className = "geo-legend__list";
+    config.legend.forEach(function (item) {
+      var li = document.createElement("li");
+      var swatch = document.createElement("span");
+      swatch.className = "geo-legend__swatch";
+      swatch.setAttribute("aria-hidden", "true");
+      swatch.style.backgroundColor = item.color;
+      li.appendChild(swatch);
+      li.appendChild(document.createTextNode(" " + item.label + " (" + item.count + ")"));
+      list.appendChild(li);
+    });
+    box.appendChild(list);
+    element.parentNode.insertBefore(box, element.nextSibling);
+  }
+
   function init(element) {
-    var config = JSON.parse(document.querySelector(element.getAttribute("data-geo-map")).textContent);
-    var sources = config.sources || [{ tiles: config.tiles, bounds: config.bounds }];
+    if (element.getAttribute("data-geo-rendered")) return;
+    element.setAttribute("data-geo-rendered", "pending");
+    var points = element.hasAttribute("data-geo-points");
+    var config = points ? pointsConfig(element)
+      : JSON.parse(document.querySelector(element.getAttribute("data-geo-map")).textContent);
+    var sources = points ? [{ bounds: config.bounds }] : (config.sources || [{ tiles: config.tiles, bounds: config.bounds }]);
     var style = baseStyle(config.base);
     var queryLayers = [];
     sources.forEach(function (source, i) {
       var id = "donnees" + i;
-      style.sources[id] = { type: "vector", tiles: [source.tiles], minzoom: 0, maxzoom: config.maxzoom,
-        bounds: source.bounds || undefined };
-      dataLayers(id, config.layer, config.color, config.outline).forEach(function (layer) {
+      style.sources[id] = points ? { type: "geojson", data: config.geojson }
+        : { type: "vector", tiles: [source.tiles], minzoom: 0, maxzoom: config.maxzoom, bounds: source.bounds || undefined };
+      dataLayers(id, points ? undefined : config.layer, config.color, config.outline || "#1b2733").forEach(function (layer) {
+        if (points) delete layer["source-layer"];
         style.layers.push(layer);
         queryLayers.push(layer.id);
       });
     });
+    if (points) drawLegend(element, config);
     var bounds = unionBounds(sources.map(function (s) { return s.bounds; })) || [-80, 44.5, -57, 63];
     var embed = element.hasAttribute("data-geo-embed-map");
-    var small = element.classList.contains("geo-map--small");
+    var small = points || element.classList.contains("geo-map--small");
     var map = new maplibregl.Map({
       container: element, style: style, bounds: bounds, fitBoundsOptions: { padding: 24, maxZoom: 15 },
       maxZoom: 18, hash: embed || small ? false : "carte", locale: config.locale,
       attributionControl: { compact: true }, cooperativeGestures: small
     });
     element._geoMap = map;
+    map.once("load", function () { element.setAttribute("data-geo-rendered", "ok"); });
     (window.ouvertMaps = window.ouvertMaps || []).push(map);
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
     if (!small) map.addControl(new maplibregl.FullscreenControl(), "top-right");
@@ -164,13 +248,49 @@
     });
   }
 
-  function start() {
-    if (!window.maplibregl) return;
-    document.querySelectorAll("[data-geo-map]").forEach(function (element) {
-      try { init(element); } catch (error) { element.setAttribute("data-geo-error", String(error)); }
+  var SELECTOR = "[data-geo-map], [data-geo-points]";
+  var loading = null;
+
+  // MapLibre is on the page already (map pages), or loaded once from the URL on this script's tag
+  // (the datastore's chart builder, whose charts arrive by htmx).
+  function ensureMapLibre() {
+    if (window.maplibregl) return Promise.resolve();
+    if (loading) return loading;
+    var data = currentScript ? currentScript.dataset : {};
+    if (!data.maplibre) return Promise.reject(new Error("maplibre-gl.js is not on the page"));
+    if (data.maplibreCss && !document.querySelector('link[href="' + data.maplibreCss + '"]')) {
+      var link = document.createElement("link");
+      link.rel = "stylesheet";
+      link.href = data.maplibreCss;
+      document.head.appendChild(link);
+    }
+    loading = new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = data.maplibre;
+      script.onload = resolve;
+      script.onerror = function () { reject(new Error("Could not load " + data.maplibre)); };
+      document.head.appendChild(script);
     });
+    return loading;
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  function start(root) {
+    var scope = root && root.querySelectorAll ? root : document;
+    var elements = Array.prototype.slice.call(scope.querySelectorAll(SELECTOR));
+    if (scope.matches && scope.matches(SELECTOR)) elements.unshift(scope);
+    if (!elements.length) return;
+    ensureMapLibre().then(function () {
+      elements.forEach(function (element) {
+        try { init(element); } catch (error) {
+          element.setAttribute("data-geo-rendered", "error");
+          console.error("Ouvert maps:", error);
+        }
+      });
+    }).catch(function (error) { console.error("Ouvert maps:", error); });
+  }
+
+  window.OuvertGeoMaps = { render: start };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { start(document); });
+  else start(document);
+  document.addEventListener("htmx:afterSettle", function (event) { start(event.target); });
 })();
