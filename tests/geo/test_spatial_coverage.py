@@ -151,3 +151,29 @@ def test_dcat_exports_the_computed_box(dataset_factory, client):
     dataset.refresh_from_db()
     text = dcat.dataset_graph(dataset).serialize(format="turtle")
     assert "POLYGON((-73.98 45.41, -73.47 45.41, -73.47 45.7, -73.98 45.7, -73.98 45.41))" in text
+
+
+def test_real_conversion_sets_the_coverage(dataset_factory, django_capture_on_commit_callbacks):
+    """The layers part converts a real GeoJSON (Montréal's boroughs); when its layer becomes current the
+    dataset's coverage follows (``post_save`` of ``GeoResource``), with a footprint read from the layer."""
+    from django.core.files.base import ContentFile
+
+    dataset = dataset_factory(name="arrondissements-montreal")
+    data = (GEO_DATA / "montreal_arrondissements.geojson").read_bytes()
+    resource = catalog.resource_create(actor=None, dataset=dataset, data={"name_fr": "Arrondissements"},
+                                       upload=ContentFile(data, name="arrondissements.geojson"))
+    with django_capture_on_commit_callbacks(execute=True):
+        layer = geo.layer_convert_now(resource)
+    assert layer is not None and layer.status == GeoLayer.Status.DONE, layer and layer.error_message
+    dataset.refresh_from_db()
+    coverage = geo.dataset_coverage(dataset)
+    assert coverage["source"] == "computed"
+    west, south, east, north = coverage["bbox"]
+    assert -74.0 < west < -73.9 and 45.39 < south < 45.42 and -73.5 < east < -73.45 and 45.69 < north < 45.71
+    assert coverage["footprint"]["type"] == "Polygon"
+    assert len(coverage["footprint"]["coordinates"][0]) <= 300
+    from ouvert.catalog.package_search import package_search
+
+    found = package_search(user=None, params={"ext_bbox": "-73.6,45.5,-73.5,45.6"})
+    assert [r["name"] for r in found["results"]] == ["arrondissements-montreal"]
+    assert package_search(user=None, params={"ext_bbox": "-71.5,46.7,-71.1,46.9"})["count"] == 0

@@ -6,8 +6,9 @@ dataset by the catalogue (``catalog.services.dataset_coverage_set``: ``Dataset.c
 small simplified footprint (``Dataset.coverage_footprint``: a GeoJSON geometry, the convex hull of
 each layer simplified, at most a few hundred points). ``package_search``'s ``ext_bbox`` matches either.
 
-- ``coverage_refresh(dataset_ids)``: recompute and store the computed coverage (the layers part calls
-  it when a layer becomes current; a dataset listener and a resource listener call it too);
+- ``coverage_refresh(dataset_ids)``: recompute and store the computed coverage; called once committed
+  when a resource's served layer changes (``post_save`` of ``GeoResource`` with ``current_layer``: the
+  layers part's swap), by a dataset listener and by a resource listener (a resource deleted…);
 - ``dataset_coverage(dataset)``: ``{"source": "declared"|"computed"|None, "bbox", "footprint"}``;
 - ``footprints(dataset_ids)``: a GeoJSON ``FeatureCollection`` of the datasets' footprints (declared
   box as a rectangle, else the computed footprint) for the search page's map.
@@ -67,20 +68,20 @@ def _layer_footprint(layer) -> dict:
     file (which the platform wrote); its box when there is no file or it cannot be read."""
     if layer.parquet_name:
         try:
-            from django.core.files.storage import default_storage
-
             from ouvert.datastore import duck
 
-            path = default_storage.path(layer.parquet_name)
+            from .layers import layer_parquet_path
+
             west, south, east, north = layer.bbox
             tolerance = max(((east - west) ** 2 + (north - south) ** 2) ** 0.5 * SIMPLIFY_FRACTION, 1e-6)
-            con = duck.connect(spatial=True, threads=1)
-            try:
-                row = con.execute(
-                    "SELECT ST_AsGeoJSON(ST_SimplifyPreserveTopology(ST_ConvexHull(ST_Collect(list(geometry))), ?)) "
-                    "FROM read_parquet(?) WHERE geometry IS NOT NULL", [tolerance, path]).fetchone()
-            finally:
-                con.close()
+            with layer_parquet_path(layer) as path:
+                con = duck.connect(spatial=True, threads=1)
+                try:
+                    row = con.execute(
+                        "SELECT ST_AsGeoJSON(ST_SimplifyPreserveTopology(ST_ConvexHull(ST_Collect(list(geometry))), ?))"
+                        " FROM read_parquet(?) WHERE geometry IS NOT NULL", [tolerance, str(path)]).fetchone()
+                finally:
+                    con.close()
             if row and row[0]:
                 import json
 
@@ -233,12 +234,28 @@ def dcat_contribute(graph, pairs) -> None:
         graph.add((location, dcat.bbox, Literal(wkt, datatype=gsp.wktLiteral)))
 
 
+def on_geo_resource_saved(sender, instance, update_fields=None, **kwargs) -> None:
+    """A resource's served layer changed (the layers part's atomic swap): once committed, the coverage
+    of its dataset follows."""
+    if update_fields is not None and "current_layer" not in update_fields:
+        return
+    from django.db import transaction
+
+    resource_id = instance.resource_id
+    transaction.on_commit(lambda: on_resource_changed("layer", resource_id))
+
+
 def register() -> None:
     """This part's registrations, from ``hooks.register``."""
+    from django.db.models.signals import post_save
+
     from ouvert.catalog import services as catalog
     from ouvert.core import registry
 
+    from .models import GeoResource
+
     registry.register_dataset_listener(on_dataset_changed)
     registry.register_resource_listener(on_resource_changed)
+    post_save.connect(on_geo_resource_saved, sender=GeoResource, dispatch_uid="geo.spatial.coverage")
     catalog.dcat_contributor_register(dcat_contribute)
 
