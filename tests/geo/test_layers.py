@@ -140,6 +140,34 @@ def test_stale_requeue_attempts_and_claim(dataset_factory, upload, django_captur
     stuck = layers.layer_run(layer_id=stuck.pk)
     assert stuck.status == "failed" and stuck.error_code == "too-many-attempts"
     assert services.layer_current(other.pk) is None
+    # Asked again (the admin's « Convertir de nouveau », the CLI): the same version's layer starts afresh.
+    again = services.layer_convert_now(catalog_services.resource_get(id=other.pk))
+    assert again.pk == stuck.pk and (again.status, again.attempts, again.feature_count) == ("done", 1, 34)
+    assert services.layer_current(other.pk).pk == stuck.pk
+
+
+def test_a_newer_version_supersedes_a_pending_layer(dataset_factory, upload, new_version,
+                                                    django_capture_on_commit_callbacks):
+    resource = upload(dataset_factory(), "regions.geojson", REGIONS.read_bytes(), run=False)
+    first = layers.layer_request(resource=catalog_services.resource_get(id=resource.pk))
+    new_version(resource, "limites.geojson", MTM.read_bytes())
+    first.refresh_from_db()
+    assert first.status == "failed" and first.error_code == "superseded"
+    assert services.layer_current(resource.pk).feature_count == 34
+
+
+def test_admin_pages(client, admin_user, dataset_factory, upload):
+    resource = upload(dataset_factory(), "regions.geojson", REGIONS.read_bytes())
+    client.force_login(admin_user)
+    layer = services.layer_current(resource.pk)
+    for url in ("/fr/admin/geo/georesource/", f"/fr/admin/geo/georesource/{resource.pk}/change/", "/fr/admin/geo/geolayer/",
+                f"/fr/admin/geo/geolayer/{layer.pk}/change/"):
+        assert client.get(url).status_code == 200, url
+    response = client.post("/fr/admin/geo/georesource/", {"action": "convert_again", "_selected_action": [resource.pk]},
+                           follow=True)
+    assert response.status_code == 200 and "1 conversion(s) demandée(s)" in response.content.decode()
+    layer.refresh_from_db()
+    assert layer.status == "pending" and layer.parquet_name  # the served file stays until the new one is swapped
 
 
 def test_convert_now_and_bulk_reads_in_constant_queries(dataset_factory, upload, django_assert_max_num_queries):

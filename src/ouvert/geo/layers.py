@@ -495,7 +495,8 @@ def layer_current(resource_id) -> GeoLayer | None:
 
 def layers_for_resources(ids) -> dict:
     """``{resource id: served layer}`` for the resources that have one (one query)."""
-    rows = GeoResource.objects.filter(pk__in=list(ids), current_layer__isnull=False).select_related("current_layer")
+    rows = GeoResource.objects.filter(pk__in=list(ids), resource__state="active",
+                                      current_layer__isnull=False).select_related("current_layer")
     return {geo.pk: geo.current_layer for geo in rows}
 
 
