@@ -157,3 +157,26 @@ def test_map_tile_service(geo_resource, editor):
     assert data and not from_cache
     with pytest.raises(geo_services.TileError):
         geo_services.map_tile(resource_id=geo_resource.pk, user=None, z=20, x=0, y=0)
+
+
+def test_tiles_from_the_real_conversion_of_a_projected_upload(client, dataset_factory, editor):
+    """The layers part's conversion (MTM zone 8 → WGS84 / Web Mercator) feeds the tiles."""
+    from django.core.files.base import ContentFile
+
+    from .conftest import GEO_DATA
+
+    dataset = dataset_factory(title_fr="Limites administratives de l'agglomération")
+    source = GEO_DATA / "montreal_limites_administratives_agglomeration_EPSG32188.geojson"
+    resource = catalog_services.resource_create(
+        actor=editor, dataset=dataset, data={"name_fr": "Limites", "format": "GeoJSON"},
+        upload=ContentFile(source.read_bytes(), name="limites.geojson"))
+    layer = geo_services.layer_convert_now(resource)
+    assert layer.status == "done", (layer.error_code, layer.error_message)
+    x, y = tile_of(-73.57, 45.50, 10)
+    response = client.get(tile_url(resource, 10, x, y))
+    assert response.status_code == 200
+    features = decode_tile(response.content)["features"]["features"]
+    names = {f["properties"].get("NOM") for f in features}
+    assert "Ville-Marie" in names or "Le Plateau-Mont-Royal" in names
+    tilejson = client.get(f"/tiles/{resource.pk}.json").json()
+    assert -74.1 < tilejson["bounds"][0] < -73.9 and 45.3 < tilejson["bounds"][1] < 45.5
