@@ -272,6 +272,9 @@ def _spatial_context(bbox: str, link, result) -> dict:
                    for (name, label, low, high), value in zip(BBOX_INPUTS, values, strict=True)],
         "clear_url": link(bbox=None) if bbox else "",
         "ids": ",".join(str(package["id"]) for package in result["results"]),
+        # The maps' base (``geo.maps``): raster tiles when set, else the bundled GeoJSON of Quebec.
+        "base_tiles": str(getattr(settings, "OUVERT_MAP_BASE_TILES", "") or "").strip(),
+        "base_attribution": str(getattr(settings, "OUVERT_MAP_BASE_ATTRIBUTION", "") or "").strip(),
     }
 
 

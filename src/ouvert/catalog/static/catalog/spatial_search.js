@@ -48,6 +48,27 @@
     }
   });
 
+  /* The same base as the resources' maps (geo/map.js): raster tiles when the platform names a tile
+     server, else the bundled GeoJSON of Canada's provinces and Quebec's regions (no network). */
+  function baseStyle(data) {
+    var sources = {};
+    var layers = [{id: "fond", type: "background", paint: {"background-color": "#dde7ee"}}];
+    if (data.baseTiles) {
+      sources.fond = {type: "raster", tiles: [data.baseTiles], tileSize: 256, attribution: data.baseAttribution || ""};
+      layers.push({id: "fond-tuiles", type: "raster", source: "fond"});
+    } else if (data.baseGeojson) {
+      sources.fond = {type: "geojson", data: data.baseGeojson,
+                      attribution: "Ressources naturelles Québec, ArcGIS (click_that_hood, MIT)"};
+      layers.push({id: "fond-provinces", type: "fill", source: "fond", filter: ["==", ["get", "kind"], "province"],
+                   paint: {"fill-color": "#f7f7f4"}});
+      layers.push({id: "fond-regions", type: "line", source: "fond", filter: ["==", ["get", "kind"], "region"],
+                   paint: {"line-color": "#a9b3be", "line-width": 0.8, "line-dasharray": [3, 2]}});
+      layers.push({id: "fond-limites", type: "line", source: "fond", filter: ["==", ["get", "kind"], "province"],
+                   paint: {"line-color": "#7a8694", "line-width": 1}});
+    }
+    return {version: 8, sources: sources, layers: layers};
+  }
+
   function start() {
     var box = document.getElementById("zone-carte");
     if (!box || !window.maplibregl) return;
@@ -60,9 +81,8 @@
     box.appendChild(container);
     var map = new maplibregl.Map({
       container: container,
-      style: {version: 8, sources: {}, layers: [
-        {id: "fond", type: "background", paint: {"background-color": "#eef1f4"}}]},
-      center: [-71.5, 52], zoom: 3, boxZoom: false, attributionControl: false, dragRotate: false,
+      style: baseStyle(data),
+      center: [-71.5, 52], zoom: 3, boxZoom: false, attributionControl: {compact: true}, dragRotate: false,
       locale: {"Map.Title": data.label, "NavigationControl.ZoomIn": data.zoomIn,
                "NavigationControl.ZoomOut": data.zoomOut, "Popup.Close": data.close}
     });
