@@ -167,7 +167,11 @@ def test_admin_pages(client, admin_user, dataset_factory, upload):
                            follow=True)
     assert response.status_code == 200 and "1 conversion(s) demandée(s)" in response.content.decode()
     layer.refresh_from_db()
-    assert layer.status == "pending" and layer.parquet_name  # the served file stays until the new one is swapped
+    assert layer.status == "done" and services.layer_current(resource.pk).pk == layer.pk  # served until swapped
+    newer = GeoLayer.objects.filter(geo_id=resource.pk).order_by("-id").first()
+    assert newer.pk > layer.pk and newer.status == "pending" and newer.version_id == resource.current_version_id
+    layers.layer_run(layer_id=newer.pk)
+    assert services.layer_current(resource.pk).pk == newer.pk
 
 
 def test_convert_now_and_bulk_reads_in_constant_queries(dataset_factory, upload, django_assert_max_num_queries):

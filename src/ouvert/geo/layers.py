@@ -238,6 +238,11 @@ def layer_request(*, resource, force: bool = False) -> GeoLayer | None:
         if source["version"] is not None:
             # One layer per version (a constraint): a failed one is reused, not duplicated.
             existing = GeoLayer.objects.filter(version=source["version"]).first()
+            if existing is not None and existing.status == GeoLayer.Status.DONE:
+                # Converting a served version again: the served layer stays served (and done) until the
+                # new one is swapped in; it lets go of the version, which the new layer takes.
+                GeoLayer.objects.filter(pk=existing.pk).update(version=None)
+                existing = None
             if existing is not None:
                 GeoLayer.objects.filter(pk=existing.pk).update(
                     status=GeoLayer.Status.PENDING, attempts=0, error_code="", error_message="",
