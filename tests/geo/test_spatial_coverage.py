@@ -177,3 +177,20 @@ def test_real_conversion_sets_the_coverage(dataset_factory, django_capture_on_co
     found = package_search(user=None, params={"ext_bbox": "-73.6,45.5,-73.5,45.6"})
     assert [r["name"] for r in found["results"]] == ["arrondissements-montreal"]
     assert package_search(user=None, params={"ext_bbox": "-71.5,46.7,-71.1,46.9"})["count"] == 0
+
+
+def test_refresh_all_catches_up_and_is_a_periodic_job(dataset_factory):
+    from ouvert.core import registry
+
+    assert "geo.coverage_refresh" in {job.name for job in registry.periodic_jobs()}
+    first, second, plain = dataset_factory(), dataset_factory(), dataset_factory()
+    add_layer(first, MONTREAL)
+    add_layer(second, QUEBEC_CITY)
+    catalog.dataset_coverage_set(plain, (0, 0, 1, 1))  # stale: it has no geographic resource
+    assert geo.coverage_refresh_all() == 3
+    for dataset in (first, second, plain):
+        dataset.refresh_from_db()
+    assert geo.dataset_coverage(first)["bbox"] == MONTREAL
+    assert geo.dataset_coverage(second)["bbox"] == QUEBEC_CITY
+    assert geo.dataset_coverage(plain)["source"] is None
+    assert geo.coverage_refresh_all() == 0

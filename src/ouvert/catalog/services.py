@@ -1351,3 +1351,11 @@ def dataset_coverage_set(dataset, bbox, footprint=None) -> bool:
 def dataset_coverage_footprints(dataset_ids) -> dict:
     """``{dataset_id: stored footprint or None}`` of the datasets ``dataset_ids`` that exist."""
     return dict(Dataset.objects.filter(pk__in=list(dataset_ids)).values_list("pk", "coverage_footprint"))
+
+
+def dataset_ids_for_coverage(resource_ids) -> list:
+    """Ids of the datasets that hold one of ``resource_ids`` or already have a computed coverage (whose
+    coverage ``ouvert.geo`` recomputes in bulk)."""
+    with_resources = Resource.objects.filter(pk__in=resource_ids).values_list("dataset_id", flat=True)
+    with_coverage = Dataset.objects.filter(coverage_west__isnull=False).values_list("pk", flat=True)
+    return sorted(set(with_resources) | set(with_coverage), key=str)

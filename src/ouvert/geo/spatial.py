@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import logging
 
-__all__ = ["coverage_compute", "coverage_refresh", "dataset_coverage", "footprints", "footprints_get", "box_polygon"]
+__all__ = ["coverage_compute", "coverage_refresh", "coverage_refresh_all", "dataset_coverage", "footprints",
+           "footprints_get", "box_polygon"]
 
 #: At most this many datasets per ``footprints_get`` (a page of results is 20).
 FOOTPRINTS_MAX = 100
@@ -140,6 +141,22 @@ def coverage_refresh(dataset_ids) -> int:
     return changed
 
 
+#: Datasets recomputed per batch by ``coverage_refresh_all``.
+REFRESH_BATCH = 200
+
+
+def coverage_refresh_all() -> int:
+    """Recompute the computed coverage of every dataset with a geographic resource or a computed coverage
+    (the periodic job ``geo.coverage_refresh``: catches up after an upgrade or a missed event; footprints
+    of unchanged layers are kept, not read again). Returns how many changed."""
+    from ouvert.catalog import services as catalog
+
+    from .models import GeoResource
+
+    ids = catalog.dataset_ids_for_coverage(GeoResource.objects.values("resource_id"))
+    return sum(coverage_refresh(ids[i:i + REFRESH_BATCH]) for i in range(0, len(ids), REFRESH_BATCH))
+
+
 def dataset_coverage(dataset) -> dict:
     """``{"source": "declared"|"computed"|None, "bbox": (w, s, e, n)|None, "footprint": GeoJSON|None}``."""
     declared = (dataset.bbox_west, dataset.bbox_south, dataset.bbox_east, dataset.bbox_north)
@@ -257,5 +274,6 @@ def register() -> None:
     registry.register_dataset_listener(on_dataset_changed)
     registry.register_resource_listener(on_resource_changed)
     post_save.connect(on_geo_resource_saved, sender=GeoResource, dispatch_uid="geo.spatial.coverage")
+    registry.register_periodic("geo.coverage_refresh", coverage_refresh_all, every_seconds=86400)
     catalog.dcat_contributor_register(dcat_contribute)
 
