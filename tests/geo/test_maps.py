@@ -234,3 +234,20 @@ def test_dataset_page_panel_in_constant_queries(client, dataset, editor, django_
     geo_queries = [q for q in three.captured_queries if "geo_georesource" in q["sql"]]
     assert len(geo_queries) <= len([q for q in one.captured_queries if "geo_georesource" in q["sql"]]) + 0
     assert "Carte : Arrondissements" in html and "Carte : Pistes" in html
+
+
+def test_chart_builder_map_of_points_uses_maplibre(client, dataset, editor, django_capture_on_commit_callbacks):
+    """The datastore's « Carte de points » is drawn by the geo module's MapLibre map (no Vega)."""
+    from django.core.files.base import ContentFile
+
+    rows = "nom,latitude,longitude\nHôtel de ville,46.8131,-71.2075\nGare du Palais,46.8173,-71.2137\n"
+    with django_capture_on_commit_callbacks(execute=True):  # the ingestion runs at once in tests
+        resource = catalog_services.resource_create(
+            actor=editor, dataset=dataset, data={"name_fr": "Lieux (CSV)", "format": "CSV"},
+            upload=ContentFile(rows.encode(), name="lieux.csv"))
+    preview = reverse("datastore:preview", kwargs={"name": dataset.name, "resource_id": resource.pk})
+    html = client.get(preview + "?g-type=map").content.decode()
+    assert 'data-geo-points="#graphique-spec"' in html and 'data-vega-spec="#graphique-spec"' not in html
+    assert "vendor/maplibre-gl.js" in html and "/tiles/fond/quebec.geojson" in html
+    bar = client.get(preview + "?g-type=bar&g-x=nom").content.decode()
+    assert 'data-vega-spec="#graphique-spec"' in bar and "data-geo-points" not in bar

@@ -180,3 +180,18 @@ def test_tiles_from_the_real_conversion_of_a_projected_upload(client, dataset_fa
     assert "Ville-Marie" in names or "Le Plateau-Mont-Royal" in names
     tilejson = client.get(f"/tiles/{resource.pk}.json").json()
     assert -74.1 < tilejson["bounds"][0] < -73.9 and 45.3 < tilejson["bounds"][1] < 45.5
+
+
+def test_prune_deletes_only_tiles_of_layers_no_longer_served(client, geo_resource):
+    from ouvert.core import registry
+
+    first = write_layer(geo_resource)
+    client.get(tile_url(geo_resource, 0, 0, 0))
+    assert geo_services.map_tiles_prune() == 0
+    assert default_storage.exists(tiles.cache_name(first.pk, 0, 0, 0))
+    second = write_layer(geo_resource)
+    client.get(tile_url(geo_resource, 0, 0, 0))
+    assert geo_services.map_tiles_prune() == 1
+    assert not default_storage.exists(tiles.cache_name(first.pk, 0, 0, 0))
+    assert default_storage.exists(tiles.cache_name(second.pk, 0, 0, 0))
+    assert "geo.maps.tiles_prune" in {job.name for job in registry.periodic_jobs()}

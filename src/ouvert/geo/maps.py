@@ -33,6 +33,7 @@ __all__ = [
     "map_style_save",
     "map_tile",
     "map_tilejson",
+    "map_tiles_prune",
     "served_layer",
     "served_layers",
 ]
@@ -332,6 +333,27 @@ def map_features(*, layer, page: int = 1, near: tuple[float, float] | None = Non
             "total": total, "near": near}
 
 
+# --- Stored tiles ------------------------------------------------------------------------------------
+
+def map_tiles_prune() -> int:
+    """Delete the stored tiles of layers that are no longer served (periodic); the number of layers."""
+    from django.core.files.storage import default_storage
+
+    try:
+        folders, _files = default_storage.listdir("geo/tiles")
+    except (FileNotFoundError, OSError):
+        return 0
+    served = {str(pk) for pk in GeoResource.objects.exclude(current_layer=None)
+              .values_list("current_layer_id", flat=True)}
+    gone = [name for name in folders if name not in served]
+    for name in gone:
+        tiles.forget(name)
+    return len(gone)
+
+
+PRUNE_SECONDS = 6 * 3600
+
+
 # --- Registrations -----------------------------------------------------------------------------------
 
 def register() -> None:
@@ -341,4 +363,5 @@ def register() -> None:
     from . import maps_views
 
     registry.register_dataset_panel("geo", maps_views.dataset_panel, order=45)
+    registry.register_periodic("geo.maps.tiles_prune", map_tiles_prune, PRUNE_SECONDS)
 
