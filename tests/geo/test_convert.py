@@ -340,3 +340,38 @@ def test_geopackage_with_two_layers_and_kmz(tmp_path, con):
         out.write(kml, "doc.kml")
     result = _convert(tmp_path, kmz, name="kmz")
     assert result.source_format == "kml" and result.feature_count == 6
+
+
+def test_a_vrt_disguised_as_kml_is_not_followed(tmp_path):
+    secret = tmp_path / "secret.csv"
+    secret.write_text("nom,x,y\nsecret,-73.5,45.5\n")
+    disguised = tmp_path / "couche.kml"
+    disguised.write_text(f"""<OGRVRTDataSource><!-- <kml> --><OGRVRTLayer name="s">
+        <SrcDataSource>{secret}</SrcDataSource><GeometryType>wkbPoint</GeometryType>
+        <GeometryField encoding="PointFromColumns" x="x" y="y"/></OGRVRTLayer></OGRVRTDataSource>""")
+    with pytest.raises(convert.ConvertError) as caught:
+        _convert(tmp_path, disguised)
+    assert caught.value.code in ("unreadable", "no-geometry")
+    assert not (tmp_path / "layer.parquet").exists()
+
+
+def test_shapefile_prj_without_authority_is_identified(tmp_path, con):
+    _convert(tmp_path, GEO_DATA / "montreal_arrondissements.geojson", name="src")
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    con.execute(f"""COPY (SELECT name, ST_Transform(geometry, 'EPSG:4326', 'EPSG:32188', always_xy := true) AS geom
+        FROM '{tmp_path / 'src.parquet'}') TO '{folder / 'arr.shp'}' (FORMAT GDAL, DRIVER 'ESRI Shapefile')""")
+    (folder / "arr.prj").write_text(
+        'PROJCS["MTM_8_maison",GEOGCS["GCS_North_American_1983",DATUM["D_North_American_1983",SPHEROID["GRS_1980",'
+        '6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION['
+        '"Transverse_Mercator"],PARAMETER["False_Easting",304800.0],PARAMETER["False_Northing",0.0],PARAMETER['
+        '"Central_Meridian",-73.5],PARAMETER["Scale_Factor",0.9999],PARAMETER["Latitude_Of_Origin",0.0],'
+        'UNIT["Meter",1.0]]')
+    archive = tmp_path / "arr.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for file in folder.iterdir():
+            out.write(file, file.name)
+    result = _convert(tmp_path, archive, name="custom")
+    assert not result.crs_assumed and result.feature_count == 19
+    west, south, east, north = result.bbox
+    assert -74.0 < west < east < -73.4 and 45.4 < south < north < 45.8

@@ -60,6 +60,8 @@ LON_NAMES = ("longitude", "lon", "lng", "long", "x", "coord_x", "coordonnee_x", 
 #: Columns the contract adds: a source attribute of the same name is renamed.
 RESERVED = {"_fid", "geometry", "geom_3857", "minx", "miny", "maxx", "maxy"}
 FORMATS = ("geojson", "shapefile", "kml", "gpkg", "fgb", "csv")
+GDAL_DRIVERS = {"geojson": "GeoJSON", "shapefile": "ESRI Shapefile", "kml": "KML", "gpkg": "GPKG",
+                "fgb": "FlatGeobuf"}
 FORMAT_LABELS = {"geojson": "GeoJSON", "shapefile": "Shapefile", "kml": "KML", "gpkg": "GeoPackage",
                  "fgb": "FlatGeobuf", "csv": "CSV"}
 
@@ -90,6 +92,7 @@ class Source:
     encoding: str = "utf-8"
     declared_crs: str | None = None      # what the file says (``EPSG:…``, a WKT), if anything
     wgs84_by_definition: bool = False    # KML, GeoJSON without ``crs``, CSV with latitude/longitude
+    column_crs: tuple = (None, None)     # what GDAL read: (label, ``ST_Transform`` specification)
     warnings: list[dict] = field(default_factory=list)
 
 
@@ -398,25 +401,17 @@ def guess_crs(box: tuple[float, float, float, float]) -> tuple[str | None, str]:
         "w": west, "s": south, "e": east, "n": north}
 
 
-def _meta_crs(con, source: Source) -> tuple[str | None, str | None]:
-    """The CRS GDAL found in the source (``EPSG:…`` label, and what ``ST_Transform`` takes)."""
-    rows = con.execute("SELECT layers FROM ST_Read_Meta(?)", [str(source.path)]).fetchall()
-    layers = rows[0][0] if rows else []
-    chosen = None
-    for layer in layers or []:
-        if source.layer is None or layer.get("name") == source.layer:
-            if layer.get("geometry_fields"):
-                chosen = layer
-                break
-    if not chosen:
+def _column_crs(kind: str) -> tuple[str | None, str | None]:
+    """The CRS GDAL found in the source, from the geometry column's type (``GEOMETRY('EPSG:32188')``):
+    a label (``EPSG:…`` or the CRS's name) and what ``ST_Transform`` takes."""
+    match = re.match(r"^GEOMETRY\('(.*)'\)$", kind.strip(), re.DOTALL)
+    if not match or not match.group(1).strip():
         return None, None
-    crs = chosen["geometry_fields"][0].get("crs") or {}
-    if crs.get("auth_name") and crs.get("auth_code"):
-        label = f"{crs['auth_name']}:{crs['auth_code']}"
-        return label, label
-    if crs.get("projjson") or crs.get("wkt"):
-        return (crs.get("name") or "?")[:100], crs.get("projjson") or crs.get("wkt")
-    return None, None
+    crs = match.group(1).replace("''", "'").strip()
+    if re.match(r"^[A-Za-z]+:[0-9A-Za-z]+$", crs):
+        return crs, crs
+    named = re.search(r'"name"\s*:\s*"([^"]+)"', crs) or re.search(r'^[A-Z]+\["([^"]+)"', crs)
+    return (named.group(1) if named else "?")[:100], crs
 
 
 def _gdal_layer(con, source: Source) -> None:
@@ -462,11 +457,16 @@ def _load(con, source: Source) -> list[str]:
     if source.format == "gpkg" and source.layer is None:
         _gdal_layer(con, source)
     layer = f", layer={_lit(source.layer)}" if source.layer else ""
-    con.execute(f"CREATE TABLE raw AS SELECT * FROM ST_Read({_lit(str(source.path))}{layer})")
+    # Only the driver of the format detected: a file that GDAL would open otherwise (a VRT pointing at
+    # other files, for instance) is not read.
+    driver = _lit(GDAL_DRIVERS[source.format])
+    con.execute(f"CREATE TABLE raw AS SELECT * FROM ST_Read({_lit(str(source.path))}{layer}, "
+                f"allowed_drivers := [{driver}])")
     columns = con.execute("DESCRIBE raw").fetchall()
     geometry = [name for name, kind, *_rest in columns if str(kind).upper().startswith("GEOMETRY")]
     if not geometry:
         raise ConvertError("no-geometry", _("Le fichier ne contient aucune colonne de géométrie."))
+    source.column_crs = _column_crs(str(dict((row[0], row[1]) for row in columns)[geometry[0]]))
     names = [name for name, kind, *_rest in columns if name not in geometry and name != "OGC_FID"]
     select = ", ".join(_q(name) for name in names)
     con.execute(f"CREATE TABLE src AS SELECT {select + ', ' if select else ''}"
@@ -558,9 +558,7 @@ def _convert(con, source: Source, dest: Path, filename: str, beat) -> LayerResul
     result = LayerResult(source_format=source.format, warnings=list(source.warnings))
     try:
         names = _load(con, source)
-        declared_label = declared_spec = None
-        if source.format != "csv":
-            declared_label, declared_spec = _meta_crs(con, source)
+        declared_label, declared_spec = source.column_crs
     except ConvertError:
         raise
     except duckdb.Error as exc:
