@@ -161,3 +161,13 @@ def test_footprints_and_page_in_a_constant_number_of_queries(client, dataset_fac
     grow(20)
     large = (count(FOOTPRINTS, {"ids": ",".join(str(d.pk) for d in made)}), count(SEARCH, {"bbox": "-74,45,-73,46"}))
     assert small == large
+
+
+def test_dataset_page_notes_the_computed_coverage(client, places):
+    html = client.get("/fr/catalogue/jeux/lieux-publics-qc/").content.decode()
+    assert "Couverture géographique calculée" in html
+    assert "longitude -71,5 à -71,1, latitude 46,7 à 46,9" in html  # French decimals
+    link = re.search(r'href="(/fr/catalogue/recherche/\?bbox=[^"]+)"', html).group(1).replace("&amp;", "&")
+    assert "lieux-publics-qc" in result_names(client.get(link).content.decode())
+    # A declared box is in the page's metadata already: no note.
+    assert "Couverture géographique calculée" not in client.get("/fr/catalogue/jeux/arrondissements-mtl/").content.decode()

@@ -251,6 +251,21 @@ def dcat_contribute(graph, pairs) -> None:
         graph.add((location, dcat.bbox, Literal(wkt, datatype=gsp.wktLiteral)))
 
 
+def dataset_panel(*, request, dataset, resources, can_edit: bool) -> dict | None:
+    """The dataset page's note of a computed coverage (a declared one is in the page's metadata): the box
+    and a link to the search on that zone. No query."""
+    coverage = dataset_coverage(dataset)
+    if coverage["source"] != "computed":
+        return None
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    bbox = [_round(v) for v in coverage["bbox"]]
+    return {"template": "geo/spatial_dataset_panel.html",
+            "context": {"bbox": bbox, "search_url": reverse("catalog:search") + "?" + urlencode(
+                {"bbox": ",".join(f"{v:g}" for v in bbox)})}}
+
+
 def on_geo_resource_saved(sender, instance, update_fields=None, **kwargs) -> None:
     """A resource's served layer changed (the layers part's atomic swap): once committed, the coverage
     of its dataset follows."""
@@ -275,5 +290,6 @@ def register() -> None:
     registry.register_resource_listener(on_resource_changed)
     post_save.connect(on_geo_resource_saved, sender=GeoResource, dispatch_uid="geo.spatial.coverage")
     registry.register_periodic("geo.coverage_refresh", coverage_refresh_all, every_seconds=86400)
+    registry.register_dataset_panel("geo.coverage", dataset_panel, order=46)
     catalog.dcat_contributor_register(dcat_contribute)
 
