@@ -258,6 +258,13 @@ def test_report_api_and_template(client, dataset_factory, upload):
         resource.pk)), "downloads": answer["downloads"]})
     assert "734" in html and "<caption>" in html and "EPSG:4326" in html
 
+    broken = upload(dataset, "vide.geojson", b"")
+    answer = client.get(f"/api/v1/geo/resources/{broken.pk}").json()
+    assert answer["layer"] is None and answer["downloads"] == []
+    assert answer["history"][0]["status"] == "failed" and answer["history"][0]["error_code"] == "empty"
+    html = render_to_string("geo/layer_report.html", {"report": answer["history"][0]})
+    assert 'role="alert"' in html and "est vide" in html
+
 
 def test_deleted_layer_removes_its_file(dataset_factory, upload, django_capture_on_commit_callbacks):
     resource = upload(dataset_factory(), "regions.geojson", REGIONS.read_bytes())
