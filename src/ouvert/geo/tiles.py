@@ -29,6 +29,8 @@ MIN_ZOOM = 0
 MAX_ZOOM = 16
 EXTENT = 4096
 BUFFER = 64
+WORLD = 2 * 20037508.342789244
+SIMPLIFY_BELOW = 14
 #: Columns of the stored layer that are not the feature's attributes.
 TECHNICAL = ("geometry", "geom_3857", "minx", "miny", "maxx", "maxy")
 _NUMERIC = re.compile(r"^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE"
@@ -125,13 +127,20 @@ def render(path: str, z: int, x: int, y: int) -> bytes:
     check_address(z, x, y)
     props = ", ".join(_property(name, kind) for name, kind in columns(path))
     envelope = f"ST_TileEnvelope({z}, {x}, {y})"
+    # Below ``SIMPLIFY_BELOW`` a line or a polygon loses the vertices closer than half a tile pixel
+    # (they would fall on the same point of the tile's grid anyway): far less to clip and encode.
+    geometry = "p.geom_3857"
+    if z < SIMPLIFY_BELOW:
+        tolerance = WORLD / (1 << z) / EXTENT / 2
+        geometry = (f"CASE WHEN ST_GeometryType(p.geom_3857)::VARCHAR IN ('POINT', 'MULTIPOINT') THEN p.geom_3857 "
+                    f"ELSE ST_SimplifyPreserveTopology(p.geom_3857, {tolerance!r}) END")
     sql = f"""
         WITH env AS (SELECT ST_XMin({envelope}) AS x0, ST_YMin({envelope}) AS y0,
                             ST_XMax({envelope}) AS x1, ST_YMax({envelope}) AS y1,
                             ST_Extent({envelope}) AS box)
         SELECT count(*), ST_AsMVT(t, {_literal(LAYER_NAME)}, {EXTENT}, 'mvt_geom', '__id') FROM (
             SELECT {props}, "_fid" AS "__id",
-                   ST_AsMVTGeom(p.geom_3857, env.box, {EXTENT}, {BUFFER}, true) AS mvt_geom
+                   ST_AsMVTGeom({geometry}, env.box, {EXTENT}, {BUFFER}, true) AS mvt_geom
             FROM read_parquet({_literal(path)}) AS p, env
             WHERE p.maxx >= env.x0 AND p.minx <= env.x1 AND p.maxy >= env.y0 AND p.miny <= env.y1
         ) AS t WHERE mvt_geom IS NOT NULL AND NOT ST_IsEmpty(mvt_geom)
