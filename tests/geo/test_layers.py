@@ -273,3 +273,14 @@ def test_deleted_layer_removes_its_file(dataset_factory, upload, django_capture_
     with django_capture_on_commit_callbacks(execute=True):
         GeoResource.objects.filter(pk=resource.pk).delete()
     assert not default_storage.exists(name)
+
+
+def test_demo_loader_converts_pending_uploads(dataset_factory, upload):
+    loader = next(item for item in registry.demo_loaders() if item.name == "geo-layers")
+    resource = upload(dataset_factory(), "regions.geojson", REGIONS.read_bytes(), run=False)
+    layer = layers.layer_request(resource=catalog_services.resource_get(id=resource.pk))
+    out = io.StringIO()
+    loader.func(stdout=out)
+    layer.refresh_from_db()
+    assert layer.status == "done" and services.layer_current(resource.pk).pk == layer.pk
+    assert "1 converties" in out.getvalue()

@@ -604,4 +604,8 @@ def register() -> None:
 
     registry.register_resource_listener(on_resource_changed)
     registry.register_periodic("geo.stale_layers", stale_layers_requeue, every_seconds=60)
+    # After the catalogue's demo (30) and the datastore's (40): the demo's layers converted at once.
+    from . import layers_demo
+
+    registry.register_demo_loader("geo-layers", layers_demo.load, order=45)
     post_delete.connect(on_layer_deleted, sender=GeoLayer, dispatch_uid="geo_layer_files")
