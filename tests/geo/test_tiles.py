@@ -195,3 +195,15 @@ def test_prune_deletes_only_tiles_of_layers_no_longer_served(client, geo_resourc
     assert not default_storage.exists(tiles.cache_name(first.pk, 0, 0, 0))
     assert default_storage.exists(tiles.cache_name(second.pk, 0, 0, 0))
     assert "geo.maps.tiles_prune" in {job.name for job in registry.periodic_jobs()}
+
+
+def test_a_missing_layer_file_is_503_not_500(client, geo_resource):
+    layer = write_layer(geo_resource)
+    default_storage.delete(layer.parquet_name)
+    response = client.get(tile_url(geo_resource, 0, 0, 0))
+    assert response.status_code == 503 and response["Retry-After"] == "60"
+    assert "indisponibles" in response.content.decode()
+    assert client.get(f"/tiles/{geo_resource.pk}.json").status_code == 503
+    page = client.get(f"/fr/catalogue/jeux/{geo_resource.dataset.name}/ressources/{geo_resource.pk}/carte/")
+    assert page.status_code == 503 and "indisponibles" in page.content.decode()
+    assert client.get(f"/api/v1/geo/resources/{geo_resource.pk}/map?attribut=NOM").status_code == 503

@@ -1,8 +1,9 @@
 """``/api/v1/geo/resources/{id}/map``: where a resource's map, tiles and TileJSON are, its style and
 legend (classes computed in DuckDB); ``PUT …/map/style`` saves the default style (publishers)."""
 
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Body, Router
 
 from ouvert.api import AUTH, reader
@@ -12,6 +13,13 @@ from . import maps
 router = Router(tags=["geo"])
 
 STYLE_PARAMS = ("attribut", "methode", "classes", "decoupage", "palette")
+
+
+def _unavailable():
+    response = JsonResponse({"detail": _("Les données de cette couche sont momentanément indisponibles. "
+                                         "Réessayez dans quelques minutes.")}, status=503)
+    response["Retry-After"] = "60"
+    return response
 
 
 def _answer(request, resource, geo, layer, style: dict) -> dict:
@@ -37,8 +45,11 @@ def resource_map(request: HttpRequest, resource_id: str):
     ``palette`` (as on the map page); 400 with a message when it does not fit the layer."""
     resource, geo, layer = maps.served_layer(resource_id=resource_id, user=reader(request))
     asked = {key: request.GET[key] for key in STYLE_PARAMS if key in request.GET}
-    style = maps.map_style_parse(layer=layer, data=asked if asked else geo.style or {})
-    return _answer(request, resource, geo, layer, style)
+    try:
+        style = maps.map_style_parse(layer=layer, data=asked if asked else geo.style or {})
+        return _answer(request, resource, geo, layer, style)
+    except maps.LayerUnavailable:
+        return _unavailable()
 
 
 @router.put("/resources/{resource_id}/map/style", auth=AUTH,
@@ -46,7 +57,10 @@ def resource_map(request: HttpRequest, resource_id: str):
 def resource_map_style(request: HttpRequest, resource_id: str, payload: dict = Body(...)):  # noqa: B008
     """``{"attribute", "method", "classes", "breaks", "palette"}`` (``{}``: one colour)."""
     resource, geo, layer = maps.served_layer(resource_id=resource_id, user=request.user)
-    style = maps.map_style_parse(layer=layer, data=payload or {})
-    maps.map_style_save(actor=request.user, resource=resource, style=style)
-    geo.refresh_from_db()
-    return _answer(request, resource, geo, layer, style)
+    try:
+        style = maps.map_style_parse(layer=layer, data=payload or {})
+        maps.map_style_save(actor=request.user, resource=resource, style=style)
+        geo.refresh_from_db()
+        return _answer(request, resource, geo, layer, style)
+    except maps.LayerUnavailable:
+        return _unavailable()

@@ -22,6 +22,7 @@ from . import tiles
 from .models import GeoLayer, GeoResource
 
 __all__ = [
+    "LayerUnavailable",
     "MapNotFound",
     "TileError",
     "base_attribution_setting",
@@ -39,6 +40,7 @@ __all__ = [
 ]
 
 TileError = tiles.TileError
+LayerUnavailable = tiles.LayerUnavailable
 
 
 class MapNotFound(catalog_services.NotFound):

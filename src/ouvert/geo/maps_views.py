@@ -42,6 +42,13 @@ def _cache_headers(response, resource) -> None:
     patch_vary_headers(response, ["Cookie"])
 
 
+def _unavailable():
+    response = HttpResponse(_("Les données de cette couche sont momentanément indisponibles. Réessayez dans "
+                              "quelques minutes."), status=503, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = "60"
+    return response
+
+
 @require_GET
 def tile_view(request, resource_id, z, x, y):
     try:
@@ -56,7 +63,10 @@ def tile_view(request, resource_id, z, x, y):
     if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
         response = HttpResponse(status=304)
     else:
-        data, from_cache = maps.tiles.tile(layer, z, x, y)
+        try:
+            data, from_cache = maps.tiles.tile(layer, z, x, y)
+        except maps.LayerUnavailable:
+            return _unavailable()
         response = HttpResponse(data, content_type=TILE_TYPE, status=200 if data else 204)
         response["X-Tile-Cache"] = "hit" if from_cache else "miss"
     response["ETag"] = etag
@@ -72,7 +82,10 @@ def tilejson_view(request, resource_id):
         raise Http404(str(exc)) from None
     template = reverse("geo_tiles:tile", kwargs={"resource_id": resource.pk, "z": 0, "x": 0, "y": 0})
     template = request.build_absolute_uri(template)[:-len("0/0/0.pbf")] + "{z}/{x}/{y}.pbf"
-    data = maps.map_tilejson(layer=layer, tiles_url=template)
+    try:
+        data = maps.map_tilejson(layer=layer, tiles_url=template)
+    except maps.LayerUnavailable:
+        return _unavailable()
     response = JsonResponse(data)
     response["ETag"] = f'"{layer.pk}"'
     _cache_headers(response, resource)
@@ -270,7 +283,11 @@ def map_page(request, name, resource_id):
     if moved:
         return moved
     dataset, resource, geo, layer = found
-    context, status = _map_context(request, dataset, resource, geo, layer)
+    try:
+        context, status = _map_context(request, dataset, resource, geo, layer)
+    except maps.LayerUnavailable:
+        context, status = _map_context(request, dataset, resource, geo, None)
+        context["unavailable"], status = True, 503
     return render(request, "geo/map_page.html", context, status=status)
 
 
@@ -284,7 +301,10 @@ def map_embed(request, name, resource_id):
     dataset, resource, geo, layer = found
     if layer is None:
         raise Http404(_("Cette ressource n’a pas de couche géographique à afficher."))
-    context, status = _map_context(request, dataset, resource, geo, layer, embed=True)
+    try:
+        context, status = _map_context(request, dataset, resource, geo, layer, embed=True)
+    except maps.LayerUnavailable:
+        return _unavailable()
     response = render(request, "geo/map_embed.html", context, status=status)
     response["Content-Security-Policy"] = "frame-ancestors *"
     return response
@@ -315,10 +335,13 @@ def map_features_page(request, name, resource_id):
         errors.extend(exc.messages)
         page = 1
     try:
-        table = maps.map_features(layer=layer, page=page, near=near)
-    except ValidationError as exc:
-        errors.extend(m for ms in exc.message_dict.values() for m in ms)
-        table = maps.map_features(layer=layer, page=page)
+        try:
+            table = maps.map_features(layer=layer, page=page, near=near)
+        except ValidationError as exc:
+            errors.extend(m for ms in exc.message_dict.values() for m in ms)
+            table = maps.map_features(layer=layer, page=page)
+    except maps.LayerUnavailable:
+        return _unavailable()
     if errors:
         status = 400
     base = {"pres": raw} if near else {}
@@ -348,6 +371,8 @@ def map_style_save(request, name, resource_id):
     try:
         style = maps.map_style_parse(layer=layer, data=request.POST)
         maps.map_style_save(actor=request.user, resource=resource, style=style)
+    except maps.LayerUnavailable:
+        return _unavailable()
     except PermissionDenied as exc:
         return HttpResponseForbidden(str(exc), content_type="text/plain; charset=utf-8")
     except ValidationError as exc:

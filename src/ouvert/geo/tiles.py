@@ -17,6 +17,7 @@ import re
 import threading
 from types import SimpleNamespace
 
+import duckdb
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
@@ -35,6 +36,10 @@ SIMPLIFY_BELOW = 14
 TECHNICAL = ("geometry", "geom_3857", "minx", "miny", "maxx", "maxy")
 _NUMERIC = re.compile(r"^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE"
                       r"|DECIMAL.*|REAL)$", re.IGNORECASE)
+
+
+class LayerUnavailable(Exception):
+    """The layer's Parquet file cannot be read now (missing from storage, unreadable)."""
 
 
 class TileError(ValueError):
@@ -77,8 +82,16 @@ def engine() -> _Engine:
 
 
 def local_path(parquet_name: str) -> str:
-    """A local path of a layer's Parquet file (the datastore's logic: storage folder or local copy)."""
-    return datastore_services.local_parquet(SimpleNamespace(parquet=parquet_name))
+    """A local path of a layer's Parquet file (the datastore's logic: storage folder or local copy).
+
+    Raises ``LayerUnavailable`` when the file is not there."""
+    try:
+        path = datastore_services.local_parquet(SimpleNamespace(parquet=parquet_name))
+    except OSError as exc:
+        raise LayerUnavailable(str(exc)) from exc
+    if not os.path.exists(path):
+        raise LayerUnavailable(f"{parquet_name} is missing")
+    return path
 
 
 def quote(name: str) -> str:
@@ -94,7 +107,10 @@ def columns(path: str) -> list[tuple[str, str]]:
     eng = engine()
     found = eng.schemas.get(path)
     if found is None:
-        rows = eng.cursor().execute(f"DESCRIBE SELECT * FROM read_parquet({_literal(path)})").fetchall()
+        try:
+            rows = eng.cursor().execute(f"DESCRIBE SELECT * FROM read_parquet({_literal(path)})").fetchall()
+        except duckdb.IOException as exc:
+            raise LayerUnavailable(str(exc)) from exc
         found = [(row[0], str(row[1])) for row in rows if row[0] not in TECHNICAL]
         if len(eng.schemas) > 256:
             eng.schemas.clear()
@@ -145,7 +161,10 @@ def render(path: str, z: int, x: int, y: int) -> bytes:
             WHERE p.maxx >= env.x0 AND p.minx <= env.x1 AND p.maxy >= env.y0 AND p.miny <= env.y1
         ) AS t WHERE mvt_geom IS NOT NULL AND NOT ST_IsEmpty(mvt_geom)
     """
-    found = engine().cursor().execute(sql).fetchone()
+    try:
+        found = engine().cursor().execute(sql).fetchone()
+    except duckdb.IOException as exc:
+        raise LayerUnavailable(str(exc)) from exc
     return bytes(found[1]) if found and found[0] and found[1] else b""
 
 
