@@ -107,6 +107,17 @@ def test_zip_with_traversal_fails_and_writes_nothing_outside(dataset_factory, up
     assert not (settings.DATA_DIR / "tmp" / "geo" / str(layer.pk)).exists()
 
 
+def test_zip_limits_from_the_settings(dataset_factory, upload, settings):
+    settings.OUVERT_GEO_ZIP_MAX_MEMBERS = 3
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for number in range(5):
+            archive.writestr(f"couche{number}.geojson", REGIONS.read_bytes()[:100])
+    resource = upload(dataset_factory(), "couches.zip", buffer.getvalue(), format="GeoJSON")
+    layer = GeoLayer.objects.get(geo_id=resource.pk)
+    assert layer.status == "failed" and layer.error_code == "zip-too-many-members" and "au plus 3" in layer.error_message
+
+
 def test_non_geographic_resources_are_left_alone(dataset_factory, upload):
     resource = upload(dataset_factory(), "table.csv", b"a;b\n1;2\n")
     assert not GeoResource.objects.filter(pk=resource.pk).exists()

@@ -270,9 +270,11 @@ def _unrecognised(filename: str) -> ConvertError:
                                           "colonnes latitude/longitude ou x/y).") % {"name": filename[:200] or "?"})
 
 
-def detect(path: str | os.PathLike, *, work_dir: str | os.PathLike, filename: str = "") -> Source:
+def detect(path: str | os.PathLike, *, work_dir: str | os.PathLike, filename: str = "",
+           zip_limits: dict | None = None) -> Source:
     """What the file at ``path`` is (see the module's docstring). A zip is extracted into
-    ``work_dir/unzipped`` (a folder the platform owns). Raises ``ConvertError``."""
+    ``work_dir/unzipped`` (a folder the platform owns), within ``zip_limits`` (``max_members``,
+    ``max_bytes``, ``max_ratio``: ``zip_check``'s). Raises ``ConvertError``."""
     path = Path(path)
     filename = filename or path.name
     try:
@@ -283,7 +285,7 @@ def detect(path: str | os.PathLike, *, work_dir: str | os.PathLike, filename: st
         raise ConvertError("empty", _("Le fichier « %(name)s » est vide.") % {"name": filename[:200]})
     head = _head(path)
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
-        return _detect_zip(path, Path(work_dir), filename)
+        return _detect_zip(path, Path(work_dir), filename, zip_limits or {})
     if head.startswith(b"SQLite format 3\x00"):
         return Source("gpkg", path)
     if head.startswith(b"fgb\x03"):
@@ -310,11 +312,11 @@ def detect(path: str | os.PathLike, *, work_dir: str | os.PathLike, filename: st
     return source
 
 
-def _detect_zip(path: Path, work_dir: Path, filename: str) -> Source:
+def _detect_zip(path: Path, work_dir: Path, filename: str, limits: dict) -> Source:
     folder = work_dir / "unzipped"
     if folder.exists() and any(folder.iterdir()):
         raise ConvertError("internal", "work folder not empty")
-    files = safe_unzip(path, folder)
+    files = safe_unzip(path, folder, **limits)
     files = [file for file in files if not file.name.startswith(".") and "__MACOSX" not in file.parts]
     by_suffix: dict[str, list[Path]] = {}
     for file in files:
@@ -535,14 +537,14 @@ def _rename_reserved(names: list[str]) -> tuple[dict[str, str], list[dict]]:
 
 
 def convert(path: str | os.PathLike, dest: str | os.PathLike, *, work_dir: str | os.PathLike,
-            filename: str = "", con=None, progress=None) -> LayerResult:
+            filename: str = "", con=None, progress=None, zip_limits: dict | None = None) -> LayerResult:
     """Convert the geographic file ``path`` into the layer's Parquet file ``dest`` (see the module's
     docstring). ``work_dir``: a folder of the platform's for extraction and temporary files;
     ``progress()`` is called between steps (the job's heartbeat). Raises ``ConvertError`` for input that cannot be converted."""
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     filename = filename or Path(path).name
-    source = detect(path, work_dir=work_dir, filename=filename)
+    source = detect(path, work_dir=work_dir, filename=filename, zip_limits=zip_limits)
     own = con is None
     con = con or duck.connect(spatial=True)
     try:

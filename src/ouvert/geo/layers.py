@@ -108,6 +108,13 @@ def max_bytes() -> int:
     return int(getattr(settings, "OUVERT_GEO_MAX_BYTES", 2 * 1024 ** 3))
 
 
+def zip_limits() -> dict:
+    """Limits of an uploaded or linked zip, checked before anything is extracted."""
+    return {"max_members": int(getattr(settings, "OUVERT_GEO_ZIP_MAX_MEMBERS", convert.MAX_MEMBERS)),
+            "max_bytes": int(getattr(settings, "OUVERT_GEO_ZIP_MAX_BYTES", convert.MAX_UNZIPPED_BYTES)),
+            "max_ratio": int(getattr(settings, "OUVERT_GEO_ZIP_MAX_RATIO", convert.MAX_RATIO))}
+
+
 def work_dir(layer_id) -> Path:
     return Path(settings.DATA_DIR) / "tmp" / "geo" / str(layer_id)
 
@@ -425,7 +432,7 @@ def layer_run(*, layer_id: int) -> GeoLayer | None:
             _beat(layer, state)
             dest = folder / "layer.parquet"
             result = convert.convert(source, dest, work_dir=folder / "work", filename=layer.source_name,
-                                     progress=lambda: _beat(layer, state))
+                                     progress=lambda: _beat(layer, state), zip_limits=zip_limits())
         for name in ("source_crs", "crs_assumed", "crs_note", "feature_count", "geometry_types", "attributes",
                      "repaired_count", "invalid", "warnings"):
             setattr(layer, name, getattr(result, name))
