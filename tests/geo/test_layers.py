@@ -5,6 +5,7 @@ import datetime
 import io
 import json
 import zipfile
+from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
@@ -295,3 +296,23 @@ def test_demo_loader_converts_pending_uploads(dataset_factory, upload):
     layer.refresh_from_db()
     assert layer.status == "done" and services.layer_current(resource.pk).pk == layer.pk
     assert "1 converties" in out.getvalue()
+
+
+def test_with_object_storage_files_go_through_the_storage(client, dataset_factory, upload, settings):
+    """Storage without local paths (S3 in production; an in-memory one here): the source is copied into
+    the work folder, the Parquet file saved through the storage, read from a temporary copy."""
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "tests.datastore.kit.NoPathStorage"}}
+    with pytest.raises(NotImplementedError):
+        default_storage.path("x")
+    dataset = dataset_factory()
+    resource = upload(dataset, "limites.geojson", MTM.read_bytes())
+    layer = services.layer_current(resource.pk)
+    assert layer.status == "done" and default_storage.exists(layer.parquet_name)
+    with services.layer_parquet_path(layer) as path:
+        con = duck.connect(spatial=True)
+        assert con.execute(f"SELECT count(*) FROM '{path}'").fetchone()[0] == 34
+        con.close()
+    assert not Path(path).exists()  # the temporary copy is gone
+    response = client.get(reverse("geo:download", kwargs={"name": dataset.name, "resource_id": resource.pk,
+                                                          "fmt": "gpkg"}))
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"SQLite format 3")

@@ -534,10 +534,12 @@ def layer_parquet_path(layer: GeoLayer):
     if not layer.parquet_name:
         raise GeoLayerError("no-layer", _("La couche n'est pas encore disponible."), status=404)
     try:
-        yield default_storage.path(layer.parquet_name)
-        return
+        local = default_storage.path(layer.parquet_name)
     except NotImplementedError:
-        pass
+        local = None
+    if local is not None:
+        yield local
+        return
     folder = Path(tempfile.mkdtemp(prefix="layer-", dir=_tmp_root()))
     try:
         local = folder / "layer.parquet"
