@@ -316,3 +316,31 @@ def test_with_object_storage_files_go_through_the_storage(client, dataset_factor
     response = client.get(reverse("geo:download", kwargs={"name": dataset.name, "resource_id": resource.pk,
                                                           "fmt": "gpkg"}))
     assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"SQLite format 3")
+
+
+def test_dataset_page_links_and_publisher_notes(client, dataset_factory, upload, editor,
+                                                django_assert_max_num_queries):
+    dataset = dataset_factory()
+    served = upload(dataset, "bixi.geojson", (GEO_DATA / "montreal_bixi_stations_usage_points.geojson").read_bytes())
+    raw = json.loads(MTM.read_text())
+    raw.pop("crs")
+    assumed = upload(dataset, "limites.geojson", json.dumps(raw).encode())
+    broken = upload(dataset, "vide.geojson", b"")
+    url = reverse("catalog:dataset", kwargs={"name": dataset.name})
+    page = client.get(url).content.decode()
+    for fmt in ("geojson", "shapefile", "gpkg", "kml", "csv"):
+        assert reverse("geo:download", kwargs={"name": dataset.name, "resource_id": served.pk, "fmt": fmt}) in page
+    assert "Couche en GeoJSON" in page
+    assert "laissée(s) de côté" not in page and "échec de la conversion" not in page  # notes: publishers only
+    assert f"/ressources/{broken.pk}/geo/" not in page
+    client.force_login(editor)
+    page = client.get(url).content.decode()
+    assert "1 entité(s) laissée(s) de côté" in page
+    assert "système de coordonnées supposé (EPSG:32188)" in page
+    assert "échec de la conversion" in page and "est vide" in page
+    from ouvert.geo import layers_views
+
+    resources = list(catalog_services.resource_list(dataset=dataset))
+    with django_assert_max_num_queries(2):
+        found = layers_views.dataset_panel(request=None, dataset=dataset, resources=resources, can_edit=True)
+    assert set(found["resource_notes"]) == {str(served.pk), str(assumed.pk), str(broken.pk)}

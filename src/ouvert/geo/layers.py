@@ -38,7 +38,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -59,6 +59,7 @@ __all__ = [
     "layer_report",
     "layer_request",
     "layer_run",
+    "latest_layers",
     "layers_for_datasets",
     "layers_for_resources",
     "stale_layers_requeue",
@@ -512,6 +513,12 @@ def layers_for_resources(ids) -> dict:
     return {geo.pk: geo.current_layer for geo in rows}
 
 
+def latest_layers(ids) -> dict:
+    """``{resource id: its most recent layer, whatever its status}`` (one query)."""
+    newest = GeoLayer.objects.filter(geo_id__in=list(ids)).values("geo_id").annotate(last=Max("id")).values("last")
+    return {layer.geo_id: layer for layer in GeoLayer.objects.filter(pk__in=newest)}
+
+
 def layers_for_datasets(dataset_ids) -> dict:
     """``{dataset id: [served layers of its active resources]}`` (one query). Each layer carries
     ``resource_id``."""
@@ -617,4 +624,8 @@ def register() -> None:
     from . import layers_demo
 
     registry.register_demo_loader("geo-layers", layers_demo.load, order=45)
+    # The dataset page: converted downloads beside geographic resources, the conversion's state for publishers.
+    from . import layers_views
+
+    registry.register_dataset_panel("geo.layers", layers_views.dataset_panel, order=44)
     post_delete.connect(on_layer_deleted, sender=GeoLayer, dispatch_uid="geo_layer_files")
