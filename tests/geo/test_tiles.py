@@ -207,3 +207,25 @@ def test_a_missing_layer_file_is_503_not_500(client, geo_resource):
     page = client.get(f"/fr/catalogue/jeux/{geo_resource.dataset.name}/ressources/{geo_resource.pk}/carte/")
     assert page.status_code == 503 and "indisponibles" in page.content.decode()
     assert client.get(f"/api/v1/geo/resources/{geo_resource.pk}/map?attribut=NOM").status_code == 503
+
+
+def test_many_tiles_in_one_process_and_envelopes_as_st_tile_envelope(client, geo_resource):
+    """A regression: ST_TileEnvelope's box passed through a CTE made ST_AsMVTGeom fail, then crash
+    DuckDB, after a few tiles around Québec City; the envelope is now computed here, equal to
+    ST_TileEnvelope's."""
+    from ouvert.datastore import duck
+
+    con = duck.connect(spatial=True)
+    for z, x, y in ((0, 0, 0), (3, 2, 5), (9, 154, 180), (15, 9893, 11547)):
+        expected = con.execute(f"SELECT ST_XMin(g), ST_YMin(g), ST_XMax(g), ST_YMax(g) "
+                               f"FROM (SELECT ST_TileEnvelope({z}, {x}, {y}) AS g)").fetchone()
+        assert tiles.envelope(z, x, y) == pytest.approx(expected, abs=1e-6)
+    con.close()
+    write_layer(geo_resource)
+    statuses = set()
+    for z in range(8, 15):
+        cx, cy = tile_of(-71.25, 46.82, z)
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                statuses.add(client.get(tile_url(geo_resource, z, cx + dx, cy + dy)).status_code)
+    assert statuses <= {200, 204} and 200 in statuses

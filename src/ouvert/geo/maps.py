@@ -284,12 +284,18 @@ def map_style_classes(*, layer, style: dict) -> dict:
 
 
 def _number(value: float) -> str:
-    text = f"{value:,.6g}" if abs(value) < 1e15 else f"{value:.6g}"
-    from django.utils.translation import get_language
+    """A class bound as people read it: whole numbers grouped by thousands from 1,000 on, otherwise
+    four significant digits (in the page's language: « 23 467 100 », « 0,1235 »)."""
+    from django.utils.formats import number_format
 
-    if (get_language() or "fr").startswith("fr"):
-        return text.replace(",", "\u202f").replace(".", ",")
-    return text
+    if value == 0 or not math.isfinite(value):
+        return number_format(0 if value == 0 else value)
+    if abs(value) >= 1000:
+        return number_format(round(value), 0, use_l10n=True, force_grouping=True)
+    digits = max(0, 3 - int(math.floor(math.log10(abs(value)))))
+    text = number_format(round(value, digits), digits, use_l10n=True)
+    separator = number_format(0.5, 1, use_l10n=True)[1]
+    return text.rstrip("0").rstrip(separator) if separator in text else text
 
 
 def map_style_save(*, actor, resource, style: dict) -> None:

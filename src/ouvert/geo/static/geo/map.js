@@ -238,12 +238,19 @@
     var link = document.querySelector("[data-geo-link]");
     var near = document.querySelector("[data-geo-near-centre]");
     map.on("moveend", function () {
-      if (link && !embed && !small) link.value = window.location.href;
+      if (link && !embed && !small) {
+        // As MapLibre writes the address's hash (it does so a moment later): zoom/latitude/longitude.
+        var centre = map.getCenter();
+        var zoom = Math.round(map.getZoom() * 100) / 100;
+        link.value = window.location.href.split("#")[0] + "#carte=" + zoom + "/" +
+          centre.lat.toFixed(4) + "/" + centre.lng.toFixed(4);
+      }
       if (near) {
         var c = map.getCenter();
         var base = near.getAttribute("href").split("?")[0];
         near.setAttribute("href", base + "?pres=" + c.lng.toFixed(5) + "," + c.lat.toFixed(5));
-        near.hidden = false;
+        var item = near.closest("[data-geo-near-item]");
+        if (item) item.hidden = false;
       }
     });
   }
