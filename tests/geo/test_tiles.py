@@ -229,3 +229,26 @@ def test_many_tiles_in_one_process_and_envelopes_as_st_tile_envelope(client, geo
             for dy in (-1, 0, 1):
                 statuses.add(client.get(tile_url(geo_resource, z, cx + dx, cy + dy)).status_code)
     assert statuses <= {200, 204} and 200 in statuses
+
+
+def test_big_point_layers_are_thinned_at_low_zoom_only(client, dataset_factory, editor, settings):
+    dataset = dataset_factory(title_fr="Lieux publics")
+    resource = catalog_services.resource_create(actor=editor, dataset=dataset, data={
+        "name_fr": "Lieux", "url": "https://donnees.example.org/lieux.geojson", "format": "GeoJSON"})
+    layer = write_layer(resource, "quebec_city_lieux_publics_points.geojson")
+    settings.OUVERT_MAP_THIN_POINTS_ABOVE = 100  # the 1,345 places are a "big" layer here
+    world = decode_tile(client.get(tile_url(resource, 0, 0, 0)).content)["features"]["features"]
+    assert 0 < len(world) < 10  # one point per 2-pixel cell of the whole world: a handful
+    x, y = tile_of(-71.21, 46.81, 10)
+    city = decode_tile(client.get(tile_url(resource, 10, x, y)).content)["features"]["features"]
+    assert len(world) < len(city) < layer.feature_count
+    path = tiles.local_path(layer.parquet_name)
+    zx, zy = tile_of(-71.2080, 46.8139, 14)  # from zoom 14 on every point is kept
+    assert tiles.render(path, 14, zx, zy, thin=True) == tiles.render(path, 14, zx, zy)
+    assert len(decode_tile(tiles.render(path, 14, zx, zy))["features"]["features"]) > 1
+    settings.OUVERT_MAP_THIN_POINTS_ABOVE = 20_000
+    other = dataset_factory(title_fr="Autres lieux")
+    exact = catalog_services.resource_create(actor=editor, dataset=other, data={
+        "name_fr": "Lieux", "url": "https://donnees.example.org/lieux2.geojson", "format": "GeoJSON"})
+    write_layer(exact, "quebec_city_lieux_publics_points.geojson")
+    assert len(decode_tile(client.get(tile_url(exact, 0, 0, 0)).content)["features"]["features"]) == 1345

@@ -18,6 +18,8 @@ import threading
 from types import SimpleNamespace
 
 import duckdb
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
@@ -32,6 +34,8 @@ EXTENT = 4096
 BUFFER = 64
 WORLD = 2 * 20037508.342789244
 SIMPLIFY_BELOW = 14
+#: Cell, in screen pixels (a tile drawn at 256 px), where a big point layer keeps one point.
+THIN_CELL = 2
 #: Columns of the stored layer that are not the feature's attributes.
 TECHNICAL = ("geometry", "geom_3857", "minx", "miny", "maxx", "maxy")
 _NUMERIC = re.compile(r"^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE"
@@ -145,8 +149,20 @@ def envelope(z: int, x: int, y: int) -> tuple[float, float, float, float]:
     return (-half + x * size, half - (y + 1) * size, -half + (x + 1) * size, half - y * size)
 
 
-def render(path: str, z: int, x: int, y: int) -> bytes:
-    """The tile ``z/x/y`` of the layer stored at ``path`` (``b""`` when no feature meets it)."""
+def thin_points_above() -> int:
+    """``OUVERT_MAP_THIN_POINTS_ABOVE``: layers with more features than this (default 20,000) keep,
+    below zoom ``SIMPLIFY_BELOW``, one point per cell of ``THIN_CELL`` tile pixels (the first
+    in the source's order); lines, polygons and smaller layers keep every feature."""
+    try:
+        return max(0, int(getattr(settings, "OUVERT_MAP_THIN_POINTS_ABOVE", 20_000)))
+    except (TypeError, ValueError):
+        raise ImproperlyConfigured("OUVERT_MAP_THIN_POINTS_ABOVE must be a whole number.") from None
+
+
+def render(path: str, z: int, x: int, y: int, *, thin: bool = False) -> bytes:
+    """The tile ``z/x/y`` of the layer stored at ``path`` (``b""`` when no feature meets it).
+
+    ``thin``: below zoom ``SIMPLIFY_BELOW``, keep one point per cell of ``THIN_CELL`` pixels."""
     check_address(z, x, y)
     props = ", ".join(_property(name, kind) for name, kind in columns(path))
     # The envelope is written as literals: ST_TileEnvelope's box passed through a CTE made
@@ -161,12 +177,19 @@ def render(path: str, z: int, x: int, y: int) -> bytes:
         tolerance = WORLD / (1 << z) / EXTENT / 2
         geometry = (f"CASE WHEN ST_GeometryType(p.geom_3857)::VARCHAR IN ('POINT', 'MULTIPOINT') THEN p.geom_3857 "
                     f"ELSE ST_SimplifyPreserveTopology(p.geom_3857, {tolerance!r}) END")
+    thinning = ""
+    if thin and z < SIMPLIFY_BELOW:
+        cell = WORLD / (1 << z) / EXTENT * THIN_CELL * (EXTENT / 256)
+        thinning = (f"QUALIFY p.minx <> p.maxx OR p.miny <> p.maxy OR row_number() OVER (PARTITION BY "
+                    f"p.minx = p.maxx AND p.miny = p.maxy, floor((p.minx - {x0!r}) / {cell!r}), "
+                    f"floor((p.miny - {y0!r}) / {cell!r}) ORDER BY p._fid) = 1")
     sql = f"""
         SELECT count(*), ST_AsMVT(t, {_literal(LAYER_NAME)}, {EXTENT}, 'mvt_geom', '__id') FROM (
             SELECT {props}, "_fid" AS "__id",
                    ST_AsMVTGeom({geometry}, {box}, {EXTENT}, {BUFFER}, true) AS mvt_geom
             FROM read_parquet({_literal(path)}) AS p
             WHERE p.maxx >= {x0!r} AND p.minx <= {x1!r} AND p.maxy >= {y0!r} AND p.miny <= {y1!r}
+            {thinning}
         ) AS t WHERE mvt_geom IS NOT NULL AND NOT ST_IsEmpty(mvt_geom)
     """
     try:
@@ -212,7 +235,8 @@ def tile(layer, z: int, x: int, y: int) -> tuple[bytes, bool]:
     data = cached(layer.pk, z, x, y)
     if data is not None:
         return data, True
-    data = render(local_path(layer.parquet_name), z, x, y)
+    thin = (layer.feature_count or 0) > thin_points_above()
+    data = render(local_path(layer.parquet_name), z, x, y, thin=thin)
     store(layer.pk, z, x, y, data)
     return data, False
 
