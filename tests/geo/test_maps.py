@@ -175,6 +175,15 @@ def test_not_geographic_private_and_pending(client, dataset_factory, dataset, ed
     GeoResource.objects.filter(pk=pending.pk).update(current_layer=None)
     response = client.get(map_url(pending))
     assert response.status_code == 200 and "pas encore prête" in response.content.decode()
+    from ouvert.geo.models import GeoLayer
+
+    GeoLayer.objects.create(geo_id=pending.pk, status=GeoLayer.Status.FAILED, error_code="bad",
+                            error_message="Le fichier n’est pas du GeoJSON.")
+    failed = client.get(map_url(pending)).content.decode()
+    assert "n’a pas pu être produite" in failed and "pas du GeoJSON" not in failed
+    client.force_login(editor)
+    assert "pas du GeoJSON" in client.get(map_url(pending)).content.decode()
+    client.logout()
     secret = dataset_factory(title_fr="Secret", private=True)
     hidden = make_resource(secret, editor)
     assert client.get(map_url(hidden)).status_code == 404

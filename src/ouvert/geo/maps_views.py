@@ -29,7 +29,7 @@ from ouvert.catalog import services as catalog_services
 from ouvert.core import services as core_services
 
 from . import maps
-from .models import GeoResource
+from .models import GeoLayer, GeoResource
 
 TILE_TYPE = "application/vnd.mapbox-vector-tile"
 
@@ -245,6 +245,9 @@ def _map_context(request, dataset, resource, geo, layer, *, embed: bool = False)
         "layer": layer, "can_edit": catalog_services.resource_can_edit(request.user, resource),
     }
     if layer is None:
+        latest = GeoLayer.objects.filter(geo_id=resource.pk).order_by("-created_at", "-id").first()
+        context["failed"] = latest is not None and latest.status == GeoLayer.Status.FAILED
+        context["failure"] = latest.error_message if context["failed"] and context["can_edit"] else ""
         return context, 200
     style, classes, form, errors = _style_from(request, layer, request.GET, geo)
     query_string = _style_query(style)
