@@ -41,6 +41,7 @@ def test_tile_holds_the_features_with_their_attributes_and_fid(client, geo_resou
     assert response["Content-Type"] == "application/vnd.mapbox-vector-tile"
     assert response["ETag"] == f'"{layer.pk}-10-{x}-{y}"'
     assert "max-age" in response["Cache-Control"] and response["Cache-Control"].startswith("public")
+    assert response["Access-Control-Allow-Origin"] == "*"
     decoded = decode_tile(response.content)
     assert list(decoded) == ["features"]
     features = decoded["features"]["features"]
@@ -133,6 +134,7 @@ def test_private_dataset_tiles_are_hidden_from_others(client, dataset_factory, e
     response = client.get(tile_url(resource, 0, 0, 0))
     assert response.status_code == 200
     assert response["Cache-Control"].startswith("private")
+    assert "Access-Control-Allow-Origin" not in response
 
 
 def test_tilejson(client, geo_resource):

@@ -40,6 +40,8 @@ def _cache_headers(response, resource) -> None:
     public = dataset.state == dataset.State.ACTIVE and not dataset.private
     response["Cache-Control"] = ("public, max-age=300" if public else "private, max-age=300")
     patch_vary_headers(response, ["Cookie"])
+    if public:  # other sites' maps may use open data's tiles (no cookie is ever sent with them)
+        response["Access-Control-Allow-Origin"] = "*"
 
 
 def _unavailable():
