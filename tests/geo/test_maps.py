@@ -260,3 +260,17 @@ def test_chart_builder_map_of_points_uses_maplibre(client, dataset, editor, djan
     assert "vendor/maplibre-gl.js" in html and "/tiles/fond/quebec.geojson" in html
     bar = client.get(preview + "?g-type=bar&g-x=nom").content.decode()
     assert 'data-vega-spec="#graphique-spec"' in bar and "data-geo-points" not in bar
+
+
+def test_english_page(client, dataset, editor):
+    resource = make_resource(dataset, editor, name="Lieux publics",
+                             source="quebec_city_arrondissements.geojson")
+    from django.utils import translation
+
+    with translation.override("en"):
+        url = reverse("geo:map", kwargs={"name": dataset.name, "resource_id": resource.pk})
+    assert url.startswith("/en/")
+    response = client.get(url + "?attribut=SUPERFICIE&classes=3")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="en' in html and 'value="_fid"' not in html

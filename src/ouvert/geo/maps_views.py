@@ -143,7 +143,7 @@ class MapStyleForm(forms.Form):
     def __init__(self, *args, layer_columns=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["attribut"].choices = [("", _("Aucun (une seule couleur)"))] + [
-            (name, name) for name in layer_columns]
+            (name, name) for name in layer_columns if name != "_fid"]
 
 
 def _resolve(request, name, resource_id, url_name: str):
