@@ -274,3 +274,13 @@ def test_english_page(client, dataset, editor):
     assert response.status_code == 200
     html = response.content.decode()
     assert '<html lang="en' in html and 'value="_fid"' not in html
+
+
+def test_categories_of_numbers_match_the_map_s_text_of_them(dataset, editor):
+    """PERIMETRE is 0 (a double) for every place: the map writes it "0", so must the classes."""
+    resource = make_resource(dataset, editor)
+    layer = GeoResource.objects.get(pk=resource.pk).current_layer
+    style = geo_services.map_style_parse(layer=layer, data={"attribut": "PERIMETRE", "methode": "categories"})
+    classes = geo_services.map_style_classes(layer=layer, style=style)
+    assert classes["legend"] == [{"label": "0", "color": maps.CATEGORY_COLORS[0], "count": 1345}]
+    assert classes["color"][2][2:4] == ["0", maps.CATEGORY_COLORS[0]]

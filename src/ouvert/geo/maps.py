@@ -264,7 +264,13 @@ def map_style_classes(*, layer, style: dict) -> dict:
             step += [cut, color]
         expression = ["case", ["==", ["typeof", get], "number"], step, NULL_COLOR]
     else:
-        rows = cur.execute(f"SELECT CAST({column} AS VARCHAR) AS v, count(*) AS n FROM {source} "
+        kind = _layer_columns(layer).get(style["attribute"], "VARCHAR")
+        text = f"CAST({column} AS VARCHAR)"
+        if tiles.field_kind(kind) == "Number":
+            # As the map's ["to-string", …] writes numbers: 5.0 is "5" there (the tile holds a double).
+            text = (f"CASE WHEN {column}::DOUBLE = floor({column}::DOUBLE) AND abs({column}::DOUBLE) < 1e15 "
+                    f"THEN CAST(CAST({column} AS BIGINT) AS VARCHAR) ELSE CAST({column}::DOUBLE AS VARCHAR) END")
+        rows = cur.execute(f"SELECT {text} AS v, count(*) AS n FROM {source} "
                            f"WHERE {column} IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT {count + 1}").fetchall()
         top = rows[:count] if len(rows) > count else rows
         if len(rows) > count:
