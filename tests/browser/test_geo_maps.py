@@ -159,12 +159,23 @@ def stations(transactional_db, settings, tmp_path):
         "name": "stations-bixi", "title_fr": "Stations BIXI"})
     resource = services.resource_create(actor=editor, dataset=dataset, data={
         "name_fr": "Stations", "format": "CSV"}, upload=ContentFile(csv.read_bytes(), name="stations.csv"))
+    resource.editor = editor
     yield resource
     query.clear()
 
 
+def _login(page, live_server, user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                               "url": live_server.url}])
+
+
 def test_chart_builder_map_of_points_is_a_maplibre_map_offline(live_server, page, assert_accessible, stations):
     _offline(page, live_server)
+    _login(page, live_server, stations.editor)
     page.goto(f"{live_server.url}/fr/catalogue/jeux/stations-bixi/ressources/{stations.pk}/apercu/")
     builder = page.locator("#graphique-form")
     builder.get_by_label("Type de graphique").select_option("map")
@@ -178,3 +189,15 @@ def test_chart_builder_map_of_points_is_a_maplibre_map_offline(live_server, page
     expect(page.locator("#graphique-zone .geo-legend")).to_contain_text("faible")
     expect(page).to_have_url(re.compile(r"g-type=map"))
     assert_accessible(page)
+
+    # Saved as a visualisation: its page and its embed inside another page draw the same map.
+    page.get_by_label("Titre (français)").fill("Stations BIXI selon l’affluence")
+    page.locator(".datastore-save").get_by_role("button", name="Enregistrer").click()
+    page.wait_for_url(re.compile(r"/visualisations/[0-9a-f-]+/$"))
+    expect(page.locator("[data-geo-points]")).to_have_attribute("data-geo-rendered", "ok")
+    embed = page.url + "integrer/"
+    page.set_content(f'<!DOCTYPE html><html lang="fr"><head><title>Hôte</title></head><body>'
+                     f'<iframe src="{embed}" title="Carte" width="800" height="600"></iframe></body></html>')
+    frame = page.frame_locator("iframe")
+    expect(frame.locator("[data-geo-points]")).to_have_attribute("data-geo-rendered", "ok")
+    expect(frame.locator(".geo-legend")).to_contain_text("forte")
