@@ -195,11 +195,16 @@ def _map_locale() -> dict:
         "ScaleControl.Meters": "m",
         "ScaleControl.Kilometers": "km",
         "AttributionControl.ToggleAttribution": _("Afficher ou masquer les sources"),
-        "CooperativeGesturesHandler.WindowsHelpText": _("Utilisez Ctrl + défilement pour zoomer"),
+        "AttributionControl.MapFeedback": _("Signaler une erreur sur la carte"),
+        "CooperativeGesturesHandler.WindowsHelpText": _("Utilisez Ctrl + molette pour zoomer la carte"),
+        "CooperativeGesturesHandler.MacHelpText": _("Utilisez ⌘ + molette pour zoomer la carte"),
+        "CooperativeGesturesHandler.MobileHelpText": _("Utilisez deux doigts pour déplacer la carte"),
+        "Marker.Title": _("Repère"),
+        "LogoControl.Title": _("Logo de MapLibre"),
     }
 
 
-def _style_from(request, layer, data, geo) -> tuple[dict, dict, MapStyleForm, list]:
+def _style_from(layer, data, geo) -> tuple[dict, dict, MapStyleForm, list]:
     """``(style, classes, form, errors)``: the style asked in ``data`` (else the saved one)."""
     columns = [name for name, _kind in maps.tiles.columns(maps.tiles.local_path(layer.parquet_name))]
     asked = any(data.get(key) not in (None, "") for key in STYLE_KEYS) or "attribut" in data
@@ -251,7 +256,7 @@ def _map_context(request, dataset, resource, geo, layer, *, embed: bool = False)
         context["failed"] = latest is not None and latest.status == GeoLayer.Status.FAILED
         context["failure"] = latest.error_message if context["failed"] and context["can_edit"] else ""
         return context, 200
-    style, classes, form, errors = _style_from(request, layer, request.GET, geo)
+    style, classes, form, errors = _style_from(layer, request.GET, geo)
     query_string = _style_query(style)
     page = reverse("geo:map", kwargs={"name": dataset.name, "resource_id": resource.pk})
     embed_url = reverse("geo:map_embed", kwargs={"name": dataset.name, "resource_id": resource.pk})
