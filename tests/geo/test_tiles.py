@@ -184,7 +184,7 @@ def test_tiles_from_the_real_conversion_of_a_projected_upload(client, dataset_fa
     assert -74.1 < tilejson["bounds"][0] < -73.9 and 45.3 < tilejson["bounds"][1] < 45.5
 
 
-def test_prune_deletes_only_tiles_of_layers_no_longer_served(client, geo_resource):
+def test_prune_deletes_only_tiles_of_layers_no_longer_served(client, geo_resource, settings):
     from ouvert.core import registry
 
     first = write_layer(geo_resource)
@@ -197,6 +197,13 @@ def test_prune_deletes_only_tiles_of_layers_no_longer_served(client, geo_resourc
     assert not default_storage.exists(tiles.cache_name(first.pk, 0, 0, 0))
     assert default_storage.exists(tiles.cache_name(second.pk, 0, 0, 0))
     assert "geo.maps.tiles_prune" in {job.name for job in registry.periodic_jobs()}
+    # local copies of layers' files (storage that is not a folder) go the same way
+    copies = settings.DATA_DIR / "cache" / "geo" / str(geo_resource.pk)
+    copies.mkdir(parents=True)
+    (copies / f"{first.pk}.parquet").write_bytes(b"old")
+    (copies / f"{second.pk}.parquet").write_bytes(b"current")
+    geo_services.map_tiles_prune()
+    assert not (copies / f"{first.pk}.parquet").exists() and (copies / f"{second.pk}.parquet").exists()
 
 
 def test_a_missing_layer_file_is_503_not_500(client, geo_resource):

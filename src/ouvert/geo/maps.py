@@ -353,16 +353,29 @@ def map_tiles_prune() -> int:
     """Delete the stored tiles of layers that are no longer served (periodic); the number of layers."""
     from django.core.files.storage import default_storage
 
+    served = {str(pk) for pk in GeoResource.objects.exclude(current_layer=None)
+              .values_list("current_layer_id", flat=True)}
     try:
         folders, _files = default_storage.listdir("geo/tiles")
     except (FileNotFoundError, OSError):
+        _prune_local_copies(served)
         return 0
-    served = {str(pk) for pk in GeoResource.objects.exclude(current_layer=None)
-              .values_list("current_layer_id", flat=True)}
     gone = [name for name in folders if name not in served]
     for name in gone:
         tiles.forget(name)
+    _prune_local_copies(served)
     return len(gone)
+
+
+def _prune_local_copies(served: set[str]) -> None:
+    """Local copies of layers' Parquet files (made when storage is not a folder) of layers no longer
+    served: ``DATA_DIR/cache/geo/<resource>/<layer>.parquet``."""
+    root = Path(getattr(settings, "DATA_DIR", "var")) / "cache" / "geo"
+    if not root.is_dir():
+        return
+    for path in root.glob("*/*.parquet"):
+        if path.stem not in served:
+            path.unlink(missing_ok=True)
 
 
 PRUNE_SECONDS = 6 * 3600
