@@ -284,3 +284,20 @@ def test_categories_of_numbers_match_the_map_s_text_of_them(dataset, editor):
     classes = geo_services.map_style_classes(layer=layer, style=style)
     assert classes["legend"] == [{"label": "0", "color": maps.CATEGORY_COLORS[0], "count": 1345}]
     assert classes["color"][2][2:4] == ["0", maps.CATEGORY_COLORS[0]]
+
+
+def test_classes_are_computed_once_per_layer_style_and_language(dataset, editor, monkeypatch):
+    resource = make_resource(dataset, editor)
+    layer = GeoResource.objects.get(pk=resource.pk).current_layer
+    style = geo_services.map_style_parse(layer=layer, data={"attribut": "DESCRIPTION", "classes": "3"})
+    calls = []
+    real = maps._style_classes
+    monkeypatch.setattr(maps, "_style_classes", lambda *a: calls.append(a) or real(*a))
+    first = geo_services.map_style_classes(layer=layer, style=style)
+    assert geo_services.map_style_classes(layer=layer, style=style) == first and len(calls) == 1
+    from django.utils import translation
+
+    with translation.override("en"):
+        geo_services.map_style_classes(layer=layer, style=style)
+    geo_services.map_style_classes(layer=layer, style={**style, "classes": 4})
+    assert len(calls) == 3

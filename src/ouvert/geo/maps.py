@@ -230,6 +230,23 @@ def map_style_classes(*, layer, style: dict) -> dict:
     """
     if not style:
         return {"color": DEFAULT_COLOR, "legend": [], "style": {}}
+    # A layer never changes (a new file is a new layer): its classes are kept a day per language.
+    import hashlib
+    import json
+
+    from django.core.cache import cache
+    from django.utils.translation import get_language
+
+    digest = hashlib.sha256(json.dumps(style, sort_keys=True).encode()).hexdigest()[:24]
+    key = f"geo:classes:{layer.pk}:{get_language() or 'fr'}:{digest}"
+    found = cache.get(key)
+    if found is None:
+        found = _style_classes(layer, style)
+        cache.set(key, found, 86400)
+    return found
+
+
+def _style_classes(layer, style: dict) -> dict:
     path = tiles.local_path(layer.parquet_name)
     column = tiles.quote(style["attribute"])
     source = f"read_parquet({tiles._literal(path)})"
