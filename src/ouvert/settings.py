@@ -346,3 +346,18 @@ OUVERT_QUALITY_VERIFY_SECONDS = int(os.environ.get("OUVERT_QUALITY_VERIFY_SECOND
 # Reference data (ouvert.quality.certification): days a certified dataset may fail a criterion before
 # its certification lapses.
 OUVERT_CERTIFICATION_GRACE_DAYS = float(os.environ.get("OUVERT_CERTIFICATION_GRACE_DAYS", "14"))
+# Geographic layers (ouvert.geo.layers): attempts and seconds without a heartbeat as for the datastore,
+# the largest source file, whether linked files are fetched and converted, and the limits a zip must
+# respect before anything is extracted (members, total uncompressed bytes, compression ratio).
+OUVERT_GEO_MAX_ATTEMPTS = int(os.environ.get("OUVERT_GEO_MAX_ATTEMPTS", "3"))
+OUVERT_GEO_STALE_SECONDS = float(os.environ.get("OUVERT_GEO_STALE_SECONDS", "300"))
+OUVERT_GEO_MAX_BYTES = int(os.environ.get("OUVERT_GEO_MAX_BYTES", str(2 * 1024 ** 3)))
+OUVERT_GEO_CONVERT_LINKS = env_bool("OUVERT_GEO_CONVERT_LINKS", True)
+OUVERT_GEO_ZIP_MAX_MEMBERS = int(os.environ.get("OUVERT_GEO_ZIP_MAX_MEMBERS", "1000"))
+OUVERT_GEO_ZIP_MAX_BYTES = int(os.environ.get("OUVERT_GEO_ZIP_MAX_BYTES", str(4 * 1024 ** 3)))
+OUVERT_GEO_ZIP_MAX_RATIO = float(os.environ.get("OUVERT_GEO_ZIP_MAX_RATIO", "200"))
+# Maps (ouvert.geo.maps): a base-map tile URL template and its attribution for production (empty: the
+# bundled offline base map of Quebec), and the point count above which low zooms thin point layers.
+OUVERT_MAP_BASE_TILES = os.environ.get("OUVERT_MAP_BASE_TILES", "")
+OUVERT_MAP_BASE_ATTRIBUTION = os.environ.get("OUVERT_MAP_BASE_ATTRIBUTION", "")
+OUVERT_MAP_THIN_POINTS_ABOVE = int(os.environ.get("OUVERT_MAP_THIN_POINTS_ABOVE", "20000"))
