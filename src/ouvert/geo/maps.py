@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ouvert.catalog import services as catalog_services
 
@@ -155,7 +156,8 @@ PALETTES = {
     "oranges": ["#feedde", "#fdd0a2", "#fdae6b", "#fd8d3c", "#f16913", "#d94801", "#8c2d04"],
     "violets": ["#f2f0f7", "#dadaeb", "#bcbddc", "#9e9ac8", "#807dba", "#6a51a3", "#4a1486"],
 }
-PALETTE_LABELS = {"bleus": _("Bleus"), "verts": _("Verts"), "oranges": _("Oranges"), "violets": _("Violets")}
+PALETTE_LABELS = {"bleus": gettext_lazy("Bleus"), "verts": gettext_lazy("Verts"), "oranges": gettext_lazy("Oranges"),
+                  "violets": gettext_lazy("Violets")}
 #: Categories (Okabe–Ito, distinguishable with the common colour vision deficiencies).
 CATEGORY_COLORS = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000"]
 METHODS = ("categories", "graduated")

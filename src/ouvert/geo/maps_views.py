@@ -20,7 +20,7 @@ from django.http import (
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -235,7 +235,7 @@ def _style_query(style: dict) -> str:
 
 
 def _describe(layer) -> dict:
-    kinds = {"POINT": _("points"), "MULTIPOINT": _("groupes de points"), "LINESTRING": _("lignes"),
+    kinds = {"POINT": _("points"), "MULTIPOINT": _("groupes de points"), "LINESTRING": pgettext("geometry", "lignes"),
              "MULTILINESTRING": _("groupes de lignes"), "POLYGON": _("polygones"),
              "MULTIPOLYGON": _("groupes de polygones"), "GEOMETRYCOLLECTION": _("collections de géométries")}
     types = [str(kinds.get(str(t).upper(), t)) for t in (layer.geometry_types or [])]
