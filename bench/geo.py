@@ -6,9 +6,11 @@
 
 What it does, in one run:
 
-1. **data**: polygons from real Québec shapes (the administrative regions, simplified at 500 m,
-   and the boroughs of Montréal and Québec City, simplified at 5 m) repeated and shifted on a
-   20 km grid, and points from Québec City's real public places repeated and jittered (±3 km);
+1. **data**: polygons from real Québec shapes: the 17 administrative regions once, where they
+   are (simplified at 100 m), then the boroughs of Montréal and Québec City (simplified at 5 m)
+   repeated and shifted, each centred on a cell of a square 6 km grid over southern Québec (a
+   dense layer, as municipal lots or census blocks); points from Québec City's real public places
+   repeated and jittered (±3 km);
    both written as GeoPackage files in Québec Lambert (EPSG:32198), so that reprojection is
    measured;
 2. **conversion** of each file to the stored layer by Ouvert (``ouvert.geo.convert.convert``:
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import resource as rlimit
 import subprocess
@@ -50,12 +53,15 @@ if not CORPUS.is_dir():
 CRS = "EPSG:32198"
 CHROMIUM = "/usr/bin/chromium"
 ZOOMS = (5, 10, 14)
-#: (file, simplification tolerance in metres) of the polygons' shapes.
-POLYGON_SOURCES = (("quebec_regions_administratives.geojson", 500.0), ("montreal_arrondissements.geojson", 5.0),
-                   ("quebec_city_arrondissements.geojson", 5.0))
+#: The real administrative regions, once each where they are (simplified at ``REGION_TOLERANCE`` m).
+REGIONS_ONCE = ("quebec_regions_administratives.geojson",)
+REGION_TOLERANCE = 100.0
+#: (file, simplification tolerance in metres) of the shapes repeated on the grid.
+POLYGON_SOURCES = (("montreal_arrondissements.geojson", 5.0), ("quebec_city_arrondissements.geojson", 5.0))
 POINT_SOURCE = "quebec_city_lieux_publics_points.geojson"
-GRID_COLUMNS = 50
-GRID_STEP = 20_000.0
+#: Cell of the polygons' grid (its south edge in EPSG:32198 metres: about 45.3° N).
+GRID_STEP = 6_000.0
+GRID_SOUTH = 150_000.0
 JITTER = 3_000.0
 
 
@@ -89,24 +95,39 @@ def generate(work: Path, polygons: int, points: int) -> dict:
     try:
         parts = []
         for name, tolerance in POLYGON_SOURCES:
-            path = CORPUS / name
             label = "NOM" if "quebec_city" in name else "name"
             parts.append(f"""
                 SELECT {_lit(name.split('.')[0])} AS source, CAST("{label}" AS VARCHAR) AS nom,
                        ST_SimplifyPreserveTopology(ST_Transform(geom, 'EPSG:4326', {_lit(CRS)}, always_xy := true),
                                                    {tolerance}) AS g
-                FROM ST_Read({_lit(str(path))}) WHERE geom IS NOT NULL""")
+                FROM ST_Read({_lit(str(CORPUS / name))}) WHERE geom IS NOT NULL""")
         con.execute("CREATE TABLE shapes AS SELECT row_number() OVER () - 1 AS k, * FROM (" + " UNION ALL ".join(parts)
                     + ")")
-        shapes = con.execute("SELECT count(*), sum(ST_NPoints(g)) FROM shapes").fetchone()
-        # Feature i: shape i % shapes, copy i // shapes shifted on the grid (columns east, rows north).
+        con.execute("CREATE TABLE centred AS SELECT k, source, nom, "
+                    "ST_Translate(g, -ST_X(ST_Centroid(g)), -ST_Y(ST_Centroid(g))) AS g FROM shapes")
+        shapes = con.execute("SELECT count(*) FROM shapes").fetchone()[0]
+        regions = min(polygons, con.execute(
+            f"SELECT count(*) FROM ST_Read({_lit(str(CORPUS / REGIONS_ONCE[0]))})").fetchone()[0])
+        repeated = polygons - regions
+        columns = max(1, math.ceil(math.sqrt(repeated)))
+        x0, y0 = -columns * GRID_STEP / 2, GRID_SOUTH
+        # The real regions once, where they are; then feature i: shape i % shapes, its centroid on the
+        # centre of cell i of a square grid (row by row, west to east, south to north).
         con.execute(f"""
             CREATE TABLE polys AS
-            SELECT i + 1 AS identifiant, s.source, s.nom, (i // {shapes[0]})::INTEGER AS copie,
-                   round(ST_Area(s.g) / 1e6, 3) AS superficie_km2,
-                   ST_Translate(s.g, ((i // {shapes[0]}) % {GRID_COLUMNS}) * {GRID_STEP},
-                                ((i // {shapes[0]}) // {GRID_COLUMNS}) * {GRID_STEP}) AS geom
-            FROM range({polygons}) r(i) JOIN shapes s ON s.k = i % {shapes[0]}""")
+            SELECT row_number() OVER () AS identifiant, source, nom, copie,
+                   round(ST_Area(geom) / 1e6, 3) AS superficie_km2, geom FROM (
+                SELECT * FROM (
+                    SELECT 'quebec_regions_administratives' AS source, CAST(name AS VARCHAR) AS nom, 0 AS copie,
+                           ST_SimplifyPreserveTopology(ST_Transform(geom, 'EPSG:4326', {_lit(CRS)},
+                                                                    always_xy := true), {REGION_TOLERANCE}) AS geom
+                    FROM ST_Read({_lit(str(CORPUS / REGIONS_ONCE[0]))}) WHERE geom IS NOT NULL ORDER BY name
+                    LIMIT {regions})
+                UNION ALL
+                SELECT s.source, s.nom, (i // {shapes})::INTEGER + 1 AS copie,
+                       ST_Translate(s.g, {x0} + (i % {columns} + 0.5) * {GRID_STEP},
+                                    {y0} + (i // {columns} + 0.5) * {GRID_STEP}) AS geom
+                FROM range({repeated}) r(i) JOIN centred s ON s.k = i % {shapes})""")
         vertices = con.execute("SELECT sum(ST_NPoints(geom)) FROM polys").fetchone()[0]
         con.execute(f"""
             CREATE TABLE places AS
@@ -130,8 +151,9 @@ def generate(work: Path, polygons: int, points: int) -> dict:
             out[name] = {"features": con.execute(f"SELECT count(*) FROM {table}").fetchone()[0],
                          "file": target.name, "mb": round(target.stat().st_size / 1e6, 1),
                          "write_seconds": round(time.perf_counter() - t0, 2)}
-        out["polygons"].update({"vertices": int(vertices or 0), "distinct_shapes": int(shapes[0]),
-                                "sources": [name for name, _tol in POLYGON_SOURCES]})
+        out["polygons"].update({"vertices": int(vertices or 0), "regions_once": int(regions),
+                                "repeated_shapes": int(shapes), "grid": f"{columns}×{columns} cells of "
+                                f"{GRID_STEP / 1000:g} km", "sources": [*REGIONS_ONCE, *(n for n, _t in POLYGON_SOURCES)]})
         out["points"].update({"distinct_places": int(places), "source": POINT_SOURCE})
         out["crs"] = CRS
         out["format"] = "GeoPackage"
