@@ -188,6 +188,28 @@ def _vrt(source: Path, layer: str, folder: Path) -> Path:
     return vrt
 
 
+class _TimedConnection:
+    """The DuckDB connection given to ``convert`` (its ``con=`` argument), timing each statement
+    (the conversion itself is unchanged): where the time goes."""
+
+    def __init__(self, con):
+        self._con = con
+        self.times: list[tuple[float, str]] = []
+
+    def execute(self, sql, *args, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            return self._con.execute(sql, *args, **kwargs)
+        finally:
+            self.times.append((time.perf_counter() - t0, " ".join(str(sql).split())[:90]))
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+    def slowest(self, count: int = 6) -> list[dict]:
+        return [{"seconds": round(seconds, 2), "sql": sql} for seconds, sql in sorted(self.times, reverse=True)[:count]]
+
+
 def child_main(kind: str, args: list[str]) -> int:
     source, dest = Path(args[0]), Path(args[1])
     if kind == "pyogrio":
@@ -210,16 +232,22 @@ def child_main(kind: str, args: list[str]) -> int:
         return 0
     if kind == "ours":
         _django()
+        from ouvert.datastore import duck
         from ouvert.geo import convert
 
         t0 = time.perf_counter()
-        result = convert.convert(source, dest, work_dir=dest.parent / f"work-{source.stem}", filename=source.name)
+        con = _TimedConnection(duck.connect(spatial=True))
+        try:
+            result = convert.convert(source, dest, work_dir=dest.parent / f"work-{source.stem}", filename=source.name,
+                                     con=con)
+        finally:
+            con.close()
         seconds = time.perf_counter() - t0
         print(json.dumps({"seconds": round(seconds, 2), "features": result.feature_count,
                           "bbox": [round(v, 4) for v in result.bbox], "source_crs": result.source_crs,
                           "crs_assumed": result.crs_assumed, "repaired": result.repaired_count,
                           "left_out": (result.invalid or {}).get("count", 0), "mb": round(dest.stat().st_size / 1e6, 1),
-                          "peak_mb": _peak_mb()}))
+                          "peak_mb": _peak_mb(), "slowest_statements": con.slowest()}))
         return 0
     raise SystemExit(f"unknown child {kind}")
 
