@@ -39,6 +39,7 @@ import json
 import math
 import os
 import resource as rlimit
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -458,12 +459,23 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8771, help="port of the live server")
     parser.add_argument("--no-http", action="store_true", help="skip the tiles and the browser")
     parser.add_argument("--no-browser", action="store_true", help="skip the browser")
+    parser.add_argument("--keep", action="store_true", help="keep the generated files (deleted otherwise)")
     args = parser.parse_args()
 
-    started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="ouvert-bench-geo-"))
-    if not os.environ.get("DATABASE_URL"):
-        os.environ["OUVERT_DATA_DIR"] = str(work / "var")
+    try:
+        return _run(args, work)
+    finally:
+        if args.keep:
+            _log(f"files kept in {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(args, work: Path) -> int:
+    started = time.perf_counter()
+    # The platform's files (uploads, layers, tiles, SQLite database) in the work folder.
+    os.environ.setdefault("OUVERT_DATA_DIR", str(work / "var"))
     _django()
     _log(f"generating {args.polygons} polygons and {args.points} points in {work}")
     out: dict = {"bench": "geo", "polygons": args.polygons, "points": args.points, "cores": os.cpu_count()}
