@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+import threading
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -151,6 +152,39 @@ def connect(*, spatial: bool = False, memory_limit: str | None = None, threads: 
         con.close()
         raise
     return con
+
+
+class ProcessDatabase:
+    """One DuckDB database a process keeps for its life (see ``per_process``), with one cursor per
+    thread. ``connect_options`` are given to ``connect``."""
+
+    connect_options: dict = {}
+
+    def __init__(self):
+        self.pid = os.getpid()
+        self.con = connect(**self.connect_options)
+        self.local = threading.local()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = getattr(self.local, "cursor", None)
+        if cur is None:
+            cur = self.local.cursor = self.con.cursor()
+        return cur
+
+
+def per_process(cls):
+    """A function giving this process's instance of ``cls`` (a ``ProcessDatabase``): made on first use,
+    and again after a fork (DuckDB's threads and locks do not survive one)."""
+    lock = threading.Lock()
+    held: list = [None]
+
+    def get():
+        with lock:
+            if held[0] is None or held[0].pid != os.getpid():
+                held[0] = cls()
+            return held[0]
+
+    return get
 
 
 def _sql_string(value: str) -> str:

@@ -170,34 +170,17 @@ class Relation:
         return [{"id": name, "type": ckan_type(kind)} for name, kind in self.columns]
 
 
-class _Engine:
+class _Engine(duck.ProcessDatabase):
     """One DuckDB database per process (re-opened after a fork), its relations, an LRU of copies."""
 
     def __init__(self):
-        self.pid = os.getpid()
+        super().__init__()
         self.lock = threading.RLock()
-        self.con = duck.connect()
-        self.local = threading.local()
         self.relations: OrderedDict[str, Relation] = OrderedDict()
         self.memory = 0
 
-    def cursor(self) -> duckdb.DuckDBPyConnection:
-        cur = getattr(self.local, "cursor", None)
-        if cur is None:
-            cur = self.local.cursor = self.con.cursor()
-        return cur
 
-
-_engine: _Engine | None = None
-_engine_lock = threading.Lock()
-
-
-def engine() -> _Engine:
-    global _engine
-    with _engine_lock:
-        if _engine is None or _engine.pid != os.getpid():
-            _engine = _Engine()
-        return _engine
+engine = duck.per_process(_Engine)
 
 
 def cache_budget() -> int:

@@ -59,30 +59,17 @@ def check_address(z: int, x: int, y: int) -> None:
         raise TileError(f"tile {x}/{y} outside zoom {z} (0–{size - 1})")
 
 
-class _Engine:
+class _Engine(duck.ProcessDatabase):
+    """One spatial DuckDB database per process, and the columns of the layers it has read."""
+
+    connect_options = {"spatial": True}
+
     def __init__(self):
-        self.pid = os.getpid()
-        self.con = duck.connect(spatial=True)
-        self.local = threading.local()
+        super().__init__()
         self.schemas: dict[str, list[tuple[str, str]]] = {}
 
-    def cursor(self):
-        cur = getattr(self.local, "cursor", None)
-        if cur is None:
-            cur = self.local.cursor = self.con.cursor()
-        return cur
 
-
-_engine: _Engine | None = None
-_engine_lock = threading.Lock()
-
-
-def engine() -> _Engine:
-    global _engine
-    with _engine_lock:
-        if _engine is None or _engine.pid != os.getpid():
-            _engine = _Engine()
-        return _engine
+engine = duck.per_process(_Engine)
 
 
 def local_path(parquet_name: str) -> str:
