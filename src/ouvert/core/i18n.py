@@ -3,6 +3,14 @@
 from django.utils.translation import get_language
 
 
+def pick(fr: str, en: str) -> str:
+    """``en`` when the active language is English and it is filled, else ``fr`` (or ``en`` when
+    ``fr`` is empty)."""
+    if (get_language() or "fr").startswith("en"):
+        return en or fr
+    return fr or en
+
+
 def in_active_language(obj, field: str) -> str:
     """``<field>_en`` when the active language is English and it is filled, else ``<field>_fr``."""
     if (get_language() or "fr").startswith("en"):

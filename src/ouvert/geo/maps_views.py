@@ -20,13 +20,14 @@ from django.http import (
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from ouvert.catalog import services as catalog_services
 from ouvert.core import services as core_services
+from ouvert.core.i18n import pick
 
 from . import maps
 from .models import GeoLayer, GeoResource
@@ -109,16 +110,10 @@ def basemap_view(request):
 
 # --- Map pages ---------------------------------------------------------------------------------------
 
-def _lang() -> str:
-    return "en" if (get_language() or "fr").startswith("en") else "fr"
-
-
-def _pick(fr: str, en: str) -> str:
-    return (en or fr) if _lang() == "en" else (fr or en)
 
 
 def _resource_name(resource) -> str:
-    return _pick(resource.name_fr, resource.name_en) or _("Ressource sans nom")
+    return pick(resource.name_fr, resource.name_en) or _("Ressource sans nom")
 
 
 STYLE_KEYS = ("attribut", "methode", "classes", "decoupage", "palette")
@@ -247,8 +242,8 @@ def _describe(layer) -> dict:
 def _map_context(request, dataset, resource, geo, layer, *, embed: bool = False) -> tuple[dict, int]:
     context = {
         "dataset": dataset, "resource": resource, "resource_name": _resource_name(resource),
-        "dataset_title": _pick(dataset.title_fr, dataset.title_en),
-        "organisation_name": _pick(dataset.organisation.name_fr, dataset.organisation.name_en),
+        "dataset_title": pick(dataset.title_fr, dataset.title_en),
+        "organisation_name": pick(dataset.organisation.name_fr, dataset.organisation.name_en),
         "layer": layer, "can_edit": catalog_services.resource_can_edit(request.user, resource),
     }
     if layer is None:
@@ -357,8 +352,8 @@ def map_features_page(request, name, resource_id):
     base = {"pres": raw} if near else {}
     context = {
         "dataset": dataset, "resource": resource, "resource_name": _resource_name(resource),
-        "dataset_title": _pick(dataset.title_fr, dataset.title_en),
-        "organisation_name": _pick(dataset.organisation.name_fr, dataset.organisation.name_en),
+        "dataset_title": pick(dataset.title_fr, dataset.title_en),
+        "organisation_name": pick(dataset.organisation.name_fr, dataset.organisation.name_en),
         "table": table, "errors": errors, "near": raw if near else "",
         "previous": urlencode({**base, "page": table["page"] - 1}) if table["page"] > 1 else "",
         "next": urlencode({**base, "page": table["page"] + 1}) if table["page"] < table["pages"] else "",

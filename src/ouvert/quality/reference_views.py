@@ -13,11 +13,11 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ouvert.catalog import services as catalog_services
+from ouvert.core.i18n import pick
 from ouvert.core.services import NotFound
 
 from . import certification as cert
@@ -25,11 +25,6 @@ from .models import Certification, CertificationEvent
 
 PAGE_SIZE = 50
 
-
-def _pick(fr: str, en: str) -> str:
-    if (translation.get_language() or "fr").startswith("en"):
-        return en or fr
-    return fr or en
 
 
 def _is_admin(user) -> bool:
@@ -60,10 +55,10 @@ def reference(request):
     for item in page.object_list:
         dataset = item.dataset
         rows.append({
-            "name": dataset.name, "title": _pick(dataset.title_fr, dataset.title_en),
+            "name": dataset.name, "title": pick(dataset.title_fr, dataset.title_en),
             "url": reverse("catalog:dataset", kwargs={"name": dataset.name}),
             "detail_url": reverse("quality:reference_dataset", kwargs={"name": dataset.name}),
-            "organisation": _pick(dataset.organisation.name_fr, dataset.organisation.name_en),
+            "organisation": pick(dataset.organisation.name_fr, dataset.organisation.name_en),
             "organisation_url": reverse("catalog:organisation", kwargs={"slug": dataset.organisation.slug}),
             "certified_at": item.certified_at, "failing_since": item.failing_since,
             "grace_end": _grace_end(item), "summary": _summary(item.criteria or []),
@@ -72,10 +67,10 @@ def reference(request):
     if _is_admin(request.user):
         for dataset, criteria in cert.reference_candidates():
             candidates.append({
-                "name": dataset.name, "title": _pick(dataset.title_fr, dataset.title_en),
+                "name": dataset.name, "title": pick(dataset.title_fr, dataset.title_en),
                 "detail_url": reverse("quality:reference_dataset", kwargs={"name": dataset.name}),
                 "certify_url": reverse("quality:reference_certify", kwargs={"name": dataset.name}),
-                "organisation": _pick(dataset.organisation.name_fr, dataset.organisation.name_en),
+                "organisation": pick(dataset.organisation.name_fr, dataset.organisation.name_en),
                 "summary": _summary(criteria),
             })
     ended = []
@@ -84,9 +79,9 @@ def reference(request):
         lapsed = item.status == Certification.Status.LAPSED
         criteria = item.criteria or []
         ended.append({
-            "title": _pick(dataset.title_fr, dataset.title_en),
+            "title": pick(dataset.title_fr, dataset.title_en),
             "detail_url": reverse("quality:reference_dataset", kwargs={"name": dataset.name}),
-            "organisation": _pick(dataset.organisation.name_fr, dataset.organisation.name_en),
+            "organisation": pick(dataset.organisation.name_fr, dataset.organisation.name_en),
             "status": item.get_status_display(), "ended_at": item.ended_at, "lapsed": lapsed,
             "reason": "" if lapsed else (item.end_reason or ""),
             "failing": [cert.criterion_label(c["id"]) for c in criteria if not c.get("passed")] if lapsed else [],
@@ -126,8 +121,8 @@ def _detail_context(request, dataset, *, criteria=None) -> dict:
              "requirement": cert.criterion_requirement(item["id"]), "text": cert.criterion_text(item, names=names),
              "fix": "" if item["passed"] else cert.criterion_fix(item["id"])} for item in criteria]
     return {
-        "dataset": dataset, "title": _pick(dataset.title_fr, dataset.title_en),
-        "organisation": _pick(dataset.organisation.name_fr, dataset.organisation.name_en),
+        "dataset": dataset, "title": pick(dataset.title_fr, dataset.title_en),
+        "organisation": pick(dataset.organisation.name_fr, dataset.organisation.name_en),
         "certification": certification,
         "certified": certification is not None and certification.status == Certification.Status.CERTIFIED,
         "grace_end": _grace_end(certification), "grace_days": cert.certification_grace_days(),
@@ -164,7 +159,7 @@ def reference_certify(request, name):
     except cert.CertificationConflict as exc:
         return _refused(request, dataset, [exc.message], 409)
     messages.success(request, _("« %(title)s » est certifié comme donnée de référence.")
-                     % {"title": _pick(dataset.title_fr, dataset.title_en)})
+                     % {"title": pick(dataset.title_fr, dataset.title_en)})
     return HttpResponseRedirect(reverse("quality:reference_dataset", kwargs={"name": dataset.name}), status=303)
 
 
@@ -182,7 +177,7 @@ def reference_withdraw(request, name):
     except cert.CertificationConflict as exc:
         return _refused(request, dataset, [exc.message], 409)
     messages.success(request, _("La certification de « %(title)s » est retirée.")
-                     % {"title": _pick(dataset.title_fr, dataset.title_en)})
+                     % {"title": pick(dataset.title_fr, dataset.title_en)})
     return HttpResponseRedirect(reverse("quality:reference_dataset", kwargs={"name": dataset.name}), status=303)
 
 

@@ -11,21 +11,13 @@ from urllib.parse import urlencode
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from ouvert.core import services as core_services
+from ouvert.core.i18n import pick
 
 from . import mqa, scoring
-
-
-def _lang() -> str:
-    return "en" if (get_language() or "fr").startswith("en") else "fr"
-
-
-def _pick(fr: str, en: str) -> str:
-    return (en or fr) if _lang() == "en" else (fr or en)
 
 
 def dataset_panel(*, request, dataset, resources, can_edit) -> dict | None:
@@ -85,12 +77,12 @@ def _dashboard(request, organisation=None):
         errors = [message for messages in exc.message_dict.values() for message in messages]
         listing = scoring.datasets_losing_points(user=request.user, organisation=organisation)
     for row in listing["items"]:
-        row["title"] = _pick(row["title_fr"], row["title_en"])
-        row["organisation_name"] = _pick(row["organisation_name_fr"], row["organisation_name_en"])
+        row["title"] = pick(row["title_fr"], row["title_en"])
+        row["organisation_name"] = pick(row["organisation_name_fr"], row["organisation_name_en"])
         row["dimension_points"] = [row[name] for name in mqa.DIMENSIONS]
     for row in summary.get("publishers", []):
-        row["name"] = _pick(row["name_fr"], row["name_en"])
-    name = _pick(organisation.name_fr, organisation.name_en) if organisation is not None else ""
+        row["name"] = pick(row["name_fr"], row["name_en"])
+    name = pick(organisation.name_fr, organisation.name_en) if organisation is not None else ""
     title = (_("Qualité des métadonnées : %(name)s") % {"name": name}) if organisation is not None \
         else _("Qualité des métadonnées du catalogue")
     chart_title = _("Points moyens par jour (sur %(max)s)") % {"max": mqa.MAX_POINTS}
