@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .jobs import job_claim, job_fail, store_file, stored_file_locally  # noqa: F401  (for other modules)
 from .models import ApiToken, AuditEntry, Membership, Notification, Organisation, User
 
 GENESIS_HASH = "0" * 64

@@ -46,12 +46,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ouvert.catalog import services as catalog_services
+from ouvert.core import services as core_services
 from ouvert.core.services import NotFound
 
 from . import query, selectors
@@ -192,13 +192,7 @@ class IngestionFailed(Exception):
 
 def _claim(table: DatastoreTable) -> bool:
     """Take the table for this process: pending, or running but silent (an interrupted run)."""
-    now = timezone.now()
-    claimable = Q(status=DatastoreTable.Status.PENDING) | (
-        Q(status=DatastoreTable.Status.RUNNING)
-        & (Q(heartbeat_at__lt=now - stale_after()) | Q(heartbeat_at__isnull=True)))
-    return bool(DatastoreTable.objects.filter(claimable, pk=table.pk).update(
-        status=DatastoreTable.Status.RUNNING, heartbeat_at=now, attempts=F("attempts") + 1,
-        started_at=Coalesce("started_at", now), stage="", error_code="", error_message=""))
+    return core_services.job_claim(table, stale_after=stale_after(), stage="")
 
 
 class _Beat:
@@ -221,12 +215,7 @@ class _Beat:
 
 
 def _fail(table: DatastoreTable, code: str, message: str) -> DatastoreTable:
-    table.status = DatastoreTable.Status.FAILED
-    table.error_code = code[:50]
-    table.error_message = message
-    table.finished_at = timezone.now()
-    table.save(update_fields=["status", "error_code", "error_message", "finished_at"])
-    return table
+    return core_services.job_fail(table, code, message)
 
 
 @contextmanager
@@ -236,17 +225,8 @@ def _source_file(table: DatastoreTable, folder: Path, beat: _Beat):
         version = table.version
         if version is None or not version.file.name:
             raise IngestionFailed("source-missing", _("Le fichier de cette version n'existe plus."))
-        try:
-            local = Path(default_storage.path(version.file.name))
-        except NotImplementedError:
-            local = None
-        if local is not None:
+        with core_services.stored_file_locally(version.file.name, folder) as local:
             yield local
-            return
-        target = folder / "source"
-        with default_storage.open(version.file.name, "rb") as handle, open(target, "wb") as out:
-            shutil.copyfileobj(handle, out, 1024 * 1024)
-        yield target
         return
     from ouvert.harvest import services as harvest_services
 
@@ -261,31 +241,6 @@ def _source_file(table: DatastoreTable, folder: Path, beat: _Beat):
     table.source_sha256 = fetched["sha256"]
     table.save(update_fields=["source_size", "source_sha256"])
     yield target
-
-
-def _store(local: Path, name: str) -> int:
-    """Put the finished Parquet file at ``name`` in ``default_storage`` (atomically for a folder)."""
-    size = local.stat().st_size
-    try:
-        final = Path(default_storage.path(name))
-    except NotImplementedError:
-        final = None
-    if final is None:
-        if default_storage.exists(name):
-            default_storage.delete(name)
-        with open(local, "rb") as handle:
-            saved = default_storage.save(name, File(handle, name=os.path.basename(name)))
-        if saved != name:
-            raise RuntimeError(f"storage saved {saved!r} instead of {name!r}")
-        return size
-    final.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.replace(local, final)
-    except OSError:  # another file system: copy next to it, then rename
-        partial = final.with_name(f".{final.name}.partial")
-        shutil.copyfile(local, partial)
-        os.replace(partial, final)
-    return size
 
 
 def _foreign_resolver(table: DatastoreTable):
@@ -459,7 +414,7 @@ def ingestion_run(*, table_id: int, progress: Progress | None = None) -> Datasto
             _validate(table, dest, schema, beat)
         beat.stage("store")
         name = parquet_name(table.datastore_id, table.pk)
-        table.parquet_size = _store(dest, name)
+        table.parquet_size = core_services.store_file(dest, name)
         table.parquet = name
         _swap(table)
     except ingest.IngestError as exc:

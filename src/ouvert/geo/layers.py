@@ -35,15 +35,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F, Max, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ouvert.catalog import services as catalog_services
+from ouvert.core import services as core_services
 
 from . import convert
 from .models import GeoLayer, GeoResource, layer_parquet_name
@@ -291,12 +290,7 @@ class _Failed(Exception):
 
 
 def _claim(layer: GeoLayer) -> bool:
-    now = timezone.now()
-    claimable = Q(status=GeoLayer.Status.PENDING) | (
-        Q(status=GeoLayer.Status.RUNNING) & (Q(heartbeat_at__lt=now - stale_after()) | Q(heartbeat_at__isnull=True)))
-    return bool(GeoLayer.objects.filter(claimable, pk=layer.pk).update(
-        status=GeoLayer.Status.RUNNING, heartbeat_at=now, attempts=F("attempts") + 1,
-        started_at=Coalesce("started_at", now), error_code="", error_message=""))
+    return core_services.job_claim(layer, stale_after=stale_after())
 
 
 def _beat(layer: GeoLayer, state: dict) -> None:
@@ -306,12 +300,7 @@ def _beat(layer: GeoLayer, state: dict) -> None:
 
 
 def _fail(layer: GeoLayer, code: str, message: str) -> GeoLayer:
-    layer.status = GeoLayer.Status.FAILED
-    layer.error_code = code[:40]
-    layer.error_message = message
-    layer.finished_at = timezone.now()
-    layer.save(update_fields=["status", "error_code", "error_message", "finished_at"])
-    return layer
+    return core_services.job_fail(layer, code, message)
 
 
 @contextmanager
@@ -322,17 +311,8 @@ def _source_file(layer: GeoLayer, folder: Path):
         version = layer.version
         if not version.file.name:
             raise _Failed("source-missing", _("Le fichier de cette version n'existe plus."))
-        try:
-            local = Path(default_storage.path(version.file.name))
-        except NotImplementedError:
-            local = None
-        if local is not None:
+        with core_services.stored_file_locally(version.file.name, folder) as local:
             yield local
-            return
-        target = folder / "source"
-        with default_storage.open(version.file.name, "rb") as handle, open(target, "wb") as out:
-            shutil.copyfileobj(handle, out, 1024 * 1024)
-        yield target
         return
     if not layer.source_url:
         raise _Failed("source-missing", _("Cette ressource n'a ni fichier ni adresse."))
@@ -348,30 +328,6 @@ def _source_file(layer: GeoLayer, folder: Path):
     layer.source_size = fetched["size"]
     layer.save(update_fields=["source_size"])
     yield target
-
-
-def _store(local: Path, name: str) -> None:
-    """Put the finished Parquet file at ``name`` in ``default_storage``: renamed into place when
-    storage is a folder (a temporary name next to it first when on another file system)."""
-    try:
-        final = Path(default_storage.path(name))
-    except NotImplementedError:
-        final = None
-    if final is None:
-        if default_storage.exists(name):
-            default_storage.delete(name)
-        with open(local, "rb") as handle:
-            saved = default_storage.save(name, File(handle, name=os.path.basename(name)))
-        if saved != name:
-            raise RuntimeError(f"storage saved {saved!r} instead of {name!r}")
-        return
-    final.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.replace(local, final)
-    except OSError:
-        partial = final.with_name(f".{final.name}.partial")
-        shutil.copyfile(local, partial)
-        os.replace(partial, final)
 
 
 def _swap(layer: GeoLayer) -> GeoLayer:
@@ -443,7 +399,7 @@ def layer_run(*, layer_id: int) -> GeoLayer | None:
         layer.attributes = json.loads(json.dumps(layer.attributes, default=str))
         layer.warnings = json.loads(json.dumps(layer.warnings, default=str))
         name = layer_parquet_name(layer.geo_id, layer.pk)
-        _store(dest, name)
+        core_services.store_file(dest, name)
         layer.parquet_name = name
         _swap(layer)
     except convert.ConvertError as exc:
