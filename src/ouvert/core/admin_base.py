@@ -14,3 +14,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """The records of an object, newest first, each linking to its own read-only page."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    ordering = ["-id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False

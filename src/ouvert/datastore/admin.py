@@ -9,24 +9,17 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from ouvert.core.admin_base import ReadOnlyAdmin
+from ouvert.core.admin_base import ReadOnlyAdmin, ReadOnlyInline
 
 from . import services, visualisations
 from .models import Datastore, DatastoreTable, Visualisation
 
 
-class DatastoreTableInline(admin.TabularInline):
+class DatastoreTableInline(ReadOnlyInline):
     model = DatastoreTable
     fields = ["id", "origin", "version", "source_url", "status", "attempts", "rows", "error_code", "created_at",
               "finished_at"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-    ordering = ["-id"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Datastore)

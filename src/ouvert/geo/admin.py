@@ -5,24 +5,17 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from ouvert.core.admin_base import ReadOnlyAdmin
+from ouvert.core.admin_base import ReadOnlyAdmin, ReadOnlyInline
 
 from . import layers
 from .models import GeoLayer, GeoResource
 
 
-class GeoLayerInline(admin.TabularInline):
+class GeoLayerInline(ReadOnlyInline):
     model = GeoLayer
     fields = ["id", "version", "source_url", "source_format", "status", "attempts", "feature_count", "source_crs",
               "crs_assumed", "error_code", "created_at", "finished_at"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-    ordering = ["-id"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(GeoResource)
