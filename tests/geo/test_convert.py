@@ -97,6 +97,22 @@ def test_null_geometry_left_out_and_reported(tmp_path):
     assert result.invalid["examples"][0]["code"] == "missing"
 
 
+def test_source_order_numbers_features_whatever_the_attributes_are_called(tmp_path, con):
+    # An attribute named like DuckDB's row pseudo-column does not change the numbering, and the
+    # conversion's work database is gone afterwards.
+    source = _write_geojson(tmp_path / "rowid.geojson", [
+        ({"rowid": 40 - number, "ordinality": "x", "nom": f"Lieu {number}"},
+         {"type": "Point", "coordinates": [-71.2 + number / 100, 46.8]}) for number in range(30)])
+    result = _convert(tmp_path, source)
+    assert result.feature_count == 30
+    rows = con.execute(f"SELECT _fid, rowid, ordinality, nom FROM '{tmp_path / 'layer.parquet'}' "
+                       "ORDER BY _fid").fetchall()
+    assert [row[0] for row in rows] == list(range(1, 31))
+    assert [row[1] for row in rows] == [40 - number for number in range(30)]
+    assert rows[7][2:] == ("x", "Lieu 7")
+    assert not list((tmp_path / "work-layer").glob("conversion-*"))
+
+
 def test_self_intersecting_polygon_repaired_and_out_of_range_left_out(tmp_path, con):
     bowtie = {"type": "Polygon", "coordinates": [[[-73.6, 45.5], [-73.5, 45.6], [-73.5, 45.5], [-73.6, 45.6],
                                                   [-73.6, 45.5]]]}

@@ -16,8 +16,13 @@ extension from the wheel) and the standard library. The steps of ``convert``:
    or a UTM zone (EPSG:26917–26921); ``crs_note`` says why.
 3. Repair: invalid geometries made valid (``ST_MakeValid``, counted); those left empty, invalid,
    absent or outside ±180/±90 once in WGS84 are left out and reported with their ``_fid``.
-4. The Parquet file: ``_fid``, the attributes, ``geometry`` (WGS84), ``geom_3857`` and its box,
-   ordered along a Hilbert curve; written to a temporary name, then renamed.
+4. The Parquet file: ``_fid`` (1, 2, … in the source's order), the attributes, ``geometry``
+   (WGS84), ``geom_3857`` and its box, ordered along a Hilbert curve; written to a temporary name,
+   then renamed.
+
+Steps 3 and 4 are one pass over the geometries, in a work database of the work folder whose small
+row groups let every core share them (DuckDB gives each thread whole row groups, and an in-memory
+table holds 122,880 rows in one); it is deleted afterwards.
 
 Every error a person can cause is a ``ConvertError`` with a code and a French message.
 """
@@ -28,6 +33,7 @@ import json
 import os
 import re
 import stat
+import uuid
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -45,6 +51,14 @@ MAX_RATIO = 200
 MAX_EXAMPLES = 20
 #: Rows per Parquet row group: small enough for a tile to read few of them.
 ROW_GROUP_SIZE = 4096
+#: Rows per row group of the conversion's work database: DuckDB gives each thread whole row groups,
+#: so small ones let every core share the geometry work (validity, repair, reprojection) of a layer.
+WORK_ROW_GROUP_SIZE = 8192
+#: zstd level of the stored Parquet file: level 1 writes twice as fast as the default 3, for a file
+#: barely larger.
+COMPRESSION_LEVEL = 1
+#: Internal columns of the conversion (never in the stored file).
+FID_COLUMN = "__ouvert_fid"
 #: Web Mercator's latitude limit.
 MERCATOR_LAT = 85.05112878
 
@@ -440,21 +454,21 @@ def _lit(value: str) -> str:
 
 
 def _load(con, source: Source) -> list[str]:
-    """Table ``src`` (the source's attributes and ``__geom``, in the source's order); returns the
-    attribute names."""
+    """Table ``src``: ``FID_COLUMN`` (1, 2, … in the source's order), the source's attributes and
+    ``__geom``; returns the attribute names."""
     if source.format == "csv":
-        con.execute(
-            f"CREATE TABLE raw AS SELECT * FROM read_csv({_lit(str(source.path))}, delim={_lit(source.delimiter)}, "
-            f"header=true, all_varchar=false, encoding={_lit(source.encoding)}, ignore_errors=false, "
-            "null_padding=true)")
-        names = [row[0] for row in con.execute("DESCRIBE raw").fetchall()]
+        reader = (f"read_csv({_lit(str(source.path))}, delim={_lit(source.delimiter)}, header=true, "
+                  f"all_varchar=false, encoding={_lit(source.encoding)}, ignore_errors=false, null_padding=true)")
+        names = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()]
 
         def number(column: str) -> str:
             return f"TRY_CAST(replace(trim(CAST({_q(column)} AS VARCHAR)), ',', '.') AS DOUBLE)"
 
         x, y = number(source.x_column), number(source.y_column)
-        con.execute(f"CREATE TABLE src AS SELECT *, CASE WHEN {x} IS NOT NULL AND {y} IS NOT NULL "
-                    f"THEN ST_Point({x}, {y}) END AS __geom FROM raw")
+        select = ", ".join(_q(name) for name in names)
+        con.execute(f"CREATE TABLE src AS SELECT row_number() OVER () AS {FID_COLUMN}, {select}, "
+                    f"CASE WHEN {x} IS NOT NULL AND {y} IS NOT NULL THEN ST_Point({x}, {y}) END AS __geom "
+                    f"FROM {reader}")
         return names
     if source.format == "gpkg" and source.layer is None:
         _gdal_layer(con, source)
@@ -462,17 +476,16 @@ def _load(con, source: Source) -> list[str]:
     # Only the driver of the format detected: a file that GDAL would open otherwise (a VRT pointing at
     # other files, for instance) is not read.
     driver = _lit(GDAL_DRIVERS[source.format])
-    con.execute(f"CREATE TABLE raw AS SELECT * FROM ST_Read({_lit(str(source.path))}{layer}, "
-                f"allowed_drivers := [{driver}])")
-    columns = con.execute("DESCRIBE raw").fetchall()
+    reader = f"ST_Read({_lit(str(source.path))}{layer}, allowed_drivers := [{driver}])"
+    columns = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
     geometry = [name for name, kind, *_rest in columns if str(kind).upper().startswith("GEOMETRY")]
     if not geometry:
         raise ConvertError("no-geometry", _("Le fichier ne contient aucune colonne de géométrie."))
     source.column_crs = _column_crs(str(dict((row[0], row[1]) for row in columns)[geometry[0]]))
     names = [name for name, kind, *_rest in columns if name not in geometry and name != "OGC_FID"]
     select = ", ".join(_q(name) for name in names)
-    con.execute(f"CREATE TABLE src AS SELECT {select + ', ' if select else ''}"
-                f"CAST({_q(geometry[0])} AS GEOMETRY) AS __geom FROM raw")
+    con.execute(f"CREATE TABLE src AS SELECT row_number() OVER () AS {FID_COLUMN}, {select + ', ' if select else ''}"
+                f"CAST({_q(geometry[0])} AS GEOMETRY) AS __geom FROM {reader}")
     return names
 
 
@@ -547,9 +560,19 @@ def convert(path: str | os.PathLike, dest: str | os.PathLike, *, work_dir: str |
     source = detect(path, work_dir=work_dir, filename=filename, zip_limits=zip_limits)
     own = con is None
     con = con or duck.connect(spatial=True)
+    database = work_dir / f"conversion-{uuid.uuid4().hex}.duckdb"
+    con.execute(f"ATTACH {_lit(str(database))} AS conversion (ROW_GROUP_SIZE {WORK_ROW_GROUP_SIZE})")
     try:
+        con.execute("USE conversion")
+        # A short-lived database: compressing what it stores would cost more than it saves.
+        con.execute("SET force_compression = 'uncompressed'")
         return _convert(con, source, Path(dest), filename, progress or (lambda: None))
     finally:
+        con.execute("RESET force_compression")
+        con.execute("USE memory")
+        con.execute("DETACH conversion")
+        for leftover in (database, database.with_name(database.name + ".wal")):
+            leftover.unlink(missing_ok=True)
         if own:
             con.close()
 
@@ -615,55 +638,64 @@ def _convert(con, source: Source, dest: Path, filename: str, beat) -> LayerResul
         result.warnings.append({"code": "crs-assumed", "message": result.crs_note, "crs": guessed})
 
     beat()
-    # Repair in the source's coordinates, then WGS84.
+    # One pass over the geometries, in the work database's small row groups (every core): validity in
+    # the source's coordinates, repair, WGS84, the verdict, Web Mercator and its box. Each level of the
+    # nested query is computed once.
+    mapping, renamed = _rename_reserved(names)
+    result.warnings.extend(renamed)
+    attributes = "".join(f"{_q(name)} AS {_q(mapping[name])}, " for name in names)
     transform = "" if crs_spec == "EPSG:4326" else crs_spec
-    to_wgs84 = (f"ST_Transform(g, {_lit(transform)}, 'EPSG:4326', always_xy := true)" if transform else "g")
+    to_wgs84 = f"ST_Transform(g, {_lit(transform)}, 'EPSG:4326', always_xy := true)" if transform else "g"
+    clip = f"ST_MakeEnvelope(-180, {-MERCATOR_LAT}, 180, {MERCATOR_LAT})"
+    out_of_range = ("ST_XMin(geometry) < -180 OR ST_XMax(geometry) > 180 OR ST_YMin(geometry) < -90 "
+                    "OR ST_YMax(geometry) > 90 OR NOT isfinite(ST_XMin(geometry)) OR NOT isfinite(ST_YMax(geometry))")
     try:
-        con.execute("""
-            CREATE TABLE checked AS
-            SELECT rowid + 1 AS _fid, * EXCLUDE (__geom),
-                   __geom AS g0,
-                   CASE WHEN __geom IS NULL THEN 'missing'
-                        WHEN ST_IsEmpty(__geom) THEN 'empty'
-                        WHEN ST_IsValid(__geom) THEN 'valid' ELSE 'invalid' END AS __state
-            FROM src""")
-        con.execute("""
-            CREATE TABLE repaired AS
-            SELECT * EXCLUDE (g0), CASE WHEN __state = 'invalid' THEN ST_MakeValid(g0) ELSE g0 END AS g
-            FROM checked""")
         con.execute(f"""
-            CREATE TABLE projected AS
-            SELECT * EXCLUDE (g),
-                   CASE WHEN __state = 'invalid' AND (g IS NULL OR ST_IsEmpty(g) OR NOT ST_IsValid(g))
-                        THEN 'unrepairable' ELSE __state END AS __final,
-                   CASE WHEN g IS NOT NULL AND NOT ST_IsEmpty(g) THEN {to_wgs84} END AS geometry
-            FROM repaired""")
+            CREATE TABLE judged AS
+            SELECT *, ST_XMin(geom_3857) AS minx, ST_YMin(geom_3857) AS miny,
+                   ST_XMax(geom_3857) AS maxx, ST_YMax(geom_3857) AS maxy
+            FROM (
+                SELECT * EXCLUDE (geometry), geometry,
+                       CASE WHEN __final IN ('valid', 'invalid') THEN ST_Transform(
+                           CASE WHEN ST_YMin(geometry) < {-MERCATOR_LAT} OR ST_YMax(geometry) > {MERCATOR_LAT}
+                                THEN ST_Intersection(geometry, {clip}) ELSE geometry END,
+                           'EPSG:4326', 'EPSG:3857', always_xy := true) END AS geom_3857
+                FROM (
+                    SELECT * EXCLUDE (__state),
+                           CASE WHEN __state IN ('valid', 'invalid') AND ({out_of_range}) THEN 'out-of-range'
+                                ELSE __state END AS __final
+                    FROM (
+                        SELECT {FID_COLUMN} AS _fid, {attributes}
+                               CASE WHEN __state = 'invalid' AND (g IS NULL OR ST_IsEmpty(g) OR NOT ST_IsValid(g))
+                                    THEN 'unrepairable' ELSE __state END AS __state,
+                               CASE WHEN g IS NOT NULL AND NOT ST_IsEmpty(g) THEN {to_wgs84} END AS geometry
+                        FROM (
+                            SELECT *, CASE WHEN __state = 'invalid' THEN ST_MakeValid(__geom) ELSE __geom END AS g
+                            FROM (
+                                SELECT *, CASE WHEN __geom IS NULL THEN 'missing'
+                                               WHEN ST_IsEmpty(__geom) THEN 'empty'
+                                               WHEN ST_IsValid(__geom) THEN 'valid' ELSE 'invalid' END AS __state
+                                FROM src)))))""")
     except duckdb.Error as exc:
         raise _gdal_error(exc, filename) from None
-    con.execute("""
-        CREATE TABLE judged AS
-        SELECT * EXCLUDE (__final),
-               CASE WHEN __final IN ('valid', 'invalid') AND (ST_XMin(geometry) < -180 OR ST_XMax(geometry) > 180
-                         OR ST_YMin(geometry) < -90 OR ST_YMax(geometry) > 90
-                         OR NOT isfinite(ST_XMin(geometry)) OR NOT isfinite(ST_YMax(geometry)))
-                    THEN 'out-of-range' ELSE __final END AS __final
-        FROM projected""")
+    con.execute("DROP TABLE src")
+    con.execute("CREATE VIEW layer AS SELECT * EXCLUDE (__final) FROM judged WHERE __final IN ('valid', 'invalid')")
     reasons = {
         "missing": _("géométrie absente"), "empty": _("géométrie vide"),
         "unrepairable": _("géométrie invalide que la réparation n'a pas pu corriger"),
         "out-of-range": _("coordonnées hors des limites (±180°, ±90°) une fois en WGS84"),
     }
-    bad = con.execute("SELECT __final, count(*) FROM judged WHERE __final NOT IN ('valid', 'invalid') "
-                      "GROUP BY 1").fetchall()
-    bad_count = sum(count for _state, count in bad)
+    states = dict(con.execute("SELECT __final, count(*) FROM judged GROUP BY 1").fetchall())
+    bad = {state: int(count) for state, count in states.items() if state not in ("valid", "invalid")}
+    bad_count = sum(bad.values())
     examples = con.execute(f"SELECT _fid, __final FROM judged WHERE __final NOT IN ('valid', 'invalid') "
-                           f"ORDER BY _fid LIMIT {MAX_EXAMPLES}").fetchall()
-    result.invalid = {"count": int(bad_count), "by_reason": {state: int(count) for state, count in bad},
+                           f"ORDER BY _fid LIMIT {MAX_EXAMPLES}").fetchall() if bad_count else []
+    result.invalid = {"count": bad_count, "by_reason": bad,
                       "examples": [{"fid": int(fid), "reason": reasons[state], "code": state}
                                    for fid, state in examples]} if bad_count else {}
-    result.repaired_count = int(con.execute("SELECT count(*) FROM judged WHERE __final = 'invalid'").fetchone()[0])
+    result.repaired_count = int(states.get("invalid", 0))
     if bad_count:
-        result.warnings.append({"code": "features-left-out", "count": int(bad_count), "message": _(
+        result.warnings.append({"code": "features-left-out", "count": bad_count, "message": _(
             "%(n)s entité(s) laissée(s) de côté (géométrie absente, vide, irréparable ou hors limites) ; voir le "
             "rapport des géométries invalides.") % {"n": bad_count}})
     if result.repaired_count:
@@ -671,23 +703,12 @@ def _convert(con, source: Source, dest: Path, filename: str, beat) -> LayerResul
             "%(n)s géométrie(s) invalide(s) réparée(s) automatiquement.") % {"n": result.repaired_count}})
 
     beat()
-    mapping, renamed = _rename_reserved(names)
-    result.warnings.extend(renamed)
-    attributes = ", ".join(f"{_q(name)} AS {_q(mapping[name])}" for name in names)
-    clip = f"ST_MakeEnvelope(-180, {-MERCATOR_LAT}, 180, {MERCATOR_LAT})"
-    con.execute(f"""
-        CREATE TABLE layer AS
-        SELECT _fid, {attributes + ',' if attributes else ''} geometry,
-               ST_Transform(CASE WHEN ST_YMin(geometry) < {-MERCATOR_LAT} OR ST_YMax(geometry) > {MERCATOR_LAT}
-                                 THEN ST_Intersection(geometry, {clip}) ELSE geometry END,
-                            'EPSG:4326', 'EPSG:3857', always_xy := true) AS geom_3857
-        FROM judged WHERE __final IN ('valid', 'invalid')""")
-    count = con.execute("SELECT count(*) FROM layer").fetchone()[0]
+    count = int(states.get("valid", 0)) + result.repaired_count
     if not count:
         raise ConvertError("no-valid-geometry", _(
             "Aucune géométrie utilisable : toutes sont absentes, vides, irréparables ou hors limites."),
                            invalid=result.invalid)
-    result.feature_count = int(count)
+    result.feature_count = count
     result.bbox = tuple(float(value) for value in con.execute(
         "SELECT min(ST_XMin(geometry)), min(ST_YMin(geometry)), max(ST_XMax(geometry)), max(ST_YMax(geometry)) "
         "FROM layer").fetchone())
@@ -706,15 +727,8 @@ def _convert(con, source: Source, dest: Path, filename: str, beat) -> LayerResul
 
 
 def _write(con, dest: Path) -> None:
-    """``layer`` to ``dest`` in Hilbert order, with the boxes; written under a temporary name first."""
-    con.execute("""
-        CREATE TABLE boxed AS
-        SELECT * REPLACE (CAST(geometry AS GEOMETRY('OGC:CRS84')) AS geometry,
-                          CAST(geom_3857 AS GEOMETRY('EPSG:3857')) AS geom_3857),
-               ST_XMin(geom_3857) AS minx, ST_YMin(geom_3857) AS miny,
-                  ST_XMax(geom_3857) AS maxx, ST_YMax(geom_3857) AS maxy
-        FROM layer""")
-    west, south, east, north = con.execute("SELECT min(minx), min(miny), max(maxx), max(maxy) FROM boxed").fetchone()
+    """The view ``layer`` to ``dest`` in Hilbert order; written under a temporary name first."""
+    west, south, east, north = con.execute("SELECT min(minx), min(miny), max(maxx), max(maxy) FROM layer").fetchone()
     if east <= west:
         east = west + 1
     if north <= south:
@@ -722,11 +736,14 @@ def _write(con, dest: Path) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(f".{dest.name}.partial")
     con.execute(f"""
-        COPY (SELECT * FROM boxed
+        COPY (SELECT * REPLACE (CAST(geometry AS GEOMETRY('OGC:CRS84')) AS geometry,
+                                CAST(geom_3857 AS GEOMETRY('EPSG:3857')) AS geom_3857)
+              FROM layer
               ORDER BY ST_Hilbert(ST_Point((minx + maxx) / 2, (miny + maxy) / 2),
                                   {{'min_x': {west}, 'min_y': {south}, 'max_x': {east}, 'max_y': {north}}}::BOX_2D),
                        _fid)
-        TO {_lit(str(partial))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_SIZE})""")
+        TO {_lit(str(partial))} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL {COMPRESSION_LEVEL},
+                                 ROW_GROUP_SIZE {ROW_GROUP_SIZE})""")
     os.replace(partial, dest)
 
 
