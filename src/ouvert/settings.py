@@ -360,4 +360,4 @@ OUVERT_GEO_ZIP_MAX_RATIO = float(os.environ.get("OUVERT_GEO_ZIP_MAX_RATIO", "200
 # bundled offline base map of Quebec), and the point count above which low zooms thin point layers.
 OUVERT_MAP_BASE_TILES = os.environ.get("OUVERT_MAP_BASE_TILES", "")
 OUVERT_MAP_BASE_ATTRIBUTION = os.environ.get("OUVERT_MAP_BASE_ATTRIBUTION", "")
-OUVERT_MAP_THIN_POINTS_ABOVE = int(os.environ.get("OUVERT_MAP_THIN_POINTS_ABOVE", "20000"))
+OUVERT_MAP_THIN_ABOVE = int(os.environ.get("OUVERT_MAP_THIN_ABOVE", "20000"))

@@ -45,7 +45,8 @@ def test_map_page_shows_the_map_its_description_and_links(client, dataset, edito
     assert response.status_code == 200
     html = response.content.decode()
     assert "Carte : Lieux publics" in html
-    assert "1345 entités (points)" in html or "1 345 entités (points)" in html
+    assert "1\xa0345 entités (points)" in html  # grouped digits, French style
+    assert "sous le zoom" not in html  # a small layer: every feature at every zoom
     assert "vendor/maplibre-gl.js" in html and "geo/map.js" in html
     assert "cdn" not in html.lower()
     config = config_of(response)
@@ -221,6 +222,19 @@ def test_base_tiles_setting_replaces_the_bundled_map(client, settings, dataset, 
                               "attribution": "© Contributeurs d’OpenStreetMap"}
 
 
+def test_map_page_says_when_small_features_are_thinned(client, dataset, editor, settings):
+    from django.utils import translation
+
+    settings.OUVERT_MAP_THIN_ABOVE = 1000
+    resource = make_resource(dataset, editor)
+    html = client.get(map_url(resource)).content.decode()
+    assert "sous le zoom 14, la carte ne montre qu’une partie des petites entités" in html
+    with translation.override("en"):
+        url = map_url(resource)
+    html = client.get(url).content.decode()
+    assert "1,345 features (points) · " in html and "below zoom 14 the map shows only part of the small" in html
+
+
 def test_dataset_page_panel_in_constant_queries(client, dataset, editor, django_assert_max_num_queries):
     first = make_resource(dataset, editor)
     page = reverse("catalog:dataset", kwargs={"name": dataset.name})
@@ -228,7 +242,7 @@ def test_dataset_page_panel_in_constant_queries(client, dataset, editor, django_
     html = response.content.decode()
     assert 'id="cartes"' in html and "cartes-config" in html
     assert map_url(first) in html
-    assert "1345 entités (points)" in html or "1 345 entités (points)" in html
+    assert "1\xa0345 entités (points)" in html
 
     client.get(page)
     from django.db import connection

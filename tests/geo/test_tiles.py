@@ -240,12 +240,33 @@ def test_many_tiles_in_one_process_and_envelopes_as_st_tile_envelope(client, geo
     assert statuses <= {200, 204} and 200 in statuses
 
 
+def test_big_polygon_layers_keep_the_big_shapes_and_thin_the_small_ones_at_low_zoom(client, dataset_factory, editor,
+                                                                                    settings):
+    dataset = dataset_factory(title_fr="Régions")
+    resource = catalog_services.resource_create(actor=editor, dataset=dataset, data={
+        "name_fr": "Régions", "url": "https://donnees.example.org/regions.geojson", "format": "GeoJSON"})
+    layer = write_layer(resource, "quebec_regions_administratives.geojson")
+    path = tiles.local_path(layer.parquet_name)
+    whole = decode_tile(tiles.render(path, 0, 0, 0))["features"]["features"]
+    assert len(whole) == layer.feature_count == 17
+    settings.OUVERT_MAP_THIN_ABOVE = 10  # the 17 regions are a "big" layer here
+    world = decode_tile(client.get(tile_url(resource, 0, 0, 0)).content)["features"]["features"]
+    names = {feature["properties"]["name"] for feature in world}
+    # Regions wider than 8 pixels of the world tile (about 1,250 km) are all there; the small ones
+    # of the south share their cells: one each.
+    assert "Nord-du-Québec" in names and 2 <= len(world) < 17
+    assert "Laval" not in names or "Montréal" not in names
+    x, y = tile_of(-73.7, 45.55, 8)  # around Montréal, every region is drawn
+    near = decode_tile(tiles.render(path, 8, x, y, thin=True))["features"]["features"]
+    assert {"Laval", "Montréal"} <= {feature["properties"]["name"] for feature in near}
+
+
 def test_big_point_layers_are_thinned_at_low_zoom_only(client, dataset_factory, editor, settings):
     dataset = dataset_factory(title_fr="Lieux publics")
     resource = catalog_services.resource_create(actor=editor, dataset=dataset, data={
         "name_fr": "Lieux", "url": "https://donnees.example.org/lieux.geojson", "format": "GeoJSON"})
     layer = write_layer(resource, "quebec_city_lieux_publics_points.geojson")
-    settings.OUVERT_MAP_THIN_POINTS_ABOVE = 100  # the 1,345 places are a "big" layer here
+    settings.OUVERT_MAP_THIN_ABOVE = 100  # the 1,345 places are a "big" layer here
     world = decode_tile(client.get(tile_url(resource, 0, 0, 0)).content)["features"]["features"]
     assert 0 < len(world) < 10  # one point per 2-pixel cell of the whole world: a handful
     x, y = tile_of(-71.21, 46.81, 10)
@@ -255,7 +276,7 @@ def test_big_point_layers_are_thinned_at_low_zoom_only(client, dataset_factory, 
     zx, zy = tile_of(-71.2080, 46.8139, 14)  # from zoom 14 on every point is kept
     assert tiles.render(path, 14, zx, zy, thin=True) == tiles.render(path, 14, zx, zy)
     assert len(decode_tile(tiles.render(path, 14, zx, zy))["features"]["features"]) > 1
-    settings.OUVERT_MAP_THIN_POINTS_ABOVE = 20_000
+    settings.OUVERT_MAP_THIN_ABOVE = 20_000
     other = dataset_factory(title_fr="Autres lieux")
     exact = catalog_services.resource_create(actor=editor, dataset=other, data={
         "name_fr": "Lieux", "url": "https://donnees.example.org/lieux2.geojson", "format": "GeoJSON"})

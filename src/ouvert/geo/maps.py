@@ -34,6 +34,7 @@ __all__ = [
     "map_style_parse",
     "map_style_save",
     "map_tile",
+    "map_thinned_below",
     "map_tilejson",
     "map_tiles_prune",
     "served_layer",
@@ -86,6 +87,12 @@ def map_tile(*, resource_id, user, z: int, x: int, y: int) -> tuple[bytes, objec
     _resource, _geo, layer = served_layer(resource_id=resource_id, user=user)
     data, from_cache = tiles.tile(layer, z, x, y)
     return data, layer, from_cache
+
+
+def map_thinned_below(layer) -> int | None:
+    """The zoom below which the layer's tiles keep only part of its small features (``None`` when
+    they keep every feature at every zoom)."""
+    return tiles.SIMPLIFY_BELOW if (layer.feature_count or 0) > tiles.thin_above() else None
 
 
 def map_tilejson(*, layer, tiles_url: str) -> dict:

@@ -236,7 +236,7 @@ def _describe(layer) -> dict:
     types = [str(kinds.get(str(t).upper(), t)) for t in (layer.geometry_types or [])]
     bbox = layer.bbox
     return {"count": layer.feature_count or 0, "types": ", ".join(types),
-            "bbox": [round(v, 4) for v in bbox] if bbox else None}
+            "bbox": [round(v, 4) for v in bbox] if bbox else None, "thinned_below": maps.map_thinned_below(layer)}
 
 
 def _map_context(request, dataset, resource, geo, layer, *, embed: bool = False) -> tuple[dict, int]:

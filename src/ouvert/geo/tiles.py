@@ -34,8 +34,10 @@ EXTENT = 4096
 BUFFER = 64
 WORLD = 2 * 20037508.342789244
 SIMPLIFY_BELOW = 14
-#: Cell, in screen pixels (a tile drawn at 256 px), where a big point layer keeps one point.
+#: Cells, in pixels of a tile drawn at 256 px, where a big layer keeps one point (``THIN_CELL``) or
+#: one line or polygon smaller than the cell (``THIN_SHAPE_CELL``), below ``SIMPLIFY_BELOW``.
 THIN_CELL = 2
+THIN_SHAPE_CELL = 8
 #: Columns of the stored layer that are not the feature's attributes.
 TECHNICAL = ("geometry", "geom_3857", "minx", "miny", "maxx", "maxy")
 _NUMERIC = re.compile(r"^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE"
@@ -136,20 +138,21 @@ def envelope(z: int, x: int, y: int) -> tuple[float, float, float, float]:
     return (-half + x * size, half - (y + 1) * size, -half + (x + 1) * size, half - y * size)
 
 
-def thin_points_above() -> int:
-    """``OUVERT_MAP_THIN_POINTS_ABOVE``: layers with more features than this (default 20,000) keep,
-    below zoom ``SIMPLIFY_BELOW``, one point per cell of ``THIN_CELL`` tile pixels (the first
-    in the source's order); lines, polygons and smaller layers keep every feature."""
+def thin_above() -> int:
+    """``OUVERT_MAP_THIN_ABOVE`` (default 20,000): below zoom ``SIMPLIFY_BELOW``, a layer with more
+    features than this keeps one point per cell of ``THIN_CELL`` tile pixels (the first in the
+    source's order) and, of the lines and polygons smaller than ``THIN_SHAPE_CELL`` pixels, one per
+    cell of that size (the biggest); bigger ones are all kept. Smaller layers keep every feature."""
     try:
-        return max(0, int(getattr(settings, "OUVERT_MAP_THIN_POINTS_ABOVE", 20_000)))
+        return max(0, int(getattr(settings, "OUVERT_MAP_THIN_ABOVE", 20_000)))
     except (TypeError, ValueError):
-        raise ImproperlyConfigured("OUVERT_MAP_THIN_POINTS_ABOVE must be a whole number.") from None
+        raise ImproperlyConfigured("OUVERT_MAP_THIN_ABOVE must be a whole number.") from None
 
 
 def render(path: str, z: int, x: int, y: int, *, thin: bool = False) -> bytes:
     """The tile ``z/x/y`` of the layer stored at ``path`` (``b""`` when no feature meets it).
 
-    ``thin``: below zoom ``SIMPLIFY_BELOW``, keep one point per cell of ``THIN_CELL`` pixels."""
+    ``thin``: below zoom ``SIMPLIFY_BELOW``, keep one feature per cell (see ``thin_above``)."""
     check_address(z, x, y)
     props = ", ".join(_property(name, kind) for name, kind in columns(path))
     # The envelope is written as literals: ST_TileEnvelope's box passed through a CTE made
@@ -157,27 +160,34 @@ def render(path: str, z: int, x: int, y: int, *, thin: bool = False) -> bytes:
     # few tiles in one process (see tests/geo/test_tiles.py).
     x0, y0, x1, y1 = envelope(z, x, y)
     box = f"{{'min_x': {x0!r}, 'min_y': {y0!r}, 'max_x': {x1!r}, 'max_y': {y1!r}}}::BOX_2D"
-    # Below ``SIMPLIFY_BELOW`` a line or a polygon loses the vertices closer than half a tile pixel
-    # (they would fall on the same point of the tile's grid anyway): far less to clip and encode.
+    unit = WORLD / (1 << z) / EXTENT
+    # Below ``SIMPLIFY_BELOW`` a line or a polygon loses the vertices within one unit of the tile's
+    # grid (Douglas-Peucker; they would fall on the same point of the grid anyway): far less to
+    # clip and encode.
     geometry = "p.geom_3857"
     if z < SIMPLIFY_BELOW:
-        tolerance = WORLD / (1 << z) / EXTENT / 2
-        geometry = (f"CASE WHEN ST_GeometryType(p.geom_3857)::VARCHAR IN ('POINT', 'MULTIPOINT') THEN p.geom_3857 "
-                    f"ELSE ST_SimplifyPreserveTopology(p.geom_3857, {tolerance!r}) END")
+        geometry = (f"CASE WHEN p.minx = p.maxx AND p.miny = p.maxy THEN p.geom_3857 "
+                    f"ELSE ST_Simplify(p.geom_3857, {unit!r}) END")
+    inside = f"p.maxx >= {x0!r} AND p.minx <= {x1!r} AND p.maxy >= {y0!r} AND p.miny <= {y1!r}"
+    source = f"read_parquet({_literal(path)}) AS p"
     thinning = ""
     if thin and z < SIMPLIFY_BELOW:
-        cell = WORLD / (1 << z) / EXTENT * THIN_CELL * (EXTENT / 256)
-        thinning = (f"QUALIFY p.minx <> p.maxx OR p.miny <> p.maxy OR row_number() OVER (PARTITION BY "
-                    f"p.minx = p.maxx AND p.miny = p.maxy, floor((p.minx - {x0!r}) / {cell!r}), "
-                    f"floor((p.miny - {y0!r}) / {cell!r}) ORDER BY p._fid) = 1")
+        # The features kept are chosen from their boxes alone (cheap columns), then read in full.
+        pixel = unit * EXTENT / 256
+        size = "greatest(p.maxx - p.minx, p.maxy - p.miny)"
+        cell = f"(CASE WHEN {size} = 0 THEN {pixel * THIN_CELL!r} ELSE {pixel * THIN_SHAPE_CELL!r} END)"
+        thinning = (f"AND p._fid IN (SELECT arg_max(p._fid, ({size}, -p._fid)) FROM {source} WHERE {inside} "
+                    f"GROUP BY {size} = 0, CASE WHEN {size} >= {cell} THEN p._fid END, "
+                    f"floor(((p.minx + p.maxx) / 2 - {x0!r}) / {cell}), floor(((p.miny + p.maxy) / 2 - {y0!r}) / {cell}))")
+    # Empty results are left out by the aggregates' FILTER (a WHERE on ``mvt_geom`` would have DuckDB
+    # cut every geometry twice).
+    kept = "mvt_geom IS NOT NULL AND NOT ST_IsEmpty(mvt_geom)"
     sql = f"""
-        SELECT count(*), ST_AsMVT(t, {_literal(LAYER_NAME)}, {EXTENT}, 'mvt_geom', '__id') FROM (
-            SELECT {props}, "_fid" AS "__id",
-                   ST_AsMVTGeom({geometry}, {box}, {EXTENT}, {BUFFER}, true) AS mvt_geom
-            FROM read_parquet({_literal(path)}) AS p
-            WHERE p.maxx >= {x0!r} AND p.minx <= {x1!r} AND p.maxy >= {y0!r} AND p.miny <= {y1!r}
-            {thinning}
-        ) AS t WHERE mvt_geom IS NOT NULL AND NOT ST_IsEmpty(mvt_geom)
+        SELECT count(*) FILTER (WHERE {kept}),
+               ST_AsMVT(t, {_literal(LAYER_NAME)}, {EXTENT}, 'mvt_geom', '__id') FILTER (WHERE {kept}) FROM (
+            SELECT {props}, "_fid" AS "__id", ST_AsMVTGeom({geometry}, {box}, {EXTENT}, {BUFFER}, true) AS mvt_geom
+            FROM {source} WHERE {inside} {thinning}
+        ) AS t
     """
     try:
         found = engine().cursor().execute(sql).fetchone()
@@ -222,7 +232,7 @@ def tile(layer, z: int, x: int, y: int) -> tuple[bytes, bool]:
     data = cached(layer.pk, z, x, y)
     if data is not None:
         return data, True
-    thin = (layer.feature_count or 0) > thin_points_above()
+    thin = (layer.feature_count or 0) > thin_above()
     data = render(local_path(layer.parquet_name), z, x, y, thin=thin)
     store(layer.pk, z, x, y, data)
     return data, False
