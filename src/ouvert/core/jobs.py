@@ -7,11 +7,14 @@ from __future__ import annotations
 import datetime
 import os
 import shutil
+import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -37,6 +40,72 @@ def job_fail(job, code: str, message: str):
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "error_code", "error_message", "finished_at"])
     return job
+
+
+def job_beat(job, state: dict, *, every: float, **fields) -> None:
+    """The heartbeat of a running ``job``, written at most every ``every`` seconds (``state`` keeps
+    the last time); ``fields`` (a stage, say) are written at once, with it."""
+    if fields or time.monotonic() - state.get("last", 0.0) >= every:
+        type(job).objects.filter(pk=job.pk).update(heartbeat_at=timezone.now(), **fields)
+        state["last"] = time.monotonic()
+
+
+def job_release(job) -> None:
+    """Let the next run take ``job`` at once (this process is stopping: Ctrl+C, SystemExit)."""
+    type(job).objects.filter(pk=job.pk).update(heartbeat_at=None)
+
+
+def job_swap(job, *, owner: str, current: str, file_field: str, keep: int, delete: Callable[[list[str]], None]):
+    """Mark ``job`` done and make it the ``current`` one of its ``owner`` (a foreign key of the job),
+    unless a newer one is current already: only forward. Of the owner's done jobs, all but the
+    current one and the ``keep`` newest lose their file (``file_field`` emptied; ``delete(names)``
+    once the transaction is committed). Returns ``job``."""
+    model, stale = type(job), []
+    owner_model = model._meta.get_field(owner).related_model
+    with transaction.atomic():
+        holder = owner_model.objects.select_for_update().get(pk=getattr(job, f"{owner}_id"))
+        job.status = "done"
+        job.finished_at = timezone.now()
+        job.save()
+        current_id = getattr(holder, f"{current}_id")
+        if current_id is None or current_id < job.pk:
+            setattr(holder, current, job)
+            holder.modified_at = timezone.now()
+            holder.save(update_fields=[current, "modified_at"])
+        done = list(model.objects.filter(**{owner: holder}, status="done").exclude(**{file_field: ""})
+                    .order_by("-id").values_list("pk", file_field))
+        kept = {getattr(holder, f"{current}_id")} | {pk for pk, _name in done[:keep]}
+        for pk, name in done:
+            if pk not in kept:
+                stale.append(name)
+                model.objects.filter(pk=pk).update(**{file_field: ""})
+        transaction.on_commit(lambda: delete(stale))
+    return job
+
+
+def jobs_requeue_stale(model, *, stale_after: datetime.timedelta, enqueue: Callable[[int], None],
+                       now: datetime.datetime | None = None, limit: int = 500) -> list[int]:
+    """Enqueue again (once the transaction is committed) the jobs a dead worker left: running but
+    silent for ``stale_after``, or pending for longer. Returns their ids; the claim keeps each to one
+    worker."""
+    since = (now or timezone.now()) - stale_after
+    stale = model.objects.filter(Q(status="running", heartbeat_at__lt=since) | Q(status="running", heartbeat_at=None)
+                                 | Q(status="pending", created_at__lt=since)).order_by("id")
+    enqueued = list(stale.values_list("pk", flat=True)[:limit])
+    for pk in enqueued:
+        transaction.on_commit(lambda pk=pk: enqueue(pk))
+    return enqueued
+
+
+def job_work_dirs_clean(root: Path, model, *, keep: Callable[[str], bool] = lambda name: False) -> None:
+    """Remove the work folders under ``root`` (one per job, named by its id) of jobs no longer
+    running (a worker killed mid-run left them), except those ``keep(name)`` spares."""
+    if not root.is_dir():
+        return
+    running = {str(pk) for pk in model.objects.filter(status="running").values_list("pk", flat=True)}
+    for child in root.iterdir():
+        if child.name not in running and not keep(child.name):
+            shutil.rmtree(child, ignore_errors=True)
 
 
 @contextmanager

@@ -17,7 +17,17 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .jobs import job_claim, job_fail, store_file, stored_file_locally  # noqa: F401  (for other modules)
+from .jobs import (  # noqa: F401  (for other modules)
+    job_beat,
+    job_claim,
+    job_fail,
+    job_release,
+    job_swap,
+    job_work_dirs_clean,
+    jobs_requeue_stale,
+    store_file,
+    stored_file_locally,
+)
 from .models import ApiToken, AuditEntry, Membership, Notification, Organisation, User
 
 GENESIS_HASH = "0" * 64

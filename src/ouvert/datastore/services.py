@@ -36,7 +36,6 @@ import datetime
 import logging
 import os
 import shutil
-import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,7 +45,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -199,18 +197,15 @@ class _Beat:
     """Writes the heartbeat (and the stage) of a running table, at most every few seconds."""
 
     def __init__(self, table: DatastoreTable, progress: Progress):
-        self.table, self.progress, self.last = table, progress, 0.0
+        self.table, self.progress, self.state = table, progress, {}
 
     def stage(self, name: str) -> None:
         self.table.stage = name
-        DatastoreTable.objects.filter(pk=self.table.pk).update(stage=name, heartbeat_at=timezone.now())
-        self.last = time.monotonic()
+        core_services.job_beat(self.table, self.state, every=HEARTBEAT_SECONDS, stage=name)
         self.progress(name, 0, None)
 
     def __call__(self, done: int, total: int | None = None) -> None:
-        if time.monotonic() - self.last >= HEARTBEAT_SECONDS:
-            DatastoreTable.objects.filter(pk=self.table.pk).update(heartbeat_at=timezone.now())
-            self.last = time.monotonic()
+        core_services.job_beat(self.table, self.state, every=HEARTBEAT_SECONDS)
         self.progress(self.table.stage, done, total)
 
 
@@ -326,26 +321,9 @@ def validation_errors_total(report: dict | None) -> int | None:
 
 def _swap(table: DatastoreTable) -> DatastoreTable:
     """Mark ``table`` done and make it the served table (unless a newer one is served already)."""
-    stale_files: list[str] = []
-    with transaction.atomic():
-        datastore = Datastore.objects.select_for_update().get(pk=table.datastore_id)
-        table.status = DatastoreTable.Status.DONE
-        table.finished_at = timezone.now()
-        table.stage = ""
-        table.save()
-        if datastore.current_table_id is None or datastore.current_table_id < table.pk:
-            datastore.current_table = table
-            datastore.modified_at = timezone.now()
-            datastore.save(update_fields=["current_table", "modified_at"])
-        kept = list(DatastoreTable.objects.filter(datastore=datastore, status=DatastoreTable.Status.DONE)
-                    .exclude(parquet="").order_by("-id").values_list("pk", "parquet"))
-        keep_ids = {datastore.current_table_id} | {pk for pk, _name in kept[:KEEP_FILES]}
-        for pk, name in kept:
-            if pk not in keep_ids:
-                stale_files.append(name)
-                DatastoreTable.objects.filter(pk=pk).update(parquet="")
-        transaction.on_commit(lambda: _delete_files(stale_files))
-    return table
+    table.stage = ""
+    return core_services.job_swap(table, owner="datastore", current="current_table", file_field="parquet",
+                                  keep=KEEP_FILES, delete=_delete_files)
 
 
 def _delete_files(names: list[str]) -> None:
@@ -426,8 +404,7 @@ def ingestion_run(*, table_id: int, progress: Progress | None = None) -> Datasto
         _fail(table, "internal", _("Erreur inattendue pendant l'intégration ; l'équipe de la plateforme en a "
                                    "été avertie dans le journal."))
     except BaseException:
-        # Ctrl+C, SystemExit: release the table so that the next run takes it at once.
-        DatastoreTable.objects.filter(pk=table.pk).update(heartbeat_at=None)
+        core_services.job_release(table)
         raise
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -438,30 +415,9 @@ def stale_ingestions_requeue(*, now: datetime.datetime | None = None) -> list[in
     """Enqueue again the ingestions that stopped (worker killed, task lost); the periodic job
     ``datastore.stale_ingestions``. Returns the table ids enqueued; the claim keeps each to one
     worker, and ``ingestion_run`` fails those over ``OUVERT_DATASTORE_MAX_ATTEMPTS``."""
-    now = now or timezone.now()
-    limit = now - stale_after()
-    stale = DatastoreTable.objects.filter(
-        Q(status=DatastoreTable.Status.RUNNING, heartbeat_at__lt=limit)
-        | Q(status=DatastoreTable.Status.RUNNING, heartbeat_at__isnull=True)
-        | Q(status=DatastoreTable.Status.PENDING, created_at__lt=limit)).order_by("id")
-    enqueued = []
-    for table_id in stale.values_list("pk", flat=True)[:500]:
-        transaction.on_commit(lambda pk=table_id: _enqueue(pk))
-        enqueued.append(table_id)
-    _clean_work_dirs(now)
+    enqueued = core_services.jobs_requeue_stale(DatastoreTable, stale_after=stale_after(), enqueue=_enqueue, now=now)
+    core_services.job_work_dirs_clean(_data_dir() / "tmp" / "datastore", DatastoreTable)
     return enqueued
-
-
-def _clean_work_dirs(now: datetime.datetime) -> None:
-    """Remove work folders of tables no longer running (a worker killed mid-ingestion left them)."""
-    root = _data_dir() / "tmp" / "datastore"
-    if not root.is_dir():
-        return
-    running = {str(pk) for pk in DatastoreTable.objects.filter(status=DatastoreTable.Status.RUNNING)
-               .values_list("pk", flat=True)}
-    for child in root.iterdir():
-        if child.name not in running:
-            shutil.rmtree(child, ignore_errors=True)
 
 
 # --- The command line: load a file as a new version ---------------------------------------------

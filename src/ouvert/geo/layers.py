@@ -29,7 +29,6 @@ import os
 import re
 import shutil
 import tempfile
-import time
 import zipfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,7 +36,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -294,9 +293,7 @@ def _claim(layer: GeoLayer) -> bool:
 
 
 def _beat(layer: GeoLayer, state: dict) -> None:
-    if time.monotonic() - state.get("last", 0.0) >= HEARTBEAT_SECONDS:
-        GeoLayer.objects.filter(pk=layer.pk).update(heartbeat_at=timezone.now())
-        state["last"] = time.monotonic()
+    core_services.job_beat(layer, state, every=HEARTBEAT_SECONDS)
 
 
 def _fail(layer: GeoLayer, code: str, message: str) -> GeoLayer:
@@ -332,25 +329,8 @@ def _source_file(layer: GeoLayer, folder: Path):
 
 def _swap(layer: GeoLayer) -> GeoLayer:
     """Mark ``layer`` done and serve it, unless a newer layer is served already (only forward)."""
-    stale: list[str] = []
-    with transaction.atomic():
-        geo = GeoResource.objects.select_for_update().get(pk=layer.geo_id)
-        layer.status = GeoLayer.Status.DONE
-        layer.finished_at = timezone.now()
-        layer.save()
-        if geo.current_layer_id is None or geo.current_layer_id < layer.pk:
-            geo.current_layer = layer
-            geo.modified_at = timezone.now()
-            geo.save(update_fields=["current_layer", "modified_at"])
-        kept = list(GeoLayer.objects.filter(geo=geo, status=GeoLayer.Status.DONE).exclude(parquet_name="")
-                    .order_by("-id").values_list("pk", "parquet_name"))
-        keep = {geo.current_layer_id} | {pk for pk, _name in kept[:KEEP_FILES]}
-        for pk, name in kept:
-            if pk not in keep:
-                stale.append(name)
-                GeoLayer.objects.filter(pk=pk).update(parquet_name="")
-        transaction.on_commit(lambda: _delete_files(stale))
-    return layer
+    return core_services.job_swap(layer, owner="geo", current="current_layer", file_field="parquet_name",
+                                  keep=KEEP_FILES, delete=_delete_files)
 
 
 def _delete_files(names: list[str]) -> None:
@@ -414,7 +394,7 @@ def layer_run(*, layer_id: int) -> GeoLayer | None:
         _fail(layer, "internal", _("Erreur inattendue pendant la conversion ; l'équipe de la plateforme en a été "
                                    "avertie dans le journal."))
     except BaseException:
-        GeoLayer.objects.filter(pk=layer.pk).update(heartbeat_at=None)
+        core_services.job_release(layer)
         raise
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -423,23 +403,9 @@ def layer_run(*, layer_id: int) -> GeoLayer | None:
 
 def stale_layers_requeue(*, now: datetime.datetime | None = None) -> list[int]:
     """Enqueue again the conversions a dead worker left (periodic job ``geo.stale_layers``)."""
-    now = now or timezone.now()
-    limit = now - stale_after()
-    stale = GeoLayer.objects.filter(
-        Q(status=GeoLayer.Status.RUNNING, heartbeat_at__lt=limit)
-        | Q(status=GeoLayer.Status.RUNNING, heartbeat_at__isnull=True)
-        | Q(status=GeoLayer.Status.PENDING, created_at__lt=limit)).order_by("id")
-    enqueued = []
-    for layer_id in stale.values_list("pk", flat=True)[:500]:
-        transaction.on_commit(lambda pk=layer_id: _enqueue(pk))
-        enqueued.append(layer_id)
-    root = Path(settings.DATA_DIR) / "tmp" / "geo"
-    if root.is_dir():
-        running = {str(pk) for pk in GeoLayer.objects.filter(status=GeoLayer.Status.RUNNING)
-                   .values_list("pk", flat=True)}
-        for child in root.iterdir():
-            if child.name not in running and not child.name.startswith("download-"):
-                shutil.rmtree(child, ignore_errors=True)
+    enqueued = core_services.jobs_requeue_stale(GeoLayer, stale_after=stale_after(), enqueue=_enqueue, now=now)
+    core_services.job_work_dirs_clean(Path(settings.DATA_DIR) / "tmp" / "geo", GeoLayer,
+                                      keep=lambda name: name.startswith("download-"))
     return enqueued
 
 
