@@ -4,11 +4,14 @@ Layers are made here as the layers part leaves them (a ``GeoLayer`` done, with i
 the footprint test writes the layer's Parquet file from a real GeoJSON of the corpus with DuckDB, as
 the stored layer's contract says (``geo/models.py``)."""
 
+import json
+
 import pytest
 from django.core.files.storage import default_storage
 
 from ouvert.catalog import services as catalog
 from ouvert.catalog.models import Dataset
+from ouvert.core import services as core_services
 from ouvert.geo import services as geo
 from ouvert.geo.models import GeoLayer, GeoResource, layer_parquet_name
 
@@ -151,6 +154,54 @@ def test_dcat_exports_the_computed_box(dataset_factory, client):
     dataset.refresh_from_db()
     text = dcat.dataset_graph(dataset).serialize(format="turtle")
     assert "POLYGON((-73.98 45.41, -73.47 45.41, -73.47 45.7, -73.98 45.7, -73.98 45.41))" in text
+
+
+def _api(client, action, token=None, **params):
+    if token is None:
+        response = client.get(f"/api/3/action/{action}", params)
+    else:
+        response = client.post(f"/api/3/action/{action}", json.dumps(params), content_type="application/json",
+                               HTTP_AUTHORIZATION=token)
+    assert response.status_code == 200, response.content
+    return response.json()["result"]
+
+
+def test_package_show_gives_the_coverage_as_ckanext_spatial_does_and_a_round_trip_declares_nothing(
+        dataset_factory, editor, client):
+    dataset = dataset_factory()
+    add_layer(dataset, MONTREAL)
+    geo.coverage_refresh([dataset.pk])
+    token = core_services.token_create(user=editor)
+    shown = _api(client, "package_show", id=dataset.name)
+    assert shown["spatial_source"] == "computed"
+    spatial = json.loads(shown["spatial"])
+    assert spatial["type"] == "Polygon" and [-73.98, 45.41] in spatial["coordinates"][0]
+    # package_show's answer sent back, edited: the computed coverage does not become a declared one.
+    edited = {key: value for key, value in shown.items() if key not in ("notes_translated", "notes_fr", "notes_en")}
+    _api(client, "package_update", token, **dict(edited, notes="Toutes les stations."))
+    dataset.refresh_from_db()
+    assert dataset.notes_fr == "Toutes les stations." and dataset.bbox_west is None
+    assert "spatial" not in dataset.extra_fields and "spatial_source" not in dataset.extra_fields
+    # ckanext-spatial's own key, given by a client, declares the box.
+    declared = {"type": "Polygon", "coordinates": [[[-71.5, 46.7], [-71.1, 46.7], [-71.1, 47.0], [-71.5, 46.7]]]}
+    edited.pop("spatial_source")
+    _api(client, "package_update", token, **dict(edited, spatial=json.dumps(declared)))
+    dataset.refresh_from_db()
+    assert (dataset.bbox_west, dataset.bbox_south, dataset.bbox_east, dataset.bbox_north) == (-71.5, 46.7, -71.1, 47.0)
+    assert _api(client, "package_show", id=dataset.name)["spatial_source"] == "declared"
+    other = dataset_factory()
+    assert "spatial" not in _api(client, "package_show", id=other.name)  # no coverage, no key
+
+
+def test_schema_org_gives_the_computed_box(dataset_factory, client):
+    dataset = dataset_factory()
+    add_layer(dataset, QUEBEC_CITY)
+    geo.coverage_refresh([dataset.pk])
+    dataset.refresh_from_db()
+    from ouvert.catalog import schemaorg
+
+    place = schemaorg.dataset_schemaorg(dataset)["spatialCoverage"]
+    assert place["geo"] == {"@type": "GeoShape", "box": "46.73 -71.55 46.99 -71.13"}
 
 
 def test_real_conversion_sets_the_coverage(dataset_factory, django_capture_on_commit_callbacks):

@@ -29,6 +29,7 @@ Licences: CKAN's historical ids are mapped to the registry's (``LICENCE_ALIASES`
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from django.conf import settings
@@ -319,12 +320,16 @@ def dataset_to_ckan(dataset: Dataset) -> dict:
 #: (never to ``package_search`` results, which stay lean, nor to activity snapshots). A key the
 #: dictionary already has is never replaced. The quality module adds ``quality``.
 PACKAGE_SHOW_CONTRIBUTORS: list = []
+#: The keys those contributors add: computed, so ignored when a client sends them back (the
+#: ``package_update`` of an edited ``package_show`` answer).
+CONTRIBUTED_KEYS: set = set()
 
 
-def package_show_contributor_register(func) -> None:
-    """Add ``func(dataset) -> dict`` to ``PACKAGE_SHOW_CONTRIBUTORS`` (once)."""
+def package_show_contributor_register(func, *, keys=()) -> None:
+    """Add ``func(dataset) -> dict`` to ``PACKAGE_SHOW_CONTRIBUTORS`` (once); ``keys``: those it adds."""
     if func not in PACKAGE_SHOW_CONTRIBUTORS:
         PACKAGE_SHOW_CONTRIBUTORS.append(func)
+    CONTRIBUTED_KEYS.update(keys)
 
 
 def dataset_to_ckan_show(dataset: Dataset) -> dict:
@@ -460,13 +465,25 @@ def ckan_to_dataset_data(package: dict) -> dict:
         data["bbox_west"], data["bbox_south"], data["bbox_east"], data["bbox_north"] = bbox
     elif bbox not in (None, "", []):
         extra_fields["bbox"] = bbox
+    # ckanext-spatial's ``spatial`` (a GeoJSON geometry), kept verbatim, declares the box too; unless it
+    # is the coverage Ouvert computed (``spatial_source`` of ``package_show``) sent back.
+    spatial = package.get("spatial")
+    if "spatial" in package and package.get("spatial_source") != "computed":
+        extra_fields["spatial"] = spatial
+        if spatial not in (None, "") and "bbox_west" not in data:
+            from .dcat import _geometry_bbox
+
+            box = _geometry_bbox(json.dumps(spatial) if isinstance(spatial, dict) else spatial)
+            if box:
+                data["bbox_west"], data["bbox_south"], data["bbox_east"], data["bbox_north"] = box
     kind = package.get("type")
     if kind not in (None, "", "dataset"):
         extra_fields["type"] = kind
+    ignored = known | COMPUTED_KEYS | CONTRIBUTED_KEYS
     for key, value in package.items():
-        if key not in known and key not in COMPUTED_KEYS:
+        if key not in ignored:
             extra_fields[key] = value
-    if extra_fields or any(k not in known and k not in COMPUTED_KEYS for k in package):
+    if extra_fields or any(k not in ignored for k in package):
         data["extra_fields"] = extra_fields
     if "resources" in package:
         resources = package.get("resources")

@@ -121,7 +121,10 @@ def dataset_schemaorg(dataset: Dataset, *, url: str | None = None) -> dict:
         start = dataset.temporal_start.isoformat() if dataset.temporal_start else ".."
         end = dataset.temporal_end.isoformat() if dataset.temporal_end else ".."
         result["temporalCoverage"] = f"{start}/{end}"
+    # The declared box, else the one computed from the geographic resources (``coverage_*``).
     box = (dataset.bbox_south, dataset.bbox_west, dataset.bbox_north, dataset.bbox_east)
+    if None in box:
+        box = (dataset.coverage_south, dataset.coverage_west, dataset.coverage_north, dataset.coverage_east)
     if dataset.spatial_name or all(v is not None for v in box):
         place = {"@type": "Place"}
         if dataset.spatial_name:

@@ -1134,11 +1134,11 @@ def dcat_contributor_register(func) -> None:
     dcat.dcat_contributor_register(func)
 
 
-def package_show_contributor_register(func) -> None:
-    """Let another module add keys to ``package_show`` (``ckan_dict.package_show_contributor_register``)."""
+def package_show_contributor_register(func, *, keys=()) -> None:
+    """Let another module add ``keys`` to ``package_show`` (``ckan_dict.package_show_contributor_register``)."""
     from . import ckan_dict
 
-    ckan_dict.package_show_contributor_register(func)
+    ckan_dict.package_show_contributor_register(func, keys=keys)
 
 
 #: ``field`` -> ``(label, {value: label})``: how the history page shows the fields of other modules' notes.

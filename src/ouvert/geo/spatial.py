@@ -16,6 +16,7 @@ each layer simplified, at most a few hundred points). ``package_search``'s ``ext
 
 from __future__ import annotations
 
+import json
 import logging
 
 __all__ = ["coverage_compute", "coverage_refresh", "coverage_refresh_all", "dataset_coverage", "footprints",
@@ -251,6 +252,16 @@ def dcat_contribute(graph, pairs) -> None:
         graph.add((location, dcat.bbox, Literal(wkt, datatype=gsp.wktLiteral)))
 
 
+def package_show_spatial(dataset) -> dict:
+    """The ``package_show`` contributor: ``spatial``, the coverage as ckanext-spatial gives it (a GeoJSON
+    geometry as text, WGS84): the declared box, else the computed footprint; ``spatial_source`` says
+    which (``declared`` or ``computed``). Nothing without a coverage."""
+    coverage = dataset_coverage(dataset)
+    if coverage["source"] is None:
+        return {}
+    return {"spatial": json.dumps(coverage["footprint"], separators=(",", ":")), "spatial_source": coverage["source"]}
+
+
 def dataset_panel(*, request, dataset, resources, can_edit: bool) -> dict | None:
     """The dataset page's note of a computed coverage (a declared one is in the page's metadata): the box
     and a link to the search on that zone. No query."""
@@ -292,4 +303,5 @@ def register() -> None:
     registry.register_periodic("geo.coverage_refresh", coverage_refresh_all, every_seconds=86400)
     registry.register_dataset_panel("geo.coverage", dataset_panel, order=46)
     catalog.dcat_contributor_register(dcat_contribute)
+    catalog.package_show_contributor_register(package_show_spatial, keys=("spatial", "spatial_source"))
 

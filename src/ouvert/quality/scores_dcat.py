@@ -133,4 +133,4 @@ def register() -> None:
     from ouvert.catalog import services as catalog_services
 
     catalog_services.dcat_contributor_register(dqv_contribute)
-    catalog_services.package_show_contributor_register(package_show_quality)
+    catalog_services.package_show_contributor_register(package_show_quality, keys=("quality",))
