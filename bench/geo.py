@@ -54,7 +54,7 @@ if not CORPUS.is_dir():
 CRS = "EPSG:32198"
 CHROMIUM = "/usr/bin/chromium"
 ZOOMS = (5, 10, 14)
-#: How long the browser waits for the first map (the full run's overview tiles are slow to cut).
+#: How long the browser waits for the first map (a failure is reported, never a hang).
 MAP_TIMEOUT_MS = 180_000
 #: The real administrative regions, once each where they are (simplified at ``REGION_TOLERANCE`` m).
 REGIONS_ONCE = ("quebec_regions_administratives.geojson",)
