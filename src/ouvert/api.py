@@ -93,7 +93,9 @@ def register_routers():
     from ouvert.core.api import router as core_router
     from ouvert.datastore.api import router as datastore_router
     from ouvert.geo.api import router as geo_router
+    from ouvert.learn.api import router as learn_router
     from ouvert.plan.api import router as plan_router
+    from ouvert.priorities.api import router as priorities_router
     from ouvert.quality.api import router as quality_router
 
     api.add_router("/core", core_router)
@@ -101,6 +103,8 @@ def register_routers():
     api.add_router("/datastore", datastore_router)
     api.add_router("/quality", quality_router)
     api.add_router("/geo", geo_router)
+    api.add_router("/learn", learn_router)
+    api.add_router("/priorities", priorities_router)
 
 
 register_routers()

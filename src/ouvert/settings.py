@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "ouvert.datastore",
     "ouvert.quality",
     "ouvert.geo",
+    "ouvert.learn",
+    "ouvert.priorities",
 ]
 
 MIDDLEWARE = [

@@ -25,6 +25,8 @@ urlpatterns += i18n_patterns(
     path("catalogue/", include("ouvert.quality.urls")),
     path("catalogue/", include("ouvert.geo.urls")),
     path("catalogue/", include("ouvert.catalog.urls")),
+    path("apprendre/", include("ouvert.learn.urls")),
+    path("priorites/", include("ouvert.priorities.urls")),
     path("compte/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=True,

@@ -329,3 +329,56 @@ class Activity(models.Model):
 
     def __str__(self):
         return f"{self.activity_type} {self.dataset_id} {self.timestamp:%Y-%m-%d %H:%M}"
+
+
+class Reuse(models.Model):
+    """A reuse of open data (réutilisation): an application, an article, a visualisation, a research
+    paper or an API made with the catalogue's datasets. Submitted by a signed-in person, shown once a
+    moderator publishes it."""
+
+    class Kind(models.TextChoices):
+        APPLICATION = "application", _("Application")
+        ARTICLE = "article", _("Article")
+        VISUALISATION = "visualisation", _("Visualisation")
+        PAPER = "paper", _("Publication de recherche")
+        API = "api", _("API")
+        OTHER = "other", _("Autre")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente de modération")
+        PUBLISHED = "published", _("Publiée")
+        REJECTED = "rejected", _("Refusée")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.SlugField(_("nom (adresse)"), max_length=100, unique=True, allow_unicode=False)
+    title_fr = models.CharField(_("titre (français)"), max_length=200)
+    title_en = models.CharField(_("titre (anglais)"), max_length=200, blank=True)
+    description_fr = models.TextField(_("description (français)"), blank=True)
+    description_en = models.TextField(_("description (anglais)"), blank=True)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.APPLICATION)
+    url = models.URLField(_("adresse"), max_length=1000)
+    image = models.FileField(_("image"), upload_to="reuses/", blank=True, max_length=300)
+    author_name = models.CharField(_("auteur ou organisme"), max_length=200, blank=True)
+    datasets = models.ManyToManyField(Dataset, related_name="reuses", blank=True, verbose_name=_("jeux de données"))
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="reuses", verbose_name=_("proposée par"))
+    status = models.CharField(_("état"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    moderation_note = models.TextField(_("motif de la décision"), blank=True)
+    moderated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("modérée par"))
+    moderated_at = models.DateTimeField(_("modérée le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("proposée le"), default=timezone.now)
+    modified_at = models.DateTimeField(_("modifiée le"), default=timezone.now)
+    published_at = models.DateTimeField(_("publiée le"), null=True, blank=True)
+
+    title = Translated("title")
+    description = Translated("description")
+
+    class Meta:
+        verbose_name = _("réutilisation")
+        verbose_name_plural = _("réutilisations")
+        ordering = ["-published_at", "-created_at"]
+        indexes = [models.Index(fields=["status", "-published_at"], name="catalog_reuse_status_idx")]
+
+    def __str__(self):
+        return self.title_fr

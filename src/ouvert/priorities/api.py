@@ -1,0 +1,5 @@
+"""``/api/v1/priorities/…``."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PrioritiesConfig(AppConfig):
+    name = "ouvert.priorities"
+    label = "priorities"
+    verbose_name = _("Demandes de données et priorisation")

@@ -1,0 +1,1 @@
+"""The priorities module's data (being built: see issue 7)."""

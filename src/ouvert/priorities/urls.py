@@ -1,0 +1,5 @@
+"""Addresses of the priorities pages (``/<lang>/priorites/…``, included by ``ouvert.urls``)."""
+
+app_name = "priorities"
+
+urlpatterns: list = []
