@@ -90,6 +90,7 @@ def on_auth_error(request, exc):
 
 def register_routers():
     """Each module adds its router here (modules never import one another's api)."""
+    from ouvert.catalog.api import router as catalog_router
     from ouvert.core.api import router as core_router
     from ouvert.datastore.api import router as datastore_router
     from ouvert.geo.api import router as geo_router
@@ -100,6 +101,7 @@ def register_routers():
 
     api.add_router("/core", core_router)
     api.add_router("/plan", plan_router)
+    api.add_router("/catalog", catalog_router)
     api.add_router("/datastore", datastore_router)
     api.add_router("/quality", quality_router)
     api.add_router("/geo", geo_router)

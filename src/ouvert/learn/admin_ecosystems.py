@@ -1,0 +1,1 @@
+"""The ecosystems part in Django's admin."""

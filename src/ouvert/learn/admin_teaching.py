@@ -1,0 +1,1 @@
+"""The teaching part in Django's admin."""

@@ -1,0 +1,5 @@
+"""``/api/v1/learn/…`` of the teaching part."""
+
+from ninja import Router
+
+router = Router(tags=["learn"])

@@ -1,0 +1,3 @@
+"""Addresses of the teaching part."""
+
+urlpatterns: list = []
