@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from ouvert.core.admin_base import ReadOnlyAdmin
 
 from . import services
-from .models import Activity, Dataset, Licence, Resource, ResourceVersion, Theme
+from .models import Activity, Dataset, Licence, Resource, ResourceVersion, Reuse, Theme
 
 
 @admin.register(Licence)
@@ -103,3 +103,29 @@ class ActivityAdmin(ReadOnlyAdmin):
     list_filter = ["activity_type"]
     list_select_related = ["dataset", "actor"]
     readonly_fields = ["dataset", "organisation", "actor", "activity_type", "timestamp", "snapshot", "diff"]
+
+
+@admin.register(Reuse)
+class ReuseAdmin(admin.ModelAdmin):
+    """Reuses: moderation goes through the services (notification, audit log, open data)."""
+
+    list_display = ["title_fr", "kind", "status", "submitted_by", "created_at", "published_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["name", "title_fr", "title_en", "url", "author_name"]
+    readonly_fields = ["id", "status", "moderation_note", "moderated_by", "moderated_at", "submitted_by",
+                       "created_at", "modified_at", "published_at", "image", "thumbnail"]
+    filter_horizontal = ["datasets"]
+    actions = ["publish"]
+
+    @admin.action(description=_("Publier les réutilisations choisies"))
+    def publish(self, request, queryset):
+        done = 0
+        for reuse in queryset.exclude(status=Reuse.Status.PUBLISHED):
+            try:
+                services.reuse_moderate(actor=request.user, reuse=reuse, decision="publish")
+            except (PermissionDenied, ValidationError) as exc:
+                self.message_user(request, f"{reuse.name} : {exc}", messages.ERROR)
+            else:
+                done += 1
+        self.message_user(request, ngettext("%(n)d réutilisation publiée.", "%(n)d réutilisations publiées.", done)
+                          % {"n": done})

@@ -619,3 +619,57 @@ def recently_changed_packages_activity_list(ctx, params):
     """The latest changes of every dataset, newest first (``limit``, ``offset``)."""
     return _activities(ctx, params)
 
+
+
+# --- Reuses as ckanext-showcase shows them --------------------------------------------------------
+
+def _showcase(reuse) -> dict:
+    """A reuse as ckanext-showcase's showcase (a package of type ``showcase``)."""
+    item = services.reuse_to_dict(reuse)
+    return {
+        "id": item["id"], "name": item["name"], "type": "showcase", "state": "active", "private": False,
+        "title": item["title_fr"], "title_translated": {"fr": item["title_fr"], "en": item["title_en"]},
+        "notes": item["description_fr"], "notes_translated": {"fr": item["description_fr"], "en": item["description_en"]},
+        "url": item["url"], "author": item["author_name"], "image_url": item["image_url"],
+        "image_display_url": item["image_url"], "thumbnail_url": item["thumbnail_url"],
+        "reuse_kind": item["kind"], "num_datasets": len(item["datasets"]),
+        "metadata_created": item["created_at"], "metadata_modified": item["modified_at"],
+        "published_at": item["published_at"], "page_url": item["page_url"],
+        "status": item["status"],
+    }
+
+
+def _reuse(ctx, params):
+    return services.reuse_get(name=_required(params, "id", "name"), user=ctx.user)
+
+
+@register("ckanext_showcase_list", side_effect_free=True)
+def ckanext_showcase_list(ctx, params):
+    """Published reuses as ckanext-showcase's showcases, newest first (``limit``, ``offset``)."""
+    offset = int_param(params, "offset", 0)
+    limit = int_param(params, "limit", None, low=0, high=1000)
+    reuses = services.reuse_list()
+    reuses = reuses[offset:offset + limit] if limit is not None else reuses[offset:]
+    return [_showcase(reuse) for reuse in reuses]
+
+
+@register("ckanext_showcase_show", side_effect_free=True)
+def ckanext_showcase_show(ctx, params):
+    """One reuse (``id``: its name or id) as a showcase."""
+    return _showcase(_reuse(ctx, params))
+
+
+@register("ckanext_showcase_package_list", side_effect_free=True)
+def ckanext_showcase_package_list(ctx, params):
+    """The public datasets that a reuse (``showcase_id``) uses, as ``package_show`` dicts."""
+    reuse = services.reuse_get(name=_required(params, "showcase_id", "id"), user=ctx.user)
+    ids = [d.pk for d in reuse.public_datasets]
+    datasets = ckan_dict.dataset_prefetch(Dataset.objects.filter(pk__in=ids).order_by("name"))
+    return [ckan_dict.dataset_to_ckan(dataset) for dataset in datasets]
+
+
+@register("ckanext_package_showcase_list", side_effect_free=True)
+def ckanext_package_showcase_list(ctx, params):
+    """The published reuses of one dataset (``package_id``: its name or id), as showcases."""
+    dataset = selectors.dataset_get(name_or_id=_required(params, "package_id", "id"), user=ctx.user)
+    return [_showcase(reuse) for reuse in services.reuse_list().filter(datasets=dataset)]

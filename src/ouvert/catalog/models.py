@@ -358,6 +358,7 @@ class Reuse(models.Model):
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.APPLICATION)
     url = models.URLField(_("adresse"), max_length=1000)
     image = models.FileField(_("image"), upload_to="reuses/", blank=True, max_length=300)
+    thumbnail = models.FileField(_("vignette"), upload_to="reuses/thumbnails/", blank=True, max_length=300)
     author_name = models.CharField(_("auteur ou organisme"), max_length=200, blank=True)
     datasets = models.ManyToManyField(Dataset, related_name="reuses", blank=True, verbose_name=_("jeux de données"))
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -379,6 +380,7 @@ class Reuse(models.Model):
         verbose_name_plural = _("réutilisations")
         ordering = ["-published_at", "-created_at"]
         indexes = [models.Index(fields=["status", "-published_at"], name="catalog_reuse_status_idx")]
+        permissions = [("moderate_reuse", _("Peut modérer les réutilisations"))]
 
     def __str__(self):
         return self.title_fr

@@ -1359,3 +1359,6 @@ def dataset_ids_for_coverage(resource_ids) -> list:
     with_resources = Resource.objects.filter(pk__in=resource_ids).values_list("dataset_id", flat=True)
     with_coverage = Dataset.objects.filter(coverage_west__isnull=False).values_list("pk", flat=True)
     return sorted(set(with_resources) | set(with_coverage), key=str)
+
+
+from .reuses import *  # noqa: F401,F403,E402

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import reuses_views, views
 
 app_name = "catalog"
 
@@ -33,4 +33,13 @@ urlpatterns = [
     path("ressources/<uuid:resource_id>/", views.resource_permalink, name="resource_permalink"),
     path("ressources/<uuid:resource_id>/telecharger/", views.resource_permalink, {"download": True},
          name="resource_permalink_download"),
+    # Reuses (réutilisations): the gallery, proposing, moderating, one page per reuse.
+    path("reutilisations/", reuses_views.gallery, name="reuses"),
+    path("reutilisations/proposer/", reuses_views.submit, name="reuse_new"),
+    path("reutilisations/mes-propositions/", reuses_views.mine, name="reuse_mine"),
+    path("reutilisations/moderation/", reuses_views.moderation, name="reuse_moderation"),
+    path("reutilisations/jeux-suggeres/", reuses_views.dataset_search, name="reuse_dataset_search"),
+    path("reutilisations/<slug:name>/", reuses_views.detail, name="reuse"),
+    path("reutilisations/<slug:name>/modifier/", reuses_views.edit, name="reuse_edit"),
+    path("reutilisations/<slug:name>/moderer/", reuses_views.moderate, name="reuse_moderate"),
 ]
