@@ -1,0 +1,47 @@
+"""What the priorities module does (the only place that writes). Other modules call only this file.
+
+Parts: ``requests`` (data requests and their workflow), ``campaigns`` (prioritisation campaigns, ballots,
+results), ``results`` (the pure computation of weighted scores and Borda count)."""
+
+from .campaigns import (  # noqa: F401
+    METHOD_TEXT_FR,
+    ballot_get,
+    ballot_submit,
+    campaign_create,
+    campaign_finalise,
+    campaign_get,
+    campaign_join,
+    campaign_list,
+    campaign_state,
+    campaigns_finalise_due,
+    can_organise,
+    compute,
+    is_invited,
+    open_data_key,
+    participation_count,
+    publish_results,
+    results_csv,
+)
+from .requests import (  # noqa: F401
+    REQUESTS_OPEN_DATA_KEY,
+    TRANSITIONS,
+    can_answer,
+    comment_add,
+    comment_get,
+    comment_hide,
+    followers,
+    is_platform_admin,
+    open_data_export,
+    request_answer,
+    request_comments,
+    request_counts,
+    request_create,
+    request_events,
+    request_follow,
+    request_get,
+    request_list,
+    request_set_status,
+    request_support,
+    request_themes,
+    user_state,
+)
