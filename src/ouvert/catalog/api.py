@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router
+from ninja import Status as HttpStatus
 
 from ouvert.api import AUTH, reader
 
@@ -29,11 +30,6 @@ from . import services
 router = Router(tags=["catalog"])
 
 MAX_LIMIT = 100
-
-
-def _user(request):
-    user = reader(request)
-    return user
 
 
 @router.get("/reuses", summary="Réutilisations publiées / Published reuses")
@@ -55,7 +51,7 @@ def reuse_moderation_queue(request: HttpRequest):
 
 @router.get("/reuses/{name}", summary="Une réutilisation / One reuse")
 def reuse_show(request: HttpRequest, name: str):
-    user = _user(request)
+    user = reader(request)
     reuse = services.reuse_get(name=name, user=user)
     moderation = services.reuse_is_moderator(user) or (user.is_authenticated and reuse.submitted_by_id == user.pk)
     return services.reuse_to_dict(reuse, moderation=moderation)
@@ -84,7 +80,7 @@ def reuse_submit(request: HttpRequest):
     data, image = _payload(request)
     reuse = services.reuse_submit(actor=request.user, data=data, image=image)
     reuse = services.reuse_get(name=reuse.name, user=request.user)
-    return 201, services.reuse_to_dict(reuse, moderation=True)
+    return HttpStatus(201, services.reuse_to_dict(reuse, moderation=True))
 
 
 @router.post("/reuses/{name}/moderate", auth=AUTH, summary="Publier ou refuser / Publish or reject")

@@ -202,7 +202,7 @@ def dataset_panel(*, request, dataset, resources, can_edit: bool) -> dict | None
         return None
     published = dataset.reuses.filter(status=Reuse.Status.PUBLISHED).order_by("-published_at")
     shown = list(published[:PANEL_SHOWN])
-    count = len(shown) if len(shown) < PANEL_SHOWN else published.count()
+    count = published.count()
     return {"template": "catalog/reuses/panel.html", "context": {
         "reuses": shown, "count": count, "dataset": dataset,
         "gallery_url": reverse("catalog:reuses") + "?" + urlencode({"dataset": dataset.name}),
