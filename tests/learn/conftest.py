@@ -85,3 +85,44 @@ def eco_declared(eco_world, editor, django_capture_on_commit_callbacks):  # noqa
         eco.dataset_declare(actor=editor, ecosystem=eco_world["ecosystem"], dataset=eco_world["weather"],
                             version=eco_world["w1"])
     return eco_world
+
+
+# --- The teaching part's fixtures (prefixed ``teaching_``) ------------------------------------------------
+
+TEACHING_BIKES = ECO_BIKES
+
+
+@pytest.fixture
+def teaching_fresh():
+    """The example dataset is looked up afresh in each test (it is kept 5 minutes per process otherwise)."""
+    from ouvert.learn import teaching
+
+    teaching.teaching_reload()
+    yield
+    teaching.teaching_reload()
+
+
+@pytest.fixture
+def teaching_instance(transactional_db, teaching_fresh, settings, tmp_path):
+    """A public dataset « comptage-velos-2012 » of the Ville de Montréal with the real bike counts (Latin-1,
+    semicolons) uploaded and ingested into the DataStore: the example dataset of the tutorials."""
+    from ouvert.catalog import services as catalog_services
+    from ouvert.core import services as core_services
+    from ouvert.core.models import Membership
+    from ouvert.datastore import query, selectors
+
+    query.clear()
+    mtl = core_services.organisation_upsert(slug="ville-de-montreal", name_fr="Ville de Montréal",
+                                            name_en="City of Montréal", kind="municipality")
+    mtl_editor = core_services.user_upsert(email="editrice@montreal.example.org", password="motdepasse-Tres-Solide-42",
+                                       full_name="Éditrice Montréal")
+    core_services.membership_set(user=mtl_editor, organisation=mtl, role=Membership.Role.EDITOR)
+    dataset = catalog_services.dataset_create(actor=mtl_editor, organisation=mtl, data={
+        "name": "comptage-velos-2012", "title_fr": "Comptage des vélos 2012", "title_en": "Bicycle counts 2012",
+        "notes_fr": "Passages quotidiens de vélos aux compteurs de Montréal."})
+    resource = catalog_services.resource_create(actor=mtl_editor, dataset=dataset, data={
+        "name_fr": "Comptages 2012", "name_en": "Counts 2012", "format": "CSV"},
+        upload=ContentFile(TEACHING_BIKES.read_bytes(), name="comptages-2012.csv"))
+    assert selectors.table_for_resource(resource) is not None, "the upload was not ingested"
+    yield {"dataset": dataset, "resource": resource, "editor": mtl_editor}
+    query.clear()
