@@ -91,6 +91,10 @@ def request_new(request):
 def _detail(request, data_request: DataRequest, *, errors=None, status=200, answer_values=None):
     user = request.user
     events = list(services.request_events(data_request))
+    labels = dict(DataRequest.Status.choices)
+    for event in events:
+        event.from_label = labels.get(event.from_status, "")
+        event.to_label = labels.get(event.to_status, "")
     context = {
         "item": data_request, "events": events, "comments": list(services.request_comments(data_request, user=user)),
         "state": services.user_state(user, data_request), "can_answer": services.can_answer(user, data_request),
