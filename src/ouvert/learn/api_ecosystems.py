@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Router, Schema
+from ninja import Status as HttpStatus
 
 from ouvert.api import AUTH, api, reader
 from ouvert.catalog import services as catalog_services
@@ -84,7 +85,7 @@ def standard_version_create(request: HttpRequest, name: str):
     except eco.VersionExists as exc:
         return api.create_response(request, {"detail": exc.message_dict["version"][0], "errors": exc.message_dict},
                                    status=409)
-    return 201, _version(created, schema=True)
+    return HttpStatus(201, _version(created, schema=True))
 
 
 def _ecosystem(ecosystem, detail: dict | None = None) -> dict:
