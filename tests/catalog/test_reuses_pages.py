@@ -208,3 +208,11 @@ def test_dataset_page_panel_and_counts_in_constant_queries(client, velo, publish
     client.get("/fr/catalogue/recherche/")  # as warm as the first measure (cached facets…)
     with django_assert_max_num_queries(before):
         client.get("/fr/catalogue/recherche/")
+
+
+def test_english_pages_show_english_content(client, velo, publish):
+    reuse = publish(title_fr="Carte des pistes", title_en="Bike path map")
+    gallery = client.get("/en/catalogue/reutilisations/").content.decode()
+    assert "Bike path map" in gallery
+    page = client.get(f"/en/catalogue/reutilisations/{reuse.name}/").content.decode()
+    assert "<h1>Bike path map</h1>" in page

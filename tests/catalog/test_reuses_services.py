@@ -95,6 +95,17 @@ def test_double_submit_is_refused(citizen, velo):
     assert Reuse.objects.count() == 1
 
 
+def test_one_live_proposal_per_person_and_link(citizen, velo, moderator):
+    first = services.reuse_submit(actor=citizen, data=data())
+    services.reuse_moderate(actor=moderator, reuse=first, decision="reject", note="Doublon.")
+    second = services.reuse_submit(actor=citizen, data=data(title_fr="Deux"))  # a refused one may come again
+    with pytest.raises(ValidationError) as exc:  # the database keeps one live proposal per person and link
+        services.reuse_moderate(actor=moderator, reuse=first, decision="publish")
+    assert "autre réutilisation" in exc.value.message_dict["decision"][0]
+    assert Reuse.objects.get(pk=first.pk).status == Reuse.Status.REJECTED
+    assert Reuse.objects.get(pk=second.pk).status == Reuse.Status.PENDING
+
+
 def test_datasets_by_id_or_page_address(citizen, velo):
     reuse = services.reuse_submit(actor=citizen, data=data(datasets=f"{velo.pk}, https://x.org/fr/catalogue/jeux/comptage-velos/"))
     assert list(reuse.datasets.all()) == [velo]

@@ -381,6 +381,11 @@ class Reuse(models.Model):
         ordering = ["-published_at", "-created_at"]
         indexes = [models.Index(fields=["status", "-published_at"], name="catalog_reuse_status_idx")]
         permissions = [("moderate_reuse", _("Peut modérer les réutilisations"))]
+        constraints = [
+            # One proposal per person and link (a refused one may be proposed again): a double submit fails.
+            models.UniqueConstraint(fields=["submitted_by", "url"], condition=~models.Q(status="rejected"),
+                                    name="catalog_reuse_one_link_per_person"),
+        ]
 
     def __str__(self):
         return self.title_fr

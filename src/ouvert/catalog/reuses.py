@@ -29,7 +29,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.validators import URLValidator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -283,6 +283,10 @@ def _unique_name(title: str) -> str:
 
 # --- Writes -------------------------------------------------------------------------------------
 
+def _duplicate() -> ValidationError:
+    return ValidationError({"url": [_("Vous avez déjà proposé une réutilisation à cette adresse.")]})
+
+
 def _url(reuse: Reuse) -> str:
     return reverse("catalog:reuse", kwargs={"name": reuse.name})
 
@@ -294,7 +298,7 @@ def reuse_submit(*, actor, data: dict, image=None) -> Reuse:
     fields, datasets = _clean(data)
     processed = _image_process(image) if image else None
     if Reuse.objects.filter(submitted_by=actor, url=fields["url"]).exclude(status=Reuse.Status.REJECTED).exists():
-        raise ValidationError({"url": [_("Vous avez déjà proposé une réutilisation à cette adresse.")]})
+        raise _duplicate()
     saved: list[str] = []
     try:
         with transaction.atomic():
@@ -312,6 +316,9 @@ def reuse_submit(*, actor, data: dict, image=None) -> Reuse:
                                  body=_("%(who)s propose une réutilisation : %(url)s")
                                  % {"who": actor.email, "url": reuse.url},
                                  url=reverse("catalog:reuse_moderation"))
+    except IntegrityError:  # the same link at the same time (double submit) or the same name
+        _delete_files(saved)
+        raise _duplicate() from None
     except Exception:
         _delete_files(saved)
         raise
@@ -364,6 +371,9 @@ def reuse_update(*, actor, reuse: Reuse, data: dict, image=None, remove_image: b
                     recipients=[u for u in _moderators() if u.pk != actor.pk],
                     subject=_("Réutilisation modifiée à modérer : %(title)s") % {"title": locked.title_fr},
                     url=reverse("catalog:reuse_moderation"))
+    except IntegrityError:
+        _delete_files(saved)
+        raise _duplicate() from None
     except Exception:
         _delete_files(saved)
         raise
@@ -396,7 +406,12 @@ def reuse_moderate(*, actor, reuse: Reuse, decision: str, note: str = "") -> Reu
         locked.moderated_by, locked.moderated_at = actor, now
         if target == Reuse.Status.PUBLISHED:
             locked.published_at = now
-        locked.save()
+        try:
+            with transaction.atomic():
+                locked.save()
+        except IntegrityError:
+            raise ValidationError({"decision": [_("La même personne a déjà proposé une autre réutilisation à "
+                                                  "cette adresse : modérez plutôt celle-là.")]}) from None
         core_services.audit_append(actor=actor, action=f"catalog.reuse.{decision}", target=locked, data={
             "name": locked.name, "before": before, "after": target, "note": note})
         if locked.submitted_by_id and locked.submitted_by_id != actor.pk:
