@@ -5,6 +5,8 @@
 #   make test      the same set-up, then the whole test suite (pytest)
 #   make lint      ruff
 #   make messages  refresh the translation catalogue (needs GNU gettext), then compile it
+#   make r-examples  install R (Debian's r-base-core, r-cran-httr, r-cran-jsonlite) for the
+#                  teaching section's R examples, which the tests run; nothing when Rscript is there
 #
 # Re-running is fast: pip and npm only run again when pyproject.toml or
 # package-lock.json change (stamp files), static files and .mo files only when their
@@ -23,7 +25,7 @@ PYTEST_ARGS ?=
 
 export OUVERT_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: all setup demo test lint messages static clean check-tools
+.PHONY: all setup demo test lint messages static clean check-tools r-examples
 
 all: setup
 
@@ -35,6 +37,12 @@ check-tools:
 	@command -v node >/dev/null || { echo "Node.js 20+ is required (node not found)."; exit 1; }
 	@node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' || { echo "Node.js 20+ is required; node is $$(node --version)."; exit 1; }
 	@command -v npm >/dev/null || { echo "npm is required (it comes with Node.js)."; exit 1; }
+	@command -v Rscript >/dev/null || echo "Warning: Rscript not found: the teaching section's R examples will fail in the tests (run make r-examples)."
+
+r-examples:
+	@Rscript -e 'library(httr); library(jsonlite)' >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q r-base-core r-cran-httr r-cran-jsonlite; }
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
