@@ -165,3 +165,70 @@ def test_publication_document_attached_and_served(client, eco_publication, admin
     assert f"PDF, {len(pdf)}" in html
     served = client.get("/fr/apprendre/publications/etude/document/")
     assert served["Content-Type"] == "application/pdf" and b"".join(served.streaming_content) == pdf
+
+
+def test_coordinator_manages_from_the_page(client, eco_world, make_user, other_org, editor):
+    from ouvert.core import services as core_services
+    from ouvert.learn.models import EcosystemContact
+
+    url = "/fr/apprendre/ecosystemes/urbanisme/gerer/"
+    client.force_login(editor)  # producer, not coordinator
+    assert "Gérer l’écosystème" not in client.get("/fr/apprendre/ecosystemes/urbanisme/").content.decode()
+    assert client.post(url, {"action": "dataset", "name": "hors-ecosysteme"}).status_code == 403
+    coordinator = make_user(email="coordo@ville.example.org")
+    core_services.membership_set(user=coordinator, organisation=other_org, role="admin")
+    client.force_login(coordinator)
+    assert "Gérer l’écosystème" in client.get("/fr/apprendre/ecosystemes/urbanisme/").content.decode()
+    missing = client.post(url, {"action": "dataset", "name": "inexistant"})
+    assert missing.status_code == 400 and "introuvable" in missing.content.decode()
+    assert client.post(url, {"action": "dataset", "name": "hors-ecosysteme"}).status_code == 303
+    assert EcosystemDataset.objects.filter(ecosystem=eco_world["ecosystem"], dataset=eco_world["outside"]).exists()
+    no_consent = client.post(url, {"action": "contact", "name": "Alice"})
+    assert no_consent.status_code == 400 and not EcosystemContact.objects.exists()
+    assert client.post(url, {"action": "contact", "name": "Alice", "role_fr": "Analyste",
+                             "consented": "on"}).status_code == 303
+    assert "Alice, Analyste" in client.get("/fr/apprendre/ecosystemes/urbanisme/").content.decode()
+    assert client.post(url, {"action": "standard", "name": "inconnu"}).status_code == 400
+    assert client.post(url, {"action": "pirater"}).status_code == 400
+
+
+def test_admin_attaches_the_document_and_writes_findings(client, admin_user, eco_publication):
+    url = f"/fr/admin/learn/publication/{eco_publication.pk}/change/"
+    client.force_login(admin_user)
+    assert client.get(url).status_code == 200
+    data = {"slug": "etude", "title_fr": "Étude", "institution": "Université Laval",
+            "findings_fr": "Constat A\nConstat B"}
+    refused = client.post(url, {**data, "document": SimpleUploadedFile("e.pdf", b"GIF89a pas un pdf")})
+    assert refused.status_code == 200 and "doit être un fichier PDF" in refused.content.decode()
+    eco_publication.refresh_from_db()
+    assert not eco_publication.document and eco_publication.findings == []
+    pdf = b"%PDF-1.7\n%%EOF\n"
+    assert client.post(url, {**data, "document": SimpleUploadedFile("e.pdf", pdf)}).status_code == 302
+    eco_publication.refresh_from_db()
+    assert eco_publication.findings == ["Constat A", "Constat B"]
+    assert eco_publication.document_size == len(pdf) and eco_publication.document_type == "application/pdf"
+
+
+def test_admin_standard_version_schema_checked(client, admin_user, eco_world):
+    client.force_login(admin_user)
+    standard = eco_world["weather_standard"]
+    url = f"/fr/admin/learn/standard/{standard.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200
+    data = {"name": standard.name, "title_fr": standard.title_fr, "links": "[]",
+            "versions-TOTAL_FORMS": "2", "versions-INITIAL_FORMS": "1", "versions-MIN_NUM_FORMS": "0",
+            "versions-MAX_NUM_FORMS": "1000",
+            "versions-0-id": str(eco_world["w1"].pk), "versions-0-standard": str(standard.pk),
+            "versions-0-version": "1.0.0", "versions-0-status": "published",
+            "versions-0-schema": json.dumps(eco_world["w1"].schema),
+            "versions-1-standard": str(standard.pk), "versions-1-version": "1.1.0", "versions-1-status": "draft",
+            "versions-1-schema": json.dumps({"fields": [{"name": "a", "type": "texte"}]})}
+    refused = client.post(url, data)
+    assert refused.status_code == 200 and "fields[0].type" in refused.content.decode()
+    assert StandardVersion.objects.filter(standard=standard).count() == 1
+    data["versions-1-schema"] = json.dumps({"fields": [{"name": "a", "type": "string"}]})
+    saved = client.post(url, data)
+    assert saved.status_code == 302, [str(f.errors) for f in saved.context["inline_admin_formsets"][0].formset] + \
+        [str(saved.context["adminform"].form.errors)]
+    created = StandardVersion.objects.get(standard=standard, version="1.1.0")
+    assert (created.major, created.minor, created.patch) == (1, 1, 0)

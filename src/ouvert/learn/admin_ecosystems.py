@@ -23,6 +23,7 @@ class StandardVersionForm(forms.ModelForm):
         model = StandardVersion
         fields = ["version", "status", "schema", "changelog_fr", "changelog_en", "released_on"]
 
+
     def clean_version(self):
         import re
 
@@ -62,6 +63,7 @@ class StandardVersionInline(admin.StackedInline):
 class StandardAdmin(admin.ModelAdmin):
     list_display = ["name", "title_fr", "domain", "maintainer", "is_demo"]
     search_fields = ["name", "title_fr", "title_en"]
+    readonly_fields = ["created_at", "modified_at"]
     inlines = [StandardVersionInline]
 
     def save_related(self, request, form, formsets, change):
@@ -95,6 +97,7 @@ class EcosystemAdmin(admin.ModelAdmin):
     list_display = ["name", "title_fr", "domain", "is_demo"]
     search_fields = ["name", "title_fr", "title_en"]
     filter_horizontal = ["standards"]
+    readonly_fields = ["created_at", "modified_at"]
     raw_id_fields = ["reuses"]
     inlines = [OrganisationInline, ContactInline, DatasetInline]
 
@@ -133,7 +136,7 @@ class PublicationAdmin(admin.ModelAdmin):
     form = PublicationForm
     list_display = ["title_fr", "institution", "published_on"]
     filter_horizontal = ["ecosystems"]
-    readonly_fields = ["document_size", "document_type"]
+    readonly_fields = ["document_size", "document_type", "created_at", "modified_at"]
 
 
 @admin.register(Conformity)

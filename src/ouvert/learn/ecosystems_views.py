@@ -39,6 +39,12 @@ def _detail_context(request, ecosystem) -> dict:
     context["can_manage"] = eco.ecosystem_can_manage(request.user, ecosystem)
     versions = [v for s in context["standards"] for v in s.versions.all() if v.status != StandardVersion.Status.DRAFT]
     context["declarable"] = versions
+    if context["can_manage"]:
+        context["manage_forms"] = [
+            ("dataset", _("Jeu de données (identifiant)"), _("L’identifiant du jeu dans le catalogue, par exemple « comptage-velos-pistes-cyclables-2012 »."),),
+            ("standard", _("Standard (identifiant)"), _("L’identifiant d’un standard du registre.")),
+            ("reuse", _("Réutilisation (identifiant)"), _("Seules les réutilisations publiées sont affichées.")),
+        ]
     return context
 
 
@@ -74,6 +80,59 @@ def ecosystem_declare(request, name):
         return render(request, "learn/ecosystems/detail.html", context, status=400)
     messages.success(request, _("Déclaration enregistrée; la conformité est en cours de vérification."))
     return HttpResponseRedirect(reverse("learn:ecosystem_matrix", kwargs={"name": ecosystem.name}), status=303)
+
+
+@require_POST
+def ecosystem_manage(request, name):
+    """Coordinators and platform admins: add a dataset, a standard, a reuse or a person to the ecosystem."""
+    from ouvert.catalog.models import Reuse
+    from ouvert.core.models import Organisation
+
+    ecosystem = _get(eco.ecosystem_get, name=name)
+    if not eco.ecosystem_can_manage(request.user, ecosystem):
+        raise PermissionDenied(_("Seuls les administrateurs de la plateforme et les coordonnateurs de cet "
+                                 "écosystème le gèrent."))
+    action = request.POST.get("action", "")
+    value = str(request.POST.get("name", "")).strip()[:200]
+    errors = []
+    try:
+        if action == "dataset":
+            dataset = Dataset.objects.filter(name=value, state="active").first()
+            if dataset is None:
+                errors.append(_("Jeu de données « %(name)s » introuvable.") % {"name": value})
+            else:
+                eco.ecosystem_dataset_add(actor=request.user, ecosystem=ecosystem, dataset=dataset)
+        elif action == "standard":
+            eco.ecosystem_standard_add(actor=request.user, ecosystem=ecosystem, standard=eco.standard_get(name=value))
+        elif action == "reuse":
+            reuse = Reuse.objects.filter(name=value).first()
+            if reuse is None:
+                errors.append(_("Réutilisation « %(name)s » introuvable.") % {"name": value})
+            else:
+                eco.ecosystem_reuse_add(actor=request.user, ecosystem=ecosystem, reuse=reuse)
+        elif action == "contact":
+            slug = str(request.POST.get("organisation", "")).strip()[:100]
+            organisation = Organisation.objects.filter(slug=slug).first() if slug else None
+            if slug and organisation is None:
+                errors.append(_("Organisation « %(slug)s » introuvable.") % {"slug": slug})
+            elif request.POST.get("consented") != "on":
+                errors.append(_("Une personne n’est affichée que si elle l’a accepté : cochez la case."))
+            else:
+                eco.ecosystem_contact_add(actor=request.user, ecosystem=ecosystem, name=value,
+                                          role_fr=request.POST.get("role_fr", ""), organisation=organisation,
+                                          email=request.POST.get("email", ""), consented=True)
+        else:
+            errors.append(_("Action inconnue."))
+    except NotFound as exc:
+        errors.append(exc.message)
+    except ValidationError as exc:
+        errors.extend(m for items in exc.message_dict.values() for m in items)
+    if errors:
+        context = _detail_context(request, ecosystem)
+        context["errors"] = errors
+        return render(request, "learn/ecosystems/detail.html", context, status=400)
+    messages.success(request, _("L’écosystème est mis à jour."))
+    return HttpResponseRedirect(reverse("learn:ecosystem", kwargs={"name": ecosystem.name}), status=303)
 
 
 def _matrix_response(request, matrix, *, title, filename, context):

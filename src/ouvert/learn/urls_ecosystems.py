@@ -9,6 +9,7 @@ urlpatterns: list = [
     path("ecosystemes/<slug:name>/", views.ecosystem_detail, name="ecosystem"),
     path("ecosystemes/<slug:name>/conformite/", views.ecosystem_matrix, name="ecosystem_matrix"),
     path("ecosystemes/<slug:name>/declarer/", views.ecosystem_declare, name="ecosystem_declare"),
+    path("ecosystemes/<slug:name>/gerer/", views.ecosystem_manage, name="ecosystem_manage"),
     path("standards/", views.standard_list, name="standards"),
     path("standards/<slug:name>/", views.standard_detail, name="standard"),
     path("standards/<slug:name>/conformite/", views.standard_matrix, name="standard_matrix"),
