@@ -184,3 +184,37 @@ def test_invitation_link(campaign_factory, citizen):
 
 def test_unknown_campaign(db):
     assert client_for().get("/fr/priorites/campagnes/inconnue/").status_code == 404
+
+
+def test_create_a_campaign_through_the_form(banq, banq_editor, citizen, make_org):
+    assert client_for(citizen(1)).get("/fr/priorites/campagnes/nouvelle/").status_code == 403
+    client = client_for(banq_editor)
+    assert "Créer une campagne" in client.get("/fr/priorites/campagnes/").content.decode()
+    form = client.get("/fr/priorites/campagnes/nouvelle/")
+    assert form.status_code == 200 and "Demande des utilisateurs | 3" in form.content.decode()
+    post = {"organisation": "banq", "title_fr": "Archives à ouvrir", "theme": "culture", "method": "rating",
+            "audience": "invited", "scale_max": "5", "selected_count": "1",
+            "opens_at": "2030-01-01T09:00", "closes_at": "2030-02-01T17:00",
+            "criteria": "Demande | 3 | Demandée par le milieu\nFaisabilité | deux",
+            "candidates": "Fonds d'archives | BAnQ\nCartes anciennes | BAnQ | Cartes numérisées",
+            "invitations": "musee@example.org | Musées\norganisme:inconnu"}
+    bad = client.post("/fr/priorites/campagnes/nouvelle/", post)
+    html = bad.content.decode()
+    assert bad.status_code == 400
+    assert "Critères, ligne 2 : Le poids est un nombre positif" in html
+    assert "Invitations, ligne 2 : Organisme inconnu « inconnu »." in html
+    assert "Fonds d&#x27;archives | BAnQ" in html  # what was typed is kept
+    make_org(slug="musees", name_fr="Musées")
+    post.update(criteria="Demande | 3 | Demandée par le milieu\nFaisabilité | 2", invitations=(
+        "musee@example.org | Musées\norganisme:musees | Réseau des musées"))
+    done = client.post("/fr/priorites/campagnes/nouvelle/", post, follow=True)
+    campaign = services.campaign_get(slug="archives-a-ouvrir")
+    assert done.redirect_chain[-1][0] == "/fr/priorites/campagnes/archives-a-ouvrir/"
+    assert [(k.name_fr, float(k.weight), k.description_fr) for k in campaign.criteria.all()] == [
+        ("Demande", 3.0, "Demandée par le milieu"), ("Faisabilité", 2.0, "")]
+    assert [(c.title_fr, c.holder, c.description_fr) for c in campaign.candidates.all()] == [
+        ("Fonds d'archives", "BAnQ", ""), ("Cartes anciennes", "BAnQ", "Cartes numérisées")]
+    assert campaign.invitations.count() == 2 and campaign.opens_at.year == 2030
+    other = client.post("/fr/priorites/campagnes/nouvelle/", {**post, "organisation": "musees",
+                                                               "title_fr": "Autre"})
+    assert other.status_code == 400 and "Choisissez un organisme" in other.content.decode()

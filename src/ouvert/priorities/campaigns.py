@@ -28,6 +28,8 @@ ORGANISER_ROLES = ("editor", "admin")
 MAX_CANDIDATES = 50
 MAX_CRITERIA = 12
 MAX_INVITATIONS = 2000
+#: Addresses under ``campagnes/`` that are not campaigns.
+RESERVED_SLUGS = {"nouvelle"}
 
 METHOD_TEXT_FR = [
     "Score pondéré (campagnes par notation) : pour chaque candidat et chaque critère, moyenne des notes "
@@ -56,6 +58,18 @@ def can_organise(user, campaign_or_organisation) -> bool:
     organisation_id = getattr(campaign_or_organisation, "organisation_id", None) or getattr(
         campaign_or_organisation, "pk", None)
     return core_services.user_has_role(user, organisation_id, ORGANISER_ROLES)
+
+
+def organisations_for_campaigns(user) -> list:
+    """The organisations on whose behalf ``user`` may create a campaign."""
+    from ouvert.core.models import Organisation
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    qs = Organisation.objects.exclude(kind="supplier").order_by("name_fr")
+    if not requests.is_platform_admin(user):
+        qs = qs.filter(memberships__user=user, memberships__role__in=ORGANISER_ROLES).distinct()
+    return list(qs)
 
 
 def is_invited(user, campaign: Campaign) -> bool:
@@ -161,7 +175,7 @@ def campaign_create(*, actor, organisation, data: dict, is_demo: bool = False) -
     slug = slugify(data.get("slug") or title_fr)[:80] if isinstance(data.get("slug") or title_fr, str) else ""
     if not slug and "title_fr" not in errors:
         errors["slug"] = [_("Identifiant invalide.")]
-    elif Campaign.objects.filter(slug=slug).exists():
+    elif slug in RESERVED_SLUGS or Campaign.objects.filter(slug=slug).exists():
         errors["slug"] = [_("L'identifiant « %(slug)s » est déjà pris.") % {"slug": slug}]
     values = {
         "slug": slug, "title_fr": title_fr,

@@ -30,7 +30,40 @@ def _get(slug) -> Campaign:
 def campaign_list(request):
     campaigns = list(services.campaign_list())
     rows = [{"campaign": c, "state": services.campaign_state(c)} for c in campaigns]
-    return render(request, "priorities/campaign_list.html", {"rows": rows})
+    can_create = bool(services.organisations_for_campaigns(request.user)) if request.user.is_authenticated else False
+    return render(request, "priorities/campaign_list.html", {"rows": rows, "can_create": can_create})
+
+
+@require_http_methods(["GET", "POST"])
+def campaign_new(request):
+    """An organiser's form: the campaign, its criteria, candidates and invitations, one per line."""
+    from .forms import campaign_data_from_post, error_lines
+
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    organisations = services.organisations_for_campaigns(request.user)
+    if not organisations:
+        raise PermissionDenied(_("Seuls les éditeurs et administrateurs d’un organisme créent des campagnes."))
+    values = request.POST.dict() if request.method == "POST" else {
+        "method": "rating", "audience": "invited", "scale_max": "5", "selected_count": "1",
+        "criteria": "Demande des utilisateurs | 3\nImpact attendu | 3\nFaisabilité | 2\nInteropérabilité | 1"}
+    errors: list[str] = []
+    if request.method == "POST":
+        organisation = next((o for o in organisations if o.slug == request.POST.get("organisation")), None)
+        if organisation is None:
+            errors = [_("Choisissez un organisme que vous pouvez représenter.")]
+        else:
+            try:
+                campaign = services.campaign_create(actor=request.user, organisation=organisation,
+                                                    data=campaign_data_from_post(request.POST))
+            except ValidationError as exc:
+                errors = error_lines(exc.message_dict)
+            else:
+                messages.success(request, _("La campagne est créée."))
+                return HttpResponseRedirect(reverse("priorities:campaign", kwargs={"slug": campaign.slug}))
+    return render(request, "priorities/campaign_form.html", {"values": values, "errors": errors,
+                                                              "organisations": organisations},
+                  status=400 if errors else 200)
 
 
 def _ballot_rows(campaign: Campaign, ballot: dict | None, posted: dict | None):

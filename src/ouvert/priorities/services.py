@@ -18,6 +18,7 @@ from .campaigns import (  # noqa: F401
     compute,
     is_invited,
     open_data_key,
+    organisations_for_campaigns,
     participation_count,
     publish_results,
     results_csv,

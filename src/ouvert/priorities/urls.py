@@ -20,6 +20,7 @@ urlpatterns: list = [
     path("demandes/<int:pk>/commentaires/<int:comment_pk>/masquer/", requests_views.comment_hide,
          name="comment_hide"),
     path("campagnes/", campaigns_views.campaign_list, name="campaigns"),
+    path("campagnes/nouvelle/", campaigns_views.campaign_new, name="campaign_new"),
     path("campagnes/<slug:slug>/", campaigns_views.campaign_detail, name="campaign"),
     path("campagnes/<slug:slug>/bulletin/", campaigns_views.campaign_ballot, name="campaign_ballot"),
     path("campagnes/<slug:slug>/invitation/<str:token>/", campaigns_views.campaign_join, name="campaign_join"),
