@@ -78,3 +78,12 @@ def test_glossary_and_search_are_accessible(live_server, page, assert_accessible
     page.wait_for_url(re.compile(r"/fr/apprendre/recherche/\?q=encodage"))
     expect(page.locator(".teaching-results mark").first).to_have_text(re.compile("encodage", re.IGNORECASE))
     assert_accessible(page)
+
+
+def test_tutorial_fits_a_360_pixel_screen(live_server, page):
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{live_server.url}/fr/apprendre/api/magasin-de-donnees/")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the page is {overflow} px wider than the screen"
+    expect(page.get_by_role("button", name="Copier le code").first).to_be_visible()
