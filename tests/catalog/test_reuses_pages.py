@@ -216,3 +216,16 @@ def test_english_pages_show_english_content(client, velo, publish):
     assert "Bike path map" in gallery
     page = client.get(f"/en/catalogue/reutilisations/{reuse.name}/").content.decode()
     assert "<h1>Bike path map</h1>" in page
+
+
+def test_admin_lists_and_publishes_through_the_service(client, velo, citizen, admin_user):
+    reuse = services.reuse_submit(actor=citizen, data={"title_fr": "Carte", "url": "https://exemple.org/c",
+                                                       "datasets": ["comptage-velos"]})
+    client.force_login(admin_user)
+    assert "Carte" in client.get("/fr/admin/catalog/reuse/").content.decode()
+    assert client.get(f"/fr/admin/catalog/reuse/{reuse.pk}/change/").status_code == 200
+    response = client.post("/fr/admin/catalog/reuse/", {"action": "publish", "_selected_action": [str(reuse.pk)]})
+    assert response.status_code == 302
+    reuse.refresh_from_db()
+    assert reuse.status == "published" and reuse.moderated_by == admin_user
+    assert Notification.objects.filter(recipient=citizen, subject__contains="publiée").exists()

@@ -263,3 +263,15 @@ def test_open_data_publication(citizen, velo, moderator, make_org):
     assert document["reuses"][0]["name"] == "carte-des-pistes"
     assert document["reuses"][0]["datasets"][0]["name"] == "comptage-velos"
     assert "submitted_by" not in document["reuses"][0]
+
+
+def test_delete_by_moderators_only_with_its_images(citizen, velo, moderator, django_capture_on_commit_callbacks):
+    reuse = services.reuse_submit(actor=citizen, data=data(), image=png())
+    names, pk = [reuse.image.name, reuse.thumbnail.name], reuse.pk
+    with pytest.raises(PermissionDenied):
+        services.reuse_delete(actor=citizen, reuse=reuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reuse_delete(actor=moderator, reuse=reuse)
+    assert not Reuse.objects.exists()
+    assert not any(default_storage.exists(name) for name in names)
+    assert AuditEntry.objects.filter(action="catalog.reuse.delete", target_id=str(pk)).exists()

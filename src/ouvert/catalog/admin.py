@@ -107,15 +107,27 @@ class ActivityAdmin(ReadOnlyAdmin):
 
 @admin.register(Reuse)
 class ReuseAdmin(admin.ModelAdmin):
-    """Reuses: moderation goes through the services (notification, audit log, open data)."""
+    """Reuses, read only: they are proposed, edited and moderated on the site (or through the API), where
+    the services check links, images and datasets; the « publish » action goes through the same service
+    (notification, audit log, open data)."""
 
     list_display = ["title_fr", "kind", "status", "submitted_by", "created_at", "published_at"]
     list_filter = ["status", "kind"]
     search_fields = ["name", "title_fr", "title_en", "url", "author_name"]
-    readonly_fields = ["id", "status", "moderation_note", "moderated_by", "moderated_at", "submitted_by",
-                       "created_at", "modified_at", "published_at", "image", "thumbnail"]
-    filter_horizontal = ["datasets"]
+    readonly_fields = ["id", "name", "kind", "title_fr", "title_en", "description_fr", "description_en", "url",
+                       "author_name", "datasets", "image", "thumbnail", "status", "moderation_note", "moderated_by",
+                       "moderated_at", "submitted_by", "created_at", "modified_at", "published_at"]
     actions = ["publish"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def delete_model(self, request, obj):
+        services.reuse_delete(actor=request.user, reuse=obj)
+
+    def delete_queryset(self, request, queryset):
+        for reuse in queryset:
+            services.reuse_delete(actor=request.user, reuse=reuse)
 
     @admin.action(description=_("Publier les réutilisations choisies"))
     def publish(self, request, queryset):

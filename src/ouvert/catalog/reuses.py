@@ -43,7 +43,7 @@ from .models import Dataset, Reuse, Theme
 
 __all__ = [
     "REUSE_OPEN_DATA_KEY", "reuse_is_moderator", "reuse_submit", "reuse_update", "reuse_moderate",
-    "reuse_get", "reuse_list", "reuse_moderation_queue", "reuse_mine", "reuse_counts",
+    "reuse_delete", "reuse_get", "reuse_list", "reuse_moderation_queue", "reuse_mine", "reuse_counts",
     "reuse_counts_by_name", "reuse_total", "reuse_gallery_facets", "reuse_public_datasets",
     "reuse_to_dict", "reuse_open_data_export", "reuse_image_max_bytes", "reuse_dataset_suggest",
 ]
@@ -423,6 +423,20 @@ def reuse_moderate(*, actor, reuse: Reuse, decision: str, note: str = "") -> Reu
         if Reuse.Status.PUBLISHED in (before, target):
             core_services.open_data_changed(REUSE_OPEN_DATA_KEY)
     return locked
+
+
+def reuse_delete(*, actor, reuse: Reuse) -> None:
+    """A moderator deletes a reuse for good (its images too); recorded in the audit log."""
+    if not reuse_is_moderator(actor):
+        raise PermissionDenied(_("Seuls les modérateurs peuvent supprimer une réutilisation."))
+    files = [reuse.image.name, reuse.thumbnail.name]
+    with transaction.atomic():
+        core_services.audit_append(actor=actor, action="catalog.reuse.delete", target=reuse, data={
+            "name": reuse.name, "url": reuse.url, "status": reuse.status})
+        if reuse.status == Reuse.Status.PUBLISHED:
+            core_services.open_data_changed(REUSE_OPEN_DATA_KEY)
+        reuse.delete()
+    transaction.on_commit(lambda: _delete_files(files))
 
 
 # --- Reads --------------------------------------------------------------------------------------
