@@ -218,3 +218,27 @@ def test_create_a_campaign_through_the_form(banq, banq_editor, citizen, make_org
     other = client.post("/fr/priorites/campagnes/nouvelle/", {**post, "organisation": "musees",
                                                                "title_fr": "Autre"})
     assert other.status_code == 400 and "Choisissez un organisme" in other.content.decode()
+
+
+def test_the_dataset_page_lists_the_requests_it_answers(make_request, banq_editor, dataset):
+    from django.urls import reverse
+
+    url = reverse("catalog:dataset", kwargs={"name": dataset.name})
+    assert "demandes-de-donnees-titre" not in client_for().get(url).content.decode()
+    item = make_request(title_fr="Statistiques annuelles")
+    services.request_set_status(actor=banq_editor, data_request=item, status="published", dataset=dataset.name)
+    page = client_for().get(url).content.decode()
+    assert "Ce jeu de données répond à une demande de la population" in page
+    assert f'href="/fr/priorites/demandes/{item.pk}/">Statistiques annuelles</a>' in page
+
+
+def test_results_in_english(campaign_factory, citizen, close):
+    campaign = campaign_factory(criteria=[{"name_fr": "Demande", "name_en": "Demand", "weight": 1}],
+                                candidates=[{"title_fr": "Notices", "title_en": "Records"}, {"title_fr": "Cartes"}])
+    a, _b = campaign.candidates.order_by("position")
+    services.ballot_submit(actor=citizen(1), campaign=campaign,
+                           ratings={a.pk: {campaign.criteria.get().pk: 4}})
+    close(campaign)
+    services.campaign_finalise(actor=None, campaign=campaign)
+    page = client_for().get(f"/en/priorites/campagnes/{campaign.slug}/resultats/").content.decode()
+    assert "Records" in page and "Demand" in page and "Cartes" in page

@@ -19,6 +19,12 @@ from .models import Campaign
 from .requests_views import error_messages
 
 
+def _english() -> bool:
+    from django.utils.translation import get_language
+
+    return (get_language() or "fr").startswith("en")
+
+
 def _get(slug) -> Campaign:
     try:
         return services.campaign_get(slug=slug)
@@ -179,15 +185,21 @@ def campaign_results(request, slug):
 
         requests_by_id = DataRequest.objects.in_bulk(results.get("requests", []))
         candidate_requests = dict(campaign.candidates.values_list("pk", "data_request_id"))
+        from ouvert.core.i18n import pick
+
         for row in results["candidates"]:
-            rows.append({**row, "request": requests_by_id.get(candidate_requests.get(row["id"]))})
+            rows.append({**row, "title": pick(row["title_fr"], row["title_en"]),
+                         "criteria": [{**k, "name": pick(k["name_fr"], k["name_en"])} for k in row["criteria"]],
+                         "request": requests_by_id.get(candidate_requests.get(row["id"]))})
     from ouvert.catalog.models import Dataset
 
     dataset = Dataset.objects.filter(**{"extras__source_module": services.open_data_key(campaign)}).first() \
         if results else None
     context = {"campaign": campaign, "state": services.campaign_state(campaign), "results": results,
                "rows": rows, "organiser": services.can_organise(request.user, campaign), "dataset": dataset,
-               "borda_order": sorted(rows, key=lambda r: (r["borda_rank"], r["rank"]))}
+               "borda_order": sorted(rows, key=lambda r: (r["borda_rank"], r["rank"])),
+               "criteria": [{**k, "name": k["name_en"] if (k["name_en"] and _english()) else k["name_fr"]}
+                            for k in (results or {}).get("criteria", [])]}
     return render(request, "priorities/campaign_results.html", context)
 
 

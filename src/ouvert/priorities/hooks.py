@@ -18,3 +18,10 @@ def register() -> None:
     registry.register_periodic("priorities.campaigns_finalise", services.campaigns_finalise_due,
                                every_seconds=FINALISE_EVERY_SECONDS)
     registry.register_demo_loader("priorities", demo.load, order=90)
+    registry.register_dataset_panel("priorities", _dataset_panel, order=80)
+
+
+def _dataset_panel(*, request, dataset, resources, can_edit: bool) -> dict | None:
+    from .requests_views import dataset_panel
+
+    return dataset_panel(request=request, dataset=dataset, resources=resources, can_edit=can_edit)

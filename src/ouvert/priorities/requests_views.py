@@ -170,3 +170,11 @@ def comment_hide(request, pk, comment_pk):
         services.comment_hide(actor=request.user, comment=comment, reason=request.POST.get("reason", ""))
 
     return _post(request, pk, hide, _("Le commentaire est masqué."))
+
+
+def dataset_panel(*, request, dataset, resources, can_edit: bool) -> dict | None:
+    """On a catalogue dataset's page: the data requests it answers (``core.registry.register_dataset_panel``)."""
+    answered = list(DataRequest.objects.filter(dataset=dataset).order_by("-updated_at", "-pk")[:20])
+    if not answered:
+        return None
+    return {"template": "priorities/dataset_panel.html", "context": {"answered": answered}}
