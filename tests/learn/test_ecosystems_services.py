@@ -163,3 +163,24 @@ def test_detail_shows_only_published_reuses_and_consenting_people(eco_world, adm
     detail = eco.ecosystem_detail(w["ecosystem"])
     assert [r.name for r in detail["reuses"]] == ["carte-velo"]
     assert [c.name for c in detail["contacts"]] == ["Alice"]
+
+
+def test_open_data_publication(eco_declared, make_org):
+    import csv
+    import io
+    import json
+
+    from ouvert.catalog import services as catalog_services
+
+    assert eco.open_data_export() is None  # no publishing organisation yet
+    make_org(slug="sct", name_fr="Secrétariat du Conseil du trésor")
+    dataset = catalog_services.open_data_refresh(eco.OPEN_DATA_KEY)
+    assert dataset.name == "standards-donnees-conformite"
+    export = eco.open_data_export()
+    rows = list(csv.DictReader(io.StringIO(export["resources"][0]["content"].decode("utf-8-sig"))))
+    assert {(r["jeu_de_donnees"], r["version"], r["etat"]) for r in rows} == {
+        ("velos", "1.0.0", "conforms"), ("velos", "2.0.0", "fails"), ("meteo", "1.0.0", "conforms")}
+    assert all(r["ecosysteme"] == "urbanisme" for r in rows)
+    registry = json.loads(export["resources"][1]["content"])
+    assert [s["name"] for s in registry["standards"]] == ["comptages-velos-quotidiens", "releves-meteo-horaires"]
+    assert registry["standards"][0]["versions"][1]["schema"] == eco_declared["v2"].schema

@@ -59,6 +59,7 @@ __all__ = [
     "ecosystem_standard_add", "ecosystem_detail", "dataset_declare", "conformity_request", "conformity_run",
     "conformity_refresh", "conformity_matrix", "conformity_matrix_csv", "conformity_for_dataset",
     "publication_get", "publication_list", "publication_update", "publication_attach_document",
+    "OPEN_DATA_KEY", "open_data_export",
 ]
 
 #: A Table Schema bigger than this (its JSON text) is refused.
@@ -311,6 +312,8 @@ def version_create(*, actor, standard: Standard, data: dict) -> StandardVersion:
             core_services.audit_append(actor=actor, action="learn.standard_version.create", target=created,
                                        data={"standard": standard.name, "version": version, "status": status})
             transaction.on_commit(lambda: conformity_request(standard_ids=[standard.pk]))
+            if status != StandardVersion.Status.DRAFT:
+                core_services.open_data_changed(OPEN_DATA_KEY)
     except IntegrityError:
         raise VersionExists({"version": [_("La version %(v)s de ce standard existe déjà.") % {"v": version}]}) from None
     return created
@@ -352,6 +355,7 @@ def version_update(*, actor, version: StandardVersion, data: dict) -> StandardVe
         version.save()
         core_services.audit_append(actor=actor, action="learn.standard_version.update", target=version,
                                    data={k: v for k, v in changes.items() if k != "schema"})
+        core_services.open_data_changed(OPEN_DATA_KEY)
         if schema_changed:
             transaction.on_commit(lambda: conformity_request(version_ids=[version.pk], force=True))
     return version
@@ -531,6 +535,7 @@ def dataset_declare(*, actor, ecosystem: Ecosystem, dataset, version: StandardVe
                                    data={"dataset": dataset.name,
                                          "version": str(version) if version is not None else None})
         transaction.on_commit(lambda: conformity_request(dataset_ids=[dataset.pk]))
+        core_services.open_data_changed(OPEN_DATA_KEY)
     return entry
 
 
@@ -627,8 +632,10 @@ def conformity_run(*, resource_id, version_id) -> Conformity | None:
             values.update(status=Conformity.Status.CONFORMS if report.get("valid") else Conformity.Status.FAILS,
                           table_id=table.pk, error_count=total, first_errors=_first_errors(report)[:FIRST_ERRORS],
                           report=report, reason="")
-    conformity, _created = Conformity.objects.update_or_create(resource=resource, standard_version=version,
-                                                               defaults=values)
+    with transaction.atomic():
+        conformity, _created = Conformity.objects.update_or_create(resource=resource, standard_version=version,
+                                                                   defaults=values)
+        core_services.open_data_changed(OPEN_DATA_KEY)
     return conformity
 
 
@@ -827,6 +834,88 @@ def publication_attach_document(*, actor, publication: Publication, upload) -> P
     return publication
 
 
+# --- Open by default ---------------------------------------------------------------------------------
+
+OPEN_DATA_KEY = "learn.conformity"
+OPEN_DATA_COLUMNS = ["ecosysteme", "jeu_de_donnees", "ressource_id", "standard", "version", "version_declaree",
+                     "etat", "erreurs", "verifie_le"]
+
+
+def open_data_export() -> dict | None:
+    """The registry of standards (JSON, schemas included) and every conformity check of the datasets that
+    declare a standard (CSV), published by ``OUVERT_ECOSYSTEMS_OPEN_DATA_ORGANISATION`` (``sct`` by
+    default); ``None`` while there is no published standard or that organisation is missing."""
+    import csv
+    import io
+
+    from django.conf import settings
+
+    from ouvert.core.models import Organisation
+
+    organisation = getattr(settings, "OUVERT_ECOSYSTEMS_OPEN_DATA_ORGANISATION", "sct")
+    if not Organisation.objects.filter(slug=organisation).exists():
+        return None
+    versions = list(StandardVersion.objects.exclude(status="draft").select_related("standard", "standard__maintainer")
+                    .order_by("standard__name", "major", "minor", "patch"))
+    if not versions:
+        return None
+    standards: dict = {}
+    for version in versions:
+        item = standards.setdefault(version.standard.name, {
+            "name": version.standard.name, "title_fr": version.standard.title_fr,
+            "title_en": version.standard.title_en, "domain": version.standard.domain,
+            "maintainer": version.standard.maintainer.slug if version.standard.maintainer else None,
+            "licence": version.standard.licence, "versions": []})
+        item["versions"].append({"version": version.version, "status": version.status,
+                                 "released_on": version.released_on.isoformat() if version.released_on else None,
+                                 "schema": version.schema})
+    declared = {(e.dataset_id, e.standard_version.standard_id): (e.ecosystem.name, e.standard_version.version)
+                for e in EcosystemDataset.objects.filter(standard_version__isnull=False, dataset__state="active",
+                                                         dataset__private=False)
+                .select_related("ecosystem", "standard_version")}
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow(OPEN_DATA_COLUMNS)
+    for c in (Conformity.objects.filter(resource__state="active", resource__dataset__state="active",
+                                        resource__dataset__private=False)
+              .select_related("resource__dataset", "standard_version__standard").defer("report")
+              .order_by("resource__dataset__name", "resource_id", "standard_version__standard__name",
+                        "standard_version__major", "standard_version__minor", "standard_version__patch")):
+        found = declared.get((c.resource.dataset_id, c.standard_version.standard_id))
+        if found is None:
+            continue
+        writer.writerow([found[0], c.resource.dataset.name, str(c.resource_id), c.standard_version.standard.name,
+                         c.standard_version.version, found[1], c.status, c.error_count,
+                         c.checked_at.isoformat() if c.checked_at else ""])
+    return {
+        "organisation": organisation,
+        "metadata": {
+            "name": "standards-donnees-conformite",
+            "title_fr": "Standards de données et conformité des jeux de données",
+            "title_en": "Data standards and dataset conformity",
+            "notes_fr": ("Le registre des standards de données de la plateforme (versions et schémas Table Schema) "
+                         "et, pour chaque jeu de données qui déclare suivre un standard dans un écosystème, le "
+                         "résultat de la validation de ses ressources tabulaires contre chaque version.\n\n"
+                         "Ce jeu de données est produit par la plateforme et mis à jour à chaque vérification."),
+            "notes_en": ("The platform's registry of data standards (versions and Table Schemas) and, for each "
+                         "dataset declaring a standard in an ecosystem, the validation of its tabular resources "
+                         "against each version.\n\nProduced by the platform, refreshed after each check."),
+            "tags": ["standard", "interopérabilité", "interoperability", "Table Schema"],
+            "frequency": "IRREG",
+            "languages": ["fr", "en"],
+        },
+        "resources": [
+            {"name_fr": "Conformité (CSV)", "name_en": "Conformity (CSV)", "format": "CSV",
+             "filename": "conformite-standards.csv", "content": buffer.getvalue().encode("utf-8")},
+            {"name_fr": "Registre des standards (JSON)", "name_en": "Standards registry (JSON)", "format": "JSON",
+             "filename": "standards.json",
+             "content": json.dumps({"standards": list(standards.values())}, ensure_ascii=False,
+                                   indent=1).encode("utf-8")},
+        ],
+    }
+
+
 # --- Registrations ------------------------------------------------------------------------------------
 
 def register() -> None:
@@ -839,6 +928,7 @@ def register() -> None:
     registry.register_resource_listener(_on_resource_changed)
     registry.register_periodic("learn.conformity_refresh", conformity_refresh, every_seconds=300)
     registry.register_dataset_panel("learn.ecosystems", _dataset_panel, order=80)
+    registry.register_open_data_publisher(OPEN_DATA_KEY, open_data_export)
 
     def demo(stdout=None):
         from .ecosystems_demo import load
