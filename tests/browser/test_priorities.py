@@ -27,6 +27,9 @@ def test_ballot_by_keyboard_then_results(live_server, page, assert_accessible, c
     expect(page.locator("h1")).to_have_text("Demandes de données")
     expect(page.get_by_text("Horaires des bibliothèques")).to_be_visible()
     assert_accessible(page)
+    page.get_by_role("link", name="Horaires des bibliothèques").click()
+    expect(page.get_by_role("heading", name="Historique")).to_be_visible()
+    assert_accessible(page)
 
     campaign = campaign_factory()
     voter = citizen(1)

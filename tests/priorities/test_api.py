@@ -126,3 +126,24 @@ def test_ranking_ballot_api(campaign_factory, citizen):
     assert status == 400 and body["detail"] == "Un candidat apparaît plusieurs fois dans le classement."
     status, body = call("put", f"/campaigns/{campaign.slug}/ballot", voter, {"ranking": list(reversed(ids))})
     assert status == 200 and body["ballot"]["ranking"] == list(reversed(ids))
+
+
+def test_malformed_json_and_campaign_lists_in_constant_queries(campaign_factory, citizen,
+                                                              django_assert_max_num_queries):
+    campaign = campaign_factory()
+    client = Client()
+    token = core_services.token_create(user=citizen(1))
+    response = client.put(f"{BASE}/campaigns/{campaign.slug}/ballot", data="{pas du json",
+                          content_type="application/json", HTTP_AUTHORIZATION=token)
+    assert 400 <= response.status_code < 500
+    assert Ballot.objects.count() == 0
+    with django_assert_max_num_queries(4) as few:
+        client.get(BASE + "/campaigns")
+    with django_assert_max_num_queries(8) as page_few:
+        Client().get("/fr/priorites/campagnes/")
+    for n in range(6):
+        campaign_factory(slug=f"campagne-{n}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(BASE + "/campaigns").json()["count"] == 7
+    with django_assert_max_num_queries(len(page_few.captured_queries)):
+        assert Client().get("/fr/priorites/campagnes/").status_code == 200
