@@ -89,7 +89,16 @@ def test_propose_moderate_and_show(live_server, page, browser, assert_accessible
     expect(visitor.get_by_role("link", name=re.compile("Comptage des vélos"))).to_be_visible()
     assert_accessible(visitor)
 
+    # Usable at 360 px: nothing wider than the screen.
+    visitor.set_viewport_size({"width": 360, "height": 740})
+    for path in ("/fr/catalogue/reutilisations/", "/fr/catalogue/reutilisations/velos-et-meteo-a-montreal/"):
+        visitor.goto(f"{live_server.url}{path}")
+        assert visitor.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+
     # The citizen was told.
     page.goto(f"{live_server.url}/fr/catalogue/reutilisations/mes-propositions/")
     expect(page.locator("tbody")).to_contain_text("Publiée")
     assert_accessible(page)
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{live_server.url}/fr/catalogue/reutilisations/proposer/")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -229,3 +229,19 @@ def test_admin_lists_and_publishes_through_the_service(client, velo, citizen, ad
     reuse.refresh_from_db()
     assert reuse.status == "published" and reuse.moderated_by == admin_user
     assert Notification.objects.filter(recipient=citizen, subject__contains="publiée").exists()
+
+
+def test_edit_replaces_or_removes_the_image(client, velo, citizen):
+    reuse = services.reuse_submit(actor=citizen, data={"title_fr": "Carte", "url": "https://exemple.org/c",
+                                                       "datasets": ["comptage-velos"]}, image=png_upload())
+    first = reuse.image.name
+    client.force_login(citizen)
+    url = f"/fr/catalogue/reutilisations/{reuse.name}/modifier/"
+    fields = {"kind": "application", "title_fr": "Carte", "url": "https://exemple.org/c", "datasets": "comptage-velos"}
+    assert 'name="image-clear"' in client.get(url).content.decode()
+    assert client.post(url, {**fields, "image": png_upload()}).status_code == 302
+    reuse.refresh_from_db()
+    assert reuse.image.name != first and reuse.thumbnail
+    assert client.post(url, {**fields, "image-clear": "on"}).status_code == 302
+    reuse.refresh_from_db()
+    assert not reuse.image and not reuse.thumbnail

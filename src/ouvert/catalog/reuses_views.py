@@ -127,6 +127,8 @@ def edit(request, name):
     initial = {key: getattr(reuse, key) for key in
                ("kind", "title_fr", "title_en", "url", "description_fr", "description_en", "author_name")}
     initial["datasets"] = "\n".join(d.name for d in reuse.public_datasets)
+    if reuse.image:
+        initial["image"] = reuse.image  # shows the current image with a box to remove it
     form = ReuseForm(request.POST or None, request.FILES or None, initial=initial,
                      max_bytes=services.reuse_image_max_bytes())
     status = 200
