@@ -323,3 +323,19 @@ def test_the_periodic_job_finalises_closed_campaigns(campaign_factory, citizen, 
     assert Campaign.objects.get(pk=first.pk).results is not None
     assert Campaign.objects.get(pk=second.pk).results is None
     assert services.campaigns_finalise_due() == 0
+
+
+def test_a_failing_campaign_does_not_stop_the_others(campaign_factory, citizen, close, banq, banq_editor):
+    from ouvert.catalog import services as catalog_services
+
+    blocked, fine = campaign_factory(slug="bloquee"), campaign_factory(slug="correcte")
+    # A dataset of the catalogue already holds the name the results of « bloquee » would take.
+    catalog_services.dataset_create(actor=banq_editor, organisation=banq,
+                                    data={"name": "priorisation-bloquee", "title_fr": "Homonyme"})
+    for campaign in (blocked, fine):
+        _vote(campaign, [citizen(1)], [[[5, 5], None, None]])
+        close(campaign)
+    assert services.campaigns_finalise_due() == 1
+    assert Campaign.objects.get(pk=blocked.pk).results is None
+    assert not DataRequest.objects.filter(campaign=blocked).exists()  # nothing half-written
+    assert Campaign.objects.get(pk=fine.pk).results is not None

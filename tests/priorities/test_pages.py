@@ -150,7 +150,7 @@ def test_campaign_ballot_through_the_page(campaign_factory, citizen, banq_editor
     assert "Aucun décompte n’est montré avant." in before and "Points Borda" not in before
     close(campaign)
     assert voter.post(url + "bulletin/", {f"score-{candidates[0].pk}-{criteria[0].pk}": "1"}).status_code == 403
-    assert client_for(citizen(1)).post(url + "publier/").status_code == 302
+    assert client_for(citizen(1)).post(url + "publier/").status_code == 403
     assert campaign.__class__.objects.get(pk=campaign.pk).results is None
     client_for(banq_editor).post(url + "publier/")
     results = client_for().get(url + "resultats/").content.decode()
@@ -242,3 +242,15 @@ def test_results_in_english(campaign_factory, citizen, close):
     services.campaign_finalise(actor=None, campaign=campaign)
     page = client_for().get(f"/en/priorites/campagnes/{campaign.slug}/resultats/").content.decode()
     assert "Records" in page and "Demand" in page and "Cartes" in page
+
+
+def test_results_that_cannot_be_published_are_explained(campaign_factory, citizen, close, banq, banq_editor):
+    from ouvert.catalog import services as catalog_services
+
+    campaign = campaign_factory(slug="bloquee")
+    catalog_services.dataset_create(actor=banq_editor, organisation=banq,
+                                    data={"name": "priorisation-bloquee", "title_fr": "Homonyme"})
+    close(campaign)
+    response = client_for(banq_editor).post(f"/fr/priorites/campagnes/{campaign.slug}/publier/")
+    assert response.status_code == 400 and "Les résultats n’ont pas pu être publiés" in response.content.decode()
+    assert campaign.__class__.objects.get(pk=campaign.pk).results is None

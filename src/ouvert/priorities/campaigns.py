@@ -533,10 +533,17 @@ def campaign_finalise(*, actor, campaign: Campaign) -> dict:
 
 
 def campaigns_finalise_due() -> int:
-    """Periodic: finalise every closed campaign without results. Returns how many."""
+    """Periodic: finalise every closed campaign without results. Returns how many. A campaign that fails
+    (its results are rolled back whole) is logged and retried at the next run; the others go on."""
+    import logging
+
     done = 0
     for campaign in Campaign.objects.filter(closes_at__lte=timezone.now(), results__isnull=True):
-        campaign_finalise(actor=None, campaign=campaign)
+        try:
+            campaign_finalise(actor=None, campaign=campaign)
+        except Exception:  # logged; retried next period
+            logging.getLogger(__name__).exception("priorities: results of campaign %s not published", campaign.slug)
+            continue
         done += 1
     return done
 

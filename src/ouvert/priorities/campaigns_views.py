@@ -209,7 +209,9 @@ def campaign_finalise(request, slug):
     try:
         services.campaign_finalise(actor=request.user, campaign=campaign)
     except PermissionDenied as exc:
-        messages.error(request, str(exc))
-        return HttpResponseRedirect(reverse("priorities:campaign", kwargs={"slug": campaign.slug}))
+        return _detail(request, campaign, errors=[str(exc)], status=403)
+    except ValidationError as exc:
+        return _detail(request, campaign, errors=[_("Les résultats n’ont pas pu être publiés :"),
+                                                  *error_messages(exc)], status=400)
     messages.success(request, _("Les résultats sont calculés et publiés."))
     return HttpResponseRedirect(reverse("priorities:campaign_results", kwargs={"slug": campaign.slug}))
