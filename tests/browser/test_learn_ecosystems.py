@@ -49,3 +49,27 @@ def test_matrix_why_not_by_keyboard_and_pages_accessible(live_server, page, asse
     expect(page.locator("h1")).to_have_text("Comptages quotidiens de vélos")
     expect(page.get_by_role("table")).to_contain_text("Brébeuf (données non disponibles)")
     assert_accessible(page)
+
+
+def test_coordinator_forms_and_publication_accessible(live_server, page, assert_accessible, eco_world, admin_user):
+    from django.test import Client
+
+    from ouvert.learn.models import Publication
+
+    Publication.objects.create(slug="certia", title_fr="Projet de recherche du CeRTIA", institution="Université Laval")
+    client = Client()
+    client.force_login(admin_user)
+    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                               "url": live_server.url}])
+    page.goto(f"{live_server.url}/fr/apprendre/ecosystemes/urbanisme/")
+    expect(page.get_by_role("heading", name="Gérer l’écosystème")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Nom", exact=True).fill("Alice Tremblay")
+    page.get_by_label("Rôle", exact=True).fill("Analyste de données")
+    page.get_by_label("La personne a accepté d’être affichée avec ces renseignements.").check()
+    page.get_by_role("button", name="Ajouter la personne").click()
+    expect(page.get_by_role("status")).to_contain_text("L’écosystème est mis à jour.")
+    expect(page.locator("#personnes + ul")).to_contain_text("Alice Tremblay, Analyste de données")
+    page.goto(f"{live_server.url}/fr/apprendre/publications/certia/")
+    expect(page.get_by_text("Étude en cours — document à venir.")).to_be_visible()
+    assert_accessible(page)
