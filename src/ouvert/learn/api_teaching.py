@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router
+from ninja import Status as HttpStatus
 
 from ouvert.api import AUTH
 
@@ -92,11 +93,11 @@ def progress(request: HttpRequest):
              summary="Marquer une page lue / Mark a page read")
 def mark_read(request: HttpRequest, path: str, page: str):
     created = services.teaching_mark_read(user=request.auth, path=path, page=page)
-    return (201 if created else 200), {"path": path, "page": page, "read": True, "created": created}
+    return HttpStatus(201 if created else 200, {"path": path, "page": page, "read": True, "created": created})
 
 
 @router.delete("/progress/{path}/{page}", auth=AUTH, response={204: None},
                summary="Marquer une page non lue / Mark a page unread")
 def mark_unread(request: HttpRequest, path: str, page: str):
     services.teaching_mark_unread(user=request.auth, path=path, page=page)
-    return 204, None
+    return HttpStatus(204, None)
