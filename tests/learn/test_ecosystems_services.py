@@ -184,3 +184,13 @@ def test_open_data_publication(eco_declared, make_org):
     registry = json.loads(export["resources"][1]["content"])
     assert [s["name"] for s in registry["standards"]] == ["comptages-velos-quotidiens", "releves-meteo-horaires"]
     assert registry["standards"][0]["versions"][1]["schema"] == eco_declared["v2"].schema
+
+
+def test_withdrawn_declaration_drops_its_checks(eco_declared, editor, django_capture_on_commit_callbacks):
+    w = eco_declared
+    with django_capture_on_commit_callbacks(execute=True):
+        eco.dataset_declare(actor=editor, ecosystem=w["ecosystem"], dataset=w["bikes"], version=None)
+    assert not Conformity.objects.filter(resource=w["bikes_resource"]).exists()
+    assert Conformity.objects.filter(resource=w["weather_resource"]).count() == 1
+    row = next(r for r in eco.conformity_matrix(ecosystem=w["ecosystem"])["rows"] if r["dataset"].name == "velos")
+    assert {c["state"] for c in row["resources"][0]["cells"]} == {"not_declared"}

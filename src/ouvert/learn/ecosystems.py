@@ -531,6 +531,11 @@ def dataset_declare(*, actor, ecosystem: Ecosystem, dataset, version: StandardVe
         entry.standard_version = version
         entry.declared_at = timezone.now() if version is not None else None
         entry.save(update_fields=["standard_version", "declared_at"])
+        # Checks against standards the dataset no longer declares (in any ecosystem) are dropped.
+        still = EcosystemDataset.objects.filter(dataset=dataset, standard_version__isnull=False).values(
+            "standard_version__standard_id")
+        Conformity.objects.filter(resource__dataset=dataset).exclude(
+            standard_version__standard_id__in=still).delete()
         core_services.audit_append(actor=actor, action="learn.dataset.declare", target=entry,
                                    data={"dataset": dataset.name,
                                          "version": str(version) if version is not None else None})
