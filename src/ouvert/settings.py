@@ -363,3 +363,7 @@ OUVERT_GEO_ZIP_MAX_RATIO = float(os.environ.get("OUVERT_GEO_ZIP_MAX_RATIO", "200
 OUVERT_MAP_BASE_TILES = os.environ.get("OUVERT_MAP_BASE_TILES", "")
 OUVERT_MAP_BASE_ATTRIBUTION = os.environ.get("OUVERT_MAP_BASE_ATTRIBUTION", "")
 OUVERT_MAP_THIN_ABOVE = int(os.environ.get("OUVERT_MAP_THIN_ABOVE", "20000"))
+
+# The teaching section (ouvert.learn): the dataset its API examples use (a public dataset with a
+# DataStore table); empty: the first such dataset by name.
+OUVERT_LEARN_EXAMPLE_DATASET = os.environ.get("OUVERT_LEARN_EXAMPLE_DATASET", "")
