@@ -16,9 +16,10 @@ class CatalogConfig(AppConfig):
 
         from ouvert.core import registry
 
-        from . import demo, tasks
+        from . import demo, reuses, tasks
 
         registry.register_open_data_refresher(tasks.open_data_enqueue)
         registry.register_demo_loader("catalog", demo.load, order=30)
         # After the plan's links (20-22).
         registry.register_menu_link(_("Données ouvertes"), "catalog:home", order=30)
+        reuses.register()

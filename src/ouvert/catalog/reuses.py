@@ -12,7 +12,7 @@ by Pillow, re-encoded without their metadata (EXIF, GPS, comments), at most 1600
 480 × 320 thumbnail beside.
 
 Registrations (dataset panel, ``package_show``'s ``num_reuses``, open-data publisher ``reuses``, demo
-loader) are made by ``register()``, run when this module is imported; the CKAN actions of
+loader) are made by ``register()``, called by ``CatalogConfig.ready``; the CKAN actions of
 ckanext-showcase are in ``ckan.py``.
 """
 
@@ -658,6 +658,3 @@ def register() -> None:
     registry.register_open_data_publisher(REUSE_OPEN_DATA_KEY, reuse_open_data_export)
     registry.register_demo_loader("catalog-reuses", _demo_load, order=60)
     ckan_dict.package_show_contributor_register(_package_show_counts, keys=("num_reuses",))
-
-
-register()
