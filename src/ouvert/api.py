@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.security import APIKeyHeader, SessionAuth
 
 from ouvert.core import services as core_services
@@ -81,6 +81,15 @@ def on_not_found(request, exc: core_services.NotFound):
 def on_request_too_big(request, exc):
     return _error(request, 413, _("Requête trop volumineuse : la taille maximale est de %(size)s octets.")
                   % {"size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE})
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    # ninja's own refusals, in the platform's shape and language.
+    message = str(exc)
+    if message.startswith("Cannot parse request body"):
+        message = _("Corps de la requête illisible : envoyez un objet JSON valide.")
+    return _error(request, exc.status_code, message)
 
 
 @api.exception_handler(AuthenticationError)

@@ -128,3 +128,13 @@ def test_docs_page_loads_its_assets_locally(client, db):
         assert response.status_code == 200, asset
         body = b"".join(response.streaming_content) if response.streaming else response.content
         assert len(body) > 1000, asset
+
+
+def test_unreadable_body_is_a_400_in_french(client, make_user):
+    person = make_user()
+    services.notify(recipients=[person], subject="Reste non lue", email=False)
+    response = client.post("/api/v1/core/notifications/read", "{pas du json", content_type="application/json",
+                           HTTP_AUTHORIZATION=services.token_create(user=person))
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Corps de la requête illisible : envoyez un objet JSON valide."}
+    assert services.notification_list(user=person, unread_only=True).count() == 1
