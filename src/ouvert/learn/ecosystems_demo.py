@@ -200,5 +200,7 @@ def load(stdout=None) -> None:
         "source_note": "Plan d'action favorisant un gouvernement ouvert 2021-2023, jalon 1.5.",
     })
     publication.ecosystems.add(urban, culture)
+    # Open by default: the registry and the conformity as a dataset of the catalogue, now (no worker here).
+    catalog_services.open_data_refresh(eco.OPEN_DATA_KEY)
     _write(stdout, f"écosystèmes : 2 écosystèmes, 2 standards, {declared} déclaration(s), "
                    f"publication CeRTIA {'créée' if created else 'déjà là'}")
