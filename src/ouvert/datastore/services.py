@@ -607,20 +607,35 @@ def _key_info(state: dict) -> dict:
 
 # --- The schema -----------------------------------------------------------------------------------
 
-def schema_set(*, actor, resource, schema: dict) -> Datastore:
-    """Give ``resource`` a Table Schema (checked by ``schema.parse``); its current table is validated
-    against it again in the background. Editors of the dataset only."""
+def schema_check(schema) -> None:
+    """Raise a ``ValidationError`` (key ``schema``) listing every problem of a Table Schema descriptor,
+    each with its path (``fields[1].type : …``); nothing when it is valid."""
     from . import schema as schema_module
 
+    try:
+        schema_module.parse(schema)
+    except schema_module.SchemaError as exc:
+        raise ValidationError({"schema": [f"{error['path']} : {error['message']}" if error.get("path")
+                                          else error["message"] for error in exc.errors]}) from None
+
+
+def table_validate(table: DatastoreTable, schema: dict, *, limit_errors: int | None = None, name: str = "") -> dict:
+    """The validation report (``validation.Report.as_dict()``) of the table ``table`` against another Table
+    Schema than its resource's (a data standard's, for instance); the table is not changed."""
+    from . import validation
+
+    options = {} if limit_errors is None else {"limit_errors": limit_errors}
+    return validation.validate_parquet(local_parquet(table), schema, name=name, **options).as_dict()
+
+
+def schema_set(*, actor, resource, schema: dict) -> Datastore:
+    """Give ``resource`` a Table Schema (checked by ``schema_check``); its current table is validated
+    against it again in the background. Editors of the dataset only."""
     if actor is not None and not catalog_services.resource_can_edit(actor, resource):
         raise PermissionDenied(_("Vous devez être éditeur ou administrateur de l'organisation de ce jeu de "
                                  "données pour en modifier le schéma."))
     if schema:
-        try:
-            schema_module.parse(schema)
-        except schema_module.SchemaError as exc:
-            raise ValidationError({"schema": [f"{error['path']} : {error['message']}" if error.get("path")
-                                              else error["message"] for error in exc.errors]}) from None
+        schema_check(schema)
     with transaction.atomic():
         datastore, _created = Datastore.objects.get_or_create(resource=resource)
         datastore = Datastore.objects.select_for_update().get(pk=datastore.pk)

@@ -2,14 +2,14 @@
 
 - A **standard** (``Standard``) has **versions** (``StandardVersion``): a semantic version, a status
   (draft, published, deprecated), a Table Schema checked when saved by the datastore's own parser
-  (``ouvert.datastore.schema.parse``: every problem with its path), a changelog and a date. Its schema is
-  served at a stable address (``…/standards/<name>/<version>/schema.json``, ``latest`` being the newest
+  (``ouvert.datastore.services.schema_check``: every problem with its path), a changelog and a date. Its
+  schema is served at a stable address (``…/standards/<name>/<version>/schema.json``, ``latest`` being the newest
   published version).
 - An **ecosystem** gathers organisations (with their role; coordinators' admins manage it), people
   (only who agreed to be shown), datasets of the catalogue, published reuses and standards.
 - Each dataset of an ecosystem may **declare** the standard version it follows; its tabular resources
   are then validated against every version of that standard with the datastore's validation
-  (``ouvert.datastore.validation.validate_parquet`` over the table the datastore serves), in the
+  (``ouvert.datastore.services.table_validate`` over the table the datastore serves), in the
   background (``ecosystems_tasks.conformity_check_task``), again when a resource changes, when a new table is
   served (the periodic job ``learn.conformity_refresh``) and when a version's schema changes.
 - The **conformity matrix** (rows: datasets and their resources; columns: standard versions) is read
@@ -134,13 +134,9 @@ def schema_check(schema) -> dict:
         raise ValidationError({"schema": [_("Le schéma dépasse %(n)d Kio.") % {"n": MAX_SCHEMA_BYTES // 1024}]})
     if isinstance(schema.get("fields"), list) and len(schema["fields"]) > MAX_SCHEMA_FIELDS:
         raise ValidationError({"schema": [_("Le schéma a plus de %(n)d champs.") % {"n": MAX_SCHEMA_FIELDS}]})
-    from ouvert.datastore import schema as schema_module
+    from ouvert.datastore import services as datastore_services
 
-    try:
-        schema_module.parse(schema)
-    except schema_module.SchemaError as exc:
-        raise ValidationError({"schema": [f"{error['path']} : {error['message']}" if error.get("path")
-                                          else error["message"] for error in exc.errors]}) from None
+    datastore_services.schema_check(schema)
     return schema
 
 
@@ -612,7 +608,6 @@ def conformity_run(*, resource_id, version_id) -> Conformity | None:
     """Validate the table the datastore serves for the resource against the version's schema now."""
     from ouvert.catalog.models import Resource
     from ouvert.datastore import services as datastore_services
-    from ouvert.datastore import validation
 
     resource = Resource.objects.filter(pk=resource_id).first()
     version = StandardVersion.objects.filter(pk=version_id).first()
@@ -626,8 +621,8 @@ def conformity_run(*, resource_id, version_id) -> Conformity | None:
                                             "cette ressource (intégration en attente ou en échec)."))
     else:
         try:
-            report = validation.validate_parquet(datastore_services.local_parquet(table), version.schema,
-                                                 limit_errors=REPORT_ERRORS, name=str(resource.pk)).as_dict()
+            report = datastore_services.table_validate(table, version.schema, limit_errors=REPORT_ERRORS,
+                                                       name=str(resource.pk))
         except Exception:  # the file vanished, DuckDB failed…: say so, keep the page working
             logger.exception("conformity check of %s against %s", resource.pk, version.pk)
             values.update(status=Conformity.Status.UNCHECKED, table_id=table.pk, error_count=0, first_errors=[],
