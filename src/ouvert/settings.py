@@ -367,3 +367,8 @@ OUVERT_MAP_THIN_ABOVE = int(os.environ.get("OUVERT_MAP_THIN_ABOVE", "20000"))
 # The teaching section (ouvert.learn): the dataset its API examples use (a public dataset with a
 # DataStore table); empty: the first such dataset by name.
 OUVERT_LEARN_EXAMPLE_DATASET = os.environ.get("OUVERT_LEARN_EXAMPLE_DATASET", "")
+# Reuses (catalogue): the biggest image accepted, in bytes.
+OUVERT_REUSE_IMAGE_MAX_BYTES = int(os.environ.get("OUVERT_REUSE_IMAGE_MAX_BYTES", str(5 * 1024 * 1024)))
+# The organisation (its slug) that publishes what the platform itself produces as open data (plan
+# progress, data requests and prioritisation results, reuses, the standards' conformity).
+OUVERT_OPEN_DATA_ORGANISATION = os.environ.get("OUVERT_OPEN_DATA_ORGANISATION", "sct")

@@ -582,10 +582,10 @@ OPEN_DATA_COLUMNS = ["id", "name", "kind", "title_fr", "title_en", "description_
 
 def reuse_open_data_export() -> dict | None:
     """The published reuses as an open dataset (CSV and JSON), or ``None`` while there is none or the
-    publishing organisation (``OUVERT_REUSES_OPEN_DATA_ORGANISATION``, ``sct`` by default) is missing."""
+    publishing organisation (``OUVERT_OPEN_DATA_ORGANISATION``, ``sct`` by default) is missing."""
     from ouvert.core.models import Organisation
 
-    organisation = getattr(settings, "OUVERT_REUSES_OPEN_DATA_ORGANISATION", "sct")
+    organisation = core_services.open_data_organisation()
     if not Organisation.objects.filter(slug=organisation).exists():
         return None
     reuses = [reuse_to_dict(r) for r in reuse_list().order_by("published_at", "name")]

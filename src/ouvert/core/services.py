@@ -365,6 +365,14 @@ def audit_list(*, target=None, limit: int = 100):
 
 # --- Open by default -------------------------------------------------------------------
 
+def open_data_organisation() -> str:
+    """The slug of the organisation that publishes the platform's own open data
+    (``OUVERT_OPEN_DATA_ORGANISATION``, ``sct`` by default)."""
+    from django.conf import settings
+
+    return getattr(settings, "OUVERT_OPEN_DATA_ORGANISATION", "sct") or "sct"
+
+
 def open_data_changed(key: str) -> bool:
     """The public data that the open-data publisher ``key`` publishes has changed.
 

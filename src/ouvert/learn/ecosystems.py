@@ -843,16 +843,14 @@ OPEN_DATA_COLUMNS = ["ecosysteme", "jeu_de_donnees", "ressource_id", "standard",
 
 def open_data_export() -> dict | None:
     """The registry of standards (JSON, schemas included) and every conformity check of the datasets that
-    declare a standard (CSV), published by ``OUVERT_ECOSYSTEMS_OPEN_DATA_ORGANISATION`` (``sct`` by
+    declare a standard (CSV), published by ``OUVERT_OPEN_DATA_ORGANISATION`` (``sct`` by
     default); ``None`` while there is no published standard or that organisation is missing."""
     import csv
     import io
 
-    from django.conf import settings
-
     from ouvert.core.models import Organisation
 
-    organisation = getattr(settings, "OUVERT_ECOSYSTEMS_OPEN_DATA_ORGANISATION", "sct")
+    organisation = core_services.open_data_organisation()
     if not Organisation.objects.filter(slug=organisation).exists():
         return None
     versions = list(StandardVersion.objects.exclude(status="draft").select_related("standard", "standard__maintainer")

@@ -46,7 +46,6 @@ from .selectors import (  # noqa: F401  (public read API of the module)
 #: The key of the plan's open-data publication (``core.registry``).
 OPEN_DATA_KEY = "plan"
 #: The organisation that publishes the plan's dataset: the SCT, which owns the plan.
-OPEN_DATA_ORGANISATION = "sct"
 
 #: At most this many evidence links per progress update.
 MAX_EVIDENCE_LINKS = 20
@@ -271,7 +270,7 @@ def open_data_export() -> dict | None:
     }
     first, last = min(p.period_start for p in plans), max(p.period_end for p in plans)
     return {
-        "organisation": OPEN_DATA_ORGANISATION,
+        "organisation": core_services.open_data_organisation(),
         "metadata": {
             "name": "suivi-plan-action-gouvernement-ouvert",
             "title_fr": "Suivi du plan d'action en gouvernement ouvert",

@@ -25,7 +25,6 @@ Status = DataRequest.Status
 ANSWER_ROLES = ("editor", "admin")
 REQUESTS_OPEN_DATA_KEY = "priorities-requests"
 #: The body that publishes the list of requests as open data (the platform's owner, as for the plan).
-OPEN_DATA_ORGANISATION = "sct"
 
 #: Which status may follow which (a published or declined request may be reopened for review).
 TRANSITIONS = {
@@ -361,7 +360,7 @@ def open_data_export() -> dict | None:
 
     from .export import csv_bytes
 
-    if not Organisation.objects.filter(slug=OPEN_DATA_ORGANISATION).exists():
+    if not Organisation.objects.filter(slug=core_services.open_data_organisation()).exists():
         return None
     rows = [{"id": r.pk, "title_fr": r.title_fr, "title_en": r.title_en, "status": r.status,
              "organisation": r.organisation.slug if r.organisation else "", "holder_text": r.holder_text,
@@ -373,7 +372,7 @@ def open_data_export() -> dict | None:
     if not rows:
         return None
     return {
-        "organisation": OPEN_DATA_ORGANISATION,
+        "organisation": core_services.open_data_organisation(),
         "metadata": {
             "name": "demandes-de-donnees",
             "title_fr": "Demandes de données ouvertes",
