@@ -129,6 +129,8 @@ def load(stdout=None) -> None:
             services.reuse_moderate(actor=admin, reuse=reuse, decision="publish",
                                     note="Réutilisation de démonstration vérifiée.")
             published += 1
+    # The open dataset of the published reuses, at once (no worker runs during the demo).
+    services.open_data_refresh(services.REUSE_OPEN_DATA_KEY)
     if stdout is not None:
         stdout.write(f"réutilisations : {created} proposées, {published} publiées\n")
 
