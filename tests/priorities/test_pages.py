@@ -228,7 +228,7 @@ def test_the_dataset_page_lists_the_requests_it_answers(make_request, banq_edito
     item = make_request(title_fr="Statistiques annuelles")
     services.request_set_status(actor=banq_editor, data_request=item, status="published", dataset=dataset.name)
     page = client_for().get(url).content.decode()
-    assert "Ce jeu de données répond à une demande de la population" in page
+    assert "Ce jeu de données répond à 1 demande de la population" in page
     assert f'href="/fr/priorites/demandes/{item.pk}/">Statistiques annuelles</a>' in page
 
 
