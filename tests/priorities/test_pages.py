@@ -206,7 +206,8 @@ def test_create_a_campaign_through_the_form(banq, banq_editor, citizen, make_org
     assert "Fonds d&#x27;archives | BAnQ" in html  # what was typed is kept
     make_org(slug="musees", name_fr="Musées")
     post.update(criteria="Demande | 3 | Demandée par le milieu\nFaisabilité | 2", invitations=(
-        "musee@example.org | Musées\norganisme:musees | Réseau des musées"))
+        "musee@example.org | Musées\norganisme:musees | Réseau des musées"), title_en="Archives to open",
+                description_en="Which archives should be opened first?")
     done = client.post("/fr/priorites/campagnes/nouvelle/", post, follow=True)
     campaign = services.campaign_get(slug="archives-a-ouvrir")
     assert done.redirect_chain[-1][0] == "/fr/priorites/campagnes/archives-a-ouvrir/"
@@ -215,6 +216,7 @@ def test_create_a_campaign_through_the_form(banq, banq_editor, citizen, make_org
     assert [(c.title_fr, c.holder, c.description_fr) for c in campaign.candidates.all()] == [
         ("Fonds d'archives", "BAnQ", ""), ("Cartes anciennes", "BAnQ", "Cartes numérisées")]
     assert campaign.invitations.count() == 2 and campaign.opens_at.year == 2030
+    assert (campaign.title_en, campaign.description_en) == ("Archives to open", "Which archives should be opened first?")
     other = client.post("/fr/priorites/campagnes/nouvelle/", {**post, "organisation": "musees",
                                                                "title_fr": "Autre"})
     assert other.status_code == 400 and "Choisissez un organisme" in other.content.decode()

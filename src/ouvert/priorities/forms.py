@@ -27,7 +27,8 @@ def campaign_data_from_post(post) -> dict:
             invitations.append({"email": target, "group": group})
     return {
         "title_fr": post.get("title_fr", ""), "title_en": post.get("title_en", ""),
-        "description_fr": post.get("description_fr", ""), "theme": post.get("theme", ""),
+        "description_fr": post.get("description_fr", ""), "description_en": post.get("description_en", ""),
+        "theme": post.get("theme", ""),
         "method": post.get("method", ""), "audience": post.get("audience", ""),
         "scale_max": post.get("scale_max", ""), "selected_count": post.get("selected_count", ""),
         "opens_at": post.get("opens_at", ""), "closes_at": post.get("closes_at", ""),
