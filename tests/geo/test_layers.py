@@ -344,3 +344,14 @@ def test_dataset_page_links_and_publisher_notes(client, dataset_factory, upload,
     with django_assert_max_num_queries(2):
         found = layers_views.dataset_panel(request=None, dataset=dataset, resources=resources, can_edit=True)
     assert set(found["resource_notes"]) == {str(served.pk), str(assumed.pk), str(broken.pk)}
+
+
+def test_a_deleted_resource_cancels_its_pending_conversion(dataset_factory, upload, editor):
+    resource = upload(dataset_factory(), "regions.geojson", REGIONS.read_bytes(), run=False)
+    layer = layers.layer_request(resource=catalog_services.resource_get(id=resource.pk))
+    assert layer.status == "pending"
+    catalog_services.resource_delete(actor=editor, resource=catalog_services.resource_get(id=resource.pk))
+    layers.on_resource_changed("deleted", resource.pk)
+    layer.refresh_from_db()
+    assert (layer.status, layer.error_code) == ("failed", "resource-deleted")
+    assert layer.error_message == "La ressource a été supprimée." and layer.finished_at is not None

@@ -97,6 +97,13 @@ def jobs_requeue_stale(model, *, stale_after: datetime.timedelta, enqueue: Calla
     return enqueued
 
 
+def jobs_cancel_pending(model, *, code: str, message: str, **owner) -> int:
+    """Mark failed, with ``code`` and ``message``, the pending jobs of ``owner`` (a filter such as
+    ``datastore_id=…``) that will never be wanted (their resource is gone). Returns how many."""
+    return model.objects.filter(status="pending", **owner).update(
+        status="failed", finished_at=timezone.now(), error_code=code, error_message=message)
+
+
 def job_work_dirs_clean(root: Path, model, *, keep: Callable[[str], bool] = lambda name: False) -> None:
     """Remove the work folders under ``root`` (one per job, named by its id) of jobs no longer
     running (a worker killed mid-run left them), except those ``keep(name)`` spares."""

@@ -24,6 +24,7 @@ from .jobs import (  # noqa: F401  (for other modules)
     job_release,
     job_swap,
     job_work_dirs_clean,
+    jobs_cancel_pending,
     jobs_requeue_stale,
     store_file,
     stored_file_locally,

@@ -172,9 +172,8 @@ def on_resource_changed(event: str, resource_id) -> None:
     if resource is None:
         return
     if event == "deleted" or resource.state != "active":
-        DatastoreTable.objects.filter(datastore_id=resource_id, status=DatastoreTable.Status.PENDING).update(
-            status=DatastoreTable.Status.FAILED, finished_at=timezone.now(), error_code="resource-deleted",
-            error_message=_("La ressource a été supprimée."))
+        core_services.jobs_cancel_pending(DatastoreTable, datastore_id=resource_id, code="resource-deleted",
+                                          message=_("La ressource a été supprimée."))
         return
     ingestion_request(resource=resource)
 

@@ -273,9 +273,8 @@ def on_resource_changed(event: str, resource_id) -> None:
     if resource is None:
         return
     if event == "deleted" or resource.state != "active":
-        GeoLayer.objects.filter(geo_id=resource_id, status=GeoLayer.Status.PENDING).update(
-            status=GeoLayer.Status.FAILED, finished_at=timezone.now(), error_code="resource-deleted",
-            error_message=_("La ressource a été supprimée."))
+        core_services.jobs_cancel_pending(GeoLayer, geo_id=resource_id, code="resource-deleted",
+                                          message=_("La ressource a été supprimée."))
         return
     layer_request(resource=resource)
 
