@@ -54,6 +54,7 @@ logger = logging.getLogger("ouvert.learn")
 __all__ = [
     "VersionExists", "MAX_SCHEMA_BYTES", "MAX_DOCUMENT_BYTES", "schema_check", "schema_documentation",
     "standard_can_manage", "standard_upsert", "standard_get", "standard_list", "version_create", "version_update",
+    "version_find", "conformity_public",
     "version_get", "versions_of", "ecosystem_can_manage", "ecosystem_upsert", "ecosystem_get", "ecosystem_list",
     "ecosystem_organisation_set", "ecosystem_contact_add", "ecosystem_dataset_add", "ecosystem_reuse_add",
     "ecosystem_standard_add", "ecosystem_detail", "dataset_declare", "conformity_request", "conformity_run",
@@ -578,6 +579,20 @@ def _declared_pairs(*, dataset_ids=None, standard_ids=None, version_ids=None, re
             for version in versions.get(standard_id, []):
                 pairs.append((resource, version))
     return pairs
+
+
+def version_find(pk) -> StandardVersion | None:
+    """A standard version by its id (as a form sends it), or ``None``."""
+    return StandardVersion.objects.filter(pk=pk if str(pk).isdigit() else 0).first()
+
+
+def conformity_public(pk) -> Conformity:
+    """A conformity check of a resource of an active public dataset (its full report); ``NotFound`` otherwise."""
+    found = Conformity.objects.select_related("resource__dataset", "standard_version__standard").filter(
+        pk=pk, resource__dataset__state="active", resource__dataset__private=False).first()
+    if found is None:
+        raise NotFound(_("Rapport de conformité introuvable."))
+    return found
 
 
 def conformity_request(*, dataset_ids=None, standard_ids=None, version_ids=None, resource_ids=None,

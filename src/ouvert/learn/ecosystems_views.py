@@ -13,11 +13,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ouvert.catalog.models import Dataset
+from ouvert.catalog import services as catalog_services
+from ouvert.core import services as core_services
 from ouvert.core.services import NotFound
 
 from . import ecosystems as eco
-from .models import Conformity, StandardVersion
+from .models import StandardVersion
 
 
 def _get(func, **kwargs):
@@ -59,14 +60,18 @@ def ecosystem_declare(request, name):
     ecosystem = _get(eco.ecosystem_get, name=name)
     if not request.user.is_authenticated:
         raise PermissionDenied(_("Connectez-vous pour déclarer un standard."))
-    dataset = Dataset.objects.filter(name=str(request.POST.get("dataset", ""))[:100]).first()
+    try:
+        dataset = catalog_services.dataset_get(name_or_id=str(request.POST.get("dataset", ""))[:100],
+                                               user=request.user)
+    except NotFound:
+        dataset = None
     version_id = request.POST.get("version", "")
     version = None
     errors = []
     if dataset is None:
         errors.append(_("Jeu de données introuvable."))
     if version_id:
-        version = StandardVersion.objects.filter(pk=version_id if str(version_id).isdigit() else 0).first()
+        version = eco.version_find(version_id)
         if version is None:
             errors.append(_("Version de standard introuvable."))
     if not errors:
@@ -85,9 +90,6 @@ def ecosystem_declare(request, name):
 @require_POST
 def ecosystem_manage(request, name):
     """Coordinators and platform admins: add a dataset, a standard, a reuse or a person to the ecosystem."""
-    from ouvert.catalog.models import Reuse
-    from ouvert.core.models import Organisation
-
     ecosystem = _get(eco.ecosystem_get, name=name)
     if not eco.ecosystem_can_manage(request.user, ecosystem):
         raise PermissionDenied(_("Seuls les administrateurs de la plateforme et les coordonnateurs de cet "
@@ -97,25 +99,19 @@ def ecosystem_manage(request, name):
     errors = []
     try:
         if action == "dataset":
-            dataset = Dataset.objects.filter(name=value, state="active").first()
-            if dataset is None:
-                errors.append(_("Jeu de données « %(name)s » introuvable.") % {"name": value})
-            else:
-                eco.ecosystem_dataset_add(actor=request.user, ecosystem=ecosystem, dataset=dataset)
+            dataset = catalog_services.dataset_get(name_or_id=value, user=request.user)
+            if dataset.state != "active":
+                raise NotFound(_("Jeu de données « %(name)s » introuvable.") % {"name": value})
+            eco.ecosystem_dataset_add(actor=request.user, ecosystem=ecosystem, dataset=dataset)
         elif action == "standard":
             eco.ecosystem_standard_add(actor=request.user, ecosystem=ecosystem, standard=eco.standard_get(name=value))
         elif action == "reuse":
-            reuse = Reuse.objects.filter(name=value).first()
-            if reuse is None:
-                errors.append(_("Réutilisation « %(name)s » introuvable.") % {"name": value})
-            else:
-                eco.ecosystem_reuse_add(actor=request.user, ecosystem=ecosystem, reuse=reuse)
+            eco.ecosystem_reuse_add(actor=request.user, ecosystem=ecosystem,
+                                    reuse=catalog_services.reuse_get(name=value, user=request.user))
         elif action == "contact":
             slug = str(request.POST.get("organisation", "")).strip()[:100]
-            organisation = Organisation.objects.filter(slug=slug).first() if slug else None
-            if slug and organisation is None:
-                errors.append(_("Organisation « %(slug)s » introuvable.") % {"slug": slug})
-            elif request.POST.get("consented") != "on":
+            organisation = core_services.organisation_get(slug=slug) if slug else None
+            if request.POST.get("consented") != "on":
                 errors.append(_("Une personne n’est affichée que si elle l’a accepté : cochez la case."))
             else:
                 eco.ecosystem_contact_add(actor=request.user, ecosystem=ecosystem, name=value,
@@ -209,10 +205,7 @@ def version_schema(request, name, version):
 
 @require_GET
 def conformity_report(request, pk):
-    conformity = Conformity.objects.select_related("resource__dataset", "standard_version__standard").filter(
-        pk=pk, resource__dataset__state="active", resource__dataset__private=False).first()
-    if conformity is None:
-        raise Http404(_("Rapport de conformité introuvable."))
+    conformity = _get(eco.conformity_public, pk=pk)
     errors = []
     for task in (conformity.report or {}).get("tasks") or []:
         errors.extend(task.get("errors") or [])
