@@ -1231,6 +1231,11 @@ def theme_upsert(*, actor, name: str, title_fr: str, title_en: str = "", descrip
 OPEN_DATA_KEY = "source_module"
 
 
+def open_data_dataset(key: str) -> Dataset | None:
+    """The dataset that mirrors the public data of the open-data publisher ``key``, if published."""
+    return Dataset.objects.filter(**{f"extras__{OPEN_DATA_KEY}": key}).first()
+
+
 def open_data_publish(*, key: str, organisation, metadata: dict, resources: list[dict]) -> Dataset:
     """Create or refresh the dataset that mirrors a module's public data (open by default).
 
@@ -1245,7 +1250,7 @@ def open_data_publish(*, key: str, organisation, metadata: dict, resources: list
     metadata = dict(metadata)
     metadata["extras"] = {**(metadata.get("extras") or {}), OPEN_DATA_KEY: key}
     with transaction.atomic():
-        dataset = Dataset.objects.filter(**{f"extras__{OPEN_DATA_KEY}": key}).first()
+        dataset = open_data_dataset(key)
         if dataset is None:
             dataset = dataset_create(actor=None, organisation=organisation, data=metadata)
         else:

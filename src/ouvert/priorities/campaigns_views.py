@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ouvert.catalog import services as catalog_services
 from ouvert.core.services import NotFound
 
 from . import services
@@ -191,10 +192,7 @@ def campaign_results(request, slug):
             rows.append({**row, "title": pick(row["title_fr"], row["title_en"]),
                          "criteria": [{**k, "name": pick(k["name_fr"], k["name_en"])} for k in row["criteria"]],
                          "request": requests_by_id.get(candidate_requests.get(row["id"]))})
-    from ouvert.catalog.models import Dataset
-
-    dataset = Dataset.objects.filter(**{"extras__source_module": services.open_data_key(campaign)}).first() \
-        if results else None
+    dataset = catalog_services.open_data_dataset(services.open_data_key(campaign)) if results else None
     context = {"campaign": campaign, "state": services.campaign_state(campaign), "results": results,
                "rows": rows, "organiser": services.can_organise(request.user, campaign), "dataset": dataset,
                "borda_order": sorted(rows, key=lambda r: (r["borda_rank"], r["rank"])),
