@@ -108,6 +108,25 @@ def request_themes() -> list[str]:
     return list(DataRequest.objects.exclude(theme="").values_list("theme", flat=True).distinct().order_by("theme"))
 
 
+def request_organisations():
+    """The organisations some request names as holder (the list's filter)."""
+    from ouvert.core.models import Organisation
+
+    return Organisation.objects.filter(data_requests__isnull=False).distinct().order_by("name_fr")
+
+
+def request_holders():
+    """The organisations a person may name as the probable holder: public bodies and municipalities."""
+    from ouvert.core.models import Organisation
+
+    return Organisation.objects.filter(kind__in=["public_body", "municipality"]).order_by("name_fr")
+
+
+def requests_answered_by(dataset, *, limit: int = 20) -> list:
+    """The data requests a catalogue dataset answers, most recently updated first."""
+    return list(DataRequest.objects.filter(dataset=dataset).order_by("-updated_at", "-pk")[:limit])
+
+
 def request_events(data_request: DataRequest):
     return data_request.events.select_related("actor").order_by("at", "pk")
 

@@ -49,15 +49,13 @@ def request_list(request):
     if page_number > max(paginator.num_pages, 1):
         raise Http404(_("Cette page de résultats n’existe pas."))
     page = paginator.page(page_number) if paginator.count else None
-    from ouvert.core.models import Organisation
-
     context = {
         "page": page, "requests": list(page.object_list) if page else [], "total": paginator.count,
         "params": params, "errors": errors,
         "counts": [{"value": value, "label": label, "count": counts[value]} for value, label in
                    DataRequest.Status.choices],
         "statuses": DataRequest.Status.choices, "themes": services.request_themes(),
-        "organisations": Organisation.objects.filter(data_requests__isnull=False).distinct().order_by("name_fr"),
+        "organisations": services.request_organisations(),
         "sorts": [("supports", _("Les plus appuyées")), ("newest", _("Les plus récentes")),
                   ("updated", _("Mises à jour récemment"))],
         "query": "&".join(f"{k}={v}" for k, v in params.items() if v),
@@ -69,8 +67,6 @@ def request_list(request):
 def request_new(request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    from ouvert.core.models import Organisation
-
     fields = ("title_fr", "description_fr", "purpose_fr", "organisation", "holder_text", "theme")
     values = {key: request.POST.get(key, "") for key in fields} if request.method == "POST" else {}
     errors: dict = {}
@@ -83,7 +79,7 @@ def request_new(request):
             messages.success(request, _("Votre demande est enregistrée. Vous serez avisé de chaque changement."))
             return HttpResponseRedirect(reverse("priorities:request", kwargs={"pk": created.pk}))
     context = {"values": values, "errors": errors, "all_errors": [m for ms in errors.values() for m in ms],
-               "organisations": Organisation.objects.filter(kind__in=["public_body", "municipality"]).order_by("name_fr"),
+               "organisations": services.request_holders(),
                "themes": services.request_themes()}
     return render(request, "priorities/request_form.html", context, status=400 if errors else 200)
 
@@ -174,7 +170,7 @@ def comment_hide(request, pk, comment_pk):
 
 def dataset_panel(*, request, dataset, resources, can_edit: bool) -> dict | None:
     """On a catalogue dataset's page: the data requests it answers (``core.registry.register_dataset_panel``)."""
-    answered = list(DataRequest.objects.filter(dataset=dataset).order_by("-updated_at", "-pk")[:20])
+    answered = services.requests_answered_by(dataset)
     if not answered:
         return None
     return {"template": "priorities/dataset_panel.html", "context": {"answered": answered}}

@@ -40,9 +40,12 @@ from .requests import (  # noqa: F401
     request_events,
     request_follow,
     request_get,
+    request_holders,
     request_list,
+    request_organisations,
     request_set_status,
     request_support,
     request_themes,
+    requests_answered_by,
     user_state,
 )
