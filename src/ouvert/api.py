@@ -77,6 +77,13 @@ def on_not_found(request, exc: core_services.NotFound):
     return _error(request, 404, exc.message)
 
 
+@api.exception_handler(core_services.RateLimited)
+def on_rate_limited(request, exc: core_services.RateLimited):
+    response = _error(request, 429, exc.message)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 @api.exception_handler(RequestDataTooBig)
 def on_request_too_big(request, exc):
     return _error(request, 413, _("Requête trop volumineuse : la taille maximale est de %(size)s octets.")
@@ -100,6 +107,7 @@ def on_auth_error(request, exc):
 def register_routers():
     """Each module adds its router here (modules never import one another's api)."""
     from ouvert.catalog.api import router as catalog_router
+    from ouvert.consult.api import router as consult_router
     from ouvert.core.api import router as core_router
     from ouvert.datastore.api import router as datastore_router
     from ouvert.geo.api import router as geo_router
@@ -116,6 +124,7 @@ def register_routers():
     api.add_router("/geo", geo_router)
     api.add_router("/learn", learn_router)
     api.add_router("/priorities", priorities_router)
+    api.add_router("/consult", consult_router)
 
 
 register_routers()

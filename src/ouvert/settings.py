@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "ouvert.geo",
     "ouvert.learn",
     "ouvert.priorities",
+    "ouvert.consult",
 ]
 
 MIDDLEWARE = [

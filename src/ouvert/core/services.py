@@ -42,6 +42,34 @@ class NotFound(Exception):
         self.message = message or _("Introuvable.")
 
 
+class RateLimited(Exception):
+    """Too many actions of one kind in a short time (HTTP 429, with ``Retry-After``)."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+def rate_limit_hit(*, key: str, limit: int, per_seconds: int) -> None:
+    """Count one action under ``key`` in the current window of ``per_seconds``; ``RateLimited`` when
+    the window already holds ``limit`` actions. Counted in the shared cache (Redis when scaled out)."""
+    from django.core.cache import cache
+
+    window = int(timezone.now().timestamp()) // per_seconds
+    cache_key = f"ouvert:rate:{key}:{window}"
+    cache.add(cache_key, 0, timeout=per_seconds + 1)
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.set(cache_key, 1, timeout=per_seconds + 1)
+        count = 1
+    if count > limit:
+        retry = per_seconds - int(timezone.now().timestamp()) % per_seconds
+        raise RateLimited(_("Trop d'actions en peu de temps : réessayez dans %(s)s secondes.") % {"s": retry},
+                          retry_after=retry)
+
+
 def page_number(value) -> int:
     """A ``page`` parameter (1 when absent), or ``ValidationError`` when it is not a whole number ≥ 1."""
     if value in (None, ""):

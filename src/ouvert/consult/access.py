@@ -1,0 +1,169 @@
+"""Who may see a process, who may manage it, who may take part and when: the rules every part of the
+consult module applies before it writes, and the participation record they all keep.
+
+- ``process_get`` finds a process the way a person may see it (a private process is "not found" for
+  people who are not invited);
+- ``participation_check`` says why a person may not take part now (not signed in, blocked, not invited,
+  not verified, component closed in the current phase) as a ``PermissionDenied`` in French;
+- ``participation_record`` keeps one ``Participation`` row per person and process (the unique
+  participants of the dashboards);
+- ``posting_rate_check`` limits how fast one person posts.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ouvert.core import services as core_services
+
+from .models import Block, Invitation, Participation, Phase, Process, Verification
+
+__all__ = ["MANAGER_ROLES", "can_manage", "can_view", "component_open", "current_phase", "is_blocked",
+           "is_invited", "is_verified", "participation_check", "participation_record", "postal_code_normalise",
+           "posting_rate_check", "process_get", "process_status", "verification_set"]
+
+#: Roles of the process's organisation that may manage it (configure, answer, moderate, analyse).
+MANAGER_ROLES = ("admin", "editor")
+
+#: A Quebec postal code: first letter G, H or J (Forward Sortation Areas of Quebec).
+POSTAL_CODE_RE = re.compile(r"^([GHJ]\d[A-Z])\s?(\d[A-Z]\d)$")
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+# --- Seeing and managing ---------------------------------------------------------------------------
+
+def can_manage(user, process: Process) -> bool:
+    """Whether ``user`` manages ``process``: a superuser, or an admin or editor of its organisation."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_superuser or core_services.user_has_role(user, process.organisation_id, MANAGER_ROLES)
+
+
+def is_invited(user, process: Process) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return Invitation.objects.filter(process=process, user=user, accepted_at__isnull=False).exists()
+
+
+def can_view(user, process: Process) -> bool:
+    """Published public and unlisted processes are seen by everyone; private ones by invited people;
+    drafts (not published) only by their managers."""
+    if can_manage(user, process):
+        return True
+    if process.published_at is None:
+        return False
+    if process.visibility == Process.Visibility.PRIVATE:
+        return is_invited(user, process)
+    return True
+
+
+def process_get(*, slug: str, user=None) -> Process:
+    """The process ``slug`` as ``user`` may see it, or ``NotFound``."""
+    process = Process.objects.select_related("organisation").filter(slug=slug).first()
+    if process is None or not can_view(user, process):
+        raise core_services.NotFound(_("Consultation « %(slug)s » introuvable.") % {"slug": slug})
+    return process
+
+
+# --- Phases and components -------------------------------------------------------------------------
+
+def current_phase(process: Process, *, on: datetime.date | None = None) -> Phase | None:
+    """The phase running on ``on`` (today by default); the last one that started when phases overlap."""
+    on = on or today()
+    phases = [p for p in process.phases.all() if p.starts_on <= on <= p.ends_on]
+    return max(phases, key=lambda p: (p.starts_on, p.position)) if phases else None
+
+
+def component_open(process: Process, component: str, *, on: datetime.date | None = None) -> bool:
+    """Whether ``component`` (a ``Phase.Component``) takes contributions now."""
+    phase = current_phase(process, on=on)
+    return phase is not None and component in (phase.components or [])
+
+
+def process_status(process: Process, *, on: datetime.date | None = None) -> str:
+    """``upcoming``, ``open`` or ``closed`` from the process's dates."""
+    on = on or today()
+    if process.starts_on and on < process.starts_on:
+        return "upcoming"
+    if process.ends_on and on > process.ends_on:
+        return "closed"
+    return "open"
+
+
+# --- Taking part -----------------------------------------------------------------------------------
+
+def is_blocked(user) -> bool:
+    return bool(user and user.is_authenticated
+                and Block.objects.filter(user=user, lifted_at__isnull=True).exists())
+
+
+def postal_code_normalise(value: str) -> str:
+    """``value`` as ``A1A 1A1`` when it is a Quebec postal code, else ``ValidationError``."""
+    match = POSTAL_CODE_RE.match((value or "").strip().upper())
+    if not match:
+        raise ValidationError({"postal_code": [_("Entrez un code postal du Québec (il commence par G, H ou J), "
+                                                 "par exemple G1R 4S9.")]})
+    return f"{match.group(1)} {match.group(2)}"
+
+
+def verification_set(*, user, postal_code: str) -> Verification:
+    code = postal_code_normalise(postal_code)
+    verification, _created = Verification.objects.update_or_create(
+        user=user, defaults={"postal_code": code, "verified_at": timezone.now()})
+    return verification
+
+
+def is_verified(user, process: Process) -> bool:
+    if process.verification == Process.Verification.POSTAL_CODE:
+        return Verification.objects.filter(user=user).exclude(postal_code="").exists()
+    return True
+
+
+def participation_check(*, user, process: Process, component: str | None = None) -> None:
+    """Raise ``PermissionDenied`` (with the reason, in French) unless ``user`` may take part in
+    ``process`` now, in ``component`` when given. Managers may always write in their processes,
+    except when the component is closed."""
+    if user is None or not user.is_authenticated:
+        raise PermissionDenied(_("Connectez-vous pour prendre part à cette consultation."))
+    if not user.is_active:
+        raise PermissionDenied(_("Ce compte est désactivé."))
+    if is_blocked(user):
+        raise PermissionDenied(_("Votre compte a été bloqué par la modération : vous ne pouvez plus prendre "
+                                 "part aux consultations."))
+    manager = can_manage(user, process)
+    if not manager:
+        if not can_view(user, process):
+            raise core_services.NotFound(_("Consultation « %(slug)s » introuvable.") % {"slug": process.slug})
+        if not is_verified(user, process):
+            raise PermissionDenied(_("Cette consultation demande un code postal du Québec : indiquez le vôtre "
+                                     "dans votre profil de participation."))
+    if component is not None and not component_open(process, component):
+        raise PermissionDenied(_("Cette étape de la consultation n'est pas ouverte en ce moment."))
+
+
+def participation_record(*, process: Process, user) -> Participation:
+    """Count one action of ``user`` in ``process`` (creating their participation row the first time).
+    Call it inside the transaction that writes the contribution."""
+    now = timezone.now()
+    participation, created = Participation.objects.get_or_create(
+        process=process, user=user, defaults={"first_action_at": now, "last_action_at": now, "actions": 1})
+    if not created:
+        Participation.objects.filter(pk=participation.pk).update(actions=F("actions") + 1, last_action_at=now)
+    return participation
+
+
+def posting_rate_check(user, action: str) -> None:
+    """``RateLimited`` when ``user`` posted more than ``OUVERT_CONSULT_POSTS_PER_MINUTE`` (default 10)
+    contributions of kind ``action`` in the current minute."""
+    limit = getattr(settings, "OUVERT_CONSULT_POSTS_PER_MINUTE", 10)
+    core_services.rate_limit_hit(key=f"consult:{action}:{user.pk}", limit=limit, per_seconds=60)

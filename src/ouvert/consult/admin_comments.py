@@ -1,0 +1,1 @@
+"""The comments part in Django's admin."""

@@ -1,0 +1,1 @@
+"""The debates part in Django's admin."""

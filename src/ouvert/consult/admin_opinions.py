@@ -1,0 +1,1 @@
+"""The opinions part in Django's admin."""

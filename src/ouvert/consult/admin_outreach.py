@@ -1,0 +1,1 @@
+"""The outreach part in Django's admin."""

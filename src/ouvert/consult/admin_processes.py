@@ -1,0 +1,1 @@
+"""The processes part in Django's admin."""

@@ -1,0 +1,1 @@
+"""The proposals part in Django's admin."""

@@ -1,0 +1,1 @@
+"""The results part in Django's admin."""

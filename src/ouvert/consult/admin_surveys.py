@@ -1,0 +1,1 @@
+"""The surveys part in Django's admin."""

@@ -1,0 +1,5 @@
+"""``/api/v1/consult/…``: the proposals part."""
+
+from ninja import Router
+
+router = Router(tags=["consult"])

@@ -1,0 +1,5 @@
+"""``/api/v1/consult/…``: the surveys part."""
+
+from ninja import Router
+
+router = Router(tags=["consult"])

@@ -1,0 +1,4 @@
+"""Addresses of the comments part: fixed ones, and the ones under a process's ``<slug>/``."""
+
+urlpatterns: list = []
+process_urlpatterns: list = []

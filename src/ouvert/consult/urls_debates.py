@@ -1,0 +1,4 @@
+"""Addresses of the debates part: fixed ones, and the ones under a process's ``<slug>/``."""
+
+urlpatterns: list = []
+process_urlpatterns: list = []
