@@ -252,3 +252,14 @@ def test_token_of_inactive_user_does_not_authenticate(make_user):
 def test_site_ensure_uses_base_url():
     site = services.site_ensure(base_url="https://ouvert.example.org")
     assert site.domain == "ouvert.example.org"
+
+
+@pytest.mark.django_db
+def test_notification_unsent_and_mark_emailed(make_user):
+    """What a digest sends: the notifications kept for later, once."""
+    person = make_user(email="digest@example.org")
+    kept = services.notify(recipients=[person], subject="Nouvelle réponse", email=False)
+    assert [n.pk for n in services.notification_unsent(user=person)] == [kept[0].pk]
+    assert services.notification_mark_emailed(ids=[kept[0].pk]) == 1
+    assert services.notification_mark_emailed(ids=[kept[0].pk]) == 0
+    assert not services.notification_unsent(user=person).exists()

@@ -463,6 +463,18 @@ def notification_send_email(*, notification_id: int) -> bool:
     return True
 
 
+def notification_unsent(*, user: User, since=None):
+    """``user``'s notifications not sent by e-mail yet (oldest first), created after ``since`` when
+    given: what a digest of a module that keeps notifications for later has to send."""
+    qs = Notification.objects.filter(recipient=user, emailed_at__isnull=True).order_by("created_at", "pk")
+    return qs.filter(created_at__gt=since) if since is not None else qs
+
+
+def notification_mark_emailed(*, ids: Iterable[int]) -> int:
+    """Record that these notifications went out (in a digest); returns how many were marked."""
+    return Notification.objects.filter(pk__in=list(ids), emailed_at__isnull=True).update(emailed_at=timezone.now())
+
+
 def notification_list(*, user: User, unread_only: bool = False):
     qs = Notification.objects.filter(recipient=user)
     if unread_only:
