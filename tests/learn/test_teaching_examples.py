@@ -42,21 +42,39 @@ def _command(kind: str, code: str, folder) -> list[str]:
     return [rscript, "--vanilla", str(script)]
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=[e.id for e in EXAMPLES])
-def test_example_runs(example, live_server, teaching_instance, tmp_path, settings):
+GROUPS = sorted({(e.language, e.kind) for e in EXAMPLES})
+
+
+def _run(example, tmp_path) -> str | None:
+    """Run one example (placeholders already replaced); ``None`` when it passed, else the failure report."""
+    folder = tmp_path / example.id.replace("/", "_").replace(":", "_")
+    folder.mkdir(parents=True, exist_ok=True)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(folder), "LANG": "C.UTF-8",
+           "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8", "NO_PROXY": "*", "no_proxy": "*"}
+    try:
+        done = subprocess.run(_command(example.kind, example.code, folder), cwd=folder, env=env,
+                              capture_output=True, text=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return f"{example.id} did not finish in {TIMEOUT} s"
+    report = (f"{example.id}\n--- code\n{example.code}\n--- stdout\n{done.stdout[-3000:]}\n"
+              f"--- stderr\n{done.stderr[-3000:]}")
+    if done.returncode != 0:
+        return f"exit {done.returncode}: {report}"
+    if example.expected not in done.stdout:
+        return f"expected « {example.expected} » in the output\n{report}"
+    return None
+
+
+@pytest.mark.parametrize("language,kind", GROUPS, ids=[f"{lang}-{kind}" for lang, kind in GROUPS])
+def test_examples_run(language, kind, live_server, teaching_instance, tmp_path, settings):
+    """Every example of one language and kind, against one live instance (the instance and its ingested
+    dataset are made once per group, not once per example: each is a database flush and an ingestion)."""
     settings.OUVERT_BASE_URL = live_server.url  # the instance's own address (resource file addresses)
     values = services.teaching_placeholders(base_url=live_server.url)
     assert values["jeu_exemple"] == "comptage-velos-2012"
     assert values["ressource_exemple"] == str(teaching_instance["resource"].pk)
-    ran = next(e for e in services.teaching_examples(example.language, placeholders=values) if e.id == example.id)
-    assert "{{" not in ran.code
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "LANG": "C.UTF-8",
-           "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8", "NO_PROXY": "*", "no_proxy": "*"}
-    try:
-        done = subprocess.run(_command(ran.kind, ran.code, tmp_path), cwd=tmp_path, env=env, capture_output=True,
-                              text=True, timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"{ran.id} did not finish in {TIMEOUT} s", pytrace=False)
-    report = f"{ran.id}\n--- code\n{ran.code}\n--- stdout\n{done.stdout[-3000:]}\n--- stderr\n{done.stderr[-3000:]}"
-    assert done.returncode == 0, report
-    assert ran.expected in done.stdout, f"expected « {ran.expected} » in the output\n{report}"
+    examples = [e for e in services.teaching_examples(language, placeholders=values) if e.kind == kind]
+    assert examples, f"no {kind} example in {language}"
+    assert all("{{" not in e.code for e in examples), [e.id for e in examples if "{{" in e.code]
+    failures = [failure for failure in (_run(e, tmp_path) for e in examples) if failure]
+    assert not failures, f"{len(failures)} of {len(examples)} examples failed:\n\n" + "\n\n".join(failures)
