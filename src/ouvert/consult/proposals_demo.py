@@ -1,0 +1,5 @@
+"""Demo content of the proposals part (``ouvert demo``, order 230)."""
+
+
+def load() -> dict:
+    return {}
