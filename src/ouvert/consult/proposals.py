@@ -37,7 +37,7 @@ __all__ = [
     "PROPOSAL_ATTACHMENT_MAX_BYTES", "PROPOSAL_PAGE_SIZE", "PROPOSAL_SORTS", "QUEBEC_BOUNDS", "ProposalPage",
     "amendment_accept", "amendment_create", "amendment_get", "amendment_list", "amendment_reject", "amendment_withdraw",
     "proposal_answer", "proposal_categories", "proposal_create", "proposal_get", "proposal_list",
-    "proposal_map_points", "proposal_support", "proposal_supported_ids", "proposal_supports_remaining",
+    "proposal_map_points", "proposal_queryset", "proposal_support", "proposal_supported_ids", "proposal_supports_remaining",
     "proposal_unsupport", "proposal_update", "proposal_withdraw",
 ]
 
@@ -85,17 +85,13 @@ def proposal_categories(*, process: Process) -> list[Category]:
     return list(Category.objects.filter(process=process))
 
 
-def proposal_list(*, process: Process, user=None, category=None, status=None, q=None, sort: str = "supports",
-                  page: int = 1, page_size: int = PROPOSAL_PAGE_SIZE, seed: int = 0) -> ProposalPage:
-    """One page of the process's proposals: hidden ones left out (their managers see them, flagged with
-    ``is_hidden``), withdrawn ones only when asked by ``status``. One query for the rows, one for the count."""
+def proposal_queryset(*, process: Process, user=None, category=None, status=None, q=None, sort: str = "supports",
+                      seed: int = 0):
+    """The process's proposals as ``user`` may see them, filtered and sorted (hidden ones left out except
+    for managers, withdrawn ones only when asked by ``status``), with author and category joined."""
     sort = sort or "supports"
     if sort not in PROPOSAL_SORTS:
         raise ValidationError({"sort": [_("Tri inconnu : choisissez parmi %(s)s.") % {"s": ", ".join(PROPOSAL_SORTS)}]})
-    if isinstance(page, str) or page is None:
-        page = core_services.page_number(page)
-    if page < 1:
-        raise ValidationError({"page": [_("« page » doit être un nombre entier supérieur ou égal à 1.")]})
     qs = _visible(Proposal.objects.filter(process=process), process=process, user=user)
     if status:
         if status not in Proposal.Status.values:
@@ -121,14 +117,22 @@ def proposal_list(*, process: Process, user=None, category=None, status=None, q=
         qs = qs.order_by("-comments_count", "-id")
     else:  # a shuffle that stays the same from page to page for one seed
         qs = qs.annotate(shuffle=Mod(F("id") * (int(seed) % 9973 + 7919), 10007)).order_by("shuffle", "id")
-    qs = qs.select_related("author", "category")
+    return qs.select_related("author", "category")
+
+
+def proposal_list(*, process: Process, user=None, category=None, status=None, q=None, sort: str = "supports",
+                  page=1, page_size: int = PROPOSAL_PAGE_SIZE, seed: int = 0) -> ProposalPage:
+    """One page of the process's proposals (see ``proposal_queryset``): one query for the rows, one for
+    the count."""
+    page = core_services.page_number(page)
+    qs = proposal_queryset(process=process, user=user, category=category, status=status, q=q, sort=sort, seed=seed)
     paginator = Paginator(qs, page_size)
     total = paginator.count
     pages = max(paginator.num_pages, 1)
     if page > pages:
         raise core_services.NotFound(_("Cette page de résultats n’existe pas."))
     items = list(paginator.page(page).object_list) if total else []
-    return ProposalPage(items=items, total=total, page=page, pages=pages, sort=sort)
+    return ProposalPage(items=items, total=total, page=page, pages=pages, sort=sort or "supports")
 
 
 def proposal_get(*, process: Process, number: int, user=None) -> Proposal:
@@ -260,12 +264,12 @@ def _attachment(errors: dict, upload):
     if upload is None or upload == "":
         return None
     if isinstance(upload, tuple):
-        name, data = upload
+        data = upload[1]
     else:
         if upload.size > PROPOSAL_ATTACHMENT_MAX_BYTES:
             errors["attachment"] = [_("La pièce jointe dépasse 10 Mo.")]
             return None
-        name, data = upload.name, upload.read()
+        data = upload.read()
     if len(data) > PROPOSAL_ATTACHMENT_MAX_BYTES:
         errors["attachment"] = [_("La pièce jointe dépasse 10 Mo.")]
         return None
