@@ -1,0 +1,5 @@
+"""Demo comments (filled in below)."""
+
+
+def load() -> None:
+    return None
