@@ -40,6 +40,8 @@ STATEMENT_MIN_LENGTH = 5
 #: Letters of the groups, as Pol.is names them.
 OPINION_GROUP_NAMES = "ABCDE"
 VOTE_VALUES = {1, -1, 0}
+#: Addresses under ``opinions/`` that are not conversations.
+RESERVED_SLUGS = {"nouvelle"}
 
 
 def _min_votes(statements: int) -> int:
@@ -186,7 +188,7 @@ def conversation_create(*, actor, process: Process, data: dict, is_demo: bool = 
     slug = slugify(raw_slug)[:100].strip("-") if isinstance(raw_slug, str) else ""
     if not slug and "title_fr" not in errors:
         errors["slug"] = [_("Identifiant invalide : des lettres, des chiffres et des traits d'union.")]
-    elif slug and Conversation.objects.filter(process=process, slug=slug).exists():
+    elif slug in RESERVED_SLUGS or (slug and Conversation.objects.filter(process=process, slug=slug).exists()):
         errors["slug"] = [_("L'identifiant « %(slug)s » est déjà pris dans cette consultation.") % {"slug": slug}]
     seeds_raw = data.get("seeds") or []
     if isinstance(seeds_raw, str):
