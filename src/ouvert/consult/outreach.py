@@ -64,7 +64,7 @@ from .models import (
 __all__ = [
     "INDICATORS_OPEN_DATA_KEY", "PROCESS_PAGE_SIZE", "calendar_ics", "calendar_month", "digests_send",
     "feed_atom", "follow", "follow_set", "follows_of", "followers_notify", "indicators", "indicators_csv",
-    "indicators_open_data", "is_following", "meeting_cancel", "meeting_create", "meeting_get", "meeting_ics",
+    "indicators_open_data", "indicators_organisations", "is_following", "meeting_cancel", "meeting_create", "meeting_get", "meeting_ics",
     "meeting_list", "meeting_minutes_set", "meeting_register", "meeting_registration_of", "meeting_unregister",
     "meeting_update", "meetings_upcoming", "notification_setting_get", "notification_setting_set",
     "process_search", "process_search_facets", "process_search_queryset", "subscription_cancel",
@@ -1109,6 +1109,14 @@ def _csv_rows(data: dict) -> list[dict]:
     for body in data["bodies"]:
         rows += [out(item, body["organisation"]) for item in body["periods"] if item["consultations"]]
     return rows
+
+
+def indicators_organisations() -> list:
+    """The bodies that have published consultations (the indicators' filter)."""
+    from ouvert.core.models import Organisation
+
+    return list(Organisation.objects.filter(consultations__published_at__isnull=False).exclude(
+        consultations__visibility=Process.Visibility.PRIVATE).distinct().order_by("name_fr"))
 
 
 def indicators_csv(*, period: str = "fiscal", organisation=None) -> bytes:
