@@ -392,7 +392,7 @@ def _threshold_notify(proposal: Proposal, count: int) -> None:
     process = proposal.process
     if not process.support_threshold or count != process.support_threshold:
         return
-    if core_services.audit_list(target=proposal, limit=100).filter(action="consult.proposals.threshold").exists():
+    if any(entry.action == "consult.proposals.threshold" for entry in core_services.audit_list(target=proposal)):
         return
     core_services.audit_append(actor=None, action="consult.proposals.threshold", target=proposal,
                                data={"supports": count})
