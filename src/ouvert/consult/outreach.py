@@ -129,10 +129,10 @@ STATUSES = ("upcoming", "open", "closed")
 SORTS = ("recent", "starts", "ending", "title")
 
 
-def _listed():
+def _listed(now=None):
     """Published public processes: what the list, the calendar and the feeds show."""
     return Process.objects.filter(visibility=Process.Visibility.PUBLIC, published_at__isnull=False,
-                                  published_at__lte=timezone.now())
+                                  published_at__lte=now or timezone.now())
 
 
 def _choice(value, allowed, field: str, message: str):
@@ -516,7 +516,7 @@ def subscriptions_send(*, now=None) -> int:
     for subscription in Subscription.objects.filter(confirmed_at__isnull=False).order_by("pk"):
         since = subscription.last_sent_at or subscription.confirmed_at
         filters = subscription.filters or {}
-        processes = list(_filter_processes(_listed().filter(published_at__gt=since, published_at__lte=now),
+        processes = list(_filter_processes(_listed(now).filter(published_at__gt=since),
                                            organisation=filters.get("organisation"), theme=filters.get("theme"),
                                            territory=filters.get("territory")).select_related("organisation")
                          .order_by("published_at", "pk"))
