@@ -207,3 +207,35 @@ def test_count_by_target(process, proposal, citizens, citizen):
     comments.comment_delete(user=citizens[0], comment=deleted)
     assert comments.comment_count_by_target(process, TargetKind.PROPOSAL, [proposal.pk, other.pk]) == {
         proposal.pk: 1, other.pk: 0}
+
+
+def test_thread_constant_queries(process, proposal, citizens, citizen):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def grow(n):
+        start = Comment.objects.count()
+        Comment.objects.bulk_create([Comment(process=process, target_kind="proposal", target_id=proposal.pk,
+                                             author=citizens[i % 4], body=f"Commentaire **{start + i}**")
+                                     for i in range(n)])
+        parents = list(Comment.objects.filter(parent__isnull=True).order_by("-pk")[:n // 3])
+        for depth in range(1, 4):
+            Comment.objects.bulk_create([Comment(process=process, target_kind="proposal", target_id=proposal.pk,
+                                                 author=citizens[(depth + k) % 4], parent=p, depth=depth,
+                                                 body="Réponse") for k, p in enumerate(parents)])
+            parents = list(Comment.objects.filter(depth=depth).order_by("-pk")[:len(parents)])
+
+    def count(sort):
+        with CaptureQueriesContext(connection) as ctx:
+            thread = comments.comment_thread(process=process, target_kind="proposal", target_id=proposal.pk,
+                                             user=citizens[0], sort=sort)
+        return len(ctx.captured_queries), thread
+
+    grow(6)
+    small, _thread = count("supported")
+    grow(180)
+    for sort in ("newest", "oldest", "supported"):
+        large, thread = count(sort)
+        assert large == small, sort
+    assert thread["total"] > 150 and len(thread["comments"]) == comments.COMMENT_PAGE_SIZE
+    assert any(node["replies"] for node in thread["comments"])

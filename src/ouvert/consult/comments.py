@@ -435,6 +435,10 @@ def comment_thread(*, process: Process, target_kind, target_id, user=None, sort:
     stance = stance or None
     page = core_services.page_number(page)
     manager = access.can_manage(user, process)
+    if kind != TargetKind.PROCESS:
+        _target_get(process, kind, target_id, user=user)
+    elif target_id != process.pk:
+        raise core_services.NotFound(_("Ce contenu n’existe pas dans cette consultation."))
     signed_in = bool(user is not None and user.is_authenticated)
     denied = _denied_reason(user, process, _component(kind))
     can_take_part = not denied
