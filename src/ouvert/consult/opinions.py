@@ -309,7 +309,7 @@ def statement_vote(*, user, statement: Statement, value) -> dict:
     double submits count once. Returns ``{"value", "created", "changed"}``."""
     conversation = statement.conversation
     access.participation_check(user=user, process=conversation.process, component=COMPONENT)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and value.strip() in ("1", "-1", "0", "+1"):
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or value not in VOTE_VALUES:
         raise ValidationError({"value": [_("Vote inconnu : 1 (d'accord), -1 (en désaccord) ou 0 (passe).")]})
