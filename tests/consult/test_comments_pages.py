@@ -31,6 +31,177 @@ def test_include_renders(process, proposal, citizens):
                           body="Réponse", parent=top)
     html = render_thread(process, proposal, citizens[1])
     assert "<strong>Gras</strong>" in html and "<script>alert" not in html
-    assert 'id="commentaire-%d"' % top.pk in html
+    assert f'id="commentaire-{top.pk}"' in html
     assert "Signaler" in html and "Répondre" in html
     assert Comment.objects.count() == 2
+
+
+def post_url(process):
+    return f"/fr/consultations/{process.slug}/commentaires/"
+
+
+def test_post_without_js_redirects_to_next(client, process, proposal, citizens):
+    client.force_login(citizens[0])
+    response = client.post(post_url(process), {"target_kind": "proposal", "target_id": proposal.pk,
+                                               "body": "Très bonne idée", "next": "/fr/page/?sort=oldest"})
+    comment = Comment.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/fr/page/?sort=oldest#commentaire-{comment.pk}"
+
+
+@pytest.mark.parametrize("bad", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"])
+def test_next_must_be_local(client, process, proposal, citizens, bad):
+    client.force_login(citizens[0])
+    response = client.post(post_url(process), {"target_kind": "proposal", "target_id": proposal.pk,
+                                               "body": "Oui", "next": bad})
+    assert response.status_code == 302 and response["Location"].startswith("/#commentaire-")
+
+
+def test_post_error_page_keeps_text(client, process, proposal, citizens):
+    client.force_login(citizens[0])
+    response = client.post(post_url(process), {"target_kind": "proposal", "target_id": proposal.pk,
+                                               "body": "x" * 5001, "next": "/fr/"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'role="alert"' in html and "5001" in html and "x" * 5001 in html
+    assert not Comment.objects.exists()
+
+
+def test_post_anonymous_403_with_login_link(client, process, proposal):
+    response = client.post(post_url(process), {"target_kind": "proposal", "target_id": proposal.pk, "body": "Oui"})
+    assert response.status_code == 403 and "Se connecter" in response.content.decode()
+    assert not Comment.objects.exists()
+
+
+def test_post_rate_limited_429(client, process, proposal, citizens, settings):
+    settings.OUVERT_CONSULT_POSTS_PER_MINUTE = 1
+    client.force_login(citizens[0])
+    data = {"target_kind": "proposal", "target_id": proposal.pk, "body": "Oui"}
+    assert client.post(post_url(process), data).status_code == 302
+    response = client.post(post_url(process), data)
+    assert response.status_code == 429 and response["Retry-After"]
+    assert Comment.objects.count() == 1
+
+
+def test_fetch_mode_returns_thread(client, process, proposal, citizens):
+    client.force_login(citizens[0])
+    response = client.post(post_url(process), {"target_kind": "proposal", "target_id": proposal.pk,
+                                               "body": "En place", "next": "/fr/"},
+                           HTTP_X_REQUESTED_WITH="fetch")
+    data = response.json()
+    assert data["ok"] and "En place" in data["html"] and "data-comments-thread" in data["html"]
+    response = client.post(post_url(process), {"target_kind": "proposal", "target_id": proposal.pk, "body": ""},
+                           HTTP_X_REQUESTED_WITH="fetch")
+    assert response.status_code == 400 and response.json()["errors"]
+
+
+def test_vote_edit_delete_pages(client, process, proposal, citizens):
+    comment = comments.comment_post(user=citizens[0], process=process, target_kind="proposal",
+                                    target_id=proposal.pk, body="Texte")
+    base = f"/fr/consultations/{process.slug}/commentaires/{comment.pk}"
+    client.force_login(citizens[1])
+    assert client.post(f"{base}/vote/", {"value": "1", "next": "/fr/"}).status_code == 302
+    assert client.post(f"{base}/vote/", {"value": "abc"}).status_code == 400
+    assert client.post(f"{base}/modifier/", {"body": "Piraté"}).status_code == 403
+    assert client.get(f"{base}/vote/").status_code == 405
+    client.force_login(citizens[0])
+    assert client.post(f"{base}/modifier/", {"body": "Texte revu"}).status_code == 302
+    assert client.post(f"{base}/supprimer/", {}).status_code == 302
+    comment.refresh_from_db()
+    assert comment.upvotes == 1 and comment.body == "Texte revu" and comment.deleted_at
+    assert client.post(f"/fr/consultations/{process.slug}/commentaires/999999/vote/", {"value": 1}).status_code == 404
+
+
+def test_thread_fragment(client, process, proposal, citizens):
+    comments.comment_post(user=citizens[0], process=process, target_kind="proposal", target_id=proposal.pk,
+                          body="Fragment")
+    url = f"/fr/consultations/{process.slug}/commentaires/fil/"
+    response = client.get(url, {"target_kind": "proposal", "target_id": proposal.pk, "next": "/fr/x/"})
+    assert response.status_code == 200 and "Fragment" in response.content.decode()
+    assert client.get(url, {"target_kind": "bad", "target_id": 1}).status_code == 400
+    assert client.get(url, {"target_kind": "proposal", "target_id": 999999}).status_code == 404
+
+
+def test_flag_page(client, process, proposal, citizens):
+    client.force_login(citizens[0])
+    url = f"/fr/consultations/{process.slug}/signalements/"
+    data = {"target_kind": "proposal", "target_id": proposal.pk, "reason": "spam", "next": "/fr/"}
+    assert client.post(url, data).status_code == 302
+    assert client.post(url, data).status_code == 400
+    response = client.post(url, {**data, "target_id": proposal.pk, "reason": ""}, HTTP_X_REQUESTED_WITH="fetch")
+    assert response.status_code == 400
+
+
+def test_flag_include(process, proposal, citizens):
+    from django.template import Context, Template
+
+    request = RequestFactory().get("/fr/x/")
+    request.user = citizens[0]
+    template = Template('{% include "consult/comments/_flag.html" with process=process kind="proposal" id=pk %}')
+    html = template.render(Context({"process": process, "pk": proposal.pk, "request": request}))
+    assert 'name="reason"' in html and f'value="{proposal.pk}"' in html and "<label" in html
+    comments.flag_create(user=citizens[0], process=process, target_kind="proposal", target_id=proposal.pk,
+                         reason="spam")
+    html = template.render(Context({"process": process, "pk": proposal.pk, "request": request}))
+    assert 'name="reason"' not in html and "Vous avez signalé" in html
+
+
+def test_moderation_page(client, process, proposal, citizens, organiser, mamh_member, moderator,
+                         django_assert_max_num_queries, settings):
+    settings.OUVERT_CONSULT_POSTS_PER_MINUTE = 100
+    for i in range(12):
+        comment = comments.comment_post(user=citizens[i % 3], process=process, target_kind="proposal",
+                                        target_id=proposal.pk, body=f"Commentaire <b>{i}</b>")
+        comments.flag_create(user=citizens[3], process=process, target_kind="comment", target_id=comment.pk,
+                             reason="offensive", details="<script>x</script>")
+    url = "/fr/consultations/moderation/"
+    assert client.get(url).status_code == 302
+    client.force_login(mamh_member)
+    assert client.get(url).status_code == 403
+    client.force_login(organiser)
+    with django_assert_max_num_queries(25):
+        response = client.get(url)
+    html = response.content.decode()
+    assert response.status_code == 200 and html.count('class="moderation-item"') == 12
+    assert "<script>x</script>" not in html and "Bloquer l’auteur" not in html
+    assert client.get(url, {"etat": "bizarre"}).status_code == 400
+    client.force_login(moderator)
+    assert "Bloquer l’auteur" in client.get(url).content.decode()
+
+
+def test_moderation_actions_pages(client, process, proposal, citizens, organiser, mamh_member, moderator):
+    from ouvert.consult.models import Block, Moderation
+
+    comment = comments.comment_post(user=citizens[0], process=process, target_kind="proposal",
+                                    target_id=proposal.pk, body="À masquer")
+    comments.flag_create(user=citizens[1], process=process, target_kind="comment", target_id=comment.pk,
+                         reason="spam")
+    row = Moderation.objects.get()
+    client.force_login(mamh_member)
+    assert client.post(f"/fr/consultations/moderation/{row.pk}/masquer/").status_code == 403
+    client.force_login(organiser)
+    assert client.post(f"/fr/consultations/moderation/{row.pk}/boom/").status_code == 404
+    response = client.post(f"/fr/consultations/moderation/{row.pk}/masquer/")
+    assert response.status_code == 302 and response["Location"] == "/fr/consultations/moderation/"
+    comment.refresh_from_db()
+    assert comment.is_hidden
+    assert client.post(f"/fr/consultations/moderation/{row.pk}/afficher/").status_code == 302
+    comment.refresh_from_db()
+    assert not comment.is_hidden
+    # from the thread, by target
+    response = client.post(f"/fr/consultations/{process.slug}/moderation/",
+                           {"target_kind": "comment", "target_id": comment.pk, "action": "hide"},
+                           HTTP_X_REQUESTED_WITH="fetch")
+    assert response.json()["ok"] and "Contenu masqué" not in response.json()["html"]
+    comment.refresh_from_db()
+    assert comment.is_hidden
+    # blocks: superusers only
+    assert client.post("/fr/consultations/moderation/blocages/", {"user_id": citizens[0].pk,
+                                                                  "reason": "Spam"}).status_code == 403
+    client.force_login(moderator)
+    assert client.post("/fr/consultations/moderation/blocages/", {"user_id": citizens[0].pk,
+                                                                  "reason": ""}).status_code == 400
+    assert client.post("/fr/consultations/moderation/blocages/", {"user_id": citizens[0].pk,
+                                                                  "reason": "Spam"}).status_code == 302
+    assert "Lever le blocage" in client.get("/fr/consultations/moderation/").content.decode()
+    assert client.post(f"/fr/consultations/moderation/blocages/{citizens[0].pk}/lever/").status_code == 302
+    assert not Block.objects.filter(lifted_at__isnull=True).exists()

@@ -176,7 +176,8 @@ def thread_fragment(request, slug):
         return JsonResponse({"ok": False, "errors": _messages(exc)}, status=400)
     except core_services.NotFound as exc:
         raise Http404(exc.message) from None
-    thread["next"] = _safe_next(request, reverse("consult:process", kwargs={"slug": process.slug}))
+    thread["next"] = _safe_next(request, comments.comment_target_url(
+        process=process, target_kind=thread["target_kind"], target_id=thread["target_id"]))
     return render(request, "consult/comments/_thread.html", {"thread": thread})
 
 
