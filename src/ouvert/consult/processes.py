@@ -674,8 +674,8 @@ def process_principles_check(process: Process) -> list[dict]:
     """For each guiding principle: ``key``, ``title``, ``summary``, ``satisfied``, ``missing`` (French
     reasons), ``guide`` (the guide's slug) and ``note`` (what the organiser wrote), computed from the
     configuration of ``process``."""
-    phases = _phases(process)
-    documents = list(process.documents.all())
+    phases = _phases(process) if process.pk else {}
+    documents = list(process.documents.all()) if process.pk else []
     notes = process.principles if isinstance(process.principles, dict) else {}
     used_components = {c for p in phases.values() for c in (p.components or [])}
     missing: dict[str, list[str]] = {key: [] for key in PRINCIPLE_KEYS}
