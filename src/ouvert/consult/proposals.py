@@ -36,7 +36,7 @@ from .models import Amendment, Category, Participation, Phase, Process, Proposal
 __all__ = [
     "PROPOSAL_ATTACHMENT_MAX_BYTES", "PROPOSAL_PAGE_SIZE", "PROPOSAL_SORTS", "QUEBEC_BOUNDS", "ProposalPage",
     "amendment_accept", "amendment_create", "amendment_get", "amendment_list", "amendment_reject", "amendment_withdraw",
-    "proposal_answer", "proposal_categories", "proposal_create", "proposal_get", "proposal_list",
+    "proposal_answer", "proposal_can_manage", "proposal_categories", "proposal_create", "proposal_get", "proposal_list",
     "proposal_map_points", "proposal_queryset", "proposal_support", "proposal_supported_ids", "proposal_supports_remaining",
     "proposal_unsupport", "proposal_update", "proposal_withdraw",
 ]
@@ -75,8 +75,17 @@ class ProposalPage:
     sort: str
 
 
+def proposal_can_manage(user, process: Process) -> bool:
+    """``access.can_manage``, remembered on the process object for the rest of the request."""
+    key = getattr(user, "pk", None)
+    cache = process.__dict__.setdefault("_proposals_can_manage", {})
+    if key not in cache:
+        cache[key] = access.can_manage(user, process)
+    return cache[key]
+
+
 def _visible(qs, *, process: Process, user):
-    if not access.can_manage(user, process):
+    if not proposal_can_manage(user, process):
         qs = qs.filter(is_hidden=False)
     return qs
 
@@ -139,7 +148,7 @@ def proposal_get(*, process: Process, number: int, user=None) -> Proposal:
     """The proposal ``number`` of ``process`` (a hidden one only for its managers), or ``NotFound``."""
     proposal = (Proposal.objects.select_related("author", "category", "answered_by")
                 .filter(process=process, number=number).first())
-    if proposal is None or (proposal.is_hidden and not access.can_manage(user, process)):
+    if proposal is None or (proposal.is_hidden and not proposal_can_manage(user, process)):
         raise core_services.NotFound(_("Proposition n° %(n)s introuvable.") % {"n": number})
     proposal.process = process
     return proposal
@@ -185,7 +194,7 @@ def amendment_get(*, proposal: Proposal, pk) -> Amendment:
 
 def amendment_list(*, proposal: Proposal, user=None) -> list[Amendment]:
     qs = Amendment.objects.filter(proposal=proposal).select_related("author")
-    if not access.can_manage(user, proposal.process):
+    if not proposal_can_manage(user, proposal.process):
         qs = qs.filter(is_hidden=False)
     return list(qs)
 
@@ -459,7 +468,7 @@ def proposal_answer(*, proposal: Proposal, user, status: str, answer_fr: str = "
     """The organiser's official answer: evaluating, accepted, rejected (with its reason) or implemented.
     The author and the followers are told; the answer is audited."""
     process = proposal.process
-    if not access.can_manage(user, process):
+    if not proposal_can_manage(user, process):
         raise PermissionDenied(_("Seuls les responsables de la consultation peuvent répondre aux propositions."))
     errors: dict = {}
     if status not in ANSWER_STATUSES:

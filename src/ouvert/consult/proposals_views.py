@@ -8,6 +8,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.template.loader import select_template
@@ -31,9 +32,11 @@ def error_messages(exc: ValidationError) -> list[str]:
 
 def _process(request, slug):
     try:
-        return access.process_get(slug=slug, user=request.user)
+        process = access.process_get(slug=slug, user=request.user)
     except NotFound as exc:
         raise Http404(exc.message) from None
+    prefetch_related_objects([process], "phases")  # the current phase is read several times per page
+    return process
 
 
 def _proposal(request, process, number):
@@ -49,11 +52,19 @@ def _wants_json(request) -> bool:
 
 
 def _may(user, process, component) -> tuple[bool, str]:
-    """Whether ``user`` may take part in ``component`` now, and why not."""
-    try:
-        access.participation_check(user=user, process=process, component=component)
-    except (PermissionDenied, NotFound) as exc:
-        return False, str(exc)
+    """Whether ``user`` may take part in ``component`` now, and why not (the person's checks are made
+    once per request, the component's from the phases already read)."""
+    checked = process.__dict__.setdefault("_proposals_may", {})
+    if user.pk not in checked:
+        try:
+            access.participation_check(user=user, process=process)
+            checked[user.pk] = (True, "")
+        except (PermissionDenied, NotFound) as exc:
+            checked[user.pk] = (False, str(exc))
+    if not checked[user.pk][0]:
+        return checked[user.pk]
+    if not access.component_open(process, component):
+        return False, _("Cette étape de la consultation n'est pas ouverte en ce moment.")
     return True, ""
 
 
@@ -91,7 +102,7 @@ def proposal_list(request, slug):
         "remaining": services.proposal_supports_remaining(process=process, user=request.user),
         "may_create": may_create, "why_not": why_not,
         "may_support": _may(request.user, process, Phase.Component.SUPPORTS)[0],
-        "is_manager": access.can_manage(request.user, process),
+        "is_manager": services.proposal_can_manage(request.user, process),
         "map_config": _map_config(points) if points else None,
         "query": "&".join(f"{k}={v}" for k, v in params.items() if v and k != "page"),
     }
@@ -188,7 +199,7 @@ def _flag_available() -> bool:
 
 def _detail(request, process, proposal, *, errors=None, status=200, answer_values=None, amendment_values=None):
     user = request.user
-    is_manager = access.can_manage(user, process)
+    is_manager = services.proposal_can_manage(user, process)
     supported = bool(services.proposal_supported_ids(user=user, proposals=[proposal]))
     threshold = process.support_threshold
     amendments = services.amendment_list(proposal=proposal, user=user) if process.amendments_enabled else []
