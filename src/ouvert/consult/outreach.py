@@ -950,6 +950,9 @@ def meeting_register(*, user, meeting: Meeting) -> MeetingRegistration:
         raise ValidationError({"meeting": [_("Les inscriptions à cette rencontre sont fermées.")]})
     if meeting.starts_at <= timezone.now():
         raise ValidationError({"meeting": [_("Cette rencontre a déjà commencé.")]})
+    already = ValidationError({"meeting": [_("Vous êtes déjà inscrit à cette rencontre.")]})
+    if MeetingRegistration.objects.filter(meeting=meeting, user=user).exists():
+        raise already
     with transaction.atomic():
         seats = Meeting.objects.filter(pk=meeting.pk, registration_open=True).filter(
             Q(capacity=0) | Q(registrations_count__lt=F("capacity")))
@@ -959,8 +962,8 @@ def meeting_register(*, user, meeting: Meeting) -> MeetingRegistration:
             with transaction.atomic():
                 registration = MeetingRegistration.objects.create(
                     meeting=meeting, user=user, code=secrets.token_hex(4).upper())
-        except IntegrityError:
-            raise ValidationError({"meeting": [_("Vous êtes déjà inscrit à cette rencontre.")]}) from None
+        except IntegrityError:  # a double submit that passed the check above at the same time
+            raise already from None
         access.participation_record(process=process, user=user)
         follow(user=user, process=process, target_kind=TargetKind.MEETING, target_id=meeting.pk)
         core_services.notify(
