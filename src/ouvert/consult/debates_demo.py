@@ -153,6 +153,8 @@ DRAFT = {
 
 Le gouvernement du Québec reconnaît que les données qu'il produit et détient sont une ressource publique. Leur ouverture favorise la transparence, la participation citoyenne et l'innovation.
 
+Elle s'inscrit dans le Plan d'action pour un gouvernement ouvert et dans la Stratégie québécoise des données ouvertes.
+
 La présente directive précise les obligations des ministères et organismes en matière de données ouvertes.
 
 # Chapitre I — Objet et champ d'application
@@ -175,9 +177,13 @@ Elle vise les données que ces organismes produisent ou détiennent dans l'exerc
 
 Chaque organisme publie ses données par défaut, dans un format ouvert et lisible par machine, sous la licence Creative Commons Attribution 4.0.
 
+Une donnée qui n'est pas publiée fait l'objet d'un motif écrit, inscrit à l'inventaire de l'organisme.
+
 ## Article 4
 
 Les données sont publiées sur le portail Données Québec, avec une description complète : producteur, fréquence de mise à jour, couverture territoriale et temporelle, dictionnaire des variables.
+
+Les mises à jour respectent la fréquence annoncée; un retard de plus d'un cycle est signalé sur la page du jeu de données.
 
 ## Article 5
 
@@ -193,15 +199,23 @@ Les données de référence (adresses, découpages territoriaux, organismes) res
 
 Le Secrétariat accompagne les organismes : guides, formations et un réseau de répondants en données ouvertes.
 
+Les organismes municipaux peuvent se joindre à cet accompagnement sur une base volontaire.
+
 # Chapitre IV — Reddition de comptes
 
 ## Article 8
 
 Chaque organisme rend compte, dans son rapport annuel de gestion, du nombre de jeux de données publiés et des demandes de données reçues.
+
+## Article 9
+
+La directive entre en vigueur le premier jour du sixième mois qui suit son adoption.
 """,
     "source_en": """# Preamble
 
 The Government of Québec recognizes that the data it produces and holds are a public resource. Opening them promotes transparency, public participation and innovation.
+
+It is part of the Open Government Action Plan and of the Québec open data strategy.
 
 This directive sets out the obligations of departments and agencies regarding open data.
 
@@ -225,9 +239,13 @@ It covers the data these bodies produce or hold in the exercise of their functio
 
 Each body publishes its data by default, in an open, machine-readable format, under the Creative Commons Attribution 4.0 licence.
 
+Data that are not published are given a written reason, recorded in the body's inventory.
+
 ## Section 4
 
 Data are published on the Données Québec portal, with a complete description: producer, update frequency, territorial and temporal coverage, data dictionary.
+
+Updates follow the announced frequency; a delay of more than one cycle is shown on the dataset's page.
 
 ## Section 5
 
@@ -243,11 +261,17 @@ Reference data (addresses, territorial divisions, organizations) follow the stan
 
 The Secrétariat supports bodies: guides, training and a network of open data respondents.
 
+Municipal bodies may join this support on a voluntary basis.
+
 # Chapter IV — Accountability
 
 ## Section 8
 
 Each body reports, in its annual management report, the number of datasets published and the data requests received.
+
+## Section 9
+
+The directive comes into force on the first day of the sixth month following its adoption.
 """,
     # paragraph (by its first words) → comments [(author, days ago, body, replies [(author, days, body)])]
     "comments": [
@@ -266,6 +290,9 @@ Each body reports, in its annual management report, the number of datasets publi
             ("p06", 5, "Préciser les formats : CSV et GeoJSON plutôt que des PDF ou des fichiers Excel avec des "
                        "cellules fusionnées.", []),
             ("visitor", 2, "Et publier aussi l'historique des versions, pas seulement la dernière.", []),
+        ]),
+        ("Une donnée qui n'est pas publiée", [
+            ("p02", 5, "Le motif devrait être public, pas seulement inscrit à l'inventaire interne.", []),
         ]),
         ("Chaque organisme tient à jour un inventaire", [
             ("p04", 3, "L'inventaire lui-même devrait être publié, y compris les données qui ne sont pas encore "
