@@ -16,7 +16,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from ouvert.api import AUTH, reader
 
@@ -101,7 +101,7 @@ class ProposalIn(Schema):
 def proposal_create(request: HttpRequest, slug: str, payload: ProposalIn):
     process = access.process_get(slug=slug, user=request.auth)
     proposal = services.proposal_create(process=process, user=request.auth, **payload.dict())
-    return 201, _detail(proposal, request.auth)
+    return Status(201, _detail(proposal, request.auth))
 
 
 @router.post("/processes/{slug}/proposals/{number}/support", auth=AUTH,
@@ -151,7 +151,7 @@ class AmendmentIn(Schema):
 def amendment_create(request: HttpRequest, slug: str, number: int, payload: AmendmentIn):
     _process, proposal = _get(request, slug, number, request.auth)
     amendment = services.amendment_create(proposal=proposal, user=request.auth, **payload.dict())
-    return 201, _amendment(amendment)
+    return Status(201, _amendment(amendment))
 
 
 @router.post("/processes/{slug}/proposals/{number}/amendments/{pk}/{decision}", auth=AUTH,
