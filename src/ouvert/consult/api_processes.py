@@ -13,7 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Body, Router, Schema, Status
 
 from ouvert.api import AUTH, reader
 from ouvert.core.models import Organisation
@@ -135,11 +135,11 @@ def process_create(request: HttpRequest, payload: ProcessIn):
         processes.category_set(actor=request.auth, process=process, names=payload.categories)
     if payload.principles:
         processes.process_principles_set(actor=request.auth, process=process, notes=payload.principles)
-    return 201, process_detail_data(process, request.auth)
+    return Status(201, process_detail_data(process, request.auth))
 
 
 @router.patch("/processes/{slug}", auth=AUTH, summary="Modifier une consultation / Change a process")
-def process_update(request: HttpRequest, slug: str, payload: dict[str, Any]):
+def process_update(request: HttpRequest, slug: str, payload: dict[str, Any] = Body(...)):  # noqa: B008
     process = access.process_get(slug=slug, user=request.auth)
     if not access.can_manage(request.auth, process):
         raise PermissionDenied(_("Seuls les administrateurs et éditeurs de l'organisme responsable gèrent "
@@ -201,7 +201,7 @@ def invitation_create(request: HttpRequest, slug: str, payload: InvitationIn):
     process = access.process_get(slug=slug, user=request.auth)
     invitation = processes.invitation_create(actor=request.auth, process=process, email=payload.email,
                                              base_url=request.build_absolute_uri("/"))
-    return 201, _invitation_row(invitation)
+    return Status(201, _invitation_row(invitation))
 
 
 @router.delete("/processes/{slug}/invitations/{invitation_id}", auth=AUTH, response={204: None},
@@ -209,7 +209,7 @@ def invitation_create(request: HttpRequest, slug: str, payload: InvitationIn):
 def invitation_revoke(request: HttpRequest, slug: str, invitation_id: int):
     process = access.process_get(slug=slug, user=request.auth)
     processes.invitation_revoke(actor=request.auth, process=process, invitation_id=invitation_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/invitations/{token}/accept", auth=AUTH, summary="Accepter une invitation / Accept an invitation")
