@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import override_settings
 
-from ouvert.consult import services, surveys
+from ouvert.consult import services
 from ouvert.consult.models import Answer, Participation, Question, Response, Survey
 from ouvert.core.models import AuditEntry
 

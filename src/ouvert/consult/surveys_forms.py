@@ -44,6 +44,9 @@ def _items_from_text(text: str, existing: list[dict]) -> list[dict]:
 
 
 def question_data_from_post(post, existing: Question | None = None) -> dict:
+    wording = {key: post.get(key, "") for key in ("text_fr", "text_en", "help_fr", "help_en")}
+    if existing is not None and "kind" not in post:
+        return wording  # the form of an answered survey: only the wording may change
     kind = post.get("kind", existing.kind if existing else "")
     old = (existing.options or {}) if existing else {}
     options: dict = {}
