@@ -194,7 +194,8 @@ def opinion_groups_from_matrix(matrix, *, min_votes: int = 7, seed: int = 0, max
 
     distinct = len(np.unique(np.round(projection, 9), axis=0))
     best = None
-    for k in range(2, min(max_groups, distinct - 1 if distinct > 2 else 1, n_kept - 1) + 1):
+    # k-means cannot make more groups than there are distinct points; the silhouette needs k < n.
+    for k in range(2, min(max_groups, distinct, n_kept - 1) + 1):
         model = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(projection)
         if len(np.unique(model.labels_)) < 2:
             continue
