@@ -57,7 +57,6 @@ def _process_row(p: Process, today) -> dict:
             "url": outreach._absolute(outreach._url("consult:process", slug=p.slug))}
 
 
-@router.get("/processes", summary="Consultations publiques / Public consultations")
 def process_list(request: HttpRequest, organisation: str = "", theme: str = "", territory: str = "",
                  status: str = "", mode: str = "", q: str = "", sort: str = "", limit: str = "20", offset: str = "0"):
     limit, offset = _limits(limit, offset)
@@ -66,6 +65,19 @@ def process_list(request: HttpRequest, organisation: str = "", theme: str = "", 
     today = timezone.localdate()
     return {"count": qs.count(), "limit": limit, "offset": offset,
             "results": [_process_row(p, today) for p in qs[offset:offset + limit]]}
+
+
+def _mount_process_list() -> None:
+    """Ninja serves one address from one router: when the processes part's router already has
+    ``/processes`` (its POST), the list's GET joins that router, else it is on this one."""
+    from . import api_processes
+
+    target = api_processes.router if "/processes" in api_processes.router.path_operations else router
+    target.add_api_operation("/processes", ["GET"], process_list, tags=["consult"],
+                             summary="Consultations publiques / Public consultations")
+
+
+_mount_process_list()
 
 
 @router.get("/indicators", summary="Indicateurs des consultations / Consultation indicators")
