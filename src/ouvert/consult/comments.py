@@ -553,6 +553,11 @@ def flag_create(*, user, process: Process, target_kind, target_id, reason, detai
     if getattr(obj, "author_id", None) == user.pk:
         raise ValidationError({"target_id": [_("Vous ne pouvez pas signaler votre propre contenu.")]})
     access.posting_rate_check(user, "flag")
+    return _flag_record(process=process, kind=kind, target_id=target_id, user=user, reason=reason, details=details)
+
+
+def _flag_record(*, process: Process, kind: str, target_id: int, user, reason: str, details: str) -> Flag:
+    """Store a checked report, count it and hide the content at the threshold (also used by the demo)."""
     with transaction.atomic():
         try:
             with transaction.atomic():
