@@ -171,7 +171,7 @@ def _conversation(process: Process, admin, *, slug: str, data: dict, stances: li
     return {"conversation": slug, "created": True, "votes": votes, "groups": analysis["k"]}
 
 
-def load() -> dict:
+def load(stdout=None) -> dict:
     """Create the demo conversations (once)."""
     from . import access
 
@@ -214,4 +214,7 @@ def load() -> dict:
                               "depuis le début de l'analyse.",
             "participants_can_add": False, "premoderated": False,
         }, stances=HOUSING_STATEMENTS, people=people, seed=2022)
+    if stdout is not None:
+        stdout.write("opinions : " + ", ".join(
+            f"{name} ({'créée' if row['created'] else 'déjà là'})" for name, row in report.items()))
     return report
