@@ -121,6 +121,7 @@ def _step_context(process: Process, step: str) -> dict:
                        for kind in processes.PHASE_ORDER],
         "phases": sorted(phases.values(), key=lambda p: p.starts_on),
     }
+    context["unmet"] = [p for p in context["principles"] if not p["satisfied"]]
     if step == "participation":
         context["invitations"] = list(process.invitations.select_related("user").order_by("email"))
     if step == "information":
