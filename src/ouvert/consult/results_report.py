@@ -432,6 +432,46 @@ def _core_font_text(text: str) -> str:
     return text.encode("latin-1", "replace").decode("latin-1")
 
 
+def _pdf_table(match) -> str:
+    """A table with column widths (fpdf2 wants them): the first column wider."""
+    inner = match.group(1)
+    first_row = re.search(r"<tr>(.*?)</tr>", inner, re.S)
+    cells = re.findall(r"<t[hd]\b", first_row.group(1)) if first_row else []
+    n = len(cells)
+    if n < 2:
+        return f'<table width="100%">{inner}</table>'
+    first = 70 if n == 2 else 40
+    rest = (100 - first) // (n - 1)
+    widths = [first] + [rest] * (n - 1)
+    index = iter(widths)
+
+    def cell(m):
+        return f'<{m.group(1)} width="{next(index, rest)}%"'
+
+    row = re.sub(r"<(t[hd])(?=[\s>])", cell, first_row.group(1))
+    inner = inner[:first_row.start(1)] + row + inner[first_row.end(1):]
+    return f'<table width="100%">{inner}</table>'
+
+
+def _plain_pdf(report: ProcessReport, lang: str, *, family_probe: str):
+    """The report's Markdown as text lines (headings in bold): when the HTML layout fails."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_margins(18, 18, 18)
+    pdf.set_auto_page_break(True, margin=18)
+    family = _pdf_fonts(pdf)
+    pdf.add_page()
+    for line in _body(report, lang).splitlines():
+        heading = re.match(r"^(#{1,6})\s+(.*)", line)
+        text = heading.group(2) if heading else line
+        if family != "DejaVu":
+            text = _core_font_text(text)
+        pdf.set_font(family, "B" if heading else "", 16 - 2 * len(heading.group(1)) if heading else 11)
+        pdf.multi_cell(0, 6, text or " ", new_x="LMARGIN", new_y="NEXT")
+    return pdf
+
+
 def report_pdf(report: ProcessReport, *, lang: str = "fr") -> bytes:
     """The report as a PDF (fpdf2): real headings (and the PDF outline), lists and tables of figures."""
     from fpdf import FPDF
@@ -452,6 +492,7 @@ def report_pdf(report: ProcessReport, *, lang: str = "fr") -> bytes:
     # fpdf2's HTML renderer: no <thead>/<tbody> nesting issues, but it wants plain cells.
     html = re.sub(r"</?(thead|tbody)>", "", html)
     html = re.sub(r' align="(left|right|center)"', "", html)
+    html = re.sub(r"<table>(.*?)</table>", _pdf_table, html, flags=re.S)
     if family != "DejaVu":
         html = _core_font_text(html)
     tag_styles = {
@@ -459,7 +500,14 @@ def report_pdf(report: ProcessReport, *, lang: str = "fr") -> bytes:
         "h2": FontFace(family=family, emphasis="BOLD", size_pt=14),
         "h3": FontFace(family=family, emphasis="BOLD", size_pt=12),
     }
-    pdf.write_html(html, font_family=family, tag_styles=tag_styles)
+    try:
+        pdf.write_html(html, font_family=family, tag_styles=tag_styles)
+    except Exception:  # noqa: BLE001 — Markdown the HTML renderer cannot lay out: the text, plainly
+        import logging
+
+        logging.getLogger("ouvert.consult").warning("report %s: PDF as plain text", report.pk, exc_info=True)
+        pdf = _plain_pdf(report, lang, family_probe=family)
+        family = pdf.font_family or family
     published = report.published_at.date().isoformat() if report.published_at else ""
     if published:
         pdf.ln(4)
