@@ -100,6 +100,15 @@ def test_argument_against_lands_in_its_column(live_server, page, assert_accessib
     expect(page.locator(".debate-column--for")).not_to_contain_text("petites municipalités")
     assert_accessible(page)
 
+    # A reply in the « Pour » column stays there, and the « Contre » column keeps only its arguments.
+    pour = page.locator(".debate-column--for")
+    pour.get_by_text("Répondre").click()
+    pour.get_by_label("Votre réponse").fill("Qui paiera la mise en ligne?")
+    pour.get_by_role("button", name="Publier la réponse").click()
+    expect(page.locator(".debate-column--for")).to_contain_text("Qui paiera la mise en ligne?")
+    expect(page.locator(".debate-column--for")).not_to_contain_text("pas de personnel")
+    expect(page.locator(".debate-column--against")).not_to_contain_text("La transparence pour tous.")
+
     debates.debate_close(actor=organiser, debate=debate, conclusions_fr="Nous retenons une obligation graduelle.")
     page.reload()
     expect(page.get_by_role("heading", name="Conclusions")).to_be_visible()

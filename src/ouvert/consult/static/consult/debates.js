@@ -1,4 +1,8 @@
-/* Draft texts: « Commenter ce paragraphe » opens the paragraph's comments in place, beside it (or below
+/* Debates: the forms of the « Pour » and « Contre » columns (reply, vote, edit, report) are sent as plain
+   forms, the page coming back with both columns: the in-place refresh of the comments script would
+   redraw a column with the arguments of both sides.
+
+   Draft texts: « Commenter ce paragraphe » opens the paragraph's comments in place, beside it (or below
    it on narrow screens), instead of reloading the page. Without this script the link reloads the page
    with ?paragraphe=<position>, which shows the same comments at the same place. */
 (function () {
@@ -37,6 +41,11 @@
       })
       .catch(function () { window.location.href = link.href; });
   }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.closest && form.closest(".debate-column")) { form.removeAttribute("data-comments-form"); }
+  }, true);
 
   document.addEventListener("click", function (event) {
     var closer = event.target.closest ? event.target.closest("[data-draft-close]") : null;
