@@ -69,6 +69,14 @@ def test_citizen_comments_replies_votes(live_server, page, assert_accessible, pr
     expect(reply.locator(".comment-body", has_text="avec les ascenseurs en service")).to_be_visible()
     assert Comment.objects.get(parent=other).author == me
     assert_accessible(page)
+
+    # Sort in place: newest first by default (mine), oldest first on demand (the other one)
+    first = page.locator("[data-comments-thread] .comments-list > li").first
+    expect(first.locator(".comment-body")).to_contain_text("pour les régions")
+    page.get_by_role("link", name="Les plus anciens").click()
+    expect(page.get_by_role("link", name="Les plus anciens")).to_have_attribute("aria-current", "true")
+    first = page.locator("[data-comments-thread] .comments-list > li").first
+    expect(first.locator(".comment-body").first).to_contain_text("arrêts accessibles")
     other.refresh_from_db()
     assert other.upvotes == 1
 

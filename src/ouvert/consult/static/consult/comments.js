@@ -39,6 +39,28 @@
     }
   }
 
+  // Sort and pages of a thread, in place (the links also work without the script when the page passes
+  // ``sort`` and ``page`` to comment_thread).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-comments-sort], a[data-comments-page]");
+    if (!link) { return; }
+    var thread = link.closest("[data-comments-thread]");
+    if (!thread || !thread.dataset.url) { return; }
+    event.preventDefault();
+    var url = thread.dataset.url + "&next=" + encodeURIComponent(window.location.pathname + window.location.search)
+      + "&sort=" + encodeURIComponent(link.dataset.commentsSort || thread.dataset.sort || "newest")
+      + "&page=" + encodeURIComponent(link.dataset.commentsPage || "1");
+    fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+      .then(function (response) { if (!response.ok) { throw new Error(response.statusText); } return response.text(); })
+      .then(function (html) {
+        replaceThread(thread, html, null, link.dataset.commentsSort ? link.textContent.trim() : "");
+        var fresh = document.getElementById(thread.id);
+        var heading = fresh && fresh.querySelector("h2");
+        if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+      })
+      .catch(function () { window.location.href = link.href; });
+  });
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.matches || !form.matches("form[data-comments-form]")) { return; }
