@@ -50,9 +50,14 @@ def _min_votes(statements: int) -> int:
     return max(1, min(configured, (statements + 1) // 2))
 
 
+#: An analysis of fewer votes than this (a fraction of a second) is redone on view as soon as the votes
+#: change; a larger one at most every ``OUVERT_CONSULT_OPINION_REFRESH_SECONDS``.
+CHEAP_ANALYSIS_VOTES = 20000
+
+
 def _refresh_seconds() -> int:
-    """A stale analysis is recomputed on view at most once in this many seconds (the periodic job does
-    the rest)."""
+    """A stale analysis that was costly to compute is recomputed on view at most once in this many seconds
+    (the periodic job does the rest)."""
     return getattr(settings, "OUVERT_CONSULT_OPINION_REFRESH_SECONDS", 30)
 
 
@@ -357,6 +362,9 @@ def _fingerprint(conversation: Conversation) -> dict:
 
 def _compute(conversation: Conversation, fingerprint: dict) -> OpinionAnalysis:
     import numpy as np
+    import sklearn.cluster  # noqa: F401  (imported before the clock starts: the first import is slow)
+    import sklearn.decomposition  # noqa: F401
+    import sklearn.metrics  # noqa: F401
 
     from .opinions_analysis import opinion_groups_from_matrix
 
@@ -397,9 +405,11 @@ def _compute(conversation: Conversation, fingerprint: dict) -> OpinionAnalysis:
 def _analysis(conversation: Conversation, *, refresh: bool) -> OpinionAnalysis:
     analysis = OpinionAnalysis.objects.filter(conversation=conversation).first()
     if analysis is not None and not refresh:
+        # A cheap analysis is redone as soon as the votes change; a costly one at most once in a while.
         recent = timezone.now() - analysis.computed_at < datetime.timedelta(seconds=_refresh_seconds())
+        costly = analysis.votes_count >= CHEAP_ANALYSIS_VOTES
         fingerprint = _fingerprint(conversation)
-        if analysis.result.get("fingerprint") == fingerprint or recent:
+        if analysis.result.get("fingerprint") == fingerprint or (recent and costly):
             return analysis
         return _compute(conversation, fingerprint)
     return _compute(conversation, _fingerprint(conversation))
