@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Q
 from django.db.models.functions import Mod
 from django.urls import reverse
@@ -391,6 +391,46 @@ class _AlreadySupported(Exception):
     pass
 
 
+def _supports_used_add(process: Process, user, step: int) -> None:
+    """Count one more (or one less) support of ``user`` in ``process`` and one action, in one conditional
+    UPDATE of their participation row (``supports_used < support_limit``); the row is made the first
+    time (``access.participation_record``). ``ValidationError`` when the limit is reached."""
+    now = timezone.now()
+    rows = Participation.objects.filter(process=process, user=user)
+    if step > 0 and process.support_limit:
+        rows = rows.filter(supports_used__lt=process.support_limit)
+    elif step < 0:
+        rows = rows.filter(supports_used__gt=0)
+    changes = {"supports_used": F("supports_used") + step, "actions": F("actions") + 1, "last_action_at": now}
+    if rows.update(**changes):
+        return
+    if step < 0:
+        access.participation_record(process=process, user=user)
+        return
+    participation = access.participation_record(process=process, user=user)  # the first action here
+    rows = Participation.objects.filter(pk=participation.pk)
+    if process.support_limit:
+        rows = rows.filter(supports_used__lt=process.support_limit)
+    if not rows.update(supports_used=F("supports_used") + 1):
+        raise ValidationError({"__all__": [
+            _("Vous avez déjà donné vos %(n)s appuis dans cette consultation : retirez-en un pour appuyer "
+              "cette proposition.") % {"n": process.support_limit}]})
+
+
+def _supports_count_add(proposal: Proposal, step: int) -> int:
+    """``supports_count`` moved by ``step`` in the database (never below 0); the new value, read in the
+    same statement (``RETURNING``)."""
+    table = connection.ops.quote_name(Proposal._meta.db_table)
+    guard = " AND supports_count > 0" if step < 0 else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET supports_count = supports_count + %s WHERE id = %s{guard} "  # noqa: S608
+                       f"RETURNING supports_count", [step, proposal.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return Proposal.objects.filter(pk=proposal.pk).values_list("supports_count", flat=True).get()
+    return row[0]
+
+
 def _support_open(proposal: Proposal) -> None:
     if proposal.is_hidden or proposal.status not in OPEN_STATUSES:
         raise ValidationError({"__all__": [_("Cette proposition ne reçoit plus d’appuis.")]})
@@ -425,16 +465,8 @@ def proposal_support(*, proposal: Proposal, user) -> SupportResult:
                     support = Support.objects.create(proposal=proposal, process=process, user=user)
             except IntegrityError:
                 raise _AlreadySupported from None
-            participation = access.participation_record(process=process, user=user)
-            used = Participation.objects.filter(pk=participation.pk)
-            if process.support_limit:
-                used = used.filter(supports_used__lt=process.support_limit)
-            if not used.update(supports_used=F("supports_used") + 1):
-                raise ValidationError({"__all__": [
-                    _("Vous avez déjà donné vos %(n)s appuis dans cette consultation : retirez-en un pour appuyer "
-                      "cette proposition.") % {"n": process.support_limit}]})
-            Proposal.objects.filter(pk=proposal.pk).update(supports_count=F("supports_count") + 1)
-            count = Proposal.objects.filter(pk=proposal.pk).values_list("supports_count", flat=True).get()
+            _supports_used_add(process, user, 1)
+            count = _supports_count_add(proposal, 1)
             _threshold_notify(proposal, count)
     except _AlreadySupported:
         support = Support.objects.filter(proposal=proposal, user=user).first()
@@ -452,12 +484,10 @@ def proposal_unsupport(*, proposal: Proposal, user) -> SupportResult:
     with transaction.atomic():
         deleted = Support.objects.filter(proposal=proposal, user=user).delete()[0]
         if deleted:
-            Participation.objects.filter(process=process, user=user, supports_used__gt=0).update(
-                supports_used=F("supports_used") - 1)
-            Proposal.objects.filter(pk=proposal.pk, supports_count__gt=0).update(
-                supports_count=F("supports_count") - 1)
-            access.participation_record(process=process, user=user)
-        count = Proposal.objects.filter(pk=proposal.pk).values_list("supports_count", flat=True).get()
+            _supports_used_add(process, user, -1)
+            count = _supports_count_add(proposal, -1)
+        else:
+            count = Proposal.objects.filter(pk=proposal.pk).values_list("supports_count", flat=True).get()
     proposal.supports_count = count
     return SupportResult(support=None, created=False, supports_count=count)
 
