@@ -239,3 +239,42 @@ def test_thread_constant_queries(process, proposal, citizens, citizen):
         assert large == small, sort
     assert thread["total"] > 150 and len(thread["comments"]) == comments.COMMENT_PAGE_SIZE
     assert any(node["replies"] for node in thread["comments"])
+
+
+def test_comment_on_process_and_meeting(process, process_factory, citizens):
+    from ouvert.consult.models import Meeting
+
+    comment = comments.comment_post(user=citizens[0], process=process, target_kind="process",
+                                    target_id=process.pk, body="Merci pour cette consultation.")
+    assert comment.target_id == process.pk
+    other = process_factory()
+    with pytest.raises(core_services.NotFound):
+        comments.comment_post(user=citizens[0], process=process, target_kind="process", target_id=other.pk,
+                              body="Mauvais endroit")
+    now = timezone.now()
+    meeting = Meeting.objects.create(process=process, title_fr="Séance publique", starts_at=now,
+                                     ends_at=now + datetime.timedelta(hours=2))
+    comments.comment_post(user=citizens[0], process=process, target_kind="meeting", target_id=meeting.pk,
+                          body="Y aura-t-il un service de garde ?")
+    thread = comments.comment_thread(process=process, target_kind="meeting", target_id=meeting.pk, user=None)
+    assert thread["total"] == 1 and not thread["can_post"] and not thread["signed_in"]
+    with pytest.raises(ValidationError):
+        comments.comment_post(user=citizens[0], process=process, target_kind="comment", target_id=comment.pk,
+                              body="x")
+
+
+def test_reply_notifies_parent_author_once(process, proposal, citizens):
+    Follow.objects.create(process=process, user=citizens[0], target_kind="proposal", target_id=proposal.pk)
+    parent = post(citizens[0], process, proposal)
+    Notification.objects.all().delete()
+    post(citizens[1], process, proposal, parent=parent)
+    assert Notification.objects.filter(recipient=citizens[0]).count() == 1
+    assert not Notification.objects.filter(recipient=citizens[1]).exists()
+
+
+def test_blocked_author_cannot_edit(process, proposal, citizens, moderator):
+    comment = post(citizens[0], process, proposal)
+    comments.block_create(actor=moderator, user=citizens[0], reason="Harcèlement")
+    with pytest.raises(PermissionDenied):
+        comments.comment_edit(user=citizens[0], comment=comment, body="Modifié")
+    comments.comment_delete(user=citizens[0], comment=comment)  # one may still remove one's words

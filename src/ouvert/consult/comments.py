@@ -130,8 +130,11 @@ def _target_id(target_id) -> int:
 def _target_get(process: Process, kind: str, target_id: int, *, user=None, allow_hidden: bool = False):
     """The target object in ``process``, or ``NotFound`` (also when hidden and ``user`` does not manage it)."""
     spec = TARGETS[kind]
-    obj = (spec.model.objects.select_related(*spec.related)
-           .filter(pk=target_id, **{spec.process_path: process.pk}).first())
+    if kind == TargetKind.PROCESS:
+        obj = process if target_id == process.pk else None
+    else:
+        obj = (spec.model.objects.select_related(*spec.related)
+               .filter(pk=target_id, **{spec.process_path: process.pk}).first())
     if obj is None:
         raise core_services.NotFound(_("Ce contenu n’existe pas dans cette consultation."))
     if getattr(obj, "is_hidden", False) and not allow_hidden and not access.can_manage(user, process):
@@ -285,15 +288,13 @@ def comment_post(*, user, process: Process, target_kind, target_id, body, parent
         url = comment_target_url(process=process, target_kind=kind, target_id=target_id, obj=obj)
         anchor = f"{url}#commentaire-{comment.pk}" if url and "#" not in url else url
         name = user.display_name
-        outreach.followers_notify(
-            process=process, target_kind=kind, target_id=target_id,
-            subject=_("Nouveau commentaire de %(name)s") % {"name": name},
-            body=body[:500], url=anchor, exclude=user,
-            also=[a for a in (getattr(obj, "author", None),) if a is not None])
-        if parent is not None and parent.author_id and parent.author_id != user.pk:
-            core_services.notify(recipients=[parent.author],
-                                 subject=_("%(name)s a répondu à votre commentaire") % {"name": name},
-                                 body=body[:500], url=anchor, email=False)
+        # The followers of the target and of the process, the target's author and, on a reply, the
+        # parent's author: each told once, with their e-mail preference.
+        subject = (_("%(name)s a répondu à un commentaire") if parent is not None
+                   else _("Nouveau commentaire de %(name)s")) % {"name": name}
+        also = [getattr(obj, "author", None), parent.author if parent is not None else None]
+        outreach.followers_notify(process=process, target_kind=kind, target_id=target_id, subject=subject,
+                                  body=body[:500], url=anchor, exclude=user, also=[a for a in also if a is not None])
     return comment
 
 
@@ -322,6 +323,7 @@ def comment_edit(*, user, comment, body) -> Comment:
     if not _editable(comment):
         raise PermissionDenied(_("Un commentaire se modifie dans les %(n)s minutes qui suivent sa publication.")
                                % {"n": COMMENT_EDIT_MINUTES})
+    access.participation_check(user=user, process=comment.process, component=_component(comment.target_kind))
     body = _body_clean(body)
     if body != comment.body:
         with transaction.atomic():
