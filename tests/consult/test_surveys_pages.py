@@ -59,6 +59,7 @@ def test_answer_page_and_submit(client, full_survey, citizen):
     assert values[10] == "jeune" and stored.demographics_consent
     thanks = client.get(url(full_survey, "survey_thanks"))
     assert thanks.status_code == 200 and "Votre réponse au questionnaire" in thanks.content.decode()
+    assert "Comment s’est passée votre participation" in thanks.content.decode()  # the results part's prompt
     # A second submit (double click, back button): refused, nothing stored twice.
     again = client.post(url(full_survey), form_data())
     assert again.status_code == 409 and "déjà répondu" in again.content.decode()
