@@ -106,7 +106,12 @@ def test_organiser_builds_a_survey(live_server, page, assert_accessible, process
     page.get_by_role("button", name="Créer le questionnaire").click()
     expect(page.get_by_role("status")).to_contain_text("Le questionnaire est créé")
     adding = page.locator("form", has=page.get_by_role("button", name="Ajouter la question"))
+    expect(adding.get_by_label("Lignes d’une matrice")).to_be_hidden()  # default type: single choice
+    adding.get_by_label("Type de question").select_option("matrix")
+    expect(adding.get_by_label("Lignes d’une matrice")).to_be_visible()
     adding.get_by_label("Type de question").select_option("multiple")
+    expect(adding.get_by_label("Lignes d’une matrice")).to_be_hidden()
+    expect(adding.get_by_label("Choix multiples : nombre maximal")).to_be_visible()
     adding.get_by_label("Question (français)").fill("Que lisez-vous?")
     adding.get_by_label("Choix, ou colonnes").fill("Romans\nEssais\nBandes dessinées")
     adding.get_by_role("button", name="Ajouter la question").click()

@@ -5,6 +5,9 @@
  * while question N is shown and one of those choices is selected there; hidden, its fields are disabled (so
  * they are neither validated nor sent). Without JavaScript every question is shown, with a note saying when
  * to answer it, and the server ignores the answers to questions whose condition is not met.
+ *
+ * Builder: in a question's form, the option fields that do not apply to the chosen type (`data-kinds`) are
+ * hidden; without JavaScript they are all shown, with labels saying which type each serves.
  */
 (function () {
   "use strict";
@@ -44,7 +47,20 @@
     }
   }
 
+  function builderKinds(select) {
+    var form = select.form;
+    var fields = form.querySelectorAll("[data-kinds]");
+    for (var i = 0; i < fields.length; i++) {
+      fields[i].hidden = fields[i].getAttribute("data-kinds").split(" ").indexOf(select.value) === -1;
+    }
+  }
+
   function init() {
+    var kinds = document.querySelectorAll("select[name='kind']");
+    for (var n = 0; n < kinds.length; n++) {
+      kinds[n].addEventListener("change", builderKinds.bind(null, kinds[n]));
+      builderKinds(kinds[n]);
+    }
     var forms = document.querySelectorAll("[data-survey-form]");
     for (var i = 0; i < forms.length; i++) {
       var form = forms[i];
