@@ -186,3 +186,14 @@ def test_builder(client, process, organiser, citizen):
     typo = client.post(url(survey, "survey_question_update", position=1), {"text_fr": "Mode de transport principal."})
     assert typo.status_code == 302
     assert survey.questions.get(position=1).text_fr == "Mode de transport principal."
+
+
+def test_english_and_signed_out(client, full_survey, organiser):
+    question = full_survey.questions.get(position=1)
+    question.survey = full_survey
+    services.question_update(actor=organiser, question=question, data={"text_en": "Main mode"})
+    page = client.get(f"/en/consultations/{full_survey.process.slug}/questionnaires/{full_survey.slug}/")
+    assert page.status_code == 200 and "Main mode" in page.content.decode()
+    signed_out = client.post(url(full_survey), form_data())
+    assert signed_out.status_code == 302 and "/login/" in signed_out["Location"]
+    assert not Response.objects.exists()
