@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
+from ninja import Status as HttpStatus
 
 from ouvert.api import AUTH, reader
 from ouvert.core import services as core_services
@@ -152,8 +153,8 @@ def satisfaction(request: HttpRequest, slug: str, payload: SatisfactionIn):
     process = _process(request, slug, request.auth)
     answer = services.satisfaction_submit(process=process, user=request.auth, score=payload.score,
                                           comment=payload.comment)
-    return 201, {"process": process.slug, "score": answer.score, "comment": answer.comment,
-                 "created_at": _iso(answer.created_at)}
+    return HttpStatus(201, {"process": process.slug, "score": answer.score, "comment": answer.comment,
+                 "created_at": _iso(answer.created_at)})
 
 
 # --- Suggestions -----------------------------------------------------------------------------------
@@ -189,7 +190,7 @@ def suggestion_create(request: HttpRequest, payload: SuggestionIn):
     process = _process(request, payload.process, request.auth) if payload.process else None
     s = services.suggestion_create(user=request.auth, body=payload.body, process=process,
                                    is_public=payload.is_public)
-    return 201, _suggestion(s, private=True)
+    return HttpStatus(201, _suggestion(s, private=True))
 
 
 class SuggestionAnswerIn(Schema):
