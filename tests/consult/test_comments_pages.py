@@ -48,7 +48,8 @@ def test_post_without_js_redirects_to_next(client, process, proposal, citizens):
     assert response.status_code == 302 and response["Location"] == f"/fr/page/?sort=oldest#commentaire-{comment.pk}"
 
 
-@pytest.mark.parametrize("bad", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"])
+@pytest.mark.parametrize("bad", ["https://evil.example/", "//evil.example/x", "/\\evil.example/x",
+                                 "javascript:alert(1)"])
 def test_next_must_be_local(client, process, proposal, citizens, bad):
     client.force_login(citizens[0])
     response = client.post(post_url(process), {"target_kind": "proposal", "target_id": proposal.pk,
