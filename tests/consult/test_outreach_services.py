@@ -159,6 +159,10 @@ def test_ics_feed_escapes_folds_and_identifies(process_factory, organiser):
     assert outreach.calendar_ics(theme="aucun").count("BEGIN:VEVENT") == 0
     single = unfold(outreach.meeting_ics(meeting))
     assert single.count("BEGIN:VEVENT") == 1
+    online = outreach.meeting_create(actor=organiser, process=process, data=meeting_data(
+        mode="online", place="", address="", latitude="", longitude="", online_url="https://visio.example.org/s3cr3t"))
+    text = outreach.meeting_ics(online)
+    assert "s3cr3t" not in text and "LOCATION:En ligne" in unfold(text)
 
 
 def test_ics_parses_with_a_reader(process, organiser):

@@ -315,7 +315,8 @@ def _ics_host() -> str:
 
 def _ics_meeting(meeting: Meeting, stamp: str) -> list[str]:
     url = _absolute(_url("consult:meeting", "consult:process", slug=meeting.process.slug, pk=meeting.pk))
-    location = ", ".join(part for part in (meeting.place, meeting.address) if part) or meeting.online_url
+    # The online link is given to registrants only: the public feed says « en ligne » instead.
+    location = ", ".join(part for part in (meeting.place, meeting.address) if part) or str(_("En ligne"))
     lines = ["BEGIN:VEVENT", f"UID:consult-meeting-{meeting.pk}@{_ics_host()}", f"DTSTAMP:{stamp}",
              f"DTSTART:{_ics_utc(meeting.starts_at)}", f"DTEND:{_ics_utc(meeting.ends_at)}",
              f"SUMMARY:{_ics_escape(meeting.title)}",
@@ -440,6 +441,7 @@ def subscription_request(*, email: str, filters: dict | None = None, language: s
     except ValidationError:
         raise ValidationError({"email": [_("Entrez une adresse courriel valide.")]}) from None
     clean = _subscription_filters(filters)
+    language = (language or "fr")[:2]
     language = language if language in ("fr", "en") else "fr"
     core_services.rate_limit_hit(key=f"consult:subscribe:{_token_hash(email)}", limit=3, per_seconds=3600)
     if client:
@@ -681,7 +683,7 @@ def digests_send(*, now=None) -> int:
         notes = list(core_services.notification_unsent(user=user, since=since).filter(created_at__lte=now))
         if not notes:
             continue
-        language = getattr(user, "language", "") or settings.LANGUAGE_CODE[:2]
+        language = (getattr(user, "preferred_language", "") or "fr")[:2]
         with translation.override(language if language in ("fr", "en") else "fr"):
             daily = setting.frequency == NotificationSetting.Frequency.DAILY
             subject = (_("Votre résumé quotidien : %(n)s nouvelle(s)") if daily
@@ -1087,7 +1089,8 @@ def indicators(*, period: str = "fiscal", organisation=None) -> dict:
         bodies.append({"organisation": body.slug, "name": body.label, "periods": periods, "consultations": total,
                        "digital_share": _pct(digital, total)})
     bodies.sort(key=lambda b: (-b["consultations"], _fold(b["name"])))
-    return {"period": period, "organisation": org.slug if org else None, "periods": series, "bodies": bodies,
+    return {"period": period, "organisation": org.slug if org else None,
+            "organisation_name": org.label if org else None, "periods": series, "bodies": bodies,
             "targets": {"growth": GROWTH_TARGET, "digital_share": DIGITAL_TARGET}}
 
 
