@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from .models import Phase
 from .processes import PHASE_ORDER, PRINCIPLE_KEYS
 
 #: The wizard's steps: (slug, title, guide slug).
 STEPS = [
-    ("objet", "Objet et décision", "niveau-influence"),
-    ("calendrier", "Calendrier et phases", "planifier-une-consultation"),
-    ("participation", "Participation", "rencontres-inclusives"),
-    ("composantes", "Composantes", "choisir-les-methodes"),
-    ("information", "Information", "planifier-une-consultation"),
-    ("principes", "Principes", "sept-principes"),
+    ("objet", _("Objet et décision"), "niveau-influence"),
+    ("calendrier", _("Calendrier et phases"), "planifier-une-consultation"),
+    ("participation", _("Participation"), "rencontres-inclusives"),
+    ("composantes", _("Composantes"), "choisir-les-methodes"),
+    ("information", _("Information"), "planifier-une-consultation"),
+    ("principes", _("Principes"), "sept-principes"),
 ]
 STEP_SLUGS = [s[0] for s in STEPS]
 
