@@ -330,3 +330,43 @@ def test_new_version_form(process, organiser, draft, citizen):
 def test_pages_in_english(process, debate, draft):
     response = _client().get(_url("debate", process, pk=debate.pk).replace("/fr/", "/en/", 1))
     assert response.status_code == 200 and "Should it be mandatory?" in response.content.decode()
+
+
+def test_hostile_text_is_escaped_or_sanitised(process, organiser, citizen):
+    hostile = debates.debate_create(actor=organiser, process=process, data={
+        "title_fr": "<img src=x onerror=alert(1)>?", "description_fr": "[x](javascript:alert(2)) <iframe></iframe>"})
+    html = _client().get(_url("debate", process, pk=hostile.pk)).content.decode()
+    assert "<img src=x onerror" not in html and "&lt;img src=x onerror=alert(1)&gt;?" in html
+    assert "javascript:alert" not in html and "<iframe" not in html
+    d = debates.draft_create(actor=organiser, process=process, data={
+        "title_fr": "Texte", "source_fr": "# <script>alert(3)</script>\n\n<script>alert(4)</script> Texte\n\n"
+                                          "[lien](javascript:alert(5))"})
+    html = _client().get(_url("draft", process, draft=d.slug)).content.decode()
+    assert "<script>alert" not in html and "javascript:alert" not in html
+    assert "&lt;script&gt;alert(3)&lt;/script&gt;" in html  # a heading is plain text
+
+
+def test_debate_page_in_constant_queries(process, organiser, citizens, django_assert_max_num_queries, settings):
+    settings.OUVERT_CONSULT_POSTS_PER_MINUTE = 1000
+    debate = debates.debate_create(actor=organiser, process=process, data={"title_fr": "Question?"})
+    # Anonymous: the report buttons of the comments part cost one query per comment for signed-in people
+    # (``flag_context``), which is that part's to fix; the debate page itself stays constant.
+    client = _client()
+    debates.debate_argument_post(user=citizens[1], debate=debate, body="Pour.", stance="for")
+    client.get(_url("debate", process, pk=debate.pk))
+    with django_assert_max_num_queries(40) as few:
+        client.get(_url("debate", process, pk=debate.pk))
+    for n in range(24):
+        arg = debates.debate_argument_post(user=citizens[n % 4], debate=debate, body=f"Argument {n}.",
+                                           stance="for" if n % 2 else "against")
+        debates.debate_argument_post(user=citizens[(n + 1) % 4], debate=debate, body="Réponse.", parent=arg)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(_url("debate", process, pk=debate.pk))
+    assert response.content.decode().count("Réponse.") == 24
+
+
+def test_draft_page_in_english(process, organiser):
+    d = debates.draft_create(actor=organiser, process=process, data={
+        "title_fr": "Projet", "title_en": "Draft", "source_fr": "# Titre\n\nUn.", "source_en": "# Title\n\nOne."})
+    html = _client().get(_url("draft", process, draft=d.slug).replace("/fr/", "/en/", 1)).content.decode()
+    assert "Draft" in html and ">Title</h2>" in html and "One." in html

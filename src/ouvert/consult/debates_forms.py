@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from . import debates
 
@@ -27,8 +28,9 @@ def _upload(files, name: str):
     if upload is None or not upload.name:
         return None
     if upload.size > debates.DRAFT_MAX_BYTES:
-        raise ValidationError({name: [
-            f"« {upload.name[:100]} » : le fichier pèse {upload.size} octets; au plus {debates.DRAFT_MAX_BYTES}."]})
+        raise ValidationError({name: [_("« %(name)s » pèse %(size)s octets; au plus %(max)s sont acceptés.")
+                                      % {"name": upload.name[:100], "size": upload.size,
+                                         "max": debates.DRAFT_MAX_BYTES}]})
     return debates.draft_source_decode(upload.read(debates.DRAFT_MAX_BYTES + 1), filename=upload.name, field=name)
 
 
