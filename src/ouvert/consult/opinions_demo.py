@@ -167,8 +167,7 @@ def _conversation(process: Process, admin, *, slug: str, data: dict, stances: li
         Statement.objects.filter(conversation=conversation).update(is_demo=True)
         matrix, _labels = _votes([s for _t, s in stances], len(people), seed=seed)
         votes = _bulk_votes(conversation, statements, people, matrix)
-    analysis = opinions.opinion_groups(conversation=conversation, refresh=True)
-    return {"conversation": slug, "created": True, "votes": votes, "groups": analysis["k"]}
+    return {"conversation": slug, "created": True, "votes": votes}
 
 
 def load(stdout=None) -> dict:
@@ -214,7 +213,16 @@ def load(stdout=None) -> dict:
                               "depuis le début de l'analyse.",
             "participants_can_add": False, "premoderated": False,
         }, stances=HOUSING_STATEMENTS, people=people, seed=2022)
+    # The opinion groups, computed once everything is in (a second run finds them up to date).
+    from . import opinions
+
+    for process, slug in ((strategy, "donnees-prioritaires"), (housing, "priorites-habitation")):
+        conversation = Conversation.objects.filter(process=process, slug=slug).first() if process else None
+        if conversation is not None:
+            conversation.process = process
+            report[slug] = opinions.opinion_groups(conversation=conversation)["k"]
     if stdout is not None:
         stdout.write("opinions : " + ", ".join(
-            f"{name} ({'créée' if row['created'] else 'déjà là'})" for name, row in report.items()))
+            f"{name} ({'créée' if row['created'] else 'déjà là'})" for name, row in report.items()
+            if isinstance(row, dict)))
     return report
