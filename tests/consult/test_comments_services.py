@@ -278,3 +278,22 @@ def test_blocked_author_cannot_edit(process, proposal, citizens, moderator):
     with pytest.raises(PermissionDenied):
         comments.comment_edit(user=citizens[0], comment=comment, body="Modifié")
     comments.comment_delete(user=citizens[0], comment=comment)  # one may still remove one's words
+
+
+@pytest.mark.parametrize("body", ["> " * 2400, "*" * 5000, "[" * 2500 + "]" * 2500, "<div>" * 1000,
+                                  "`" * 5000, "1. " * 1600, "<a " * 1600, "a\n=\n" * 1600, "[a](" * 1000,
+                                  "".join("  " * i + "1. x\n" for i in range(300))])
+def test_hostile_huge_markdown_is_fast_and_safe(process, proposal, citizens, body):
+    import time
+
+    comment = post(citizens[0], process, proposal, body=body[:5000])
+    started = time.monotonic()
+    html = str(comments.comment_render(comment.body))
+    assert time.monotonic() - started < 1.5
+    assert "<div" not in html and "<script" not in html
+
+
+def test_event_handlers_and_data_urls_stripped():
+    html = str(comments.comment_render('<p onmouseover="alert(1)">x</p> [a](data:text/html,<b>x</b>) '
+                                       '<a href="vbscript:msgbox(1)">v</a> <iframe src="https://e.org"></iframe>'))
+    assert "onmouseover" not in html and "data:" not in html and "vbscript" not in html and "<iframe" not in html

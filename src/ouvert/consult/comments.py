@@ -17,6 +17,7 @@ process, and the component that must be open to comment on it.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 
 import markdown as _markdown
@@ -183,17 +184,48 @@ COMMENT_TAGS = frozenset(catalog_markdown.ALLOWED_TAGS - {"img", "h1", "h2", "h3
 COMMENT_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
 
 
+#: Ten block markers in a row (``> > >``, ``1. 1. 1.``, ``- - -``…) nest too deep for Python-Markdown,
+#: which then takes seconds or overflows the stack: such text is shown as plain text.
+DEEP_NESTING = re.compile(r"(?:(?:>|[*+-]|\d{1,9}[.)])[ \t]*){10,}")
+MAX_BRACKETS = 200
+
+
+def _too_complex(text: str) -> bool:
+    return (text.count("[") > MAX_BRACKETS or text.count("(") > 4 * MAX_BRACKETS or text.count("<") > 300
+            or text.count("\n") > 800 or DEEP_NESTING.search(text) is not None)
+
+
 def comment_render(body: str | None) -> SafeString:
     """A participant's Markdown → sanitised HTML: no images, headings or tables; links
     ``rel="nofollow ugc noopener noreferrer"``; only http(s) and mailto links."""
     text = body or ""
-    if len(text) > COMMENT_BODY_MAX * 2:
+    if len(text) > COMMENT_BODY_MAX * 2 or _too_complex(text):
         return mark_safe(linebreaks(escape(text)))  # noqa: S308 — escaped
-    html = _markdown.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
+    try:
+        html = _markdown.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
+    except RecursionError:  # pathological nesting the checks above did not catch
+        return mark_safe(linebreaks(escape(text)))  # noqa: S308 — escaped
     clean = nh3.clean(html, tags=set(COMMENT_TAGS), attributes={k: set(v) for k, v in COMMENT_ATTRIBUTES.items()},
                       url_schemes={"http", "https", "mailto"}, link_rel="nofollow ugc noopener noreferrer",
                       clean_content_tags={"script", "style"}, strip_comments=True)
     return mark_safe(clean)  # noqa: S308 — sanitised just above
+
+
+def _render_many(bodies) -> dict[str, SafeString]:
+    """``{body: html}`` for many comments, through the cache (one round trip, no database query)."""
+    import hashlib
+
+    from django.core.cache import cache
+
+    bodies = set(bodies)
+    keys = {f"consult:comment-html:{hashlib.sha256(b.encode()).hexdigest()}": b for b in bodies}
+    found = cache.get_many(list(keys)) if keys else {}
+    out = {keys[k]: mark_safe(v) for k, v in found.items()}  # noqa: S308 — stored after sanitising
+    missing = {k: str(comment_render(b)) for k, b in keys.items() if k not in found}
+    if missing:
+        cache.set_many(missing, timeout=7 * 24 * 3600)
+        out.update({keys[k]: mark_safe(v) for k, v in missing.items()})  # noqa: S308 — sanitised
+    return out
 
 
 # --- Counters --------------------------------------------------------------------------------------
@@ -464,6 +496,7 @@ def comment_thread(*, process: Process, target_kind, target_id, user=None, sort:
                        .values_list("target_id", flat=True))
 
     now = timezone.now()
+    html = _render_many(c.body for c in everything if c.deleted_at is None and (not c.is_hidden or manager))
     children: dict[int, list[Comment]] = {}
     for reply in replies:
         children.setdefault(reply.parent_id, []).append(reply)
@@ -480,7 +513,7 @@ def comment_thread(*, process: Process, target_kind, target_id, user=None, sort:
             "state": "deleted" if deleted else ("hidden" if hidden else "visible"),
             "placeholder": DELETED_TEXT if deleted else (HIDDEN_TEXT if hidden else ""),
             "show_body": shown,
-            "body_html": comment_render(comment.body) if shown else "",
+            "body_html": html.get(comment.body, "") if shown else "",
             "author_name": (comment.author.display_name if comment.author else _("Compte supprimé"))
             if shown else "",
             "score": comment.upvotes - comment.downvotes,
