@@ -48,7 +48,7 @@ def test_citizen_comments_a_paragraph_and_sees_it_beside(live_server, page, asse
     paragraph.get_by_role("link", name="Commenter ce paragraphe").click()
     thread = page.locator("#fil-4")
     expect(thread).to_be_visible()
-    expect(thread).to_contain_text("Commentaires du paragraphe 4")
+    expect(thread).to_contain_text("Commentaires du paragraphe 2")  # at position 4, after two headings
     assert page.evaluate("window.sameDocument === true")  # opened in place, no page load
     expect(paragraph.get_by_role("link", name="Commenter ce paragraphe")).to_have_attribute("aria-expanded", "true")
     assert "paragraphe=4" in page.url  # the address opens the same thread without JavaScript

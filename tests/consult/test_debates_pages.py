@@ -223,7 +223,7 @@ def test_paragraph_comments_beside_the_text_without_javascript(process, draft, c
     second = draft.paragraphs.get(position=2)
     page = client.get(_url("draft", process, draft=draft.slug) + "?paragraphe=2").content.decode()
     block = page.split('id="p-2"')[1].split('id="p-3"')[0]
-    assert "Commentaires du paragraphe 2" in block and 'name="target_kind" value="paragraph"' in block
+    assert "Commentaires du paragraphe 1" in block and 'name="target_kind" value="paragraph"' in block
     assert f'name="target_id" value="{second.pk}"' in block
     assert f'name="next" value="/fr/consultations/{process.slug}/textes/{draft.slug}/?paragraphe=2#p-2"' in block
     # Post through the comments part's form, as a browser without JavaScript does.
@@ -241,7 +241,7 @@ def test_paragraph_fragment_for_the_script(process, draft, citizen):
     response = _client(citizen(1)).get(_url("draft_paragraph", process, draft=draft.slug, position=2))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Commentaires du paragraphe 2" in html and "<html" not in html
+    assert "Commentaires du paragraphe 1" in html and "<html" not in html  # position 2, first paragraph
     assert _client().get(_url("draft_paragraph", process, draft=draft.slug, position=1)).status_code == 404
     assert _client().get(_url("draft_paragraph", process, draft=draft.slug, position=99)).status_code == 404
     assert _client().get(_url("draft", process, draft="inconnu")).status_code == 404
@@ -261,7 +261,7 @@ def test_organiser_sees_the_heat_column(process, organiser, draft, citizens):
     html = _client(organiser).get(_url("draft", process, draft=draft.slug)).content.decode()
     assert "Réactions par paragraphe" in html
     table = html.split('class="draft-heat__table"')[1]
-    assert "§ 2" in table and '<td class="num">2</td>' in table and "100 % du paragraphe le plus commenté" in table
+    assert "§ 1" in table and '<td class="num">2</td>' in table and "100 % du paragraphe le plus commenté" in table
 
 
 def test_draft_with_100_paragraphs_in_constant_queries(process, organiser, citizens, django_assert_max_num_queries):

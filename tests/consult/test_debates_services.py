@@ -342,7 +342,9 @@ def test_heading_levels_never_skip(process, organiser):
 
 def test_paragraph_get(process, organiser):
     draft = _draft(process, organiser)
-    assert debates.draft_paragraph_get(draft=draft, position="3").text_fr.startswith("Deuxième")
+    third = debates.draft_paragraph_get(draft=draft, position="3")
+    assert third.text_fr.startswith("Deuxième") and third.number == 2  # headings are not numbered
+    assert [p.number for p in debates.draft_paragraphs(draft) if not p.is_heading] == [1, 2, 3]
     for bad in (0, 99, "x", None):
         with pytest.raises(core_services.NotFound):
             debates.draft_paragraph_get(draft=draft, position=bad)

@@ -543,15 +543,20 @@ def draft_list(*, process: Process) -> list[dict]:
 
 
 def draft_paragraphs(draft: DraftText) -> list[Paragraph]:
-    """The paragraphs of ``draft`` in order (one query), each with ``heading`` (its words) and ``level``
-    (2 to 4 — the page's ``h1`` is the draft's title — never skipping a level)."""
+    """The paragraphs of ``draft`` in order (one query): headings with ``heading`` (their words) and
+    ``level`` (2 to 4 — the page's ``h1`` is the draft's title — never skipping a level); the others with
+    ``number``, 1, 2, 3… (the ``§`` shown; headings are not counted, ``position`` stays the address)."""
     paragraphs = list(Paragraph.objects.filter(draft=draft).order_by("position"))
     levels = sorted({heading_level(p.text_fr) for p in paragraphs if p.is_heading})
     rank = {level: i for i, level in enumerate(levels)}
     previous = 1
+    number = 0
     for paragraph in paragraphs:
         paragraph.draft = draft
-        if paragraph.is_heading:
+        if not paragraph.is_heading:
+            number += 1
+            paragraph.number = number
+        else:
             wanted = 2 + rank[heading_level(paragraph.text_fr)]
             paragraph.level = min(wanted, previous + 1, 4)
             previous = paragraph.level
@@ -560,6 +565,7 @@ def draft_paragraphs(draft: DraftText) -> list[Paragraph]:
 
 
 def draft_paragraph_get(*, draft: DraftText, position) -> Paragraph:
+    """The paragraph at ``position``, with its ``number`` (see ``draft_paragraphs``), or ``NotFound``."""
     try:
         position = int(position)
     except (TypeError, ValueError):
@@ -568,6 +574,7 @@ def draft_paragraph_get(*, draft: DraftText, position) -> Paragraph:
     if paragraph is None:
         raise core_services.NotFound(_("Ce paragraphe n'existe pas dans ce texte."))
     paragraph.draft = draft
+    paragraph.number = Paragraph.objects.filter(draft=draft, is_heading=False, position__lte=position).count()
     return paragraph
 
 
