@@ -33,8 +33,12 @@ def _phases():
              "ends_on": (today + 50 * DAY).isoformat(), "components": ["proposals", "supports"]}]
 
 
-def test_detail(client, process, organiser, citizen):
-    response = _call(client, "get", f"/processes/{process.slug}")
+def test_detail(client, process, organiser, citizen, django_assert_max_num_queries):
+    for n in range(5):
+        processes.document_add(actor=organiser, process=process, title_fr=f"Document {n}",
+                               url=f"https://example.org/{n}")
+    with django_assert_max_num_queries(8):
+        response = _call(client, "get", f"/processes/{process.slug}")
     assert response.status_code == 200
     data = response.json()
     assert data["slug"] == process.slug and data["organisation"] == "mamh"

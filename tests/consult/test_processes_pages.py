@@ -173,12 +173,16 @@ def test_wizard_and_creation_refused_to_others(client, process, mamh_member, cit
 def test_process_page(client, process, organiser, citizen):
     processes.document_add(actor=organiser, process=process, title_fr="Portrait", url="https://example.org/d")
     processes.category_set(actor=organiser, process=process, names=["Loyers"])
+    processes.process_principles_set(actor=organiser, process=process,
+                                     notes={"respect": "Modération <b>chaque</b> jour."})
     response = client.get(reverse("consult:process", kwargs={"slug": process.slug}))
     html = unescape(response.content.decode())
     assert response.status_code == 200
     assert process.title_fr in html and "Portrait" in html and "Loyers" in html
     assert 'aria-current="step"' in html and "Ce que vous pouvez faire maintenant" in html
     assert "Connectez-vous" in html
+    assert "Nos engagements" in html and "Modération <b>chaque</b> jour." in html  # escaped, then unescaped here
+    assert "<b>chaque</b>" not in response.content.decode()
     client.force_login(organiser)
     html = client.get(reverse("consult:process", kwargs={"slug": process.slug})).content.decode()
     assert "Principes directeurs" in html and _wizard(process.slug, "objet") in html
@@ -274,3 +278,16 @@ def test_manage_page_lists_drafts_without_n_plus_one(client, organiser, process_
         response = client.get(reverse("consult:manage"))
     html = response.content.decode()
     assert response.status_code == 200 and html.count("Brouillon") >= 3 and "Créer une consultation" in html
+
+
+def test_admin_pages(client, process, moderator, organiser, citizen):
+    from ouvert.consult import services
+
+    services.participation_record(process=process, user=citizen(1))
+    processes.invitation_create(actor=organiser, process=process, email="invitee@example.org")
+    services.verification_set(user=citizen(2), postal_code="G1R 4S9")
+    client.force_login(moderator)
+    for name in ("process", "invitation", "verification", "participation"):
+        assert client.get(reverse(f"admin:consult_{name}_changelist")).status_code == 200
+    assert client.get(reverse("admin:consult_process_change", args=[process.pk])).status_code == 200
+    assert client.get(reverse("admin:consult_participation_add")).status_code == 403

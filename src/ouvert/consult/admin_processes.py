@@ -2,6 +2,7 @@
 verifications, and participations (read only)."""
 
 from django.contrib import admin
+from django.db import models
 
 from .models import Invitation, Participation, Phase, Process, ProcessDocument, Verification
 
@@ -16,6 +17,7 @@ class DocumentInline(admin.TabularInline):
     model = ProcessDocument
     extra = 0
     fields = ("title_fr", "title_en", "file", "url", "position")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Process)

@@ -310,6 +310,8 @@ def process_detail(request, slug):
         "documents": list(process.documents.all()), "categories": list(process.categories.all()),
         "manager": manager, "state": state, "status": access.process_status(process),
         "principles": processes.process_principles_check(process) if manager else None,
+        "commitments": [{"title": p.title, "note": (process.principles or {}).get(p.key)}
+                        for p in processes.PRINCIPLES if (process.principles or {}).get(p.key)],
         "steps": forms.STEPS,
     })
 
