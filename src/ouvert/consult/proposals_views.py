@@ -176,7 +176,7 @@ def proposal_edit(request, slug, number):
 
 # --- The proposal ----------------------------------------------------------------------------------
 
-def _thread(process, proposal, user):
+def _thread(request, process, proposal):
     from . import comments
 
     thread_func = getattr(comments, "comment_thread", None)
@@ -186,7 +186,12 @@ def _thread(process, proposal, user):
         select_template(["consult/comments/_thread.html"])
     except Exception:  # noqa: BLE001 — the comments part has not committed its template yet
         return None
-    return thread_func(process=process, target_kind=TargetKind.PROPOSAL, target_id=proposal.pk, user=user)
+    kwargs = {"process": process, "target_kind": TargetKind.PROPOSAL, "target_id": proposal.pk,
+              "user": request.user}
+    try:  # the thread's own sort and page links (?sort=…&page=…)
+        return thread_func(**kwargs, sort=request.GET.get("sort") or "newest", page=request.GET.get("page") or 1)
+    except (ValidationError, NotFound):
+        return thread_func(**kwargs)
 
 
 def _flag_available() -> bool:
@@ -222,7 +227,7 @@ def _detail(request, process, proposal, *, errors=None, status=200, answer_value
         "may_amend": process.amendments_enabled and user.is_authenticated and proposal.author_id != user.pk
         and proposal.status == Proposal.Status.PUBLISHED and _may(user, process, Phase.Component.PROPOSALS)[0],
         "following": outreach.is_following(user=user, target_kind=TargetKind.PROPOSAL, target_id=proposal.pk),
-        "thread": _thread(process, proposal, user), "flag": _flag_available(),
+        "thread": _thread(request, process, proposal), "flag": _flag_available(),
         "map_config": _map_config([{"number": proposal.number, "title": proposal.title,
                                     "latitude": proposal.latitude, "longitude": proposal.longitude,
                                     "supports_count": proposal.supports_count, "address": proposal.address,

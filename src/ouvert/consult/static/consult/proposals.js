@@ -12,7 +12,7 @@
         var action = form.querySelector("input[name=action]");
         var status = box.querySelector("[data-status]");
         button.disabled = true;
-        fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
+        fetch(form.getAttribute("action"), { method: "POST", body: new FormData(form), credentials: "same-origin",
           headers: { "X-Requested-With": "fetch", "Accept": "application/json" } })
           .then(function (r) { return r.json().then(function (data) { return { ok: r.ok, data: data }; }); })
           .then(function (res) {
