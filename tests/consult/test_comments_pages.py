@@ -206,3 +206,15 @@ def test_moderation_actions_pages(client, process, proposal, citizens, organiser
     assert "Lever le blocage" in client.get("/fr/consultations/moderation/").content.decode()
     assert client.post(f"/fr/consultations/moderation/blocages/{citizens[0].pk}/lever/").status_code == 302
     assert not Block.objects.filter(lifted_at__isnull=True).exists()
+
+
+def test_include_without_heading(process, proposal, citizens):
+    from django.template import Context, Template
+
+    request = RequestFactory().get("/fr/x/")
+    request.user = citizens[0]
+    thread = comments.comment_thread(process=process, target_kind="proposal", target_id=proposal.pk,
+                                     user=citizens[0])
+    html = Template('{% include "consult/comments/_thread.html" with thread=thread no_heading=True %}').render(
+        Context({"thread": thread, "request": request}))
+    assert "<h2" not in html and 'aria-label="Commentaires"' in html

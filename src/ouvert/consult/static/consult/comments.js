@@ -28,6 +28,13 @@
     holder.innerHTML = html;
     var fresh = holder.querySelector("[data-comments-thread]");
     if (!fresh) { return; }
+    if (thread.hasAttribute("data-no-heading")) {  // the page gives the thread its own heading
+      var heading = fresh.querySelector("h2");
+      if (heading) { heading.remove(); }
+      fresh.removeAttribute("aria-labelledby");
+      fresh.setAttribute("aria-label", thread.getAttribute("aria-label"));
+      fresh.setAttribute("data-no-heading", "");
+    }
     thread.replaceWith(fresh);
     var status = fresh.querySelector("[data-comments-status]");
     if (status && message) { status.textContent = message; }
@@ -55,7 +62,7 @@
       .then(function (html) {
         replaceThread(thread, html, null, link.dataset.commentsSort ? link.textContent.trim() : "");
         var fresh = document.getElementById(thread.id);
-        var heading = fresh && fresh.querySelector("h2");
+        var heading = fresh && (fresh.querySelector("h2") || fresh);
         if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
       })
       .catch(function () { window.location.href = link.href; });
