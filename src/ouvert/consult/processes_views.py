@@ -124,6 +124,8 @@ def _step_context(process: Process, step: str) -> dict:
     context["unmet"] = [p for p in context["principles"] if not p["satisfied"]]
     if step == "participation":
         context["invitations"] = list(process.invitations.select_related("user").order_by("email"))
+    if step == "principes":
+        context["documents_count"] = process.documents.count()
     if step == "information":
         context["documents"] = list(process.documents.all())
         context["categories_text"] = forms.categories_to_text(process.categories.all())
