@@ -140,7 +140,8 @@ def _card_context(request, process, conversation) -> dict:
         statement = services.statement_next(conversation=conversation, user=None)
     return {"process": process, "conversation": conversation, "statement": statement, "may_vote": may,
             "why_not": why_not, "progress": services.conversation_progress(conversation=conversation, user=user),
-            "login_url": reverse("account_login") + "?next=" + _url(process, conversation)}
+            "login_url": reverse("account_login") + "?next=" + _url(process, conversation),
+            "conversation_url": _url(process, conversation)}
 
 
 def _detail(request, process, conversation, *, errors=None, status=200, text=""):
