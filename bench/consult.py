@@ -48,7 +48,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 SIZES = {
-    "full": {"proposals": 1000, "comments": 150, "participants": 20_000, "clients": 200, "supports_per_client": 40,
+    "full": {"proposals": 1000, "comments": 150, "participants": 20_000, "clients": 200, "supports_per_client": 25,
              "comments_per_client": 2, "matrix": (5000, 500), "repeat": 100, "initial_supports": 25_000},
     "quick": {"proposals": 40, "comments": 30, "participants": 300, "clients": 16, "supports_per_client": 10,
               "comments_per_client": 1, "matrix": (400, 40), "repeat": 15, "initial_supports": 300},
