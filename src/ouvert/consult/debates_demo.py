@@ -344,6 +344,12 @@ def _debate(process, admin, people, spec, *, now, closed=False) -> bool:
         if closed:
             debates.debate_close(actor=admin, debate=debate, conclusions_fr=spec["conclusions_fr"],
                                  conclusions_en=spec["conclusions_en"])
+            # Closed when its contribution phase ended, not on the day the demo is loaded (the only write
+            # outside the services, and only here).
+            phase = process.phases.filter(kind="contribution").first()
+            if phase is not None and phase.ends_on < now.date():
+                closed_at = timezone.make_aware(datetime.datetime.combine(phase.ends_on, datetime.time(17)))
+                Debate.objects.filter(pk=debate.pk).update(closed_at=closed_at)
     return True
 
 

@@ -65,12 +65,16 @@ def _thread(process, kind, target_id, user, *, next_url: str, stance=None, sort=
     thread["next"] = next_url
     if stance:
         thread["dom_id"] = f"{thread['dom_id']}-{stance}"
-        # The argument form above the columns posts arguments with their stance; each column only replies.
+        # The argument form above the columns posts arguments with their stance (and says why one may
+        # not, or to sign in); each column only lists, and replies: no form, login link or reason of its own.
         thread["can_post"] = False
         thread["stances"] = []
+        thread["signed_in"] = True
+        thread["denied"] = ""
     if closed:
         thread["can_post"] = False
-        thread["denied"] = _("Ce débat est fermé : il ne reçoit plus d'arguments.")
+        if not stance:
+            thread["denied"] = _("Ce débat est fermé : il ne reçoit plus d'arguments.")
 
         def freeze(nodes):
             for node in nodes:
