@@ -15,11 +15,14 @@ def _snapshot():
 
 
 def test_demo_loads_and_is_idempotent():
-    from ouvert.consult import processes_demo, proposals_demo
+    from ouvert.consult import outreach_demo, processes_demo, proposals_demo
 
     processes_demo.load()
+    outreach_demo.load()
     proposals_demo.load()
     comments_demo.load()
+    assert Comment.objects.filter(target_kind="proposal").exists()
+    assert Comment.objects.filter(target_kind="meeting").exists()
     for slug in ("strategie-donnees-ouvertes", "politique-habitation"):
         process = Process.objects.get(slug=slug)
         rows = Comment.objects.filter(process=process)
