@@ -166,8 +166,11 @@ def _generate(process: Process, user, lang: str, dashboard: dict) -> str:
                   f"| {tr('Indicateur', 'Figure')} | {tr('Nombre', 'Count')} |", "|---|---:|",
                   f"| {tr('Personnes participantes (au moins une action)', 'Participants (at least one action)')} "
                   f"| {dashboard['participants']} |"]
-        for row in dashboard["contributions"]:
-            lines.append(f"| {row['label']} | {row['count']} |")
+        from .results import CONTRIBUTION_TYPES
+
+        counts = {row["key"]: row["count"] for row in dashboard["contributions"]}
+        for key, label in CONTRIBUTION_TYPES:
+            lines.append(f"| {label} | {counts.get(key, 0)} |")
         lines += [f"| **{tr('Total des contributions', 'Total contributions')}** | "
                   f"**{dashboard['contributions_total']}** |", ""]
 
