@@ -135,6 +135,19 @@ def test_closed_debate_refuses_arguments_and_replies(process, organiser, citizen
     assert AuditEntry.objects.filter(action="consult.debates.close").exists()
 
 
+def test_closing_tells_the_followers_once(process, organiser, citizens):
+    from ouvert.consult import outreach
+    from ouvert.core.models import Notification
+
+    debate = _debate(process, organiser)
+    outreach.follow(user=citizens[0], process=process, target_kind=TargetKind.DEBATE, target_id=debate.pk)
+    debates.debate_close(actor=organiser, debate=debate, conclusions_fr="Nous retenons une obligation graduelle.")
+    debates.debate_close(actor=organiser, debate=debate, conclusions_fr="Conclusions précisées.")
+    notes = Notification.objects.filter(recipient=citizens[0])
+    assert notes.count() == 1 and QUESTION in notes.get().subject and "graduelle" in notes.get().body
+    assert not Notification.objects.filter(recipient=organiser).exists()
+
+
 def test_close_twice_keeps_the_first_date_and_reopen(process, organiser, citizen):
     debate = _debate(process, organiser)
     debates.debate_close(actor=organiser, debate=debate)

@@ -172,7 +172,24 @@ def debate_close(*, actor, debate: Debate, conclusions_fr: str | None = None,
         core_services.audit_append(actor=actor, action="consult.debates.close", target=debate,
                                    data={"already_closed": was_closed,
                                          "conclusions": bool(debate.conclusions_fr or debate.conclusions_en)})
+        if not was_closed:
+            _debate_closed_notify(actor, debate)
     return debate
+
+
+def _debate_closed_notify(actor, debate: Debate) -> None:
+    """Tell the people who follow the debate or its process that it is closed, with its conclusions."""
+    from django.urls import NoReverseMatch, reverse
+
+    from .outreach import followers_notify
+
+    try:
+        url = reverse("consult:debate", kwargs={"slug": debate.process.slug, "pk": debate.pk})
+    except NoReverseMatch:
+        url = ""
+    followers_notify(process=debate.process, target_kind=TargetKind.DEBATE, target_id=debate.pk,
+                     subject=_("Débat fermé : %(title)s") % {"title": debate.title_fr[:150]},
+                     body=(debate.conclusions_fr or _("Les conclusions suivront."))[:500], url=url, exclude=actor)
 
 
 def debate_reopen(*, actor, debate: Debate) -> Debate:
@@ -272,18 +289,15 @@ def debate_argument_post(*, user, debate: Debate, body: str, stance: str = "", p
     if errors:
         raise ValidationError(errors)
     debate_open_check(debate=debate, user=user)
-    from . import comments
+    from .comments import comment_post
 
-    post = getattr(comments, "comment_post", None)
-    if post is None:  # the comments part is not installed yet
-        raise PermissionDenied(_("Les arguments ne peuvent pas encore être publiés."))
     kwargs = {"user": user, "process": debate.process, "target_kind": TargetKind.DEBATE, "target_id": debate.pk,
               "body": body}
     if parent is not None:
         kwargs["parent"] = parent
     if stance:
         kwargs["stance"] = stance
-    return post(**kwargs)
+    return comment_post(**kwargs)
 
 
 # --- Draft texts: splitting ------------------------------------------------------------------------

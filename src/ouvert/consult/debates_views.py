@@ -52,11 +52,8 @@ def _manager_only(request, process):
 def _thread(process, kind, target_id, user, *, next_url: str, stance=None, sort="newest", page=1, closed=False):
     """The comments part's thread of a target (back to ``next_url`` after posting); one per stance in a
     debate (its own ``dom_id``); in a closed debate nobody may post or reply."""
-    from . import comments
+    from .comments import comment_thread as thread_of
 
-    thread_of = getattr(comments, "comment_thread", None)
-    if thread_of is None:
-        return None
     try:
         thread = thread_of(process=process, target_kind=kind, target_id=target_id, user=user, stance=stance,
                            sort=sort, page=page)
