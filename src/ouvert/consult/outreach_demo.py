@@ -34,7 +34,7 @@ from .models import (
 )
 
 VISITOR_EMAIL = "citoyenne@demo.ouvert.local"
-PARTICIPANTS = 48
+PARTICIPANTS = 200
 
 BODIES = {
     "sct": ("Secrétariat du Conseil du trésor", "SCT"),
@@ -155,6 +155,21 @@ PAST = [
     (2024, "mamh", "in_person", "Tables citoyennes sur le logement des aînés", "Habitation", "Mauricie"),
     (2025, "sct", "digital", "Services publics en langage clair", "Gouvernance", "Québec"),
     (2025, "mtmd", "hybrid", "Sécurité routière en milieu rural", "Transport", "Chaudière-Appalaches"),
+    (2025, "sct", "digital", "Gouvernance des algorithmes publics", "Numérique", "Québec"),
+    (2025, "sct", "hybrid", "Plan d'action pour un gouvernement ouvert 2025-2027 : idées", "Gouvernance", "Québec"),
+    (2025, "mamh", "digital", "Logement locatif : registre des loyers", "Habitation", "Québec"),
+    (2025, "mamh", "hybrid", "Aménagement des rives du Saint-Laurent", "Aménagement", "Bas-Saint-Laurent"),
+    (2025, "mamh", "in_person", "Fusion des services d'incendie : séances régionales", "Gouvernance",
+     "Chaudière-Appalaches"),
+    (2025, "mtmd", "digital", "Tarification sociale du transport collectif", "Transport", "Montréal"),
+    (2025, "mtmd", "digital", "Routes de gravier et accès aux territoires", "Transport", "Côte-Nord"),
+    (2025, "melccfp", "digital", "Consigne élargie des contenants", "Environnement", "Québec"),
+    (2025, "melccfp", "hybrid", "Adaptation aux feux de forêt", "Environnement", "Abitibi-Témiscamingue"),
+    (2025, "melccfp", "in_person", "Audiences sur le parc national d'Opémican : agrandissement", "Environnement",
+     "Abitibi-Témiscamingue"),
+    (2025, "mcc", "digital", "Musique québécoise sur les plateformes d'écoute", "Culture", "Québec"),
+    (2025, "mcc", "digital", "Archives numériques des communautés", "Culture", "Québec"),
+    (2025, "mcc", "hybrid", "Salles de spectacle en région", "Culture", "Gaspésie–Îles-de-la-Madeleine"),
 ]
 
 
@@ -258,8 +273,9 @@ def _past(people) -> int:
                                                                                    "comments", "surveys"]),
         ])
         # More people and better satisfaction over the years (continuous improvement).
-        size = min(len(people), 6 + (year - 2019) * 5 + rng.randrange(0, 10))
-        members = rng.sample(people, size)
+        pool = people[: min(len(people), 40 + (year - 2019) * 25)]
+        size = min(len(pool), 8 + (year - 2019) * 6 + rng.randrange(0, 12))
+        members = rng.sample(pool, size)
         Participation.objects.bulk_create([
             Participation(process=process, user=person, actions=rng.randrange(1, 8),
                           first_action_at=timezone.make_aware(datetime.datetime.combine(
