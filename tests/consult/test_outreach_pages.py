@@ -206,3 +206,16 @@ def test_indicators_page_and_csv(client, process_factory):
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert b"calendar,2021," in response.content
     assert client.get("/fr/consultations/indicateurs.csv", {"organisation": "zzz"}).status_code == 400
+
+
+def test_calendar_in_constant_queries(client, process_factory, organiser, django_assert_max_num_queries):
+    for n in range(15):
+        process = process_factory(title_fr=f"<i>Consultation</i> {n}")
+        outreach.meeting_create(actor=organiser, process=process, data=meeting_data(
+            starts_at=(timezone.now() + datetime.timedelta(hours=n + 1)).isoformat(),
+            ends_at=(timezone.now() + datetime.timedelta(hours=n + 2)).isoformat()))
+    month = timezone.localdate().strftime("%Y-%m")
+    with django_assert_max_num_queries(10):
+        response = client.get("/fr/consultations/calendrier/", {"mois": month})
+    html = response.content.decode()
+    assert "&lt;i&gt;Consultation&lt;/i&gt; 3" in html and "<i>Consultation" not in html
