@@ -117,3 +117,14 @@ def test_invitations(client, process_factory, organiser, citizen):
     invitation = Invitation.objects.get()
     response = _call(client, "delete", f"/processes/{process.slug}/invitations/{invitation.pk}", organiser)
     assert response.status_code == 204 and not Invitation.objects.exists()
+
+
+def test_create_and_patch_are_all_or_nothing(client, organiser, process):
+    response = _call(client, "post", "/processes", organiser, {"organisation": "mamh", "title_fr": "Politique neuve",
+                                                               "categories": ["Loyers", "loyers"]})
+    assert response.status_code == 400 and "double" in response.json()["detail"]
+    assert not Process.objects.filter(slug="politique-neuve").exists()
+    response = _call(client, "patch", f"/processes/{process.slug}", organiser,
+                     {"theme": "transport", "principles": {"inconnu": "x"}})
+    assert response.status_code == 400
+    assert Process.objects.get(pk=process.pk).theme == "habitation"

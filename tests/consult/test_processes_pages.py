@@ -135,6 +135,9 @@ def test_wizard_errors_keep_data_and_say_why(client, organiser, process_factory)
     html = response.content.decode()
     assert "La fin doit suivre le début" in html and 'value="2030-01-05"' in html
     assert process.phases.count() == 4
+    response = client.post(_wizard(process.slug, "information"), {"theme": "transport", "categories": "A\na"})
+    assert response.status_code == 400 and "double" in response.content.decode()
+    assert Process.objects.get(pk=process.pk).theme == "habitation"
     response = client.post(_wizard(process.slug, "participation"), {"mode": "hologramme", "support_limit": "x"})
     assert response.status_code == 400
     assert Process.objects.get(pk=process.pk).mode == "digital"

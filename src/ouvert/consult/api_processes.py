@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Body, Router, Schema, Status
@@ -130,11 +131,12 @@ def process_create(request: HttpRequest, payload: ProcessIn):
     if organisation is None:
         raise ValidationError({"organisation": [_("Organisme inconnu : %(slug)s.") % {"slug": payload.organisation}]})
     data = payload.dict(exclude={"organisation", "categories", "principles"})
-    process = processes.process_create(actor=request.auth, organisation=organisation, data=data)
-    if payload.categories:
-        processes.category_set(actor=request.auth, process=process, names=payload.categories)
-    if payload.principles:
-        processes.process_principles_set(actor=request.auth, process=process, notes=payload.principles)
+    with transaction.atomic():  # all or nothing
+        process = processes.process_create(actor=request.auth, organisation=organisation, data=data)
+        if payload.categories:
+            processes.category_set(actor=request.auth, process=process, names=payload.categories)
+        if payload.principles:
+            processes.process_principles_set(actor=request.auth, process=process, notes=payload.principles)
     return Status(201, process_detail_data(process, request.auth))
 
 
@@ -148,6 +150,13 @@ def process_update(request: HttpRequest, slug: str, payload: dict[str, Any] = Bo
     if unknown:
         raise ValidationError({k: [_("Champ inconnu ou non modifiable.")] for k in unknown})
     fields = {k: v for k, v in payload.items() if k not in ("categories", "principles")}
+    with transaction.atomic():  # all or nothing
+        _patch(request, process, payload, fields)
+    process = access.process_get(slug=process.slug, user=request.auth)
+    return process_detail_data(process, request.auth)
+
+
+def _patch(request, process, payload, fields):
     if fields:
         processes.process_update(actor=request.auth, process=process, data=fields)
     if "categories" in payload:
@@ -158,8 +167,6 @@ def process_update(request: HttpRequest, slug: str, payload: dict[str, Any] = Bo
         if not isinstance(payload["principles"], dict):
             raise ValidationError({"principles": [_("Un objet {principe: note} est attendu.")]})
         processes.process_principles_set(actor=request.auth, process=process, notes=payload["principles"])
-    process = access.process_get(slug=process.slug, user=request.auth)
-    return process_detail_data(process, request.auth)
 
 
 @router.put("/processes/{slug}/phases", auth=AUTH, summary="Remplacer les phases / Replace the phases")

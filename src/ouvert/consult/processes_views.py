@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -250,9 +251,10 @@ def _wizard_post(request, process: Process, step: str, action: str):
             processes.document_remove(actor=user, process=process, document_id=_int(post.get("document")))
             return _stay(request, process, step, _("Le document est retiré."))
         categories = forms.categories_from_text(post.get("categories", ""))
-        processes.process_update(actor=user, process=process,
-                                 data=forms.fields_from_post(post, forms.INFORMATION_FIELDS))
-        processes.category_set(actor=user, process=process, names=categories)
+        with transaction.atomic():  # both or neither
+            processes.process_update(actor=user, process=process,
+                                     data=forms.fields_from_post(post, forms.INFORMATION_FIELDS))
+            processes.category_set(actor=user, process=process, names=categories)
         return _next(process, step, saved)(request)
     if step == "principes":
         processes.process_principles_set(actor=user, process=process, notes=forms.notes_from_post(post))
