@@ -33,6 +33,9 @@ def test_dashboard_charts_and_satisfaction(live_server, page, assert_accessible,
     expect(page.get_by_role("table", name="Contributions par type")).to_contain_text("Réponses aux questionnaires")
     expect(page.get_by_role("table", name="Contributions par jour")).to_be_visible()
     expect(page.get_by_text("Publicité cachée")).to_have_count(0)
+    survey_chart = page.locator(f'[data-vega-spec="#results-survey-{data["survey"].pk}-1"]')
+    expect(survey_chart).to_have_attribute("data-vega-rendered", "ok")
+    expect(page.get_by_role("table", name="Mode principal")).to_contain_text("Vélo")
     assert_accessible(page)
 
     _login(page, live_server, data["people"][0])

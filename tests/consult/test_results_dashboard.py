@@ -130,6 +130,9 @@ def test_figures_exact(process, results_data):
     assert any(c["kind"] == "proposal" and "Pistes cyclables" in c["title"] for c in top)
     assert {(c["kind"], c["count"]) for c in top} == {("proposal", 2), ("debate", 2), ("paragraph", 1)}
     assert d["surveys"][0]["responses"] == 6
+    charts = d["surveys"][0]["charts"]  # from the surveys part's survey_results; the demographic one left out
+    assert [c["text"] for c in charts] == ["Mode principal", "Satisfaction"]
+    assert {r["label"]: r["count"] for r in charts[0]["rows"]} == {"Vélo": 3, "Auto": 3}
     assert "hidden" not in d
 
 
@@ -213,6 +216,7 @@ def test_page_public_and_manager(process, results_data, organiser, client, djang
     assert "Résultats de la consultation" in html and "Pistes cyclables protégées" in html
     assert "Publicité cachée" not in html
     assert 'data-vega-spec="#results-chart-timeline"' in html
+    assert f'data-vega-spec="#results-survey-{results_data["survey"].pk}-1"' in html
     assert "contenu masqué, non compté" not in html
     client.force_login(organiser)
     html = client.get(f"/fr/consultations/{process.slug}/resultats/").content.decode()

@@ -275,13 +275,44 @@ def _most_commented(process: Process, comments_qs, limit: int = 10) -> list[dict
     return result
 
 
-def _surveys(process: Process, *, manager: bool) -> list[dict]:
+def _surveys(process: Process, *, user, manager: bool) -> list[dict]:
+    """Each survey with its number of responses, and the charts of its choice and scale questions from
+    the surveys part's ``survey_results`` (when that part is installed and ``user`` may see them)."""
     rows = Survey.objects.filter(process=process).annotate(n=Count("responses")).order_by("position", "pk")
-    return [{"title": str(s.title), "slug": s.slug, "responses": s.n, "results_public": s.results_public,
-             "url": safe_reverse("consult:survey", slug=process.slug, survey=s.slug),
-             "export_url": safe_reverse("consult:results_export", slug=process.slug,
-                                        component=f"responses-{s.slug}", fmt="csv")
-             if (s.results_public or manager) else ""} for s in rows]
+    result = []
+    for s in rows:
+        charts = []
+        if s.n and (s.results_public or manager):
+            data = _survey_results(s, user) or {}
+            for item in data.get("questions") or data.get("results") or []:
+                if not isinstance(item, dict) or not item.get("chart") or item.get("is_demographic"):
+                    continue
+                table = [{"label": r.get("label", ""), "count": r.get("count")} for r in item.get("rows") or []
+                         if isinstance(r, dict) and "count" in r]
+                if table:
+                    charts.append({"id": f"results-survey-{s.pk}-{len(charts) + 1}",
+                                   "text": str(item.get("text", "")), "spec": item["chart"], "rows": table,
+                                   "mean": item.get("mean")})
+        result.append({
+            "title": str(s.title), "slug": s.slug, "responses": s.n, "results_public": s.results_public,
+            "url": safe_reverse("consult:survey_results", slug=process.slug, survey=s.slug)
+            or safe_reverse("consult:survey", slug=process.slug, survey=s.slug),
+            "charts": charts,
+        })
+    return result
+
+
+def _survey_results(survey: Survey, user) -> dict | None:
+    from . import services
+
+    func = getattr(services, "survey_results", None)
+    if func is None:
+        return None
+    try:
+        data = func(survey=survey, user=user)
+    except (PermissionDenied, core_services.NotFound):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 # --- Socio-demographic aggregates ------------------------------------------------------------------
@@ -380,7 +411,7 @@ def process_dashboard(*, process: Process, user) -> dict:
         "contributions": contributions,
         "contributions_total": sum(counts.values()),
         "timeline": _timeline(process, querysets),
-        "surveys": _surveys(process, manager=manager),
+        "surveys": _surveys(process, user=user, manager=manager),
         "top_proposals": _top_proposals(process),
         "most_commented": _most_commented(process, visible_comments(process)),
         "satisfaction": satisfaction_summary(process),
