@@ -64,7 +64,8 @@ def comment_list(request: HttpRequest, slug: str, target_kind: str = "", target_
     process = access.process_get(slug=slug, user=user)
     thread = comments.comment_thread(process=process, target_kind=target_kind, target_id=target_id, user=user,
                                      sort=sort, stance=stance or None, page=page)
-    return {"count": thread["total"], "page": thread["page"], "pages": thread["num_pages"],
+    return {"count": thread["total"], "visible_comments": thread["count"], "page": thread["page"],
+            "pages": thread["num_pages"],
             "page_size": comments.COMMENT_PAGE_SIZE, "sort": thread["sort"], "can_post": thread["can_post"],
             "results": [_node(n) for n in thread["comments"]]}
 

@@ -479,6 +479,8 @@ def comment_thread(*, process: Process, target_kind, target_id, user=None, sort:
 
     top = _top_level(process, kind, target_id, sort, stance)
     total = top.count()
+    visible_count = Comment.objects.filter(process=process, target_kind=kind, target_id=target_id,
+                                           deleted_at__isnull=True, is_hidden=False).count()
     num_pages = max(1, -(-total // COMMENT_PAGE_SIZE))
     page = min(page, num_pages)
     roots = list(top[(page - 1) * COMMENT_PAGE_SIZE: page * COMMENT_PAGE_SIZE])
@@ -534,7 +536,7 @@ def comment_thread(*, process: Process, target_kind, target_id, user=None, sort:
     return {
         "process": process, "target_kind": kind, "target_id": target_id, "sort": sort, "stance": stance or "",
         "sorts": [{"value": value, "label": label, "current": value == sort} for value, label in SORTS.items()],
-        "stances": stances, "comments": [node(c) for c in roots], "total": total, "page": page,
+        "stances": stances, "comments": [node(c) for c in roots], "total": total, "count": visible_count, "page": page,
         "num_pages": num_pages, "has_previous": page > 1, "has_next": page < num_pages,
         "previous_page": page - 1, "next_page": page + 1,
         "signed_in": signed_in, "can_post": can_take_part, "denied": denied, "is_manager": manager,
