@@ -297,3 +297,20 @@ def test_event_handlers_and_data_urls_stripped():
     html = str(comments.comment_render('<p onmouseover="alert(1)">x</p> [a](data:text/html,<b>x</b>) '
                                        '<a href="vbscript:msgbox(1)">v</a> <iframe src="https://e.org"></iframe>'))
     assert "onmouseover" not in html and "data:" not in html and "vbscript" not in html and "<iframe" not in html
+
+
+def test_debate_arguments_by_stance(process, citizens):
+    from ouvert.consult.models import Debate
+
+    debate = Debate.objects.create(process=process, title_fr="Faut-il des données en temps réel ?")
+    kwargs = {"process": process, "target_kind": "debate", "target_id": debate.pk}
+    pro = comments.comment_post(user=citizens[0], body="Oui, pour planifier.", stance="for", **kwargs)
+    con = comments.comment_post(user=citizens[1], body="Non, trop coûteux.", stance="against", **kwargs)
+    reply = comments.comment_post(user=citizens[2], body="Pas si cher.", parent=con, stance="for", **kwargs)
+    assert reply.stance == ""  # replies take no side
+    assert [n["id"] for n in comments.comment_thread(**kwargs, stance="for")["comments"]] == [pro.pk]
+    thread = comments.comment_thread(**kwargs, stance="against", user=citizens[0])
+    assert [n["id"] for n in thread["comments"]] == [con.pk] and thread["stances"]
+    assert thread["count"] == 3
+    with pytest.raises(ValidationError):
+        comments.comment_post(user=citizens[0], body="?", stance="maybe", **kwargs)

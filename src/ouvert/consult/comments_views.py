@@ -19,7 +19,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ouvert.core import services as core_services
 
 from . import access, comments
-from .models import Flag
 
 
 def _messages(exc) -> list[str]:
@@ -309,5 +308,3 @@ def block_remove(request, user_id):
     messages.success(request, _("Le blocage est levé."))
     return HttpResponseRedirect(_safe_next(request, fallback))
 
-
-REASONS = Flag.Reason.choices
