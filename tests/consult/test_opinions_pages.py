@@ -150,6 +150,18 @@ def test_premoderation_queue_page(client, conversation, citizen, organiser):
     assert statement.status == "accepted"
 
 
+def test_settings_form(client, conversation, citizen, organiser):
+    settings_url = url(conversation, "consult:conversation_settings")
+    client.force_login(citizen(1))
+    assert client.post(settings_url, {"premoderated": "on"}).status_code == 403
+    client.force_login(organiser)
+    assert "Réglages de la conversation" in client.get(url(conversation)).content.decode()
+    response = client.post(settings_url, {"premoderated": "on"})
+    assert response.status_code == 302
+    conversation.refresh_from_db()
+    assert conversation.premoderated and not conversation.participants_can_add
+
+
 def test_new_conversation_form(client, process, organiser, citizen):
     new = reverse("consult:conversation_new", kwargs={"slug": process.slug})
     client.force_login(citizen(1))

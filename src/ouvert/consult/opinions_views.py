@@ -245,3 +245,19 @@ def conversation_moderate(request, slug, conversation, pk):
         return _refusal(request, process, conversation, str(exc), 403)
     messages.success(request, _("L'énoncé est publié.") if decision == "accept" else _("L'énoncé est refusé."))
     return HttpResponseRedirect(_url(process, conversation, "#a-examiner"))
+
+
+@require_POST
+def conversation_settings(request, slug, conversation):
+    """The organisers change a conversation's settings (who may add statements, premoderation)."""
+    process, conversation = _conversation(request, slug, conversation)
+    if not request.user.is_authenticated:
+        return redirect_to_login(_url(process, conversation))
+    data = {"participants_can_add": request.POST.get("participants_can_add") == "on",
+            "premoderated": request.POST.get("premoderated") == "on"}
+    try:
+        services.conversation_update(actor=request.user, conversation=conversation, data=data)
+    except PermissionDenied as exc:
+        return _refusal(request, process, conversation, str(exc), 403)
+    messages.success(request, _("Les réglages de la conversation sont enregistrés."))
+    return HttpResponseRedirect(_url(process, conversation, "#reglages"))

@@ -11,6 +11,7 @@ process_urlpatterns: list = [
     path("opinions/<slug:conversation>/", views.conversation_detail, name="conversation"),
     path("opinions/<slug:conversation>/vote/", views.conversation_vote, name="conversation_vote"),
     path("opinions/<slug:conversation>/enonces/", views.conversation_statement, name="conversation_statement"),
+    path("opinions/<slug:conversation>/reglages/", views.conversation_settings, name="conversation_settings"),
     path("opinions/<slug:conversation>/enonces/<int:pk>/examen/", views.conversation_moderate,
          name="conversation_moderate"),
 ]
