@@ -370,6 +370,15 @@ OUVERT_MAP_THIN_ABOVE = int(os.environ.get("OUVERT_MAP_THIN_ABOVE", "20000"))
 OUVERT_LEARN_EXAMPLE_DATASET = os.environ.get("OUVERT_LEARN_EXAMPLE_DATASET", "")
 # Reuses (catalogue): the biggest image accepted, in bytes.
 OUVERT_REUSE_IMAGE_MAX_BYTES = int(os.environ.get("OUVERT_REUSE_IMAGE_MAX_BYTES", str(5 * 1024 * 1024)))
+# Consultations (ouvert.consult): contributions one person may post per minute (comments, proposals,
+# statements…), suggestions per hour, the smallest group shown in socio-demographic figures (smaller
+# ones are merged), and the opinion groups' minimum votes per participant and recomputation interval
+# for big conversations.
+OUVERT_CONSULT_POSTS_PER_MINUTE = int(os.environ.get("OUVERT_CONSULT_POSTS_PER_MINUTE", "10"))
+OUVERT_CONSULT_SUGGESTIONS_PER_HOUR = int(os.environ.get("OUVERT_CONSULT_SUGGESTIONS_PER_HOUR", "5"))
+OUVERT_CONSULT_MIN_GROUP_SIZE = int(os.environ.get("OUVERT_CONSULT_MIN_GROUP_SIZE", "5"))
+OUVERT_CONSULT_OPINION_MIN_VOTES = int(os.environ.get("OUVERT_CONSULT_OPINION_MIN_VOTES", "7"))
+OUVERT_CONSULT_OPINION_REFRESH_SECONDS = int(os.environ.get("OUVERT_CONSULT_OPINION_REFRESH_SECONDS", "30"))
 # The organisation (its slug) that publishes what the platform itself produces as open data (plan
 # progress, data requests and prioritisation results, reuses, the standards' conformity).
 OUVERT_OPEN_DATA_ORGANISATION = os.environ.get("OUVERT_OPEN_DATA_ORGANISATION", "sct")
