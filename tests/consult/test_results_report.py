@@ -135,7 +135,8 @@ def test_generate_content(process, results_data, organiser):
     assert "Publicité cachée" not in fr and "Injure" not in fr
     assert "### Vos déplacements" in fr and "6 réponses." in fr
     assert "## Groupes d’opinion" in fr and "### L'avenir du transport" in fr
-    assert "note moyenne 4.5 sur 5" in fr
+    assert "note moyenne 4,5 sur 5" in fr
+    assert "| Survey responses | 6 |" in en and "mean score 4.5 out of 5" in en
     assert en.startswith("# What we heard — ") and "We will build twenty kilometres of lanes." in en
     assert report.figures["participants"] == 6 and report.figures["contributions"]["responses"] == 6
     assert report.published_at is None

@@ -51,6 +51,12 @@ trop vraiment afin cette avoir être faire the and for that with this are from h
 WORD_RE = re.compile(r"[a-zàâäçéèêëîïôöùûüÿœæ][a-zàâäçéèêëîïôöùûüÿœæ'’-]+", re.IGNORECASE)
 MD_SPECIAL_RE = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
 
+#: The contribution types in the English report (whatever the translations installed).
+ENGLISH_TYPES = {"proposals": "Proposals", "supports": "Supports", "comments": "Comments",
+                 "arguments": "Debate arguments", "paragraph_comments": "Paragraph comments",
+                 "responses": "Survey responses", "statements": "Statements proposed",
+                 "statement_votes": "Votes on statements", "registrations": "Meeting registrations"}
+
 STATUS_ORDER = [Proposal.Status.IMPLEMENTED, Proposal.Status.ACCEPTED, Proposal.Status.EVALUATING,
                 Proposal.Status.REJECTED, Proposal.Status.PUBLISHED]
 
@@ -170,7 +176,7 @@ def _generate(process: Process, user, lang: str, dashboard: dict) -> str:
 
         counts = {row["key"]: row["count"] for row in dashboard["contributions"]}
         for key, label in CONTRIBUTION_TYPES:
-            lines.append(f"| {label} | {counts.get(key, 0)} |")
+            lines.append(f"| {ENGLISH_TYPES[key] if english else label} | {counts.get(key, 0)} |")
         lines += [f"| **{tr('Total des contributions', 'Total contributions')}** | "
                   f"**{dashboard['contributions_total']}** |", ""]
 
@@ -277,10 +283,11 @@ def _generate(process: Process, user, lang: str, dashboard: dict) -> str:
         satisfaction = dashboard["satisfaction"]
         lines += [f"## {tr('Satisfaction des participants', 'Participant satisfaction')}", ""]
         if satisfaction["count"]:
+            mean_fr = f"{satisfaction['mean']:.1f}".replace(".", ",")
             lines += [tr(f"{satisfaction['count']} personnes ont évalué leur expérience : note moyenne "
-                         f"{satisfaction['mean']} sur 5.",
+                         f"{mean_fr} sur 5.",
                          f"{satisfaction['count']} people rated their experience: mean score "
-                         f"{satisfaction['mean']} out of 5."), ""]
+                         f"{satisfaction['mean']:.1f} out of 5."), ""]
         else:
             lines += [tr("Aucune évaluation de l'expérience n'a été reçue.", "No experience rating was received."), ""]
         return "\n".join(lines).strip() + "\n"
