@@ -251,3 +251,15 @@ def test_api_suggestions(process, citizen, organiser):
     assert public["count"] == 1 and "email" not in public["results"][0]
     assert manager.post("/api/v1/consult/suggestions/999999/answer", {"answer": "x"},
                         content_type="application/json").status_code == 404
+
+
+def test_suggestion_list_api_query_count(process, organiser, django_assert_max_num_queries):
+    for n in range(15):
+        Suggestion.objects.create(body=f"Suggestion {n}", status="answered", answer="Oui", answered_at=timezone.now(),
+                                  process=process, email=f"p{n}@example.org")
+    client = Client()
+    with django_assert_max_num_queries(3):
+        assert client.get("/api/v1/consult/suggestions").json()["count"] == 15
+    client.force_login(organiser)
+    with django_assert_max_num_queries(12):
+        assert len(client.get("/api/v1/consult/suggestions?inbox=true").json()["results"]) == 15
