@@ -218,3 +218,46 @@ def test_include_without_heading(process, proposal, citizens):
     html = Template('{% include "consult/comments/_thread.html" with thread=thread no_heading=True %}').render(
         Context({"thread": thread, "request": request}))
     assert "<h2" not in html and 'aria-label="Commentaires"' in html
+
+
+def test_thread_page_queries_do_not_grow_with_comments_for_a_signed_in_person(
+        client, process, proposal, citizens, citizen, settings):
+    """The report form of each comment must not look up the person's reports one comment at a time."""
+    settings.OUVERT_CONSULT_POSTS_PER_MINUTE = 1000
+    reader = citizen(9)
+    client.force_login(reader)
+    url = f"/fr/consultations/{process.slug}/propositions/{proposal.number}/"
+
+    def add(n):
+        for i in range(n):
+            comments.comment_post(user=citizens[i % 3], process=process, target_kind="proposal",
+                                  target_id=proposal.pk, body=f"Avis n° {i}")
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries():
+        client.get(url)  # warm the caches (rendered comments, session)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(captured.captured_queries), response.content.decode()
+
+    add(3)
+    few, _html = queries()
+    add(30)
+    many, html = queries()
+    assert many <= few, f"{few} queries with 3 comments, {many} with 33"
+    assert html.count('name="reason"') >= 33
+
+
+def test_closed_debate_refuses_arguments_posted_to_the_comments_service(process, organiser, citizens):
+    from django.core.exceptions import PermissionDenied
+
+    from ouvert.consult import debates
+
+    debate = debates.debate_create(actor=organiser, process=process, data={"title_fr": "Faut-il tout ouvrir?"})
+    debates.debate_close(actor=organiser, debate=debate, conclusions_fr="Merci.")
+    with pytest.raises(PermissionDenied, match="fermé"):
+        comments.comment_post(user=citizens[0], process=process, target_kind="debate", target_id=debate.pk,
+                              body="Trop tard?", stance="for")

@@ -145,8 +145,11 @@ def participation_check(*, user, process: Process, component: str | None = None)
         if not can_view(user, process):
             raise core_services.NotFound(_("Consultation « %(slug)s » introuvable.") % {"slug": process.slug})
         if not is_verified(user, process):
+            from django.urls import reverse
+
             raise PermissionDenied(_("Cette consultation demande un code postal du Québec : indiquez le vôtre "
-                                     "dans votre profil de participation."))
+                                     "dans votre profil de participation (%(url)s).")
+                                   % {"url": reverse("consult:verification")})
     if component is not None and not component_open(process, component):
         raise PermissionDenied(_("Cette étape de la consultation n'est pas ouverte en ce moment."))
 

@@ -162,7 +162,8 @@ def comment_target_url(*, process: Process, target_kind: str, target_id: int, ob
         if kind == TargetKind.MEETING:
             return reverse("consult:meeting", kwargs={"slug": process.slug, "pk": target_id})
         if kind == TargetKind.PARAGRAPH and obj is not None:
-            return reverse("consult:draft", kwargs={"slug": process.slug, "draft": obj.draft.slug}) + f"#p{obj.pk}"
+            return (reverse("consult:draft", kwargs={"slug": process.slug, "draft": obj.draft.slug})
+                    + f"?paragraphe={obj.position}#p-{obj.position}")
         if kind == TargetKind.STATEMENT and obj is not None:
             return reverse("consult:conversation", kwargs={"slug": process.slug,
                                                           "conversation": obj.conversation.slug})
@@ -292,6 +293,8 @@ def comment_post(*, user, process: Process, target_kind, target_id, body, parent
     target_id = _target_id(target_id)
     access.participation_check(user=user, process=process, component=_component(kind))
     obj = _target_get(process, kind, target_id, user=user)
+    if kind == TargetKind.DEBATE and obj.closed_at is not None:
+        raise PermissionDenied(_("Ce débat est fermé : il ne reçoit plus d'arguments."))
     body = _body_clean(body)
     stance = (stance or "").strip()
     if stance and stance not in Comment.Stance.values:
