@@ -411,6 +411,13 @@ def raw_inserts(proposal_ids: list[int], user_ids: list[int], clients: int, per_
     ddl.close()
     sql = _param("INSERT INTO bench_support (proposal_id, user_id, created_at) VALUES (%s, %s, CURRENT_TIMESTAMP) "
                  "ON CONFLICT DO NOTHING")
+    requested = clients
+    if connection.vendor == "postgresql":  # one connection per client, within what the server accepts
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('max_connections')::int - COUNT(*) FROM pg_stat_activity")
+            free = cursor.fetchone()[0]
+        clients = max(1, min(clients, free - 10))
+        per_client = -(-requested * per_client // clients)
     barrier = threading.Barrier(clients)
     counts = [0] * clients
 
@@ -436,7 +443,7 @@ def raw_inserts(proposal_ids: list[int], user_ids: list[int], clients: int, per_
     rows = cursor.fetchone()[0]
     cursor.execute("DROP TABLE bench_support")
     cursor.close()
-    return {"inserts": sum(counts), "rows": rows, "seconds": round(elapsed, 2),
+    return {"connections": clients, "inserts": sum(counts), "rows": rows, "seconds": round(elapsed, 2),
             "supports_per_second": round(sum(counts) / elapsed, 1) if elapsed else None}
 
 
@@ -560,17 +567,22 @@ def _run(args, size: dict, engine: str, started: float) -> int:
         result = load(args.port, process.slug, proposals, tokens, size)
         acked = result.pop("acked")
         out["load"] = result
+        _log(json.dumps(result))
         _log("recount")
         out["consistency"] = check(process, proposals, acked, initial, client_ids)
+        _log(json.dumps(out["consistency"]))
         _log("pages")
         out["pages"] = pages(args.port, process.slug, top + numbers[::max(1, len(numbers) // 30)], size["repeat"])
+        _log(json.dumps(out["pages"]))
     _log("baselines")
     out["baseline"] = {**floor_queries(process.pk, [proposals[n] for n in top], size["repeat"]),
                        "raw_insert": raw_inserts(list(proposals.values()), data["user_ids"][-size["clients"]:],
                                                  size["clients"], max(1, result["support_requests"] // size["clients"]))}
+    _log(json.dumps(out["baseline"]))
     if not args.no_opinions:
         _log("opinion groups")
         out["opinion_groups"] = opinion_groups(*size["matrix"])
+        _log(json.dumps(out["opinion_groups"]))
     out["targets"] = TARGETS
     met = {
         "proposal_list_p95": out["pages"]["proposal_list"]["p95_ms"] < TARGETS["page_p95_ms_max"],
