@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -104,7 +105,7 @@ def proposal_list(request, slug):
         "may_support": _may(request.user, process, Phase.Component.SUPPORTS)[0],
         "is_manager": services.proposal_can_manage(request.user, process),
         "map_config": _map_config(points) if points else None,
-        "query": "&".join(f"{k}={v}" for k, v in params.items() if v and k != "page"),
+        "query": urlencode({k: v for k, v in params.items() if v}),
     }
     return render(request, "consult/proposals/list.html", context, status=400 if errors else 200)
 
