@@ -197,7 +197,7 @@ def test_private_and_draft_processes_are_hidden(client, process_factory, citizen
     client.force_login(citizen(1))
     for p in (private, draft):
         assert client.get(reverse("consult:process", kwargs={"slug": p.slug})).status_code == 404
-        assert client.post(reverse("consult:process_follow", kwargs={"slug": p.slug})).status_code == 404
+        assert client.post(reverse("consult:follow", kwargs={"slug": p.slug})).status_code == 404
     client.force_login(organiser)
     assert client.get(reverse("consult:process", kwargs={"slug": private.slug})).status_code == 200
 
@@ -250,14 +250,14 @@ def test_verification_page(client, process_factory, citizen):
 
 
 def test_follow_and_unfollow(client, process, citizen):
-    url = reverse("consult:process_follow", kwargs={"slug": process.slug})
+    url = reverse("consult:follow", kwargs={"slug": process.slug})
     assert client.post(url).status_code == 302 and not Follow.objects.exists()
     client.force_login(citizen(1))
     client.post(url)
     client.post(url)
     assert Follow.objects.count() == 1
     assert "Ne plus suivre" in client.get(reverse("consult:process", kwargs={"slug": process.slug})).content.decode()
-    client.post(url, {"action": "unfollow"})
+    client.post(url, {"on": "0"})
     assert not Follow.objects.exists()
     assert client.get(url).status_code == 405
 

@@ -371,12 +371,16 @@ def test_publish_asks_for_confirmation_when_principles_are_unmet(draft, organise
     assert draft.published_at is None and not access.can_view(citizen(1), draft)
 
 
-def test_publish_without_confirmation_when_all_principles_are_met(draft, organiser, mamh_member):
+def test_publish_without_confirmation_when_all_principles_are_met(draft, organiser, mamh_member,
+                                                                  django_capture_on_commit_callbacks):
     _satisfy(draft, organiser)
     with pytest.raises(PermissionDenied):
         processes.process_publish(actor=mamh_member, process=draft, confirm=True)
-    processes.process_publish(actor=organiser, process=draft)
+    with django_capture_on_commit_callbacks() as callbacks:
+        processes.process_publish(actor=organiser, process=draft)
     assert Process.objects.get(pk=draft.pk).published_at is not None
+    # The indicators' open data counts one more consultation: refreshed once the publication commits.
+    assert "consult-indicators" in [getattr(callback, "open_data_key", None) for callback in callbacks]
 
 
 def test_manage_list_shows_the_bodies_processes_with_drafts(draft, organiser, process_factory, make_org,

@@ -246,6 +246,9 @@ def process_publish(*, actor, process: Process, confirm: bool = False) -> list[d
                                                      modified_at=timezone.now())
         process.refresh_from_db()
         _audit(actor, "publish", process, {"unmet_principles": [p["key"] for p in unmet]})
+        from .outreach import INDICATORS_OPEN_DATA_KEY
+
+        core_services.open_data_changed(INDICATORS_OPEN_DATA_KEY)  # one more consultation in the indicators
     return check
 
 

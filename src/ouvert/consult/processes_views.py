@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from ouvert.core import services as core_services
 
@@ -318,20 +318,6 @@ def process_detail(request, slug):
                         for p in processes.PRINCIPLES if (process.principles or {}).get(p.key)],
         "steps": forms.STEPS,
     })
-
-
-@require_POST
-def process_follow(request, slug):
-    if not request.user.is_authenticated:
-        return redirect_to_login(reverse("consult:process", kwargs={"slug": slug}))
-    process = _process(request, slug)
-    if request.POST.get("action") == "unfollow":
-        outreach.unfollow(user=request.user, target_kind=TargetKind.PROCESS, target_id=process.pk)
-        messages.success(request, _("Vous ne suivez plus cette consultation."))
-    else:
-        outreach.follow(user=request.user, process=process)
-        messages.success(request, _("Vous suivez cette consultation : vous serez avisé de ses nouvelles."))
-    return HttpResponseRedirect(reverse("consult:process", kwargs={"slug": process.slug}))
 
 
 # --- Invitations and verification ---------------------------------------------------------------------

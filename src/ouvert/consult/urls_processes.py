@@ -14,6 +14,5 @@ urlpatterns: list = [
 ]
 process_urlpatterns: list = [
     path("", views.process_detail, name="process"),
-    path("suivre/", views.process_follow, name="process_follow"),
     path("configurer/<slug:step>/", views.wizard, name="wizard"),
 ]
