@@ -281,6 +281,8 @@ class Meeting(models.Model):
     minutes_fr = models.TextField(_("compte rendu (français, Markdown)"), max_length=50000, blank=True)
     minutes_en = models.TextField(_("compte rendu (anglais, Markdown)"), max_length=50000, blank=True)
     minutes_published_at = models.DateTimeField(_("compte rendu publié le"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+    cancel_reason = models.CharField(_("motif de l'annulation"), max_length=1000, blank=True)
     is_demo = models.BooleanField(_("donnée de démonstration"), default=False)
     created_at = models.DateTimeField(_("créée le"), default=timezone.now)
 
