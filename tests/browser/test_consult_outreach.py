@@ -117,3 +117,31 @@ def test_indicators_page(live_server, page, assert_accessible, process_factory):
     page.get_by_role("button", name="Afficher").click()
     expect(page.get_by_role("table", name="Indicateurs par période — tous les organismes")).to_contain_text("2022")
     assert_accessible(page)
+
+
+def test_cancelled_meeting_stays_listed(live_server, page, assert_accessible, process_factory, organiser, citizen):
+    from ouvert.consult import outreach
+
+    process = process_factory(title_fr="Audiences sur le parc régional", mode="in_person")
+    start = timezone.localtime() + datetime.timedelta(days=9)
+    meeting = outreach.meeting_create(actor=organiser, process=process, data={
+        "title_fr": "Séance publique à Saint-Philémon", "mode": "in_person", "starts_at": start.isoformat(),
+        "ends_at": (start + datetime.timedelta(hours=2)).isoformat(), "place": "Salle communautaire"})
+    _login(page, live_server, organiser)
+    page.goto(f"{live_server.url}/fr/consultations/{process.slug}/rencontres/{meeting.pk}/")
+    page.get_by_label("Raison (envoyée aux personnes inscrites)").fill("Tempête de neige annoncée")
+    page.get_by_role("button", name="Annuler la rencontre").click()
+    expect(page.locator("h1")).to_contain_text("Annulée")
+    expect(page.get_by_text("Motif : Tempête de neige annoncée")).to_be_visible()
+    expect(page.get_by_role("button", name="Annuler la rencontre")).to_have_count(0)
+    assert_accessible(page)
+    _login(page, live_server, citizen(1))
+    page.goto(f"{live_server.url}/fr/consultations/{process.slug}/rencontres/")
+    item = page.locator(".outreach-meeting").filter(has_text="Séance publique à Saint-Philémon")
+    expect(item).to_contain_text("Annulée")
+    expect(item).to_contain_text("Motif : Tempête de neige annoncée")
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/fr/consultations/{process.slug}/rencontres/{meeting.pk}/")
+    expect(page.get_by_text("on ne peut plus s’y inscrire")).to_be_visible()
+    expect(page.get_by_role("button", name="M’inscrire")).to_have_count(0)
+    assert_accessible(page)

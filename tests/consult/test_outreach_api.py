@@ -112,3 +112,19 @@ def test_follow_and_preferences_api(client, process, organiser, citizen):
     response = client.put(f"{API}/preferences", json.dumps({"frequency": "souvent"}),
                           content_type="application/json", **auth(person))
     assert response.status_code == 400 and "frequency" in response.json()["errors"]
+
+
+def test_cancelled_meeting_in_api(client, process, organiser, citizen):
+    meeting = outreach.meeting_create(actor=organiser, process=process, data=meeting_data())
+    body = client.get(f"{API}/processes/{process.slug}/meetings/{meeting.pk}").json()
+    assert body["cancelled_at"] is None and body["cancel_reason"] == ""
+    outreach.meeting_cancel(actor=organiser, meeting=meeting, reason="Salle fermée")
+    body = client.get(f"{API}/processes/{process.slug}/meetings/{meeting.pk}").json()
+    assert body["cancelled_at"] and body["cancel_reason"] == "Salle fermée" and body["registration_open"] is False
+    listed = client.get(f"{API}/processes/{process.slug}/meetings").json()["upcoming"]
+    assert [(m["id"], m["cancel_reason"]) for m in listed] == [(meeting.pk, "Salle fermée")]
+    response = client.post(f"{API}/processes/{process.slug}/meetings/{meeting.pk}/registration",
+                           **auth(citizen(1)))
+    assert response.status_code == 400 and "annulée" in response.json()["detail"]
+    assert not MeetingRegistration.objects.exists()
+    assert client.get(f"{API}/processes").json()["results"][0]["meetings_ahead"] == 0

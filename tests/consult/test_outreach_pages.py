@@ -159,8 +159,11 @@ def test_meeting_forms_for_organisers_only(client, process, organiser, citizen):
     client.force_login(citizen(2))
     assert client.post(f"/fr/consultations/{process.slug}/rencontres/{meeting.pk}/annuler/").status_code == 403
     client.force_login(organiser)
-    assert client.post(f"/fr/consultations/{process.slug}/rencontres/{meeting.pk}/annuler/").status_code == 302
-    assert not Meeting.objects.exists()
+    response = client.post(f"/fr/consultations/{process.slug}/rencontres/{meeting.pk}/annuler/",
+                           {"reason": "Salle indisponible"})
+    assert response.status_code == 302 and response["Location"].endswith(f"/rencontres/{meeting.pk}/")
+    meeting = Meeting.objects.get()  # kept, marked cancelled
+    assert meeting.cancelled_at is not None and meeting.cancel_reason == "Salle indisponible"
 
 
 def test_in_person_process_lists_its_meetings(client, process_factory, organiser):
@@ -219,3 +222,67 @@ def test_calendar_in_constant_queries(client, process_factory, organiser, django
         response = client.get("/fr/consultations/calendrier/", {"mois": month})
     html = response.content.decode()
     assert "&lt;i&gt;Consultation&lt;/i&gt; 3" in html and "<i>Consultation" not in html
+
+
+def test_cancelled_meeting_pages(client, process, organiser, citizen):
+    from ouvert.core.models import Notification
+
+    person = citizen(1)
+    meeting = outreach.meeting_create(actor=organiser, process=process, data=meeting_data(title_fr="Atelier annulé"))
+    outreach.meeting_register(user=person, meeting=meeting)
+    outreach.meeting_create(actor=organiser, process=process, data=meeting_data(title_fr="Atelier maintenu"))
+    Notification.objects.all().delete()
+    base = f"/fr/consultations/{process.slug}/rencontres/"
+    client.force_login(organiser)
+    for _n in range(2):  # a double submit cancels once
+        response = client.post(f"{base}{meeting.pk}/annuler/", {"reason": "Tempête <b>de neige</b>"})
+        assert response.status_code == 302
+    assert Notification.objects.filter(recipient=person).count() == 1
+    meeting.refresh_from_db()
+    first_cancelled_at = meeting.cancelled_at
+
+    # Edits are refused, with a clear message, and change nothing.
+    response = client.get(f"{base}{meeting.pk}/modifier/")
+    assert response.status_code == 409 and "ne peut plus être modifiée" in response.content.decode()
+    data = meeting_data(title_fr="Atelier renommé")
+    data["starts_at"], data["ends_at"] = "2030-05-01T19:00", "2030-05-01T21:00"
+    response = client.post(f"{base}{meeting.pk}/modifier/", data)
+    assert response.status_code == 409 and 'role="alert"' in response.content.decode()
+    response = client.post(f"{base}{meeting.pk}/compte-rendu/", {"minutes_fr": "Résumé"})
+    assert response.status_code == 400 and "ne peut plus être modifiée" in response.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.title_fr == "Atelier annulé" and meeting.cancelled_at == first_cancelled_at
+    assert meeting.minutes_fr == ""
+
+    # The meeting page: a badge in words, the reason (escaped), no registration form, no management forms.
+    html = client.get(f"{base}{meeting.pk}/").content.decode()
+    assert "Annulée</span>" in html and "Cette rencontre est annulée" in html
+    assert "Motif : Tempête &lt;b&gt;de neige&lt;/b&gt;" in html and "<b>de neige" not in html
+    assert "M’inscrire" not in html and "Gestion de la rencontre" not in html
+
+    # Registration is refused with a French message (400), even for a signed-in participant.
+    client.force_login(citizen(2))
+    html = client.get(f"{base}{meeting.pk}/").content.decode()
+    assert "on ne peut plus s’y inscrire" in html and "M’inscrire" not in html
+    response = client.post(f"{base}{meeting.pk}/inscription/", {"action": "register"})
+    assert response.status_code == 400 and "annulée : on ne peut plus s&#x27;y inscrire" in response.content.decode()
+    assert MeetingRegistration.objects.filter(meeting=meeting).count() == 1
+
+    # Still listed on the meetings page, marked in words, with its reason.
+    html = client.get(base).content.decode()
+    assert "Atelier annulé" in html and "Atelier maintenu" in html
+    assert html.count("Annulée</span>") == 1 and "Motif : Tempête &lt;b&gt;de neige&lt;/b&gt;" in html
+
+    # The public list counts one meeting ahead and shows only the maintained one among upcoming meetings.
+    html = client.get("/fr/consultations/").content.decode()
+    assert "1 rencontre à venir" in html and "Atelier maintenu" in html and "Atelier annulé" not in html
+
+    # The calendar shows it cancelled; the feeds keep it with STATUS:CANCELLED.
+    when = timezone.localtime(meeting.starts_at)
+    html = client.get("/fr/consultations/calendrier/", {"mois": when.strftime("%Y-%m")}).content.decode()
+    assert "Atelier annulé" in html and "Rencontre annulée" in html and "Annulée</span>" in html
+    feed = client.get("/fr/consultations/calendrier.ics").content.decode().replace("\r\n ", "")
+    assert feed.count("BEGIN:VEVENT") >= 2 and feed.count("STATUS:CANCELLED") == 1
+    assert "SUMMARY:Annulée : Atelier annulé" in feed
+    single = client.get(f"{base}{meeting.pk}/rencontre.ics")
+    assert single.status_code == 200 and b"STATUS:CANCELLED\r\n" in single.content

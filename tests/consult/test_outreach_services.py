@@ -348,7 +348,9 @@ def test_cancel_tells_registrants_and_minutes(process, organiser, citizens):
     outreach.meeting_cancel(actor=organiser, meeting=meeting, reason="Tempête de neige")
     note = Notification.objects.get(recipient=citizens[0])
     assert "annulée" in note.subject and "Tempête de neige" in note.body
-    assert not Meeting.objects.exists()
+    kept = Meeting.objects.get()  # the row stays, marked cancelled
+    assert kept.cancelled_at is not None and kept.cancel_reason == "Tempête de neige"
+    assert not kept.registration_open and MeetingRegistration.objects.filter(meeting=kept).exists()
     assert AuditEntry.objects.filter(action="consult.outreach.meeting_cancel").get().data["reason"] == \
         "Tempête de neige"
 
@@ -522,3 +524,74 @@ def test_setting_frequency_keeps_one_row(citizen):
     outreach.notification_setting_set(user=person, frequency="weekly")
     outreach.notification_setting_set(user=person, frequency="daily")
     assert NotificationSetting.objects.get(user=person).frequency == "daily"
+
+
+# --- Cancelled meetings keep their row -------------------------------------------------------------
+
+def test_cancel_is_idempotent_and_tells_followers_once(process, organiser, citizens):
+    meeting = outreach.meeting_create(actor=organiser, process=process, data=meeting_data())
+    outreach.meeting_register(user=citizens[0], meeting=meeting)
+    outreach.follow(user=citizens[1], process=process)
+    Notification.objects.all().delete()
+    with pytest.raises(PermissionDenied):
+        outreach.meeting_cancel(actor=citizens[2], meeting=meeting, reason="non")
+    assert Meeting.objects.get().cancelled_at is None
+    returned = outreach.meeting_cancel(actor=organiser, meeting=meeting, reason="  Salle inondée  ")
+    assert returned.pk == meeting.pk and meeting.cancel_reason == "Salle inondée"
+    first = Meeting.objects.get()
+    assert set(Notification.objects.values_list("recipient", flat=True)) == {citizens[0].pk, citizens[1].pk}
+    # Cancelling again (a double submit, another organiser) changes nothing and tells no one again.
+    again = Meeting.objects.get()
+    outreach.meeting_cancel(actor=organiser, meeting=again, reason="Autre motif")
+    assert again.cancel_reason == "Salle inondée"
+    second = Meeting.objects.get()
+    assert (second.cancelled_at, second.cancel_reason) == (first.cancelled_at, "Salle inondée")
+    assert Notification.objects.count() == 2
+    assert AuditEntry.objects.filter(action="consult.outreach.meeting_cancel").count() == 1
+
+
+def test_cancelled_meeting_refuses_registration_and_edits(process, organiser, citizens):
+    meeting = outreach.meeting_create(actor=organiser, process=process, data=meeting_data(capacity="0"))
+    outreach.meeting_cancel(actor=organiser, meeting=meeting, reason="Grève")
+    with pytest.raises(ValidationError, match="annulée : on ne peut plus s'y inscrire"):
+        outreach.meeting_register(user=citizens[0], meeting=meeting)
+    stale = Meeting.objects.get()
+    stale.cancelled_at, stale.registration_open = None, True  # a copy read before the cancellation
+    with pytest.raises(ValidationError, match="complète"):  # the conditional update still refuses the seat
+        outreach.meeting_register(user=citizens[0], meeting=stale)
+    assert not MeetingRegistration.objects.exists()
+    with pytest.raises(ValidationError, match="ne peut plus être modifiée"):
+        outreach.meeting_update(actor=organiser, meeting=Meeting.objects.get(), data={"title_fr": "Nouveau titre"})
+    with pytest.raises(ValidationError, match="ne peut plus être modifiée"):
+        outreach.meeting_update(actor=organiser, meeting=stale, data={"title_fr": "Nouveau titre"})
+    with pytest.raises(ValidationError, match="ne peut plus être modifiée"):
+        outreach.meeting_minutes_set(actor=organiser, meeting=Meeting.objects.get(), minutes_fr="Compte rendu")
+    kept = Meeting.objects.get()
+    assert kept.title_fr == "Soirée d'échange à Lévis" and kept.minutes_fr == "" and kept.registrations_count == 0
+
+
+def test_cancelled_meeting_listed_marked_and_left_out_of_upcoming_counts(process, organiser):
+    kept = outreach.meeting_create(actor=organiser, process=process, data=meeting_data(title_fr="Atelier maintenu"))
+    gone = outreach.meeting_create(actor=organiser, process=process, data=meeting_data(title_fr="Atelier annulé"))
+    outreach.meeting_cancel(actor=organiser, meeting=gone, reason="Tempête, verglas; routes fermées")
+    assert {m.pk for m in outreach.meeting_list(process=process)["upcoming"]} == {kept.pk, gone.pk}
+    assert [m.pk for m in outreach.meetings_upcoming()] == [kept.pk]
+    assert outreach.process_search()["results"][0].meetings_ahead == 1
+
+    when = timezone.localtime(gone.starts_at)
+    events = [e for day in outreach.calendar_month(year=when.year, month=when.month)["days"] for e in day["events"]
+              if e["kind"] == "meeting"]
+    flags = {e["meeting"].pk: (e["cancelled"], e["cancel_reason"]) for e in events}
+    assert flags == {kept.pk: (False, ""), gone.pk: (True, "Tempête, verglas; routes fermées")}
+
+    feed = outreach.calendar_ics()
+    events = {int(re.search(r"UID:consult-meeting-(\d+)@", block).group(1)): block
+              for block in feed.split("BEGIN:VEVENT")[1:] if "UID:consult-meeting-" in block}
+    assert set(events) == {kept.pk, gone.pk}  # the cancelled one stays in the feed
+    assert "STATUS:CANCELLED\r\n" in events[gone.pk] and "SEQUENCE:1\r\n" in events[gone.pk]
+    assert "STATUS:CONFIRMED\r\n" in events[kept.pk] and "STATUS:CANCELLED" not in events[kept.pk]
+    unfolded = events[gone.pk].replace("\r\n ", "")
+    assert "SUMMARY:Annulée : Atelier annulé" in unfolded
+    assert "Motif : Tempête\\, verglas\\; routes fermées" in unfolded
+    single = outreach.meeting_ics(Meeting.objects.get(pk=gone.pk))
+    assert single.count("BEGIN:VEVENT") == 1 and "STATUS:CANCELLED\r\n" in single

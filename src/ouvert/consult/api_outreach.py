@@ -94,7 +94,8 @@ def _meeting_row(m: Meeting, user=None) -> dict:
             "attendees": m.attendees_count,
             "minutes_fr": m.minutes_fr if m.minutes_published_at else "",
             "minutes_en": m.minutes_en if m.minutes_published_at else "",
-            "minutes_published_at": _iso(m.minutes_published_at), "is_demo": m.is_demo}
+            "minutes_published_at": _iso(m.minutes_published_at), "cancelled_at": _iso(m.cancelled_at),
+            "cancel_reason": m.cancel_reason, "is_demo": m.is_demo}
 
 
 @router.get("/processes/{slug}/meetings", summary="Rencontres d'une consultation / A process's meetings")

@@ -185,7 +185,8 @@ def process_search_queryset(*, user=None, organisation=None, theme=None, territo
                            mode=mode, q=q)
     participants = Participation.objects.filter(process=OuterRef("pk")).order_by().values("process").annotate(
         n=Count("pk")).values("n")
-    meetings = Meeting.objects.filter(process=OuterRef("pk"), starts_at__gte=timezone.now()).order_by().values(
+    meetings = Meeting.objects.filter(process=OuterRef("pk"), starts_at__gte=timezone.now(),
+                                      cancelled_at__isnull=True).order_by().values(
         "process").annotate(n=Count("pk")).values("n")
     qs = qs.select_related("organisation").annotate(
         participants_count=Coalesce(Subquery(participants, output_field=IntegerField()), Value(0)),
@@ -270,6 +271,7 @@ def calendar_month(*, year, month, user=None, **filters) -> dict:
         local = timezone.localtime(meeting.starts_at)
         events.append({"kind": "meeting", "date": local.date(), "time": local, "title": meeting.title,
                        "label": meeting.get_mode_display(), "process": meeting.process, "meeting": meeting,
+                       "cancelled": meeting.cancelled_at is not None, "cancel_reason": meeting.cancel_reason,
                        "url": _url("consult:meeting", "consult:process", slug=meeting.process.slug, pk=meeting.pk)})
     by_day = defaultdict(list)
     for event in events:
@@ -317,11 +319,18 @@ def _ics_meeting(meeting: Meeting, stamp: str) -> list[str]:
     url = _absolute(_url("consult:meeting", "consult:process", slug=meeting.process.slug, pk=meeting.pk))
     # The online link is given to registrants only: the public feed says « en ligne » instead.
     location = ", ".join(part for part in (meeting.place, meeting.address) if part) or str(_("En ligne"))
+    summary, description = meeting.title, (meeting.description + "\n\n" if meeting.description else "") + url
+    if meeting.cancelled_at is not None:
+        # RFC 5545, 3.8.1.11: the event stays in the feed with STATUS:CANCELLED (and a higher SEQUENCE, 3.8.7.4)
+        # so that calendars which imported it mark it cancelled instead of keeping a stale event.
+        summary = _("Annulée : %(title)s") % {"title": meeting.title}
+        reason = (_("Motif : %(reason)s") % {"reason": meeting.cancel_reason} + "\n\n") if meeting.cancel_reason else ""
+        description = str(_("Cette rencontre est annulée.")) + "\n\n" + reason + description
     lines = ["BEGIN:VEVENT", f"UID:consult-meeting-{meeting.pk}@{_ics_host()}", f"DTSTAMP:{stamp}",
              f"DTSTART:{_ics_utc(meeting.starts_at)}", f"DTEND:{_ics_utc(meeting.ends_at)}",
-             f"SUMMARY:{_ics_escape(meeting.title)}",
-             f"DESCRIPTION:{_ics_escape((meeting.description + chr(10) + chr(10) if meeting.description else '') + url)}",
-             f"URL:{url}"]
+             f"SEQUENCE:{1 if meeting.cancelled_at is not None else 0}",
+             "STATUS:CANCELLED" if meeting.cancelled_at is not None else "STATUS:CONFIRMED",
+             f"SUMMARY:{_ics_escape(summary)}", f"DESCRIPTION:{_ics_escape(description)}", f"URL:{url}"]
     if location:
         lines.append(f"LOCATION:{_ics_escape(location)}")
     if meeting.latitude is not None and meeting.longitude is not None:
@@ -715,6 +724,15 @@ def _manage_check(user, process: Process) -> None:
         raise PermissionDenied(_("Seuls les organisateurs de la consultation peuvent gérer ses rencontres."))
 
 
+def _cancelled_error() -> ValidationError:
+    return ValidationError({"meeting": [_("Cette rencontre est annulée : elle ne peut plus être modifiée.")]})
+
+
+def _not_cancelled(meeting: Meeting) -> None:
+    if meeting.cancelled_at is not None:
+        raise _cancelled_error()
+
+
 def _datetime(value, field: str, errors: dict):
     if isinstance(value, datetime.datetime):
         parsed = value
@@ -836,6 +854,7 @@ def meeting_update(*, actor, meeting: Meeting, data: dict) -> Meeting:
     """Change a meeting; when its time, place or link changes, registrants and followers are told."""
     process = meeting.process
     _manage_check(actor, process)
+    _not_cancelled(meeting)
     values = _meeting_clean(data, instance=meeting)
     if values["capacity"] and values["capacity"] < meeting.registrations_count:
         raise ValidationError({"capacity": [_("%(n)s personnes sont déjà inscrites : la capacité ne peut pas être "
@@ -843,6 +862,8 @@ def meeting_update(*, actor, meeting: Meeting, data: dict) -> Meeting:
     moved = any(values[k] != getattr(meeting, k) for k in ("starts_at", "ends_at", "place", "address", "online_url",
                                                             "mode"))
     with transaction.atomic():
+        if Meeting.objects.select_for_update().filter(pk=meeting.pk, cancelled_at__isnull=False).exists():
+            raise _cancelled_error()  # cancelled meanwhile
         for key, value in values.items():
             setattr(meeting, key, value)
         meeting.save(update_fields=list(values))
@@ -858,30 +879,40 @@ def meeting_update(*, actor, meeting: Meeting, data: dict) -> Meeting:
     return meeting
 
 
-def meeting_cancel(*, actor, meeting: Meeting, reason: str = "") -> None:
-    """Cancel (delete) a meeting: its registrants and followers are told, the audit log keeps it."""
+def meeting_cancel(*, actor, meeting: Meeting, reason: str = "") -> Meeting:
+    """Cancel a meeting: it keeps its row (``cancelled_at``, ``cancel_reason``) and stays listed, marked
+    cancelled; registration closes; registrants and followers are told; the audit log keeps it.
+    Idempotent: cancelling a cancelled meeting changes nothing and tells no one again."""
     process = meeting.process
     _manage_check(actor, process)
     reason = (reason or "").strip()[:1000]
     with transaction.atomic():
+        # The row lock makes two simultaneous cancellations one: the second sees ``cancelled_at`` set.
+        locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if locked.cancelled_at is not None:
+            meeting.cancelled_at, meeting.cancel_reason = locked.cancelled_at, locked.cancel_reason
+            meeting.registration_open = locked.registration_open
+            return meeting
+        meeting.cancelled_at, meeting.cancel_reason, meeting.registration_open = timezone.now(), reason, False
+        meeting.save(update_fields=["cancelled_at", "cancel_reason", "registration_open"])
+        url = _url("consult:meeting", "consult:process", slug=process.slug, pk=meeting.pk)
         followers_notify(process=process, target_kind=TargetKind.MEETING, target_id=meeting.pk,
                          subject=_("Rencontre annulée : %(title)s") % {"title": meeting.title_fr},
                          body=(_("La rencontre du %(date)s est annulée.") % {"date": _when(meeting)})
                          + (f"\n{reason}" if reason else ""),
-                         url=_url("consult:meetings", "consult:process", slug=process.slug),
-                         exclude=actor, also=_registrant_users(meeting))
+                         url=url, exclude=actor, also=_registrant_users(meeting))
         core_services.audit_append(actor=actor, action="consult.outreach.meeting_cancel", target=meeting,
                                    data={"process": process.slug, "title": meeting.title_fr,
                                          "starts_at": meeting.starts_at.isoformat(), "reason": reason,
                                          "registrations": meeting.registrations_count})
-        Follow.objects.filter(target_kind=TargetKind.MEETING, target_id=meeting.pk).delete()
-        meeting.delete()
+    return meeting
 
 
 def meeting_minutes_set(*, actor, meeting: Meeting, minutes_fr: str, minutes_en: str = "",
                         attendees_count=None, publish: bool = True) -> Meeting:
     """The meeting's minutes (Markdown, FR/EN) and how many people came; published when ``publish``."""
     _manage_check(actor, meeting.process)
+    _not_cancelled(meeting)
     errors = {}
     minutes_fr, minutes_en = (minutes_fr or "").strip(), (minutes_en or "").strip()
     if publish and not minutes_fr:
@@ -925,7 +956,8 @@ def meeting_list(*, process: Process) -> dict:
 
 def meetings_upcoming(*, limit: int = 10) -> list[Meeting]:
     """The next meetings of listed processes (for the list and the calendar's side panel)."""
-    return list(Meeting.objects.filter(process__in=_listed(), ends_at__gte=timezone.now()).select_related(
+    return list(Meeting.objects.filter(process__in=_listed(), ends_at__gte=timezone.now(),
+                                       cancelled_at__isnull=True).select_related(
         "process", "process__organisation").order_by("starts_at", "pk")[:limit])
 
 
@@ -948,6 +980,8 @@ def meeting_register(*, user, meeting: Meeting) -> MeetingRegistration:
     The person gets a confirmation notification and follows the meeting."""
     process = meeting.process
     access.participation_check(user=user, process=process)
+    if meeting.cancelled_at is not None:
+        raise ValidationError({"meeting": [_("Cette rencontre est annulée : on ne peut plus s'y inscrire.")]})
     if not meeting.registration_open:
         raise ValidationError({"meeting": [_("Les inscriptions à cette rencontre sont fermées.")]})
     if meeting.starts_at <= timezone.now():
@@ -956,7 +990,7 @@ def meeting_register(*, user, meeting: Meeting) -> MeetingRegistration:
     if MeetingRegistration.objects.filter(meeting=meeting, user=user).exists():
         raise already
     with transaction.atomic():
-        seats = Meeting.objects.filter(pk=meeting.pk, registration_open=True).filter(
+        seats = Meeting.objects.filter(pk=meeting.pk, registration_open=True, cancelled_at__isnull=True).filter(
             Q(capacity=0) | Q(registrations_count__lt=F("capacity")))
         if not seats.update(registrations_count=F("registrations_count") + 1):
             raise ValidationError({"meeting": [_("Cette rencontre est complète.")]})

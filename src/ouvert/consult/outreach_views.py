@@ -337,6 +337,9 @@ def meeting_form(request, slug, pk=None):
     if not access.can_manage(request.user, process):
         raise PermissionDenied(_("Seuls les organisateurs de la consultation peuvent gérer ses rencontres."))
     meeting = _meeting(process, pk) if pk is not None else None
+    if meeting is not None and meeting.cancelled_at is not None:
+        return _meeting_page(request, process, meeting, status=409, errors=[
+            _("Cette rencontre est annulée : elle ne peut plus être modifiée.")])
     values = _meeting_form_values(meeting)
     field_errors: dict = {}
     if request.method == "POST":
@@ -366,9 +369,11 @@ def meeting_cancel(request, slug, pk):
     meeting = _meeting(process, pk)
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("consult:meeting", kwargs={"slug": slug, "pk": meeting.pk}))
+    was_cancelled = meeting.cancelled_at is not None
     outreach.meeting_cancel(actor=request.user, meeting=meeting, reason=request.POST.get("reason", ""))
-    messages.success(request, _("La rencontre est annulée ; les personnes inscrites sont avisées."))
-    return HttpResponseRedirect(reverse("consult:meetings", kwargs={"slug": slug}))
+    if not was_cancelled:
+        messages.success(request, _("La rencontre est annulée ; les personnes inscrites sont avisées."))
+    return HttpResponseRedirect(reverse("consult:meeting", kwargs={"slug": slug, "pk": meeting.pk}))
 
 
 @require_POST
