@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Body, Router, Schema, Status
 
@@ -48,7 +49,8 @@ def process_detail_data(process: Process, user) -> dict:
                     "ends_on": _iso(p.ends_on), "components": list(p.components or []), "current": p == current}
                    for p in sorted(process.phases.all(), key=lambda p: p.starts_on)],
         "documents": [{"id": d.pk, "title_fr": d.title_fr, "title_en": d.title_en,
-                       "url": d.url or (d.file.url if d.file else "")} for d in process.documents.all()],
+                       "url": d.url or (reverse("consult:document", kwargs={"slug": process.slug, "pk": d.pk})
+                                        if d.file else "")} for d in process.documents.all()],
         "categories": [{"id": c.pk, "name_fr": c.name_fr, "name_en": c.name_en} for c in process.categories.all()],
     }
     if manager:

@@ -34,6 +34,7 @@ from .models import Category, Invitation, Phase, Process, ProcessDocument
 
 __all__ = [
     "DOCUMENT_MAX_BYTES", "PRINCIPLES", "PROCESS_EDITABLE_FIELDS", "category_set", "document_add",
+    "document_download_name", "document_open",
     "document_remove", "guide_get", "guide_list", "invitation_accept", "invitation_create", "invitation_list",
     "invitation_revoke", "organisations_for_processes", "phase_set", "process_create", "process_for_manager",
     "process_manage_list", "process_principles_check", "process_principles_set", "process_publish",
@@ -386,6 +387,35 @@ def _phase_set(actor, process: Process, phases: list[dict], new_dates: dict) -> 
 #: Accepted document types: extension → what the bytes must be.
 DOCUMENT_TYPES = {"pdf": "pdf", "odt": "odt", "docx": "docx", "xlsx": "xlsx", "csv": "text", "txt": "text"}
 
+#: The content type a document is served with, by extension (anything else: application/octet-stream).
+DOCUMENT_CONTENT_TYPES = {
+    "pdf": "application/pdf", "odt": "application/vnd.oasis.opendocument.text",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv", "txt": "text/plain",
+}
+
+#: Whether ``ProcessDocument`` has the ``original_name`` field (the uploaded file's name, shown and used as the
+#: download name); until it does, the download name is made from the document's title.
+_HAS_ORIGINAL_NAME = any(f.name == "original_name" for f in ProcessDocument._meta.get_fields())
+
+
+def _extension(name: str) -> str:
+    name = Path(name or "").name
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    return extension if re.fullmatch(r"[a-z0-9]{1,8}", extension) else ""
+
+
+def _safe_file_name(name: str, extension: str) -> str:
+    """A file name safe in a ``Content-Disposition`` header and on any file system: no path, no control or
+    quoting characters, at most 150 characters, with ``extension``."""
+    stem = Path(str(name or "").replace("\\", "/")).name
+    if extension and stem.lower().endswith("." + extension):
+        stem = stem[: -len(extension) - 1]
+    stem = re.sub(r'[\x00-\x1f\x7f"\'<>:;|?*%/\\]+', " ", stem)
+    stem = re.sub(r"\s+", " ", stem).strip(" .-")[:150] or "document"
+    return f"{stem}.{extension}" if extension else stem
+
 
 def _sniff(head: bytes, data_reader) -> str | None:
     """What the bytes are: ``pdf``, ``odt``, ``docx``, ``xlsx``, ``text`` or ``None``."""
@@ -441,7 +471,7 @@ def document_add(*, actor, process: Process, title_fr: str, title_en: str = "", 
             errors["url"] = [_("Le lien doit être une adresse web complète (https://…).")]
     if file:
         name = Path(getattr(file, "name", "") or "").name
-        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        extension = _extension(name)
         size = getattr(file, "size", None)
         if extension not in DOCUMENT_TYPES:
             errors["file"] = [_("Types acceptés : PDF, ODT, DOCX, XLSX, CSV ou TXT.")]
@@ -471,11 +501,50 @@ def document_add(*, actor, process: Process, title_fr: str, title_en: str = "", 
         document = ProcessDocument(process=process, title_fr=title_fr, title_en=title_en, url=url,
                                    position=position)
         if file:
-            document.file.save(Path(file.name).name[-200:], file, save=False)
+            # Stored under a random name (128 bits), never derived from the uploaded one: the file cannot be
+            # found by guessing, and the original name (kept for display and download) cannot leak through
+            # the storage path. Files are served by ``document_open`` (``consult:document``), never by URL.
+            if _HAS_ORIGINAL_NAME:
+                document.original_name = _safe_file_name(file.name, _extension(file.name))
+            document.file.save(f"{secrets.token_hex(16)}.{_extension(file.name)}", file, save=False)
         document.save()
         _audit(actor, "document_add", process, {"document": document.pk, "title": title_fr,
                                                  "url": url, "file": document.file.name or ""})
     return document
+
+
+def document_download_name(document: ProcessDocument) -> str:
+    """The name a document's file is downloaded under: its original name when the model keeps it, else
+    made from its title, with the stored file's extension; always safe for ``Content-Disposition``."""
+    extension = _extension(document.file.name)
+    original = getattr(document, "original_name", "") or ""
+    return _safe_file_name(original or slugify(document.title_fr)[:150], extension)
+
+
+def document_open(*, user, process: Process, document_id) -> tuple[ProcessDocument, object, str, str]:
+    """An uploaded document of ``process`` as ``user`` may read it: ``(document, open file, download name,
+    content type)``; ``NotFound`` when the person may not see the consultation (a private one they were not
+    invited to, a draft they do not manage), when there is no such document, when it is a link, or when
+    its file is missing from the storage. The file is read from the default storage; close it after use
+    (``FileResponse`` does)."""
+    from django.core.files.storage import default_storage
+
+    not_found = core_services.NotFound(_("Document introuvable."))
+    if not access.can_view(user, process):
+        raise not_found
+    try:
+        document = ProcessDocument.objects.get(process=process, pk=int(document_id))
+    except (ProcessDocument.DoesNotExist, TypeError, ValueError):
+        raise not_found from None
+    if not document.file:
+        raise not_found
+    try:
+        handle = default_storage.open(document.file.name, "rb")
+    except (FileNotFoundError, OSError):
+        raise not_found from None
+    extension = _extension(document.file.name)
+    return (document, handle, document_download_name(document),
+            DOCUMENT_CONTENT_TYPES.get(extension, "application/octet-stream"))
 
 
 def document_remove(*, actor, process: Process, document_id: int) -> bool:

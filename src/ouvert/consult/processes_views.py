@@ -8,12 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from ouvert.core import services as core_services
 
@@ -370,3 +371,25 @@ def verification(request):
     return render(request, "consult/processes/verification.html",
                   {"value": value, "errors": errors, "next": target, "current": current},
                   status=400 if errors else 200)
+
+
+# --- Documents -------------------------------------------------------------------------------------
+
+@require_safe
+def document(request, slug, pk):
+    """An uploaded document, streamed from the storage to the people who may see its consultation (404 for
+    anyone else, as for the consultation itself): never linked by its storage address."""
+    try:
+        process = access.process_get(slug=slug, user=request.user)
+        _document, handle, name, content_type = processes.document_open(user=request.user, process=process,
+                                                                        document_id=pk)
+    except core_services.NotFound as exc:
+        raise _not_found(exc) from None
+    response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    if process.visibility != Process.Visibility.PUBLIC or process.published_at is None:
+        patch_cache_control(response, private=True, no_store=True)
+    else:
+        patch_cache_control(response, public=True, max_age=300)
+    return response

@@ -15,4 +15,5 @@ urlpatterns: list = [
 process_urlpatterns: list = [
     path("", views.process_detail, name="process"),
     path("configurer/<slug:step>/", views.wizard, name="wizard"),
+    path("documents/<int:pk>/", views.document, name="document"),
 ]
