@@ -161,6 +161,15 @@ class Phase(models.Model):
         return f"{self.process_id} {self.kind}"
 
 
+def document_upload_to(instance, filename: str) -> str:
+    """A random, unguessable storage name (documents are served by a view that checks access, never by
+    their media address), keeping only the extension."""
+    import secrets
+
+    extension = filename.rsplit(".", 1)[-1].lower()[:10] if "." in filename else "bin"
+    return f"consult/documents/{secrets.token_hex(16)}.{extension}"
+
+
 class ProcessDocument(models.Model):
     """A document that informs participants (file or link)."""
 
@@ -168,7 +177,8 @@ class ProcessDocument(models.Model):
                                 verbose_name=_("consultation"))
     title_fr = models.CharField(_("titre (français)"), max_length=300)
     title_en = models.CharField(_("titre (anglais)"), max_length=300, blank=True)
-    file = models.FileField(_("fichier"), upload_to="consult/documents/", blank=True, max_length=300)
+    file = models.FileField(_("fichier"), upload_to=document_upload_to, blank=True, max_length=300)
+    original_name = models.CharField(_("nom du fichier d'origine"), max_length=200, blank=True)
     url = models.URLField(_("lien"), blank=True, max_length=1000)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
     created_at = models.DateTimeField(_("ajouté le"), default=timezone.now)

@@ -395,9 +395,6 @@ DOCUMENT_CONTENT_TYPES = {
     "csv": "text/csv", "txt": "text/plain",
 }
 
-#: Whether ``ProcessDocument`` has the ``original_name`` field (the uploaded file's name, shown and used as the
-#: download name); until it does, the download name is made from the document's title.
-_HAS_ORIGINAL_NAME = any(f.name == "original_name" for f in ProcessDocument._meta.get_fields())
 
 
 def _extension(name: str) -> str:
@@ -504,8 +501,7 @@ def document_add(*, actor, process: Process, title_fr: str, title_en: str = "", 
             # Stored under a random name (128 bits), never derived from the uploaded one: the file cannot be
             # found by guessing, and the original name (kept for display and download) cannot leak through
             # the storage path. Files are served by ``document_open`` (``consult:document``), never by URL.
-            if _HAS_ORIGINAL_NAME:
-                document.original_name = _safe_file_name(file.name, _extension(file.name))
+            document.original_name = _safe_file_name(file.name, _extension(file.name))
             document.file.save(f"{secrets.token_hex(16)}.{_extension(file.name)}", file, save=False)
         document.save()
         _audit(actor, "document_add", process, {"document": document.pk, "title": title_fr,
@@ -514,10 +510,10 @@ def document_add(*, actor, process: Process, title_fr: str, title_en: str = "", 
 
 
 def document_download_name(document: ProcessDocument) -> str:
-    """The name a document's file is downloaded under: its original name when the model keeps it, else
-    made from its title, with the stored file's extension; always safe for ``Content-Disposition``."""
+    """The name a document's file is downloaded under: its original name (else made from its title), with
+    the stored file's extension; always safe for ``Content-Disposition``."""
     extension = _extension(document.file.name)
-    original = getattr(document, "original_name", "") or ""
+    original = document.original_name
     return _safe_file_name(original or slugify(document.title_fr)[:150], extension)
 
 
