@@ -90,7 +90,7 @@ def test_hostile_strings_are_stored_as_text(dataset_factory):
     dataset = dataset_factory(title_fr=title, notes_fr="<img src=x onerror=alert(1)>Texte")
     dataset.refresh_from_db()
     assert dataset.title_fr == title
-    from ouvert.catalog.markdown import render_markdown
+    from ouvert.core.markdown import render_markdown
 
     html = render_markdown(dataset.notes_fr)
     assert "onerror" not in html and "Texte" in html

@@ -59,7 +59,7 @@ def test_plain_text_mode_has_no_headings_or_list_merging():
 
 
 def test_hostile_markdown_is_kept_as_text_to_be_sanitised_when_shown():
-    from ouvert.catalog.markdown import render_markdown
+    from ouvert.core.markdown import render_markdown
 
     source = "<script>alert(1)</script>\n\n[clic](javascript:alert(2))\n\n<img src=x onerror=alert(3)>"
     paragraphs = draft_split(source)

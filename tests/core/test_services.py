@@ -263,3 +263,26 @@ def test_notification_unsent_and_mark_emailed(make_user):
     assert services.notification_mark_emailed(ids=[kept[0].pk]) == 1
     assert services.notification_mark_emailed(ids=[kept[0].pk]) == 0
     assert not services.notification_unsent(user=person).exists()
+
+
+@pytest.mark.parametrize("text", ["1. " * 1600, "[" * 5000, "> " * 3000, "- " * 2000 + "x"])
+def test_markdown_too_deep_is_shown_escaped_not_an_error(text):
+    """One post of pathological Markdown must not make a page fail (RecursionError) or take seconds."""
+    import time
+
+    from ouvert.core.markdown import render_markdown
+
+    started = time.monotonic()
+    html = str(render_markdown(text)) + str(render_markdown(text, participant=True))
+    assert time.monotonic() - started < 1
+    assert html.startswith("<p>")
+
+
+def test_markdown_participant_subset():
+    from ouvert.core.markdown import render_markdown
+
+    text = "# Titre\n\n![pixel](https://suivi.example/p.gif) [lien](javascript:alert(1)) [ok](https://ex.org)"
+    html = str(render_markdown(text, participant=True))
+    assert "<h1" not in html and "<img" not in html and "javascript:" not in html
+    assert 'href="https://ex.org"' in html and "ugc" in html
+    assert "<h1" in str(render_markdown(text)) and "<img" in str(render_markdown(text))

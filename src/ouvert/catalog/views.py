@@ -32,6 +32,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ouvert.core import registry
 from ouvert.core import services as core_services
 from ouvert.core.forms import add_service_errors, describe_fields
+from ouvert.core.markdown import markdown_to_text, render_markdown
 
 from . import policy, services
 from .forms import (
@@ -42,7 +43,6 @@ from .forms import (
     DatasetForm,
     ResourceForm,
 )
-from .markdown import markdown_to_text, render_markdown
 from .models import Dataset, Resource, Theme
 from .package_search import package_search, search_flag_choices
 from .schemaorg import schemaorg_script

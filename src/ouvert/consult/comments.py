@@ -17,11 +17,8 @@ process, and the component that must be open to comment on it.
 from __future__ import annotations
 
 import datetime
-import re
 from dataclasses import dataclass
 
-import markdown as _markdown
-import nh3
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -33,8 +30,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ouvert.catalog import markdown as catalog_markdown
 from ouvert.core import services as core_services
+from ouvert.core.markdown import render_markdown
 
 from . import access, outreach
 from .models import (
@@ -180,36 +177,13 @@ def comment_target_url(*, process: Process, target_kind: str, target_id: int, ob
 
 # --- Rendering -------------------------------------------------------------------------------------
 
-COMMENT_TAGS = frozenset(catalog_markdown.ALLOWED_TAGS - {"img", "h1", "h2", "h3", "h4", "h5", "h6", "table",
-                                                          "thead", "tbody", "tr", "td", "th"})
-COMMENT_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
-
-
-#: Ten block markers in a row (``> > >``, ``1. 1. 1.``, ``- - -``…) nest too deep for Python-Markdown,
-#: which then takes seconds or overflows the stack: such text is shown as plain text.
-DEEP_NESTING = re.compile(r"(?:(?:>|[*+-]|\d{1,9}[.)])[ \t]*){10,}")
-MAX_BRACKETS = 200
-
-
-def _too_complex(text: str) -> bool:
-    return (text.count("[") > MAX_BRACKETS or text.count("(") > 4 * MAX_BRACKETS or text.count("<") > 300
-            or text.count("\n") > 800 or DEEP_NESTING.search(text) is not None)
-
-
 def comment_render(body: str | None) -> SafeString:
-    """A participant's Markdown → sanitised HTML: no images, headings or tables; links
-    ``rel="nofollow ugc noopener noreferrer"``; only http(s) and mailto links."""
+    """A participant's Markdown → sanitised HTML (``ouvert.core.markdown``'s participant subset: no images,
+    headings or tables; links ``rel="nofollow ugc …"``; only http(s) and mailto links)."""
     text = body or ""
-    if len(text) > COMMENT_BODY_MAX * 2 or _too_complex(text):
+    if len(text) > COMMENT_BODY_MAX * 2:
         return mark_safe(linebreaks(escape(text)))  # noqa: S308 — escaped
-    try:
-        html = _markdown.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
-    except RecursionError:  # pathological nesting the checks above did not catch
-        return mark_safe(linebreaks(escape(text)))  # noqa: S308 — escaped
-    clean = nh3.clean(html, tags=set(COMMENT_TAGS), attributes={k: set(v) for k, v in COMMENT_ATTRIBUTES.items()},
-                      url_schemes={"http", "https", "mailto"}, link_rel="nofollow ugc noopener noreferrer",
-                      clean_content_tags={"script", "style"}, strip_comments=True)
-    return mark_safe(clean)  # noqa: S308 — sanitised just above
+    return render_markdown(text, participant=True)
 
 
 def _render_many(bodies) -> dict[str, SafeString]:

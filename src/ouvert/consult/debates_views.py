@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ouvert.catalog.markdown import render_markdown
 from ouvert.core import services as core_services
+from ouvert.core.markdown import render_markdown
 
 from . import access, debates
 from .debates_forms import debate_data, draft_data, error_lines

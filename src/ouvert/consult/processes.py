@@ -846,7 +846,7 @@ class Guide:
 
     @property
     def html(self):
-        from ouvert.catalog.markdown import render_markdown
+        from ouvert.core.markdown import render_markdown
 
         return render_markdown(self.body)
 

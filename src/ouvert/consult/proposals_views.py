@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ouvert.catalog.markdown import render_markdown
+from ouvert.core.markdown import render_markdown
 from ouvert.core.services import NotFound, RateLimited
 
 from . import access, outreach
@@ -210,9 +210,9 @@ def _detail(request, process, proposal, *, errors=None, status=200, answer_value
     threshold = process.support_threshold
     amendments = services.amendment_list(proposal=proposal, user=user) if process.amendments_enabled else []
     for amendment in amendments:
-        amendment.body_html = render_markdown(amendment.body)
+        amendment.body_html = render_markdown(amendment.body, participant=True)
     context = {
-        "process": process, "tab": "proposals", "proposal": proposal, "body_html": render_markdown(proposal.body),
+        "process": process, "tab": "proposals", "proposal": proposal, "body_html": render_markdown(proposal.body, participant=True),
         "answer_html": render_markdown(proposal.answer) if proposal.answered_at else "",
         "supported": supported, "threshold": threshold,
         "threshold_percent": min(100, round(100 * proposal.supports_count / threshold)) if threshold else None,

@@ -20,8 +20,8 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ouvert.catalog.markdown import render_markdown
 from ouvert.core import services as core_services
+from ouvert.core.markdown import render_markdown
 
 from . import access
 from .models import Category, Conversation, Process, ProcessReport, Proposal, Survey

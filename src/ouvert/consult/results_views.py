@@ -14,7 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ouvert.catalog.markdown import render_markdown
+from ouvert.core.markdown import render_markdown
 from ouvert.core.services import NotFound, RateLimited
 
 from . import access

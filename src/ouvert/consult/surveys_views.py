@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ouvert.catalog.markdown import render_markdown
 from ouvert.core import services as core_services
+from ouvert.core.markdown import render_markdown
 
 from . import access, surveys
 from .models import Phase, Question

@@ -4,7 +4,7 @@
 from django import template
 from django.urls import NoReverseMatch, reverse
 
-from ouvert.catalog.markdown import render_markdown
+from ouvert.core.markdown import render_markdown
 
 from ..access import current_phase
 from ..models import Phase
