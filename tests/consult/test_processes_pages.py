@@ -294,3 +294,16 @@ def test_admin_pages(client, process, moderator, organiser, citizen):
         assert client.get(reverse(f"admin:consult_{name}_changelist")).status_code == 200
     assert client.get(reverse("admin:consult_process_change", args=[process.pk])).status_code == 200
     assert client.get(reverse("admin:consult_participation_add")).status_code == 403
+
+
+def test_process_page_offers_the_satisfaction_survey_after_taking_part(client, process, citizen):
+    from ouvert.consult import services
+
+    person = citizen(1)
+    client.force_login(person)
+    url = reverse("consult:process", kwargs={"slug": process.slug})
+    assert 'name="score"' not in client.get(url).content.decode()
+    services.participation_record(process=process, user=person)
+    assert 'name="score"' in client.get(url).content.decode()
+    services.satisfaction_submit(process=process, user=person, score=4, comment="Clair et simple.")
+    assert 'name="score"' not in client.get(url).content.decode()

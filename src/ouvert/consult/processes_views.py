@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ouvert.core import services as core_services
 
-from . import access, outreach, processes
+from . import access, outreach, processes, results
 from . import processes_forms as forms
 from .models import Phase, Process, TargetKind
 
@@ -314,6 +314,7 @@ def process_detail(request, slug):
         "process": process, "tab": "process", "phases": phases, "current": current, "open_now": open_now,
         "documents": list(process.documents.all()), "categories": list(process.categories.all()),
         "manager": manager, "state": state, "status": access.process_status(process),
+        "satisfaction_prompt": results.satisfaction_prompt(process=process, user=user),
         "principles": processes.process_principles_check(process) if manager else None,
         "commitments": [{"title": p.title, "note": (process.principles or {}).get(p.key)}
                         for p in processes.PRINCIPLES if (process.principles or {}).get(p.key)],
