@@ -143,31 +143,34 @@ def test_generate_content(process, results_data, organiser):
     assert AuditEntry.objects.filter(action="consult.results.report_generate").count() == 1
 
 
-def test_opinion_groups_in_the_report(process, results_data, organiser, monkeypatch):
-    """The groups come from the opinions part's ``opinion_groups`` (here a fixed answer of that shape)."""
-    def groups(*, conversation, **_kwargs):
-        return {"status": "ok", "participants": 40, "groups": [
-            {"name": "A", "size": 25, "representative": [
-                {"statement_id": 1, "text": "Le tramway est prioritaire.", "direction": "agree", "percent": 92}]},
-            {"name": "B", "size": 15, "representative": [
-                {"statement_id": 2, "text": "Il faut plus de stationnement.", "direction": "agree", "percent": 81}]}],
-            "consensus": [{"statement_id": 3, "text": "Le vélo d'hiver est possible.", "direction": "agree",
-                           "percent": 77}]}
+def test_opinion_groups_in_the_report(process, results_data, organiser, make_user):
+    """Two camps vote opposite ways on the same statements: the report names two opinion groups, each with
+    the statements it agrees on, and the statement everyone agrees with as consensus."""
+    from ouvert.consult import opinions
+    from ouvert.consult.models import StatementVote
 
-    monkeypatch.setattr(services, "opinion_groups", groups, raising=False)
+    conversation = opinions.conversation_create(actor=organiser, process=process, data={
+        "slug": "tramway", "title_fr": "Le tramway", "seeds": [
+            "Le tramway est prioritaire.", "Il faut plus de stationnement.", "Les autobus doivent être gratuits.",
+            "Il faut élargir l'autoroute.", "Les pistes cyclables sont utiles.", "Le péage urbain est juste.",
+            "Le vélo d'hiver est possible."]})
+    statements = list(conversation.statements.order_by("pk"))
+    camp_a = [1, -1, 1, -1, 1, 1, 1]
+    camp_b = [-1, 1, -1, 1, -1, -1, 1]
+    votes = []
+    for n in range(24):
+        person = make_user(email=f"votant{n}@example.org")
+        pattern = camp_a if n < 12 else camp_b
+        votes += [StatementVote(statement=s, conversation=conversation, user=person, value=v)
+                  for s, v in zip(statements, pattern, strict=True)]
+    StatementVote.objects.bulk_create(votes)
+    groups = opinions.opinion_groups(conversation=conversation, refresh=True)
+    assert groups["status"] == "ok" and len(groups["groups"]) == 2
     fr = services.report_generate(process=process, user=organiser).body_fr
-    assert "40 personnes réparties en 2 groupes d’opinion" in fr
-    assert "**Groupe A** (25 personnes) : d’accord avec « Le tramway est prioritaire. » (92 %)" in fr
+    assert "24 personnes réparties en 2 groupes d’opinion" in fr
+    assert "d’accord avec « Le tramway est prioritaire. »" in fr
+    assert "d’accord avec « Il faut plus de stationnement. »" in fr
     assert "Points de consensus entre les groupes" in fr and "« Le vélo d'hiver est possible. »" in fr
-
-
-def test_opinion_groups_absent_or_failing(process, results_data, organiser, monkeypatch):
-    def broken(**_kwargs):
-        raise RuntimeError("analysis failed")
-
-    monkeypatch.setattr(services, "opinion_groups", broken, raising=False)
-    fr = services.report_generate(process=process, user=organiser).body_fr
-    assert "Pas assez de votes pour dégager des groupes d’opinion." in fr
 
 
 def test_participant_markdown_cannot_break_the_report(process, results_data, organiser):

@@ -179,14 +179,11 @@ def debate_close(*, actor, debate: Debate, conclusions_fr: str | None = None,
 
 def _debate_closed_notify(actor, debate: Debate) -> None:
     """Tell the people who follow the debate or its process that it is closed, with its conclusions."""
-    from django.urls import NoReverseMatch, reverse
+    from django.urls import reverse
 
     from .outreach import followers_notify
 
-    try:
-        url = reverse("consult:debate", kwargs={"slug": debate.process.slug, "pk": debate.pk})
-    except NoReverseMatch:
-        url = ""
+    url = reverse("consult:debate", kwargs={"slug": debate.process.slug, "pk": debate.pk})
     followers_notify(process=debate.process, target_kind=TargetKind.DEBATE, target_id=debate.pk,
                      subject=_("Débat fermé : %(title)s") % {"title": debate.title_fr[:150]},
                      body=(debate.conclusions_fr or _("Les conclusions suivront."))[:500], url=url, exclude=actor)

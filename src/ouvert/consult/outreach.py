@@ -35,7 +35,7 @@ from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import feedgenerator, timezone, translation
 from django.utils.translation import gettext as _
 
@@ -102,16 +102,8 @@ def register() -> None:
     registry.register_demo_loader("consult_outreach", outreach_demo.load, order=210)
 
 
-def _url(name: str, fallback: str = "consult:list", **kwargs) -> str:
-    """``reverse`` that falls back on another page while a part has not delivered its address yet."""
-    try:
-        return reverse(name, kwargs=kwargs or None)
-    except NoReverseMatch:
-        try:
-            return reverse(fallback, kwargs={"slug": kwargs["slug"]} if "slug" in kwargs and fallback != "consult:list"
-                           else None)
-        except NoReverseMatch:
-            return reverse("consult:list")
+def _url(name: str, **kwargs) -> str:
+    return reverse(name, kwargs=kwargs or None)
 
 
 def _absolute(path: str) -> str:
@@ -272,7 +264,7 @@ def calendar_month(*, year, month, user=None, **filters) -> dict:
         events.append({"kind": "meeting", "date": local.date(), "time": local, "title": meeting.title,
                        "label": meeting.get_mode_display(), "process": meeting.process, "meeting": meeting,
                        "cancelled": meeting.cancelled_at is not None, "cancel_reason": meeting.cancel_reason,
-                       "url": _url("consult:meeting", "consult:process", slug=meeting.process.slug, pk=meeting.pk)})
+                       "url": _url("consult:meeting", slug=meeting.process.slug, pk=meeting.pk)})
     by_day = defaultdict(list)
     for event in events:
         by_day[event["date"]].append(event)
@@ -316,7 +308,7 @@ def _ics_host() -> str:
 
 
 def _ics_meeting(meeting: Meeting, stamp: str) -> list[str]:
-    url = _absolute(_url("consult:meeting", "consult:process", slug=meeting.process.slug, pk=meeting.pk))
+    url = _absolute(_url("consult:meeting", slug=meeting.process.slug, pk=meeting.pk))
     # The online link is given to registrants only: the public feed says « en ligne » instead.
     location = ", ".join(part for part in (meeting.place, meeting.address) if part) or str(_("En ligne"))
     summary, description = meeting.title, (meeting.description + "\n\n" if meeting.description else "") + url
@@ -399,7 +391,7 @@ def feed_atom(*, limit: int = 50) -> bytes:
         process = report.process
         items.append((report.published_at, {
             "title": _("Rapport : %(title)s") % {"title": process.title},
-            "link": _absolute(_url("consult:report", "consult:process", slug=process.slug)),
+            "link": _absolute(_url("consult:report", slug=process.slug)),
             "description": _("Ce que nous avons entendu : le rapport de la consultation « %(title)s ».")
             % {"title": process.title},
             "author_name": process.organisation.label,
@@ -826,7 +818,7 @@ def meeting_create(*, actor, process: Process, data: dict) -> Meeting:
         core_services.audit_append(actor=actor, action="consult.outreach.meeting_create", target=meeting,
                                    data={"process": process.slug, "title": meeting.title_fr,
                                          "starts_at": meeting.starts_at.isoformat()})
-        url = _url("consult:meeting", "consult:process", slug=process.slug, pk=meeting.pk)
+        url = _url("consult:meeting", slug=process.slug, pk=meeting.pk)
         followers_notify(process=process, target_kind=TargetKind.MEETING, target_id=meeting.pk,
                          subject=_("Nouvelle rencontre : %(title)s") % {"title": meeting.title_fr},
                          body=_("Le %(date)s — %(place)s") % {"date": _when(meeting), "place": _where(meeting)},
@@ -874,7 +866,7 @@ def meeting_update(*, actor, meeting: Meeting, data: dict) -> Meeting:
                              subject=_("Rencontre modifiée : %(title)s") % {"title": meeting.title_fr},
                              body=_("Nouvelles informations : le %(date)s — %(place)s")
                              % {"date": _when(meeting), "place": _where(meeting)},
-                             url=_url("consult:meeting", "consult:process", slug=process.slug, pk=meeting.pk),
+                             url=_url("consult:meeting", slug=process.slug, pk=meeting.pk),
                              exclude=actor, also=_registrant_users(meeting))
     return meeting
 
@@ -895,7 +887,7 @@ def meeting_cancel(*, actor, meeting: Meeting, reason: str = "") -> Meeting:
             return meeting
         meeting.cancelled_at, meeting.cancel_reason, meeting.registration_open = timezone.now(), reason, False
         meeting.save(update_fields=["cancelled_at", "cancel_reason", "registration_open"])
-        url = _url("consult:meeting", "consult:process", slug=process.slug, pk=meeting.pk)
+        url = _url("consult:meeting", slug=process.slug, pk=meeting.pk)
         followers_notify(process=process, target_kind=TargetKind.MEETING, target_id=meeting.pk,
                          subject=_("Rencontre annulée : %(title)s") % {"title": meeting.title_fr},
                          body=(_("La rencontre du %(date)s est annulée.") % {"date": _when(meeting)})
@@ -941,7 +933,7 @@ def meeting_minutes_set(*, actor, meeting: Meeting, minutes_fr: str, minutes_en:
         if first_publication:
             followers_notify(process=meeting.process, target_kind=TargetKind.MEETING, target_id=meeting.pk,
                              subject=_("Compte rendu publié : %(title)s") % {"title": meeting.title_fr},
-                             url=_url("consult:meeting", "consult:process", slug=meeting.process.slug,
+                             url=_url("consult:meeting", slug=meeting.process.slug,
                                       pk=meeting.pk), exclude=actor, also=_registrant_users(meeting))
     return meeting
 
@@ -1006,7 +998,7 @@ def meeting_register(*, user, meeting: Meeting) -> MeetingRegistration:
             recipients=[user], subject=_("Inscription confirmée : %(title)s") % {"title": meeting.title_fr},
             body=_("Vous êtes inscrit à la rencontre du %(date)s — %(place)s. Votre code d'inscription : %(code)s.")
             % {"date": _when(meeting), "place": _where(meeting), "code": registration.code},
-            url=_url("consult:meeting", "consult:process", slug=process.slug, pk=meeting.pk))
+            url=_url("consult:meeting", slug=process.slug, pk=meeting.pk))
     meeting.refresh_from_db(fields=["registrations_count"])
     return registration
 

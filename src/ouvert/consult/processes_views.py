@@ -297,10 +297,7 @@ def process_detail(request, slug):
         for component in current.components or []:
             name = names.get(component)
             if name:
-                try:
-                    url = reverse(f"consult:{name}", kwargs={"slug": process.slug})
-                except Exception:  # noqa: BLE001 — that part's pages are not installed yet
-                    url = ""
+                url = reverse(f"consult:{name}", kwargs={"slug": process.slug})
                 open_now.append({"label": Phase.Component(component).label, "url": url})
     state = None
     if user.is_authenticated:

@@ -26,7 +26,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, Q
 from django.db.models.functions import TruncDate, TruncMonth
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -104,11 +104,7 @@ def min_group_size() -> int:
 
 
 def safe_reverse(name: str, **kwargs) -> str:
-    """The address of ``name``, or ``""`` when that page does not exist (a part not installed)."""
-    try:
-        return reverse(name, kwargs=kwargs)
-    except NoReverseMatch:
-        return ""
+    return reverse(name, kwargs=kwargs)
 
 
 # --- Contributions ---------------------------------------------------------------------------------
@@ -277,15 +273,17 @@ def _most_commented(process: Process, comments_qs, limit: int = 10) -> list[dict
 
 def _surveys(process: Process, *, user, manager: bool) -> list[dict]:
     """Each survey with its number of responses, and the charts of its choice and scale questions from
-    the surveys part's ``survey_results`` (when that part is installed and ``user`` may see them)."""
+    the surveys part's ``survey_results`` (when ``user`` may see them)."""
+    from .results_report import survey_results_for
+
     rows = Survey.objects.filter(process=process).annotate(n=Count("responses")).order_by("position", "pk")
     result = []
     for s in rows:
         charts = []
         if s.n and (s.results_public or manager):
-            data = _survey_results(s, user) or {}
-            for item in data.get("questions") or data.get("results") or []:
-                if not isinstance(item, dict) or not item.get("chart") or item.get("is_demographic"):
+            data = survey_results_for(s, user) or {}
+            for item in data.get("questions", []):
+                if not item.get("chart") or item.get("is_demographic"):
                     continue
                 table = [{"label": r.get("label", ""), "count": r.get("count")} for r in item.get("rows") or []
                          if isinstance(r, dict) and "count" in r]
@@ -295,24 +293,10 @@ def _surveys(process: Process, *, user, manager: bool) -> list[dict]:
                                    "mean": item.get("mean")})
         result.append({
             "title": str(s.title), "slug": s.slug, "responses": s.n, "results_public": s.results_public,
-            "url": safe_reverse("consult:survey_results", slug=process.slug, survey=s.slug)
-            or safe_reverse("consult:survey", slug=process.slug, survey=s.slug),
+            "url": safe_reverse("consult:survey_results", slug=process.slug, survey=s.slug),
             "charts": charts,
         })
     return result
-
-
-def _survey_results(survey: Survey, user) -> dict | None:
-    from . import services
-
-    func = getattr(services, "survey_results", None)
-    if func is None:
-        return None
-    try:
-        data = func(survey=survey, user=user)
-    except (PermissionDenied, core_services.NotFound):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 # --- Socio-demographic aggregates ------------------------------------------------------------------

@@ -109,35 +109,20 @@ def report_get(*, process: Process, user) -> ProcessReport | None:
 
 # --- Generation ------------------------------------------------------------------------------------
 
-def _opinion_groups(conversation: Conversation) -> dict | None:
-    """The opinions part's groups of ``conversation``, or ``None`` when that part is absent or fails."""
-    from . import services
+def survey_results_for(survey: Survey, user) -> dict | None:
+    """The surveys part's results of ``survey`` as ``user`` may see them, or ``None`` when they may not."""
+    from .surveys import survey_results
 
-    func = getattr(services, "opinion_groups", None)
-    if func is None:
-        return None
     try:
-        return func(conversation=conversation)
-    except Exception:  # noqa: BLE001 — the report is still useful without the groups
-        import logging
-
-        logging.getLogger("ouvert.consult").exception("opinion groups of %s failed", conversation.pk)
+        return survey_results(survey=survey, user=user)
+    except (PermissionDenied, core_services.NotFound):
         return None
 
 
-def _survey_results(survey: Survey, user) -> dict | None:
-    from . import services
+def _opinion_groups(conversation: Conversation) -> dict:
+    from .opinions import opinion_groups
 
-    func = getattr(services, "survey_results", None)
-    if func is None:
-        return None
-    try:
-        return func(survey=survey, user=user)
-    except Exception:  # noqa: BLE001
-        import logging
-
-        logging.getLogger("ouvert.consult").exception("survey results of %s failed", survey.pk)
-        return None
+    return opinion_groups(conversation=conversation)
 
 
 def _generate(process: Process, user, lang: str, dashboard: dict) -> str:
@@ -238,7 +223,7 @@ def _generate(process: Process, user, lang: str, dashboard: dict) -> str:
                 lines += [f"### {_md(pick(survey, 'title'))}", "",
                           tr(f"{count} réponse{'s' if count > 1 else ''}.", f"{count} response{'s' if count != 1 else ''}."),
                           ""]
-                results = _survey_results(survey, user) if count else None
+                results = survey_results_for(survey, user) if count else None
                 for item in (results or {}).get("results", results.get("questions", []) if results else []):
                     if not isinstance(item, dict) or item.get("is_demographic"):
                         continue

@@ -9,8 +9,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -150,17 +148,10 @@ def survey_detail(request, slug, survey):
 
 
 def _satisfaction(process, user) -> dict | None:
-    """The results part's satisfaction prompt, when it offers one (function and template)."""
+    """The results part's satisfaction prompt (``None`` unless the person took part and has not answered)."""
     from . import results
 
-    prompt = getattr(results, "satisfaction_prompt", None)
-    if not callable(prompt):
-        return None
-    try:
-        get_template("consult/results/_satisfaction_prompt.html")
-    except TemplateDoesNotExist:
-        return None
-    return prompt(process=process, user=user)
+    return results.satisfaction_prompt(process=process, user=user)
 
 
 @require_GET

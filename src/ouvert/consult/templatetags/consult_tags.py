@@ -2,7 +2,7 @@
 ``{{ text|consult_markdown }}`` (organisers' Markdown, sanitised)."""
 
 from django import template
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from ouvert.core.markdown import render_markdown
 
@@ -23,11 +23,8 @@ TABS = [
 
 
 def _url(name: str, slug: str) -> str:
-    """The address of a section, or "" while the part that serves it is not installed."""
-    try:
-        return reverse(f"consult:{name}", kwargs={"slug": slug})
-    except NoReverseMatch:
-        return ""
+    """The address of a section of the process ``slug``."""
+    return reverse(f"consult:{name}", kwargs={"slug": slug})
 
 
 @register.inclusion_tag("consult/_process_nav.html", takes_context=True)
