@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from ouvert.core import registry
+from ouvert.core import registry, text_checks
 from ouvert.core import services as core_services
 
 from . import access
@@ -50,48 +50,12 @@ PARAGRAPH_MAX_CHARS = 20000
 RESERVED_DRAFT_SLUGS = {"nouveau"}
 DRAFT_EXTENSIONS = (".md", ".markdown", ".txt")
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f]")
 _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*#*[ \t]*$")
 _LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])[ \t]+\S")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
-# --- Shared checks ---------------------------------------------------------------------------------
-
-def _line(errors: dict, field: str, value, *, max_length: int, required: bool = False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[field] = [_("Ce champ doit être du texte.")]
-        return ""
-    value = value.strip()
-    if _CONTROL_LINE.search(value):
-        errors[field] = [_("Ce champ contient des caractères de contrôle interdits.")]
-    elif required and not value:
-        errors[field] = [_("Ce champ est obligatoire.")]
-    elif len(value) > max_length:
-        errors[field] = [_("Au plus %(max)s caractères (%(length)s reçus).") % {"max": max_length,
-                                                                              "length": len(value)}]
-    return value
-
-
-def _text(errors: dict, field: str, value, *, max_length: int, required: bool = False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[field] = [_("Ce champ doit être du texte.")]
-        return ""
-    value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if _CONTROL.search(value):
-        errors[field] = [_("Ce champ contient des caractères de contrôle interdits.")]
-    elif required and not value:
-        errors[field] = [_("Ce champ est obligatoire.")]
-    elif len(value) > max_length:
-        errors[field] = [_("Au plus %(max)s caractères (%(length)s reçus).") % {"max": max_length,
-                                                                              "length": len(value)}]
-    return value
-
+# --- Permissions ---------------------------------------------------------------------------------
 
 def _manager_check(actor, process: Process) -> None:
     if not access.can_manage(actor, process):
@@ -115,7 +79,7 @@ def _debate_values(data: dict, fields: tuple[str, ...], *, partial: bool) -> dic
         if partial and field not in data:
             continue
         kind, max_length = _DEBATE_FIELDS[field]
-        check = _line if kind == "line" else _text
+        check = text_checks.line if kind == "line" else text_checks.text
         values[field] = check(errors, field, data.get(field), max_length=max_length,
                               required=(field == "title_fr"))
     if errors:
@@ -393,8 +357,8 @@ def heading_level(text: str) -> int:
 
 def _split_sources(errors: dict, source_fr, source_en, *, markdown: bool) -> list[dict]:
     """The FR paragraphs with their EN twin (same count and the same headings), or errors."""
-    fr = _text(errors, "source_fr", source_fr, max_length=DRAFT_MAX_BYTES, required=True)
-    en = _text(errors, "source_en", source_en, max_length=DRAFT_MAX_BYTES)
+    fr = text_checks.text(errors, "source_fr", source_fr, max_length=DRAFT_MAX_BYTES, required=True)
+    en = text_checks.text(errors, "source_en", source_en, max_length=DRAFT_MAX_BYTES)
     if errors:
         return []
     paragraphs_fr = draft_split(fr, markdown=markdown)
@@ -456,12 +420,12 @@ def draft_create(*, actor, process: Process, data: dict, is_demo: bool = False) 
     give the same paragraphs."""
     _manager_check(actor, process)
     errors: dict = {}
-    title_fr = _line(errors, "title_fr", data.get("title_fr"), max_length=300, required=True)
+    title_fr = text_checks.line(errors, "title_fr", data.get("title_fr"), max_length=300, required=True)
     values = {
         "title_fr": title_fr,
-        "title_en": _line(errors, "title_en", data.get("title_en"), max_length=300),
-        "introduction_fr": _text(errors, "introduction_fr", data.get("introduction_fr"), max_length=10000),
-        "introduction_en": _text(errors, "introduction_en", data.get("introduction_en"), max_length=10000),
+        "title_en": text_checks.line(errors, "title_en", data.get("title_en"), max_length=300),
+        "introduction_fr": text_checks.text(errors, "introduction_fr", data.get("introduction_fr"), max_length=10000),
+        "introduction_en": text_checks.text(errors, "introduction_en", data.get("introduction_en"), max_length=10000),
     }
     values["slug"] = _draft_slug(errors, process, data.get("slug"), title_fr)
     markdown = (data.get("format") or "markdown") != "text"
@@ -480,8 +444,8 @@ def draft_update(*, actor, draft: DraftText, data: dict) -> DraftText:
     """An organiser edits the title or the introduction (the paragraphs change by a new version)."""
     _manager_check(actor, draft.process)
     errors: dict = {}
-    checks = {"title_fr": (_line, 300, True), "title_en": (_line, 300, False),
-              "introduction_fr": (_text, 10000, False), "introduction_en": (_text, 10000, False)}
+    checks = {"title_fr": (text_checks.line, 300, True), "title_en": (text_checks.line, 300, False),
+              "introduction_fr": (text_checks.text, 10000, False), "introduction_en": (text_checks.text, 10000, False)}
     values = {field: check(errors, field, data.get(field), max_length=limit, required=required)
               for field, (check, limit, required) in checks.items() if field in data}
     if errors:

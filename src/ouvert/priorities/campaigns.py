@@ -18,9 +18,10 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from ouvert.core import services as core_services
+from ouvert.core import text_checks as checks
 from ouvert.core.services import NotFound
 
-from . import checks, requests
+from . import requests
 from .models import Ballot, Campaign, Candidate, Criterion, DataRequest, Invitation, Ranking, Rating
 from .results import compute_ranking, compute_rating
 

@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ouvert.core import services as core_services
+from ouvert.core import text_checks as checks
 from ouvert.core.services import NotFound
 
-from . import checks
 from .models import DataRequest, RequestComment, RequestEvent, RequestFollow, RequestSupport
 
 Status = DataRequest.Status

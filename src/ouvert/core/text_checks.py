@@ -1,4 +1,6 @@
-"""Input checks shared by the priorities services: French messages, nothing written on error."""
+"""Checks of text fields that services of every module share: one line or a block of text, no control
+characters, required, maximum length; French messages collected in an ``errors`` dict (nothing is
+written on error: call ``raise_if(errors)`` before writing)."""
 
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ def text(errors: dict, field: str, value, *, max_length: int = 10_000, required:
     if not isinstance(value, str):
         errors[field] = [_("Ce champ doit être du texte.")]
         return ""
-    value = value.replace("\r\n", "\n").strip()
+    value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
     if _CONTROL.search(value):
         errors[field] = [_("Ce champ contient des caractères de contrôle interdits.")]
     elif required and not value:
