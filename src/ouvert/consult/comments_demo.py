@@ -17,20 +17,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ouvert.core import services as core_services
-
-from . import access
+from . import access, demo_people
 from .comments import _count_change, _flag_record
 from .models import Comment, CommentVote, Flag, Meeting, Process, Proposal, TargetKind
-
-DEMO_PASSWORD = "demo-ouvert-2021"
-VISITOR_EMAIL = "citoyenne@demo.ouvert.local"
-
-PARTICIPANTS = [
-    (41, "Mélanie Tremblay (démo)"), (42, "Jean-François Gagnon (démo)"), (43, "Aïcha Benali (démo)"),
-    (44, "Louis Bouchard (démo)"), (45, "Sophie Côté (démo)"), (46, "Nicolas Pelletier (démo)"),
-    (47, "Élise Lavoie (démo)"), (48, "Marc-André Roy (démo)"),
-]
 
 # Each thread: (top-level text, [(reply text, [(reply to reply text)…])…]); authors rotate.
 THREADS = {
@@ -78,15 +67,7 @@ def _write(stdout, text: str) -> None:
 
 
 def _people():
-    from ouvert.core.models import User
-
-    people = []
-    for number, name in PARTICIPANTS:
-        email = f"participant-{number:02d}@demo.ouvert.local"
-        people.append(User.objects.filter(email=email).first()
-                      or core_services.user_upsert(email=email, full_name=name, password=DEMO_PASSWORD))
-    visitor = User.objects.filter(email=VISITOR_EMAIL).first()
-    return people, visitor
+    return demo_people.participants(8, start=41), demo_people.visitor()
 
 
 class _Writer:

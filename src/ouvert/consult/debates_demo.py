@@ -23,27 +23,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ouvert.core import services as core_services
-
-from . import access, debates
+from . import access, debates, demo_people
 from .models import Comment, Debate, DraftText, Paragraph, Process, TargetKind
 
-ADMIN_EMAIL = "admin@demo.ouvert.local"
-VISITOR_EMAIL = "citoyenne@demo.ouvert.local"
 OPEN_DATA = "strategie-donnees-ouvertes"
 HOUSING = "politique-habitation"
 
-PEOPLE = {
-    "p01": ("participant-01@demo.ouvert.local", "Mélanie Gagnon (démo)"),
-    "p02": ("participant-02@demo.ouvert.local", "Jean-François Tremblay (démo)"),
-    "p03": ("participant-03@demo.ouvert.local", "Amina Diallo (démo)"),
-    "p04": ("participant-04@demo.ouvert.local", "Luc Bouchard (démo)"),
-    "p05": ("participant-05@demo.ouvert.local", "Sophie Lavoie (démo)"),
-    "p06": ("participant-06@demo.ouvert.local", "Nicolas Côté (démo)"),
-    "p07": ("participant-07@demo.ouvert.local", "Isabelle Roy (démo)"),
-    "p08": ("participant-08@demo.ouvert.local", "Karim Benali (démo)"),
-    "visitor": (VISITOR_EMAIL, "Citoyenne (démo)"),
-}
 
 MUNICIPAL_DEBATE = {
     "title_fr": "Faut-il rendre obligatoire la publication des données de toutes les municipalités?",
@@ -306,14 +291,9 @@ The directive comes into force on the first day of the sixth month following its
 
 
 def _people() -> dict:
-    """The demo participants: existing accounts are used as they are (other parts make the same ones)."""
-    from django.contrib.auth import get_user_model
-
-    User = get_user_model()
-    people = {}
-    for key, (email, name) in PEOPLE.items():
-        user = User.objects.filter(email=email).first()
-        people[key] = user or core_services.user_upsert(email=email, full_name=name)
+    """The debaters: participants 1 to 8 (``p01``…) and the demo visitor."""
+    people = {f"p{n:02d}": demo_people.participant(n) for n in range(1, 9)}
+    people["visitor"] = demo_people.visitor()
     return people
 
 
@@ -382,10 +362,7 @@ def load(stdout=None) -> dict:
         if stdout is not None:
             stdout.write("consult_debates : aucune consultation de démonstration, rien à charger.")
         return created
-    from django.contrib.auth import get_user_model
-
-    admin = get_user_model().objects.filter(email=ADMIN_EMAIL).first() or core_services.user_upsert(
-        email=ADMIN_EMAIL, full_name="Administratrice (démo)", is_superuser=True)
+    admin = demo_people.admin()
     people = _people()
     now = timezone.now()
     if OPEN_DATA in processes:

@@ -18,11 +18,8 @@ import numpy as np
 from django.db import transaction
 from django.db.models import Count, F, Q
 
-from ouvert.core import services as core_services
-
+from . import demo_people
 from .models import Conversation, Participation, Process, Statement, StatementVote
-
-DEMO_ADMIN_EMAIL = "admin@demo.ouvert.local"
 
 # Stances of the three latent groups on each statement: (A, B, C), 1 agree, -1 disagree, 0 split/pass.
 # A: transparency of public money and decisions; B: economic and technical reuse; C: caution about
@@ -102,16 +99,15 @@ HOUSING_STATEMENTS = [
 ]
 
 PARTICIPANT_STATEMENTS = [
-    ("participant-003@demo.ouvert.local",
+    (demo_people.participant_email(3),
      "Les données sur les inondations et les zones à risque devraient être ouvertes et mises à jour."),
-    ("participant-017@demo.ouvert.local",
+    (demo_people.participant_email(17),
      "Les données ouvertes devraient toujours être accompagnées d'un dictionnaire des données en français."),
 ]
 
 
 def _participants(count: int):
-    return [core_services.user_upsert(email=f"participant-{n:03d}@demo.ouvert.local",
-                                      full_name=f"Participant·e {n} (démo)") for n in range(1, count + 1)]
+    return demo_people.participants(count)
 
 
 def _votes(stances: list[tuple], people: int, *, seed: int, weights=(0.4, 0.35, 0.25), agreement=0.85,
@@ -174,7 +170,7 @@ def load(stdout=None) -> dict:
     """Create the demo conversations (once)."""
     from . import access
 
-    admin = core_services.user_upsert(email=DEMO_ADMIN_EMAIL, full_name="Administratrice (démo)", is_superuser=True)
+    admin = demo_people.admin()
     report = {}
     strategy = Process.objects.filter(slug="strategie-donnees-ouvertes").first()
     housing = Process.objects.filter(slug="politique-habitation").first()

@@ -19,9 +19,7 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
-from ouvert.core import services as core_services
-
-from . import outreach
+from . import demo_people, outreach
 from .models import (
     Follow,
     Meeting,
@@ -33,7 +31,6 @@ from .models import (
     TargetKind,
 )
 
-VISITOR_EMAIL = "citoyenne@demo.ouvert.local"
 PARTICIPANTS = 200
 
 BODIES = {
@@ -178,18 +175,9 @@ def _write(stdout, text: str) -> None:
         stdout.write(text + "\n")
 
 
-def _user(email: str, full_name: str):
-    from ouvert.core.models import User
-
-    return User.objects.filter(email=email).first() or core_services.user_upsert(email=email, full_name=full_name)
-
-
 def _body(slug: str):
-    from ouvert.core.models import Organisation
-
     name_fr, acronym = BODIES[slug]
-    return Organisation.objects.filter(slug=slug).first() or core_services.organisation_upsert(
-        slug=slug, name_fr=name_fr, acronym=acronym, kind="public_body", is_demo=True)
+    return demo_people.body(slug, name_fr, acronym=acronym)
 
 
 def _meetings(today_start: datetime.datetime) -> int:
@@ -295,19 +283,11 @@ def load(stdout=None) -> None:
     """Load the outreach demo (idempotent)."""
     today_start = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time()))
     with transaction.atomic():
-        visitor = _user(VISITOR_EMAIL, "Citoyenne (démo)")
-        people = [visitor] + [_user(f"participant-{n:02d}@demo.ouvert.local", f"Participante {n:02d} (démo)")
-                              for n in range(1, PARTICIPANTS + 1)]
+        people = [demo_people.visitor()] + demo_people.participants(PARTICIPANTS)
         meetings = _meetings(today_start)
         registrations = _registrations(people)
         _follows(people)
         past = _past(people)
-    try:
-        from ouvert.catalog import services as catalog_services
-
-        catalog_services.open_data_refresh(outreach.INDICATORS_OPEN_DATA_KEY)
-    except Exception as exc:  # the indicators are republished by their daily job  # noqa: BLE001
-        _write(stdout, f"consultations (rayonnement) : indicateurs non publiés ({exc})")
     _write(stdout, f"consultations (rayonnement) : {meetings} rencontres, {registrations} inscriptions, "
                    f"{past} consultations passées créées; {Follow.objects.filter(target_kind=TargetKind.PROCESS).count()} "
                    f"abonnements")

@@ -12,12 +12,8 @@ from django.utils import timezone
 
 from ouvert.core import services as core_services
 
-from . import processes
+from . import demo_people, processes
 from .models import Process
-
-DEMO_PASSWORD = "demo-ouvert-2021"
-DEMO_ADMIN_EMAIL = "admin@demo.ouvert.local"
-VISITOR_EMAIL = "citoyenne@demo.ouvert.local"
 
 BODIES = {
     "sct": ("Secrétariat du Conseil du trésor", "Treasury Board Secretariat", "SCT"),
@@ -217,18 +213,8 @@ def _write(stdout, text: str) -> None:
 
 
 def _body(slug: str):
-    from ouvert.core.models import Organisation
-
     name_fr, name_en, acronym = BODIES[slug]
-    return Organisation.objects.filter(slug=slug).first() or core_services.organisation_upsert(
-        slug=slug, name_fr=name_fr, name_en=name_en, acronym=acronym, kind="public_body", is_demo=True)
-
-
-def _user(email: str, full_name: str, **kwargs):
-    from ouvert.core.models import User
-
-    return User.objects.filter(email=email).first() or core_services.user_upsert(email=email, full_name=full_name,
-                                                                                  **kwargs)
+    return demo_people.body(slug, name_fr, name_en=name_en, acronym=acronym)
 
 
 def _process(spec: dict, admin, today: datetime.date) -> bool:
@@ -259,16 +245,15 @@ def _process(spec: dict, admin, today: datetime.date) -> bool:
 
 def load(stdout=None) -> None:
     """The demo loader (``ouvert demo``, order 200). Idempotent: existing processes are kept as they are."""
-    from ouvert.core.models import Membership
-
     today = timezone.localdate()
     with transaction.atomic():
-        admin = _user(DEMO_ADMIN_EMAIL, "Administratrice (démo)", is_superuser=True)
-        _user(VISITOR_EMAIL, "Citoyenne (démo)", password=DEMO_PASSWORD)
+        admin = demo_people.admin()
+        demo_people.visitor()
         for slug, email in ORGANISERS.items():
-            organiser = _user(email, f"Organisatrice {BODIES[slug][2]} (démo)", password=DEMO_PASSWORD)
+            organiser = demo_people.user(email, f"Organisatrice {BODIES[slug][2]} (démo)",
+                                         password=demo_people.DEMO_PASSWORD)
             organisation = _body(slug)
             if not core_services.user_has_role(organiser, organisation, ("editor", "admin")):
-                core_services.membership_set(user=organiser, organisation=organisation, role=Membership.Role.EDITOR)
+                core_services.membership_set(user=organiser, organisation=organisation, role="editor")
         created = sum(_process(spec, admin, today) for spec in PROCESSES)
     _write(stdout, f"consultations : {len(PROCESSES)} consultations de démonstration ({created} créées)")

@@ -20,23 +20,8 @@ from django.utils import timezone
 
 from ouvert.core import services as core_services
 
+from . import demo_people
 from .models import Category, Participation, Process, Proposal, Support
-
-DEMO_PASSWORD = "demo-ouvert-2021"
-VISITOR_EMAIL = "citoyenne@demo.ouvert.local"
-
-PARTICIPANTS = [
-    (1, "Camille Bergeron (démo)"), (2, "Olivier Fortin (démo)"), (3, "Nadia Haddad (démo)"),
-    (4, "Gabriel Morin (démo)"), (5, "Isabelle Gauthier (démo)"), (6, "Samuel Ouellet (démo)"),
-    (7, "Léa Paquette (démo)"), (8, "Mathieu Girard (démo)"), (9, "Fatou Diallo (démo)"),
-    (10, "Antoine Lévesque (démo)"), (11, "Chloé Poirier (démo)"), (12, "Vincent Caron (démo)"),
-    (13, "Marie-Ève Dubé (démo)"), (14, "Karim Mansouri (démo)"), (15, "Julie Bélanger (démo)"),
-    (16, "Thomas Nadeau (démo)"), (17, "Émilie Lefebvre (démo)"), (18, "Alexandre Simard (démo)"),
-    (19, "Rosalie Cloutier (démo)"), (20, "Patrick Boucher (démo)"), (21, "Anne Thibault (démo)"),
-    (22, "Hugo Desjardins (démo)"), (23, "Mia Nguyen (démo)"), (24, "François Bédard (démo)"),
-    (25, "Sarah Labbé (démo)"), (26, "Étienne Martel (démo)"), (27, "Catherine Roussel (démo)"),
-    (28, "Youssef El Amrani (démo)"), (29, "Valérie Dion (démo)"), (30, "David Hébert (démo)"),
-]
 
 PLACES = {
     "Québec": (46.8139, -71.2080), "Montréal": (45.5019, -73.5674), "Sherbrooke": (45.4042, -71.8929),
@@ -183,22 +168,15 @@ def _write(stdout, text: str) -> None:
 
 
 def _people():
-    from ouvert.core.models import User
-
-    people = []
-    for number, name in PARTICIPANTS:
-        email = f"participant-{number:02d}@demo.ouvert.local"
-        people.append(User.objects.filter(email=email).first()
-                      or core_services.user_upsert(email=email, full_name=name, password=DEMO_PASSWORD))
-    visitor = User.objects.filter(email=VISITOR_EMAIL).first()
-    return people, visitor
+    return demo_people.participants(30), demo_people.visitor()
 
 
 def _answerer(process: Process):
-    from ouvert.core.models import User
-
-    email = f"organisation.{process.organisation.slug}@demo.ouvert.local"
-    return User.objects.filter(email=email).first() or User.objects.filter(email="admin@demo.ouvert.local").first()
+    """The body's demo organiser (made by the processes part's demo), else the demo administrator."""
+    try:
+        return core_services.user_get_by_email(email=f"organisation.{process.organisation.slug}@demo.ouvert.local")
+    except core_services.NotFound:
+        return demo_people.admin()
 
 
 def _fill(process: Process, rows: list[dict], people: list, rng: random.Random, supports: tuple[int, int]) -> int:

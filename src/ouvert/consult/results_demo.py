@@ -18,13 +18,9 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from ouvert.core import services as core_services
-
+from . import demo_people, outreach
 from .models import Participation, Process, ProcessReport, SatisfactionResponse, Suggestion
 
-DEMO_PASSWORD = "demo-ouvert-2021"
-DEMO_ADMIN_EMAIL = "admin@demo.ouvert.local"
-VISITOR_EMAIL = "citoyenne@demo.ouvert.local"
 HOUSING = "politique-habitation"
 PLAN = "plan-gouvernement-ouvert-2021"
 
@@ -81,7 +77,7 @@ def _satisfaction(process: Process, *, offset: int, stdout=None) -> int:
     now = timezone.now()
     for index, participation in enumerate(participants):
         user = participation.user
-        if user.email == VISITOR_EMAIL:
+        if user.email == demo_people.VISITOR_EMAIL:
             continue  # the visitor is offered the survey herself
         if SatisfactionResponse.objects.filter(process=process, user=user).exists():
             continue
@@ -117,14 +113,12 @@ def _suggestions(admin) -> int:
     from . import results
 
     made = 0
-    visitor = core_services.user_upsert(email=VISITOR_EMAIL, password=DEMO_PASSWORD,
-                                        full_name="Citoyenne de démonstration")
+    visitor = demo_people.visitor()
     for index, (body, slug, answer) in enumerate(SUGGESTIONS):
         if Suggestion.objects.filter(body=body).exists():
             continue
         process = Process.objects.filter(slug=slug).first() if slug else None
-        author = core_services.user_upsert(email=f"participant-{90 + index:02d}@demo.ouvert.local",
-                                           full_name=f"Participant {90 + index} (démo)") if index else visitor
+        author = demo_people.participant(90 + index) if index else visitor
         suggestion = Suggestion.objects.create(author=author, process=process, body=body, is_public=True)
         if answer:
             results.suggestion_answer(user=admin, suggestion=suggestion, answer=answer)
@@ -137,8 +131,7 @@ def load(stdout=None) -> None:
 
     from . import results
 
-    admin = core_services.user_upsert(email=DEMO_ADMIN_EMAIL, password=DEMO_PASSWORD,
-                                      full_name="Administratrice de démonstration", is_superuser=True)
+    admin = demo_people.admin()
     messages = []
     with transaction.atomic():
         for offset, slug in enumerate((HOUSING, PLAN)):
@@ -153,10 +146,10 @@ def load(stdout=None) -> None:
         n = _suggestions(admin)
         if n:
             messages.append(f"{n} suggestions")
-    try:
-        catalog_services.open_data_refresh(results.RESULTS_OPEN_DATA_KEY)
-    except Exception as exc:  # noqa: BLE001 — the demo goes on; the periodic job publishes later
-        messages.append(f"open data not published yet: {exc}")
+    # The last consult demo: the open data of the results and of the indicators are published once every
+    # part's demo content is in (publishing the indicators earlier would republish them on the next run).
+    catalog_services.open_data_refresh(results.RESULTS_OPEN_DATA_KEY)
+    catalog_services.open_data_refresh(outreach.INDICATORS_OPEN_DATA_KEY)
     if stdout is not None:
         for message in messages:
             stdout.write(f"consult results: {message}\n")

@@ -17,17 +17,13 @@ from __future__ import annotations
 import datetime
 import random
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from ouvert.core import services as core_services
-
-from . import surveys
+from . import demo_people, surveys
 from .models import Process, Question, Response, Survey
 
 Kind = Question.Kind
-DEMO_ADMIN_EMAIL = "admin@demo.ouvert.local"
 
 AGES = ["18-24", "25-34", "35-44", "45-54", "55-64", "65-plus"]
 AGE_LABELS = ["18 à 24 ans", "25 à 34 ans", "35 à 44 ans", "45 à 54 ans", "55 à 64 ans", "65 ans et plus"]
@@ -189,9 +185,7 @@ def _write(stdout, message: str) -> None:
 
 
 def _participant(n: int):
-    email = f"participant-{n:02d}@demo.ouvert.local"
-    existing = get_user_model().objects.filter(email=email).first()
-    return existing or core_services.user_upsert(email=email, full_name=f"Participant·e {n:02d} (démo)")
+    return demo_people.participant(n)
 
 
 def _survey(spec: dict, process: Process, actor) -> Survey:
@@ -289,7 +283,7 @@ def _responses(survey: Survey, count: int, make, seed: int) -> int:
 
 def load(stdout=None) -> None:
     """The demo loader (after the processes part's). Idempotent."""
-    admin = core_services.user_upsert(email=DEMO_ADMIN_EMAIL, full_name="Administratrice (démo)", is_superuser=True)
+    admin = demo_people.admin()
     lines = []
     for slug, spec, count, make, seed in (
             ("strategie-donnees-ouvertes", OPEN_DATA_SURVEY, 40, _open_data_answers, 2021),
