@@ -68,3 +68,36 @@ def test_posting_rate_limit(citizen):
     with pytest.raises(core_services.RateLimited) as info:
         services.posting_rate_check(person, "comment")
     assert 0 < info.value.retry_after <= 60
+
+
+def test_participation_check_is_one_query_and_keeps_every_rule(process_factory, citizen, organiser,
+                                                               django_assert_num_queries, phase_move):
+    """The facts (blocked, manager, invited, verified, current phase) are read in one statement."""
+    person = citizen(1)
+    process = services.process_get(slug=process_factory(verification=Process.Verification.POSTAL_CODE,
+                                                         visibility=Process.Visibility.PRIVATE).slug,
+                                   user=organiser)
+    with django_assert_num_queries(1):
+        services.participation_check(user=organiser, process=process, component="supports")
+    with django_assert_num_queries(1), pytest.raises(core_services.NotFound):
+        services.participation_check(user=person, process=process, component="supports")
+    Invitation.objects.create(process=process, email=person.email, user=person, token_hash="y" * 64,
+                              accepted_at=process.published_at)
+    with django_assert_num_queries(1), pytest.raises(PermissionDenied, match="code postal"):
+        services.participation_check(user=person, process=process, component="supports")
+    services.verification_set(user=person, postal_code="g1r4s9")
+    with django_assert_num_queries(1):
+        services.participation_check(user=person, process=process, component="supports")
+    phase_move(process, "analysis")
+    with pytest.raises(PermissionDenied, match="pas ouverte"):
+        services.participation_check(user=person, process=process, component="supports")
+    services.participation_check(user=person, process=process)  # no component: still allowed
+    Block.objects.create(user=person, reason="Propos haineux répétés", blocked_by=organiser)
+    with django_assert_num_queries(1), pytest.raises(PermissionDenied, match="bloqué"):
+        services.participation_check(user=person, process=process)
+
+
+def test_public_process_is_seen_without_a_query(process, citizen, django_assert_num_queries):
+    person = citizen(1)
+    with django_assert_num_queries(0):
+        assert services.can_view(person, process)

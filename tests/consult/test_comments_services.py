@@ -314,3 +314,42 @@ def test_debate_arguments_by_stance(process, citizens):
     assert thread["count"] == 3
     with pytest.raises(ValidationError):
         comments.comment_post(user=citizens[0], body="?", stance="maybe", **kwargs)
+
+
+def test_plain_text_fast_path_renders_exactly_as_markdown():
+    """One line of words skips building a Markdown parser; what it gives is what Markdown gives."""
+    import random
+
+    from ouvert.core.markdown import render_markdown
+
+    rng = random.Random(8)
+    alphabet = list("abcdeéèàçôABCÉ0123456789 .,;:!?’'«»…—–-") + ["  ", "données", "http", "www", "1.", " - "]
+    checked = 0
+    for _ in range(3000):
+        text = rng.choice("aLé") + "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        if comments._PLAIN_TEXT.match(text):
+            checked += 1
+            assert str(comments.comment_render(text)) == str(render_markdown(text, participant=True)), text
+    assert checked > 2000
+    for text in ["1. une liste", "- une liste", "a *b*", "a_b_", "voir http://exemple.org", "a\nb", "a <b>x</b>",
+                 "a & b", "# titre", "a [lien](https://e.org)", "a `code`", "a | b", "a\n=", "    code", "a\\*b"]:
+        assert not comments._PLAIN_TEXT.match(text), text
+        assert str(comments.comment_render(text)) == str(render_markdown(text, participant=True))
+
+
+def test_rendered_bodies_come_from_memory_then_from_one_shared_entry(process, proposal, citizens):
+    from django.core.cache import cache
+
+    for n in range(3):
+        post(citizens[0], process, proposal, body=f"Commentaire **{n}** avec du *Markdown*")
+    comments._HTML_MEMO.clear()
+    cache.clear()
+    first = comments.comment_thread(process=process, target_kind="proposal", target_id=proposal.pk, user=None)
+    html = [str(node["body_html"]) for node in first["comments"]]
+    assert all("<strong>" in h for h in html)
+    comments._HTML_MEMO.clear()  # another process: the shared cache holds the whole set in one entry
+    again = comments.comment_thread(process=process, target_kind="proposal", target_id=proposal.pk, user=None)
+    assert [str(node["body_html"]) for node in again["comments"]] == html
+    cache.clear()  # this process's memory alone
+    assert [str(node["body_html"]) for node in comments.comment_thread(
+        process=process, target_kind="proposal", target_id=proposal.pk, user=None)["comments"]] == html

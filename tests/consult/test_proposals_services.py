@@ -214,6 +214,31 @@ def test_support_limit_per_person(process_factory, citizens):
     assert Participation.objects.get(process=process, user=person).supports_used == 2
 
 
+def test_support_in_few_statements_keeps_the_limit_and_counts(process_factory, citizens, django_assert_max_num_queries):
+    """A support once the person has a participation row: the access facts in one statement, then (on
+    PostgreSQL) the support, the limit and the counter in one more; the limit still refuses exactly."""
+    process = process_factory(support_limit=2)
+    proposals = [make(process, citizens[0], title=f"Proposition numéro {n}") for n in range(3)]
+    person = citizens[1]
+    services.proposal_support(proposal=proposals[0], user=person)  # the first action: the row is made
+    from django.db import connection
+
+    # PostgreSQL: the facts, then one statement in its transaction (a savepoint inside the test's own);
+    # the portable path (SQLite): a savepoint for the insert, two conditional UPDATEs.
+    with django_assert_max_num_queries(4 if connection.vendor == "postgresql" else 8):
+        result = services.proposal_support(proposal=proposals[1], user=person)
+    assert result.created and result.supports_count == 1 and result.support.pk
+    assert result.support == Support.objects.get(proposal=proposals[1], user=person)
+    again = services.proposal_support(proposal=proposals[1], user=person)
+    assert not again.created and again.support == result.support and again.supports_count == 1
+    with pytest.raises(ValidationError, match="2 appuis"):
+        services.proposal_support(proposal=proposals[2], user=person)
+    assert not Support.objects.filter(proposal=proposals[2]).exists()
+    assert Proposal.objects.get(pk=proposals[2].pk).supports_count == 0
+    participation = Participation.objects.get(process=process, user=person)
+    assert participation.supports_used == 2 and participation.actions == 2
+
+
 def test_supports_closed_in_phase(process_factory, citizens):
     process = process_factory(components=["proposals"])
     proposal = make(process, citizens[0])

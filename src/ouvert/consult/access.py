@@ -13,10 +13,12 @@ consult module applies before it writes, and the participation record they all k
 from __future__ import annotations
 
 import datetime
+import json
 import re
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,13 +60,13 @@ def is_invited(user, process: Process) -> bool:
 def can_view(user, process: Process) -> bool:
     """Published public and unlisted processes are seen by everyone; private ones by invited people;
     drafts (not published) only by their managers."""
+    if process.published_at is not None and process.visibility != Process.Visibility.PRIVATE:
+        return True  # public or unlisted: no query, whoever reads
     if can_manage(user, process):
         return True
     if process.published_at is None:
         return False
-    if process.visibility == Process.Visibility.PRIVATE:
-        return is_invited(user, process)
-    return True
+    return is_invited(user, process)
 
 
 def process_get(*, slug: str, user=None) -> Process:
@@ -129,28 +131,82 @@ def is_verified(user, process: Process) -> bool:
     return True
 
 
+def _participation_facts(user, process: Process, component: str | None) -> dict:
+    """What ``participation_check`` needs about ``user`` and ``process``, in **one** short SQL statement
+    (each fact only when it matters: invitation for private processes, verification when the process
+    asks for it, the current phase's components when a component is named and the phases are not
+    already loaded): ``blocked``, ``manager``, ``invited``, ``verified``, ``open``."""
+    from ouvert.core.models import Membership
+
+    def table(model) -> str:
+        return connection.ops.quote_name(model._meta.db_table)
+
+    columns = [f"EXISTS (SELECT 1 FROM {table(Block)} WHERE user_id = %s AND lifted_at IS NULL)"]
+    names, params = ["blocked"], [user.pk]
+    if not user.is_superuser:
+        roles = list(MANAGER_ROLES)
+        columns.append(f"EXISTS (SELECT 1 FROM {table(Membership)} WHERE user_id = %s AND organisation_id = %s "
+                       f"AND role IN ({', '.join(['%s'] * len(roles))}))")
+        names.append("manager")
+        params += [user.pk, process.organisation_id, *roles]
+    if process.published_at is not None and process.visibility == Process.Visibility.PRIVATE:
+        columns.append(f"EXISTS (SELECT 1 FROM {table(Invitation)} WHERE process_id = %s AND user_id = %s "
+                       "AND accepted_at IS NOT NULL)")
+        names.append("invited")
+        params += [process.pk, user.pk]
+    if process.verification == Process.Verification.POSTAL_CODE:
+        columns.append(f"EXISTS (SELECT 1 FROM {table(Verification)} WHERE user_id = %s AND postal_code <> '')")
+        names.append("verified")
+        params.append(user.pk)
+    phases_loaded = "phases" in getattr(process, "_prefetched_objects_cache", {})
+    if component is not None and not phases_loaded:
+        on = today()
+        columns.append(f"(SELECT components FROM {table(Phase)} WHERE process_id = %s AND starts_on <= %s "
+                       "AND ends_on >= %s ORDER BY starts_on DESC, position DESC LIMIT 1)")
+        names.append("components")
+        params += [process.pk, on, on]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(columns)}", params)  # noqa: S608 — fixed SQL, values as parameters
+        row = dict(zip(names, cursor.fetchone(), strict=True))
+    facts = {"blocked": bool(row["blocked"]),
+             "manager": bool(user.is_superuser or row.get("manager")),
+             "invited": bool(row.get("invited")),
+             "verified": bool(row.get("verified", True))}
+    if component is not None:
+        if phases_loaded:
+            facts["open"] = component_open(process, component)
+        else:
+            components = row.get("components")
+            if isinstance(components, (str, bytes)):
+                components = json.loads(components)
+            facts["open"] = component in (components or [])
+    return facts
+
+
 def participation_check(*, user, process: Process, component: str | None = None) -> None:
     """Raise ``PermissionDenied`` (with the reason, in French) unless ``user`` may take part in
     ``process`` now, in ``component`` when given. Managers may always write in their processes,
-    except when the component is closed."""
+    except when the component is closed. One query (``_participation_facts``), whatever the rules."""
     if user is None or not user.is_authenticated:
         raise PermissionDenied(_("Connectez-vous pour prendre part à cette consultation."))
     if not user.is_active:
         raise PermissionDenied(_("Ce compte est désactivé."))
-    if is_blocked(user):
+    facts = _participation_facts(user, process, component)
+    if facts["blocked"]:
         raise PermissionDenied(_("Votre compte a été bloqué par la modération : vous ne pouvez plus prendre "
                                  "part aux consultations."))
-    manager = can_manage(user, process)
-    if not manager:
-        if not can_view(user, process):
+    if not facts["manager"]:
+        visible = process.published_at is not None and (process.visibility != Process.Visibility.PRIVATE
+                                                        or facts["invited"])
+        if not visible:
             raise core_services.NotFound(_("Consultation « %(slug)s » introuvable.") % {"slug": process.slug})
-        if not is_verified(user, process):
+        if not facts["verified"]:
             from django.urls import reverse
 
             raise PermissionDenied(_("Cette consultation demande un code postal du Québec : indiquez le vôtre "
                                      "dans votre profil de participation (%(url)s).")
                                    % {"url": reverse("consult:verification")})
-    if component is not None and not component_open(process, component):
+    if component is not None and not facts["open"]:
         raise PermissionDenied(_("Cette étape de la consultation n'est pas ouverte en ce moment."))
 
 

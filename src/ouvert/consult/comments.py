@@ -17,6 +17,9 @@ process, and the component that must be open to comment on it.
 from __future__ import annotations
 
 import datetime
+import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -177,29 +180,61 @@ def comment_target_url(*, process: Process, target_kind: str, target_id: int, ob
 
 # --- Rendering -------------------------------------------------------------------------------------
 
+#: One line that starts with a letter and holds only letters, digits, spaces and plain punctuation (no
+#: Markdown, no HTML, no link): Markdown renders it as ``<p>text</p>`` (checked in the tests).
+_PLAIN_TEXT = re.compile(r"[^\W\d_](?:[^\W_]|[ .,;:!?’'«»…—–-])*\Z")
+
+
 def comment_render(body: str | None) -> SafeString:
     """A participant's Markdown → sanitised HTML (``ouvert.core.markdown``'s participant subset: no images,
     headings or tables; links ``rel="nofollow ugc …"``; only http(s) and mailto links)."""
     text = body or ""
+    if _PLAIN_TEXT.match(text):  # one line of words: what Markdown would make, without building it
+        return mark_safe(f"<p>{text}</p>")  # noqa: S308 — only letters, digits, spaces and . , ; : ! ? ’ ' « » … — – -
     if len(text) > COMMENT_BODY_MAX * 2:
         return mark_safe(linebreaks(escape(text)))  # noqa: S308 — escaped
     return render_markdown(text, participant=True)
 
 
+#: Rendered bodies kept in each process (``body → html``), most recent last; bounded.
+_HTML_MEMO: OrderedDict[str, str] = OrderedDict()
+_HTML_MEMO_MAX = 10_000
+_HTML_MEMO_LOCK = threading.Lock()
+
+
 def _render_many(bodies) -> dict[str, SafeString]:
-    """``{body: html}`` for many comments, through the cache (one round trip, no database query)."""
+    """``{body: html}`` for many comments, fast: first from this process's memory (bounded LRU), then
+    from the shared cache as **one** entry for the whole set (one read and at most one write per page —
+    a file cache pays a directory scan per write), rendering only what neither holds."""
     import hashlib
 
     from django.core.cache import cache
 
     bodies = set(bodies)
-    keys = {f"consult:comment-html:{hashlib.sha256(b.encode()).hexdigest()}": b for b in bodies}
-    found = cache.get_many(list(keys)) if keys else {}
-    out = {keys[k]: mark_safe(v) for k, v in found.items()}  # noqa: S308 — stored after sanitising
-    missing = {k: str(comment_render(b)) for k, b in keys.items() if k not in found}
-    if missing:
-        cache.set_many(missing, timeout=7 * 24 * 3600)
-        out.update({keys[k]: mark_safe(v) for k, v in missing.items()})  # noqa: S308 — sanitised
+    out: dict[str, SafeString] = {}
+    with _HTML_MEMO_LOCK:
+        for body in bodies:
+            html = _HTML_MEMO.get(body)
+            if html is not None:
+                _HTML_MEMO.move_to_end(body)
+                out[body] = mark_safe(html)  # noqa: S308 — stored after sanitising
+    missing = bodies - out.keys()
+    if not missing:
+        return out
+    digest = hashlib.sha256()
+    for body in sorted(bodies):
+        digest.update(hashlib.sha256(body.encode()).digest())
+    key = f"consult:comment-html-set:{digest.hexdigest()}"
+    shared = cache.get(key)
+    if not isinstance(shared, dict) or not missing <= shared.keys():
+        shared = {b: str(comment_render(b)) for b in missing}
+        cache.set(key, {**{b: str(h) for b, h in out.items()}, **shared}, timeout=7 * 24 * 3600)
+    with _HTML_MEMO_LOCK:
+        for body in missing:
+            _HTML_MEMO[body] = shared[body]
+            out[body] = mark_safe(shared[body])  # noqa: S308 — sanitised before it was stored
+        while len(_HTML_MEMO) > _HTML_MEMO_MAX:
+            _HTML_MEMO.popitem(last=False)
     return out
 
 
@@ -436,10 +471,11 @@ def _denied_reason(user, process, component) -> str:
 
 
 def comment_thread(*, process: Process, target_kind, target_id, user=None, sort: str = "newest", stance=None,
-                   page=1) -> dict:
+                   page=1, target=None) -> dict:
     """All the include ``consult/comments/_thread.html`` needs for one target: the page of top-level
     comments (``COMMENT_PAGE_SIZE``), each with its tree of replies, the person's votes and what they
-    may do. A constant number of queries whatever the thread's size."""
+    may do. A constant number of queries whatever the thread's size; ``target``, the target object the
+    caller already read (same process), saves reading it again."""
     kind = _kind(target_kind)
     target_id = _target_id(target_id)
     sort = _sort_clean(sort)
@@ -447,7 +483,13 @@ def comment_thread(*, process: Process, target_kind, target_id, user=None, sort:
     page = core_services.page_number(page)
     manager = access.can_manage(user, process)
     if kind != TargetKind.PROCESS:
-        _target_get(process, kind, target_id, user=user)
+        spec = TARGETS[kind]
+        if (isinstance(target, spec.model) and target.pk == target_id
+                and getattr(target, "process_id", None) == process.pk):  # the caller already read it
+            if getattr(target, "is_hidden", False) and not manager:
+                raise core_services.NotFound(_("Ce contenu a été masqué par la modération."))
+        else:
+            _target_get(process, kind, target_id, user=user)
     elif target_id != process.pk:
         raise core_services.NotFound(_("Ce contenu n’existe pas dans cette consultation."))
     signed_in = bool(user is not None and user.is_authenticated)
@@ -455,9 +497,10 @@ def comment_thread(*, process: Process, target_kind, target_id, user=None, sort:
     can_take_part = not denied
 
     top = _top_level(process, kind, target_id, sort, stance)
-    total = top.count()
-    visible_count = Comment.objects.filter(process=process, target_kind=kind, target_id=target_id,
-                                           deleted_at__isnull=True, is_hidden=False).count()
+    counts = Comment.objects.filter(process=process, target_kind=kind, target_id=target_id).aggregate(
+        total=Count("pk", filter=Q(parent__isnull=True, **({"stance": stance} if stance else {}))),
+        visible=Count("pk", filter=Q(deleted_at__isnull=True, is_hidden=False)))
+    total, visible_count = counts["total"] or 0, counts["visible"] or 0
     num_pages = max(1, -(-total // COMMENT_PAGE_SIZE))
     page = min(page, num_pages)
     roots = list(top[(page - 1) * COMMENT_PAGE_SIZE: page * COMMENT_PAGE_SIZE])

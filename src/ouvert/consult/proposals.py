@@ -453,11 +453,65 @@ def _threshold_notify(proposal: Proposal, count: int) -> None:
         also=[proposal.author]))
 
 
+class _LimitOrFirstAction(Exception):
+    """The one-statement path could not count the support (no participation row yet, or the limit is
+    reached): its transaction is rolled back and the portable path decides."""
+
+
+def _support_one_statement(proposal: Proposal, user) -> SupportResult | None:
+    """PostgreSQL: the support, the person's conditional ``supports_used`` and the proposal's counter in
+    **one** statement (data-modifying CTEs, ``INSERT … ON CONFLICT DO NOTHING``), in one transaction
+    without savepoints. ``None`` when the portable path must decide (first action in the process, limit
+    reached: nothing is written then)."""
+    process = proposal.process
+    now = timezone.now()
+    limit = " AND supports_used < %s" if process.support_limit else ""
+    sql = (
+        "WITH ins AS (INSERT INTO consult_support (proposal_id, process_id, user_id, created_at) "
+        "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING id), "
+        "part AS (UPDATE consult_participation SET supports_used = supports_used + 1, actions = actions + 1, "
+        f"last_action_at = %s WHERE process_id = %s AND user_id = %s{limit} AND EXISTS (SELECT 1 FROM ins) "
+        "RETURNING 1), "
+        "cnt AS (UPDATE consult_proposal SET supports_count = supports_count + 1 WHERE id = %s "
+        "AND EXISTS (SELECT 1 FROM ins) RETURNING supports_count) "
+        "SELECT (SELECT id FROM ins), EXISTS (SELECT 1 FROM part), (SELECT supports_count FROM cnt), "
+        "(SELECT id FROM consult_support WHERE proposal_id = %s AND user_id = %s), "
+        "(SELECT supports_count FROM consult_proposal WHERE id = %s)")
+    params = [proposal.pk, process.pk, user.pk, now, now, process.pk, user.pk]
+    if process.support_limit:
+        params.append(process.support_limit)
+    params += [proposal.pk, proposal.pk, user.pk, proposal.pk]
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                new_id, counted, count, existing_id, current = cursor.fetchone()
+            if new_id is None:  # already supported (a double submit): nothing written
+                if existing_id is None:  # supported by a transaction newer than this statement
+                    support = Support.objects.filter(proposal=proposal, user=user).first()
+                    current = Proposal.objects.filter(pk=proposal.pk).values_list("supports_count", flat=True).get()
+                else:
+                    support = Support(pk=existing_id, proposal=proposal, process=process, user=user)
+                return SupportResult(support=support, created=False, supports_count=current)
+            if not counted:
+                raise _LimitOrFirstAction
+            _threshold_notify(proposal, count)
+    except _LimitOrFirstAction:
+        return None
+    return SupportResult(support=Support(pk=new_id, proposal=proposal, process=process, user=user, created_at=now),
+                         created=True, supports_count=count)
+
+
 def proposal_support(*, proposal: Proposal, user) -> SupportResult:
     """``user`` supports ``proposal``; supporting twice (a double submit) returns the existing support."""
     process = proposal.process
     access.participation_check(user=user, process=process, component=Phase.Component.SUPPORTS)
     _support_open(proposal)
+    if connection.vendor == "postgresql":
+        result = _support_one_statement(proposal, user)
+        if result is not None:
+            proposal.supports_count = result.supports_count
+            return result
     try:
         with transaction.atomic():
             try:

@@ -188,7 +188,7 @@ def _thread(request, process, proposal):
     except Exception:  # noqa: BLE001 — the comments part has not committed its template yet
         return None
     kwargs = {"process": process, "target_kind": TargetKind.PROPOSAL, "target_id": proposal.pk,
-              "user": request.user}
+              "user": request.user, "target": proposal}
     try:  # the thread's own sort and page links (?sort=…&page=…)
         return thread_func(**kwargs, sort=request.GET.get("sort") or "newest", page=request.GET.get("page") or 1)
     except (ValidationError, NotFound):
