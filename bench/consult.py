@@ -489,6 +489,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="a small run (under a minute)")
     parser.add_argument("--port", type=int, default=8791, help="port of the live server")
     parser.add_argument("--workers", type=int, default=4, help="web processes of `ouvert serve` (default 4)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per web process of `ouvert serve` (default 1: sync workers; > 1: gthread)")
     parser.add_argument("--clients", type=int, help="concurrent clients (default 200; 16 with --quick)")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database and the data folder")
     parser.add_argument("--no-opinions", action="store_true", help="skip the opinion groups")
@@ -555,11 +557,12 @@ def _run(args, size: dict, engine: str, started: float) -> int:
     initial = dict(Support.objects.filter(process=process).values_list("proposal_id").annotate(n=Count("pk")))
     out: dict = {"bench": "consult", "engine": engine, "quick": args.quick, "cores": os.cpu_count(),
                  "load_average_at_start": [round(x, 1) for x in os.getloadavg()],
-                 "workers": args.workers, "size": {k: v for k, v in size.items() if k != "matrix"},
+                 "workers": args.workers, "threads": args.threads, "size": {k: v for k, v in size.items() if k != "matrix"},
                  "comments": size["proposals"] * size["comments"], "initial_supports": data["initial_supports"],
                  "generate_seconds": round(generate_s, 1),
                  "comments_insert_seconds": data["comments_insert_seconds"]}
     env = dict(os.environ)
+    env["OUVERT_THREADS"] = str(args.threads)
     numbers = sorted(proposals)
     top = sorted(numbers, key=lambda n: -initial.get(proposals[n], 0))[:20]
     with server(args.port, env, workers=args.workers):

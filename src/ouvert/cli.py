@@ -66,7 +66,7 @@ def _message(exc) -> str:
 
 # --- serve ----------------------------------------------------------------------------
 
-def _run_gunicorn(host: str, port: int, workers: int) -> None:
+def _run_gunicorn(host: str, port: int, workers: int, threads: int = 1) -> None:
     from django.db import connections
     from gunicorn.app.base import BaseApplication
 
@@ -109,13 +109,25 @@ def _run_gunicorn(host: str, port: int, workers: int) -> None:
         # Several servers may run on one machine: no shared control socket in the home folder.
         "control_socket_disable": True,
         "post_worker_init": warm_and_freeze,
+        # Threads (``--threads`` > 1): gthread workers, which also keep connections alive between
+        # requests; one thread: gunicorn's sync workers (one request at a time, connection closed).
+        **({"worker_class": "gthread", "threads": threads, "keepalive": 5} if threads > 1 else {}),
     }).run()
+
+
+def _threads_default() -> int:
+    try:
+        return max(1, int(os.environ.get("OUVERT_THREADS") or 1))
+    except ValueError:
+        return 1
 
 
 def cmd_serve(args) -> int:
     _setup(debug_off=True)
     if args.workers < 1:
         raise UsageError(_("--workers doit être au moins 1."))
+    if args.threads < 1:
+        raise UsageError(_("--threads doit être au moins 1."))
     from ouvert.core import setup
 
     if setup.collectstatic_if_needed():
@@ -126,7 +138,7 @@ def cmd_serve(args) -> int:
                           % {"count": len(pending)}, style="bold yellow")
     console.print(_("Ouvert sur %(url)s (%(workers)d processus)")
                   % {"url": f"[bold]http://{args.host}:{args.port}/[/bold]", "workers": args.workers})
-    _run_gunicorn(args.host, args.port, args.workers)
+    _run_gunicorn(args.host, args.port, args.workers, args.threads)
     return 0
 
 
@@ -141,7 +153,7 @@ def cmd_demo(args) -> int:
             return loaded.returncode
         _setup(debug_off=True, demo=True)
         console.print(_("Ouvert (démonstration) sur %(url)s") % {"url": f"[bold]http://{args.host}:{args.port}/[/bold]"})
-        _run_gunicorn(args.host, args.port, args.workers)
+        _run_gunicorn(args.host, args.port, args.workers, args.threads)
         return 0
     _setup(debug_off=True, demo=True)
     from django.core.management import call_command
@@ -606,6 +618,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--host", default=DEFAULT_HOST, help=f"adresse d'écoute (défaut {DEFAULT_HOST})")
         p.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (défaut {DEFAULT_PORT})")
         p.add_argument("--workers", type=int, default=workers_default, help="processus Web (défaut 2)")
+        p.add_argument("--threads", type=int, default=_threads_default(),
+                       help="fils d'exécution par processus (défaut 1, ou la variable OUVERT_THREADS) ; "
+                            "au-delà de 1, les processus gardent les connexions ouvertes entre deux requêtes "
+                            "(gthread, keep-alive de 5 s) et servent plusieurs requêtes à la fois")
 
     p = sub.add_parser("serve", help="serveur de production (gunicorn, whitenoise)")
     server_options(p)

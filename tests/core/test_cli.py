@@ -182,7 +182,7 @@ def test_check_deploy_is_clean_with_production_settings(demo_dir):
 
 
 @pytest.mark.parametrize("args", [["serve", "--port", "abc"], ["serve", "--port", "70000"], ["frobnicate"],
-                                  ["token"], ["serve", "--workers", "0"]])
+                                  ["token"], ["serve", "--workers", "0"], ["serve", "--threads", "0"]])
 def test_bad_arguments_exit_2(demo_dir, args):
     result = run_ouvert(demo_dir[0], *args)
     assert result.returncode == 2, result.stdout + result.stderr
@@ -215,6 +215,43 @@ def test_demo_serves_the_datastore_pages_after_loading(demo_dir):
         preview = re.search(r'href="([^"]*/apercu/)"', page).group(1)
         status, page = _get(base + preview)  # hung (timeout) when the workers inherited DuckDB
         assert status == 200 and "Berri 1" in page
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def test_serve_with_threads_keeps_connections_alive(demo_dir):
+    """``--threads 2``: gthread workers answer several requests on one kept-alive connection."""
+    import http.client
+
+    data_dir, _ = demo_dir
+    port = _free_port()
+    command = [str(OUVERT)] if OUVERT.exists() else [__import__("sys").executable, "-m", "ouvert.cli"]
+    process = subprocess.Popen([*command, "serve", "--port", str(port), "--workers", "1", "--threads", "2"],
+                               env=ouvert_env(data_dir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if _get(f"http://127.0.0.1:{port}/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("ouvert serve --threads 2 did not start")
+            time.sleep(0.2)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        for _ in range(3):
+            conn.request("GET", "/healthz")
+            response = conn.getresponse()
+            response.read()
+            assert response.status == 200
+            assert (response.getheader("Connection") or "").lower() != "close"
+        conn.close()
     finally:
         process.terminate()
         try:
