@@ -170,12 +170,9 @@ def comment_target_url(*, process: Process, target_kind: str, target_id: int, ob
         if kind == TargetKind.COMMENT and obj is not None:
             return comment_target_url(process=process, target_kind=obj.target_kind,
                                       target_id=obj.target_id) + f"#commentaire-{obj.pk}"
-    except NoReverseMatch:
+    except NoReverseMatch:  # a target whose page needs what it no longer has (e.g. a deleted draft)
         pass
-    try:
-        return reverse("consult:process", kwargs={"slug": process.slug})
-    except NoReverseMatch:
-        return ""
+    return reverse("consult:process", kwargs={"slug": process.slug})
 
 
 # --- Rendering -------------------------------------------------------------------------------------

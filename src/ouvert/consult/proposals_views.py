@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
-from django.template.loader import select_template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -180,27 +179,13 @@ def proposal_edit(request, slug, number):
 def _thread(request, process, proposal):
     from . import comments
 
-    thread_func = getattr(comments, "comment_thread", None)
-    if thread_func is None:
-        return None
-    try:
-        select_template(["consult/comments/_thread.html"])
-    except Exception:  # noqa: BLE001 — the comments part has not committed its template yet
-        return None
     kwargs = {"process": process, "target_kind": TargetKind.PROPOSAL, "target_id": proposal.pk,
               "user": request.user, "target": proposal}
     try:  # the thread's own sort and page links (?sort=…&page=…)
-        return thread_func(**kwargs, sort=request.GET.get("sort") or "newest", page=request.GET.get("page") or 1)
-    except (ValidationError, NotFound):
-        return thread_func(**kwargs)
-
-
-def _flag_available() -> bool:
-    try:
-        select_template(["consult/comments/_flag.html"])
-    except Exception:  # noqa: BLE001
-        return False
-    return True
+        return comments.comment_thread(**kwargs, sort=request.GET.get("sort") or "newest",
+                                       page=request.GET.get("page") or 1)
+    except (ValidationError, NotFound):  # a bad sort or page: the first page, newest first
+        return comments.comment_thread(**kwargs)
 
 
 def _detail(request, process, proposal, *, errors=None, status=200, answer_values=None, amendment_values=None):
@@ -228,7 +213,7 @@ def _detail(request, process, proposal, *, errors=None, status=200, answer_value
         "may_amend": process.amendments_enabled and user.is_authenticated and proposal.author_id != user.pk
         and proposal.status == Proposal.Status.PUBLISHED and _may(user, process, Phase.Component.PROPOSALS)[0],
         "following": outreach.is_following(user=user, target_kind=TargetKind.PROPOSAL, target_id=proposal.pk),
-        "thread": _thread(request, process, proposal), "flag": _flag_available(),
+        "thread": _thread(request, process, proposal),
         "map_config": _map_config([{"number": proposal.number, "title": proposal.title,
                                     "latitude": proposal.latitude, "longitude": proposal.longitude,
                                     "supports_count": proposal.supports_count, "address": proposal.address,
