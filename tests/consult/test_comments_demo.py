@@ -15,11 +15,12 @@ def _snapshot():
 
 
 def test_demo_loads_and_is_idempotent():
-    from ouvert.consult import outreach_demo, processes_demo, proposals_demo
+    from ouvert.consult import debates_demo, outreach_demo, processes_demo, proposals_demo
 
     processes_demo.load()
     outreach_demo.load()
     proposals_demo.load()
+    debates_demo.load()  # its debate arguments are demo comments too: they must not stop this part's demo
     comments_demo.load()
     assert Comment.objects.filter(target_kind="proposal").exists()
     assert Comment.objects.filter(target_kind="meeting").exists()

@@ -157,14 +157,17 @@ def _fill(process: Process, people, visitor) -> tuple[int, int]:
 
 
 def load(stdout=None) -> None:
-    """The demo loader (order 270). Idempotent: a process with demo comments is skipped."""
+    """The demo loader (order 270). Idempotent: a process that has this part's demo threads is skipped."""
     people, visitor = _people()
     for slug in THREADS:
         process = Process.objects.filter(slug=slug).first()
         if process is None:
             _write(stdout, f"commentaires : consultation {slug} absente, rien à ajouter")
             continue
-        if Comment.objects.filter(process=process, is_demo=True).exists():
+        # Other parts' demos comment too (debate arguments, paragraphs): only this part's own threads,
+        # on proposals, meetings or the process, mean it already ran.
+        if Comment.objects.filter(process=process, is_demo=True, target_kind__in=[
+                TargetKind.PROPOSAL, TargetKind.MEETING, TargetKind.PROCESS]).exists():
             _write(stdout, f"commentaires : {slug} déjà rempli")
             continue
         with transaction.atomic():
