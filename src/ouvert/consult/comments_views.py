@@ -18,7 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ouvert.core import services as core_services
 
-from . import access, comments
+from . import comments
+from .views_common import process_or_404 as _process
 
 
 def _messages(exc) -> list[str]:
@@ -52,11 +53,6 @@ def _is_fetch(request) -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 
 
-def _process(request, slug):
-    try:
-        return access.process_get(slug=slug, user=request.user)
-    except core_services.NotFound as exc:
-        raise Http404(exc.message) from None
 
 
 def _thread_html(request, process, target_kind, target_id, next_url: str) -> str:

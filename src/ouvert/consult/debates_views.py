@@ -18,13 +18,7 @@ from ouvert.core.markdown import render_markdown
 from . import access, debates
 from .debates_forms import debate_data, draft_data, error_lines
 from .models import Comment, TargetKind
-
-
-def _process(request, slug):
-    try:
-        return access.process_get(slug=slug, user=request.user)
-    except core_services.NotFound as exc:
-        raise Http404(exc.message) from None
+from .views_common import process_or_404 as _process
 
 
 def _debate(request, process, pk):

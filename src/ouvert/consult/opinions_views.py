@@ -21,6 +21,7 @@ from ouvert.core.services import NotFound, RateLimited
 from . import access
 from . import opinions as services
 from .models import Phase, Statement
+from .views_common import process_or_404 as _process
 
 COMPONENT = Phase.Component.OPINIONS
 
@@ -31,11 +32,6 @@ def error_messages(exc: ValidationError) -> list[str]:
     return [str(m) for m in exc.messages]
 
 
-def _process(request, slug):
-    try:
-        return access.process_get(slug=slug, user=request.user)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
 
 
 def _conversation(request, slug, conversation):

@@ -22,6 +22,7 @@ from ouvert.core.services import NotFound, RateLimited
 
 from . import access, outreach
 from .models import Meeting, NotificationSetting, Process, TargetKind
+from .views_common import process_or_404 as _process
 
 FILTERS = ("organisation", "theme", "territory", "status", "mode", "q")
 
@@ -36,11 +37,6 @@ def _params(request, keys=FILTERS) -> dict:
     return {key: (request.GET.get(key) or "").strip()[:300] for key in keys}
 
 
-def _process(request, slug) -> Process:
-    try:
-        return access.process_get(slug=slug, user=request.user)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
 
 
 def _rate_limited(request, exc: RateLimited, template="consult/outreach/error.html", context=None):

@@ -21,17 +21,13 @@ from ouvert.core import services as core_services
 from . import access, outreach, processes, results
 from . import processes_forms as forms
 from .models import Phase, Process, TargetKind
+from .views_common import process_or_404 as _process
 
 
 def _not_found(exc):
     return Http404(getattr(exc, "message", str(exc)))
 
 
-def _process(request, slug) -> Process:
-    try:
-        return access.process_get(slug=slug, user=request.user)
-    except core_services.NotFound as exc:
-        raise _not_found(exc) from None
 
 
 def _managed(request, slug) -> Process:

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,6 +21,7 @@ from ouvert.core.services import NotFound, RateLimited
 from . import access, outreach
 from . import proposals as services
 from .models import Phase, Proposal, TargetKind
+from .views_common import process_or_404 as _process
 
 
 def error_messages(exc: ValidationError) -> list[str]:
@@ -30,13 +30,6 @@ def error_messages(exc: ValidationError) -> list[str]:
     return [str(m) for m in exc.messages]
 
 
-def _process(request, slug):
-    try:
-        process = access.process_get(slug=slug, user=request.user)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
-    prefetch_related_objects([process], "phases")  # the current phase is read several times per page
-    return process
 
 
 def _proposal(request, process, number):

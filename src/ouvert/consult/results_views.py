@@ -20,6 +20,7 @@ from ouvert.core.services import NotFound, RateLimited
 from . import access
 from . import results as services
 from .models import Process, Suggestion
+from .views_common import process_or_404 as _process
 
 
 def error_messages(exc: ValidationError) -> list[str]:
@@ -28,11 +29,6 @@ def error_messages(exc: ValidationError) -> list[str]:
     return [str(m) for m in exc.messages]
 
 
-def _process(request, slug) -> Process:
-    try:
-        return access.process_get(slug=slug, user=request.user)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
 
 
 def _lang(request) -> str:

@@ -26,6 +26,7 @@ from .surveys_forms import (
     question_values,
     survey_data_from_post,
 )
+from .views_common import process_or_404 as _process
 
 KIND_HELP = {
     Question.Kind.SHORT_TEXT: gettext_lazy("une ligne; longueur maximale au choix (500 au plus)"),
@@ -46,11 +47,6 @@ def _error_lines(exc: ValidationError) -> list[str]:
     return [str(m) for m in exc.messages]
 
 
-def _process(request, slug):
-    try:
-        return access.process_get(slug=slug, user=request.user)
-    except core_services.NotFound as exc:
-        raise Http404(exc.message) from None
 
 
 def _survey(request, slug, survey_slug):
