@@ -25,13 +25,12 @@ from ouvert.api import AUTH, reader
 from ouvert.core import services as core_services
 
 from . import access, comments
+from .api_common import iso as _iso
 from .models import Comment
 
 router = Router(tags=["consult"])
 
 
-def _iso(value):
-    return value.isoformat() if value is not None else None
 
 
 def _node(node: dict) -> dict:

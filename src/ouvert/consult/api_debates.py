@@ -17,18 +17,16 @@ from ninja import Router, Schema
 
 from ouvert.api import AUTH, api, reader
 
-from . import access, debates
+from . import debates
+from .api_common import iso as _iso
+from .api_common import process_for as _process
 from .models import Debate, DraftText, Paragraph
 
 router = Router(tags=["consult"])
 
 
-def _iso(value):
-    return value.isoformat() if value is not None else None
 
 
-def _process(request, slug: str, user=None):
-    return access.process_get(slug=slug, user=user if user is not None else reader(request))
 
 
 def _debate_row(debate: Debate, counts: dict) -> dict:

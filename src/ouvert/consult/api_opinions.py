@@ -23,13 +23,12 @@ from ouvert.core import services as core_services
 
 from . import access
 from . import opinions as services
+from .api_common import iso as _iso
 from .models import Conversation, Statement
 
 router = Router(tags=["consult"])
 
 
-def _iso(value):
-    return value.isoformat() if value is not None else None
 
 
 def _conversation_row(c: Conversation) -> dict:

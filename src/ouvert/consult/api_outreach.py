@@ -19,13 +19,12 @@ from ninja import Router, Schema
 from ouvert.api import AUTH, reader
 
 from . import access, outreach
+from .api_common import iso as _iso
 from .models import Meeting, Process, TargetKind
 
 router = Router(tags=["consult"])
 
 
-def _iso(value):
-    return value.isoformat() if value is not None else None
 
 
 def _limits(limit, offset) -> tuple[int, int]:

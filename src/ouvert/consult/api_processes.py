@@ -21,13 +21,12 @@ from ouvert.api import AUTH, reader
 from ouvert.core.models import Organisation
 
 from . import access, processes
+from .api_common import iso as _iso
 from .models import Process
 
 router = Router(tags=["consult"])
 
 
-def _iso(value):
-    return value.isoformat() if value is not None else None
 
 
 def process_detail_data(process: Process, user) -> dict:

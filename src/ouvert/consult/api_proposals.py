@@ -22,6 +22,7 @@ from ouvert.api import AUTH, reader
 
 from . import access
 from . import proposals as services
+from .api_common import iso as _iso
 from .models import Amendment, Proposal
 
 router = Router(tags=["consult"])
@@ -29,8 +30,6 @@ router = Router(tags=["consult"])
 MAX_LIMIT = 200
 
 
-def _iso(value):
-    return value.isoformat() if value is not None else None
 
 
 def _row(p: Proposal) -> dict:

@@ -26,17 +26,15 @@ from ouvert.core import services as core_services
 
 from . import access
 from . import results as services
-from .models import Process, Suggestion
+from .api_common import iso as _iso
+from .api_common import process_for as _process
+from .models import Suggestion
 
 router = Router(tags=["consult"])
 
 
-def _iso(value):
-    return value.isoformat() if value is not None else None
 
 
-def _process(request, slug: str, user=None) -> Process:
-    return access.process_get(slug=slug, user=user if user is not None else reader(request))
 
 
 @router.get("/processes/{slug}/dashboard", summary="Tableau de bord des résultats / Results dashboard")

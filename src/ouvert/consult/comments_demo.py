@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from . import access, demo_people
 from .comments import _count_change, _flag_record
+from .demo_people import write as _write
 from .models import Comment, CommentVote, Flag, Meeting, Process, Proposal, TargetKind
 
 # Each thread: (top-level text, [(reply text, [(reply to reply text)…])…]); authors rotate.
@@ -61,9 +62,6 @@ SPAM = "Gagnez de l'argent rapidement depuis chez vous !!! Cliquez sur notre sit
 DOUBTFUL = "Encore une consultation pour rien, de toute façon les décisions sont déjà prises."
 
 
-def _write(stdout, text: str) -> None:
-    if stdout is not None:
-        stdout.write(text + "\n")
 
 
 def _people():

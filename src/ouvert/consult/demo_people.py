@@ -24,6 +24,12 @@ LAST_NAMES = [
 ]
 
 
+def write(stdout, text: str) -> None:
+    """One line of the demo loader's report (``ouvert demo`` prints it)."""
+    if stdout is not None:
+        stdout.write(text + "\n")
+
+
 def participant_email(n: int) -> str:
     return f"participant-{n:03d}@demo.ouvert.local"
 

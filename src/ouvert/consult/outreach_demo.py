@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import demo_people, outreach
+from .demo_people import write as _write
 from .models import (
     Follow,
     Meeting,
@@ -170,9 +171,6 @@ PAST = [
 ]
 
 
-def _write(stdout, text: str) -> None:
-    if stdout is not None:
-        stdout.write(text + "\n")
 
 
 def _body(slug: str):

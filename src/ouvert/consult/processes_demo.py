@@ -13,6 +13,7 @@ from django.utils import timezone
 from ouvert.core import services as core_services
 
 from . import demo_people, processes
+from .demo_people import write as _write
 from .models import Process
 
 BODIES = {
@@ -207,9 +208,6 @@ PROCESSES = [
 ]
 
 
-def _write(stdout, text: str) -> None:
-    if stdout is not None:
-        stdout.write(text + "\n")
 
 
 def _body(slug: str):

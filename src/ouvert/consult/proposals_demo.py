@@ -21,6 +21,7 @@ from django.utils import timezone
 from ouvert.core import services as core_services
 
 from . import demo_people
+from .demo_people import write as _write
 from .models import Category, Participation, Process, Proposal, Support
 
 PLACES = {
@@ -162,9 +163,6 @@ PLAN_2021 = [
 ]
 
 
-def _write(stdout, text: str) -> None:
-    if stdout is not None:
-        stdout.write(text + "\n")
 
 
 def _people():

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import demo_people, surveys
+from .demo_people import write as _write
 from .models import Process, Question, Response, Survey
 
 Kind = Question.Kind
@@ -179,9 +180,6 @@ HOUSING_COMMENTS = [
 ]
 
 
-def _write(stdout, message: str) -> None:
-    if stdout is not None:
-        stdout.write(message + "\n")
 
 
 def _participant(n: int):
