@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import Body, Router, Schema, Status
 
 from ouvert.api import AUTH, reader
-from ouvert.core.models import Organisation
+from ouvert.core import services as core_services
 
 from . import access, processes
 from .api_common import iso as _iso
@@ -128,9 +128,11 @@ def process_detail(request: HttpRequest, slug: str):
 @router.post("/processes", auth=AUTH, response={201: dict}, summary="Créer une consultation (brouillon) / "
                                                                    "Create a process (draft)")
 def process_create(request: HttpRequest, payload: ProcessIn):
-    organisation = Organisation.objects.filter(slug=payload.organisation).first()
-    if organisation is None:
-        raise ValidationError({"organisation": [_("Organisme inconnu : %(slug)s.") % {"slug": payload.organisation}]})
+    try:
+        organisation = core_services.organisation_get(slug=payload.organisation)
+    except core_services.NotFound:
+        raise ValidationError(
+            {"organisation": [_("Organisme inconnu : %(slug)s.") % {"slug": payload.organisation}]}) from None
     data = payload.dict(exclude={"organisation", "categories", "principles"})
     with transaction.atomic():  # all or nothing
         process = processes.process_create(actor=request.auth, organisation=organisation, data=data)

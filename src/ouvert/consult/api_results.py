@@ -198,8 +198,6 @@ class SuggestionAnswerIn(Schema):
 
 @router.post("/suggestions/{pk}/answer", auth=AUTH, summary="Répondre à une suggestion / Answer a suggestion")
 def suggestion_answer(request: HttpRequest, pk: int, payload: SuggestionAnswerIn):
-    s = Suggestion.objects.select_related("process", "author").filter(pk=pk).first()
-    if s is None:
-        raise core_services.NotFound(_("Suggestion introuvable."))
-    s = services.suggestion_answer(user=request.auth, suggestion=s, answer=payload.answer, close=payload.close)
+    s = services.suggestion_answer(user=request.auth, suggestion=services.suggestion_get(pk=pk),
+                                   answer=payload.answer, close=payload.close)
     return _suggestion(s, private=True)

@@ -68,6 +68,8 @@ __all__ = [
     "satisfaction_submit",
     "satisfaction_summary",
     "suggestion_answer",
+    "suggestion_get",
+    "suggestion_process_choices",
     "suggestion_can_answer",
     "suggestion_create",
     "suggestion_inbox",
@@ -623,6 +625,20 @@ def suggestion_inbox(*, user, status: str | None = None):
     if status:
         qs = qs.filter(status=status)
     return qs
+
+
+def suggestion_get(*, pk) -> Suggestion:
+    """The suggestion ``pk`` (who may answer it is checked by ``suggestion_answer``), or ``NotFound``."""
+    suggestion = Suggestion.objects.select_related("process", "author").filter(pk=pk).first()
+    if suggestion is None:
+        raise core_services.NotFound(_("Suggestion introuvable."))
+    return suggestion
+
+
+def suggestion_process_choices():
+    """The consultations a suggestion may be about: the published public ones, by title."""
+    return Process.objects.filter(published_at__isnull=False, visibility=Process.Visibility.PUBLIC) \
+        .order_by("title_fr").only("slug", "title_fr", "title_en")
 
 
 def suggestion_list_public():

@@ -19,7 +19,6 @@ from ouvert.core.services import NotFound, RateLimited
 
 from . import access
 from . import results as services
-from .models import Process, Suggestion
 from .views_common import process_or_404 as _process
 
 
@@ -205,9 +204,9 @@ def suggestions(request):
         values = {k: request.POST.get(k, "") for k in ("body", "email", "process", "is_public")}
         process = None
         if values["process"]:
-            process = Process.objects.filter(slug=values["process"]).first()
-            if process is None or not access.can_view(request.user, process):
-                process = None
+            try:
+                process = access.process_get(slug=values["process"], user=request.user)
+            except NotFound:
                 errors = [_("La consultation visée est introuvable.")]
         if not errors:
             try:
@@ -224,8 +223,7 @@ def suggestions(request):
         else:
             status = 400
     inbox = list(services.suggestion_inbox(user=request.user)[:100]) if request.user.is_authenticated else []
-    processes = Process.objects.filter(published_at__isnull=False, visibility=Process.Visibility.PUBLIC) \
-        .order_by("title_fr").only("slug", "title_fr", "title_en")
+    processes = services.suggestion_process_choices()
     return render(request, "consult/results/suggestions.html", {
         "values": values, "errors": errors, "inbox": inbox, "processes": processes,
         "public": list(services.suggestion_list_public()[:50])}, status=status)
@@ -235,9 +233,10 @@ def suggestions(request):
 def suggestion_answer(request, pk):
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("consult:suggestions"))
-    suggestion = Suggestion.objects.select_related("process", "author").filter(pk=pk).first()
-    if suggestion is None:
-        raise Http404(_("Suggestion introuvable."))
+    try:
+        suggestion = services.suggestion_get(pk=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
     try:
         services.suggestion_answer(user=request.user, suggestion=suggestion, answer=request.POST.get("answer", ""),
                                    close=request.POST.get("close") == "1")
