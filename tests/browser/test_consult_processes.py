@@ -73,6 +73,8 @@ def test_organiser_goes_through_the_wizard_and_publishes(live_server, page, asse
     page.get_by_role("button", name="Enregistrer et continuer").click()
 
     expect(page.locator('.consult-steps [aria-current="step"]')).to_have_text("Information")
+    page.locator("#w-theme").fill("Habitation")
+    page.locator("#w-territory").fill("Ensemble du Québec")
     page.locator("#w-contact-email").fill("logement@mamh.example.org")
     page.get_by_label("Catégories des propositions").fill("Prix des loyers\nRésidences")
     page.get_by_role("button", name="Enregistrer et continuer").click()
@@ -92,9 +94,10 @@ def test_organiser_goes_through_the_wizard_and_publishes(live_server, page, asse
     assert page.locator("#w-confirm").evaluate("el => !el.validity.valid")
     assert Process.objects.get().published_at is None
     assert_accessible(page)
-    page.get_by_label("2. La clarté").fill("Résumé, description et portrait publiés.")
-    page.get_by_label("1. L'engagement").fill("Réponse publique à chaque proposition.")
-    page.get_by_label("5. Le respect").fill("Modération chaque jour ouvrable.")
+    page.get_by_label("4. L'information").fill("Résumé, description et portrait publiés.")
+    page.get_by_label("1. L'engagement des autorités compétentes").fill("Réponse publique à chaque proposition.")
+    page.get_by_label("2. L'engagement des participantes et des participants").fill(
+        "Règles de participation publiées, modération chaque jour ouvrable.")
     page.get_by_label("7. L'évaluation").fill("Questionnaire de satisfaction et bilan publié.")
     page.get_by_role("button", name="Enregistrer les notes").click()
     expect(page.get_by_role("status")).to_contain_text("Notes enregistrées.")
@@ -122,6 +125,8 @@ def test_guides_and_process_page_are_accessible(live_server, page, assert_access
     assert_accessible(page)
     page.get_by_role("link", name="Les sept principes directeurs de la participation publique").click()
     expect(page.get_by_role("heading", name="1. L'engagement des autorités compétentes")).to_be_visible()
+    expect(page.get_by_role("heading", name="2. L'engagement des participantes et des participants")
+           ).to_be_visible()
     assert_accessible(page)
     page.goto(f"{live_server.url}/en/consultations/guides/choisir-les-methodes/")
     expect(page.locator("h1")).to_have_text("Which component for what?")

@@ -59,7 +59,7 @@ def test_create_change_phases_publish(client, organiser, mamh):
     today = timezone.localdate()
     body = {"organisation": "mamh", "title_fr": "Logement des aînés", "summary_fr": "Votre avis sur le logement.",
             "starts_on": today.isoformat(), "ends_on": (today + 100 * DAY).isoformat(),
-            "categories": ["Résidences", "Maintien à domicile"], "principles": {"respect": "Modération."}}
+            "categories": ["Résidences", "Maintien à domicile"], "principles": {"participants": "Modération."}}
     response = _call(client, "post", "/processes", organiser, body)
     assert response.status_code == 201, response.json()
     slug = response.json()["slug"]

@@ -46,7 +46,7 @@ def test_wizard_end_to_end(client, organiser, mamh, citizen):
     assert response["Location"] == _wizard(process.slug, "calendrier")
     response = client.get(_wizard(process.slug, "calendrier"))
     before = _unmet(response)
-    assert "transparency" in before and "accessibility" in before
+    assert {"feedback", "mechanisms", "promotion"} <= before
     assert 'href="/fr/consultations/guides/planifier-une-consultation/"' in response.content.decode()
 
     today = timezone.localdate()
@@ -60,7 +60,7 @@ def test_wizard_end_to_end(client, organiser, mamh, citizen):
     assert process.phases.count() == 4
     response = client.get(_wizard(process.slug, "participation"))
     after = _unmet(response)
-    assert "transparency" not in after and before - after
+    assert "feedback" not in after and before - after
 
     response = client.post(_wizard(process.slug, "participation"), {
         "mode": "hybrid", "visibility": "public", "verification": "account", "support_limit": "5",
@@ -85,7 +85,8 @@ def test_wizard_end_to_end(client, organiser, mamh, citizen):
     assert response.status_code == 302 and process.documents.count() == 1
 
     response = client.get(_wizard(process.slug, "principes"))
-    assert {"engagement", "respect", "evaluation"} & _unmet(response)
+    assert {"engagement", "participants", "evaluation"} <= _unmet(response)
+    assert "promotion" not in _unmet(response)  # theme and territory given
     response = client.post(_wizard(process.slug, "principes"), {"action": "publish"})
     assert response.status_code == 400
     assert "Principe non encore respecté" in response.content.decode()
@@ -99,7 +100,7 @@ def test_wizard_end_to_end(client, organiser, mamh, citizen):
         "decision_fr": "La ministre adoptera un plan d'action sur le logement étudiant à l'automne."})
     assert response.status_code == 302
     notes = {"principle-engagement": "Réponse publique à chaque proposition.",
-             "principle-respect": "Modération chaque jour ouvrable.",
+             "principle-participants": "Modération chaque jour ouvrable.",
              "principle-evaluation": "Questionnaire de satisfaction et bilan publié."}
     response = client.post(_wizard(process.slug, "principes"), {"action": "save", **notes})
     response = client.get(_wizard(process.slug, "principes"))
@@ -177,7 +178,7 @@ def test_process_page(client, process, organiser, citizen):
     processes.document_add(actor=organiser, process=process, title_fr="Portrait", url="https://example.org/d")
     processes.category_set(actor=organiser, process=process, names=["Loyers"])
     processes.process_principles_set(actor=organiser, process=process,
-                                     notes={"respect": "Modération <b>chaque</b> jour."})
+                                     notes={"participants": "Modération <b>chaque</b> jour."})
     response = client.get(reverse("consult:process", kwargs={"slug": process.slug}))
     html = unescape(response.content.decode())
     assert response.status_code == 200

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ouvert.consult import access, processes, services
 from ouvert.consult.models import Category, Invitation, Phase, Process, ProcessDocument
@@ -317,40 +317,91 @@ def _satisfy(process, organiser):
     processes.process_update(actor=organiser, process=process, data={
         "decision_fr": "Le ministère adoptera la politique à l'automne, à partir des contributions.",
         "description_fr": "Contexte, enjeux et déroulement de la consultation. " * 6,
-        "contact_email": "consultation@mamh.example.org", "mode": "hybrid"})
+        "contact_email": "consultation@mamh.example.org", "mode": "hybrid", "territory": "Montérégie"})
     processes.phase_set(actor=organiser, process=process, phases=_phases())
     processes.document_add(actor=organiser, process=process, title_fr="Portrait", url="https://example.org/p")
     processes.process_principles_set(actor=organiser, process=process, notes={
-        "engagement": "Réponse publique à chaque proposition.", "respect": "Modération chaque jour.",
+        "engagement": "Réponse publique à chaque proposition.", "participants": "Modération chaque jour.",
         "evaluation": "Questionnaire de satisfaction et bilan publié."})
+
+
+#: The seven guiding principles as the Cadre de référence gouvernemental sur la participation publique
+#: (Québec, 2017) names them, in its order.
+CADRE_PRINCIPLES = [
+    "L'engagement des autorités compétentes",
+    "L'engagement des participantes et des participants",
+    "Le choix des mécanismes de participation publique",
+    "L'information",
+    "La promotion",
+    "La rétroaction",
+    "L'évaluation",
+]
+
+
+def _by_key(process) -> dict:
+    return {p["key"]: p for p in processes.process_principles_check(process)}
+
+
+def test_the_seven_principles_are_the_cadres_in_its_order(draft):
+    with translation.override("fr"):
+        assert [str(p.title) for p in processes.PRINCIPLES] == CADRE_PRINCIPLES
+        assert [p["title"] for p in processes.process_principles_check(draft)] == CADRE_PRINCIPLES
+    assert processes.PRINCIPLE_KEYS == ["engagement", "participants", "mechanisms", "information", "promotion",
+                                        "feedback", "evaluation"]
+    with translation.override("en"):
+        titles = [str(p.title) for p in processes.PRINCIPLES]
+    assert titles[0] == "The commitment of the competent authorities" and titles[-1] == "Evaluation"
 
 
 def test_principles_check_changes_as_the_process_is_configured(draft, organiser):
     check = processes.process_principles_check(draft)
     assert [p["key"] for p in check] == processes.PRINCIPLE_KEYS
     assert check[0]["title"] == "L'engagement des autorités compétentes"
-    assert not any(p["satisfied"] for p in check if p["key"] != "respect") and all(p["guide"] for p in check)
+    assert not any(p["satisfied"] for p in check) and all(p["guide"] for p in check)
+    assert all(p["missing"] for p in check)  # each principle has a check of its own
     _satisfy(draft, organiser)
     assert all(p["satisfied"] for p in processes.process_principles_check(draft)), \
         processes.process_principles_check(draft)
     short = _phases(contribution_days=20)[:2]
     short[0]["components"] = []  # no meetings any more
     processes.phase_set(actor=organiser, process=draft, phases=short)
-    assert {p["key"]: p for p in processes.process_principles_check(draft)}["inclusion"]["satisfied"]  # hybrid
-    by_key = {p["key"]: p for p in processes.process_principles_check(draft)}
-    assert "20 jours" in " ".join(by_key["accessibility"]["missing"])
-    assert not by_key["transparency"]["satisfied"]
+    by_key = _by_key(draft)
+    assert "20 jours" in " ".join(by_key["mechanisms"]["missing"])
+    assert len(by_key["mechanisms"]["missing"]) == 1  # hybrid: no meetings needed
+    assert not by_key["feedback"]["satisfied"] and by_key["information"]["satisfied"]
     processes.process_update(actor=organiser, process=draft, data={"mode": "digital"})
-    assert not {p["key"]: p for p in processes.process_principles_check(draft)}["inclusion"]["satisfied"]
+    assert "en personne" in " ".join(_by_key(draft)["mechanisms"]["missing"])
+    processes.phase_set(actor=organiser, process=draft, phases=_phases(components=()))
+    assert "composantes" in " ".join(_by_key(draft)["mechanisms"]["missing"])
+
+
+def test_principles_participants_promotion_feedback(draft, organiser, citizen):
+    _satisfy(draft, organiser)
+    processes.process_update(actor=organiser, process=draft, data={"auto_hide_threshold": 0})
+    assert "masquage" in " ".join(_by_key(draft)["participants"]["missing"])
+    processes.process_update(actor=organiser, process=draft, data={"auto_hide_threshold": 3, "territory": ""})
+    assert "territoire" in " ".join(_by_key(draft)["promotion"]["missing"])
+    processes.process_update(actor=organiser, process=draft, data={"theme": "habitation", "visibility": "private"})
+    assert "invitez" in " ".join(_by_key(draft)["promotion"]["missing"])
+    processes.invitation_create(actor=organiser, process=draft, email="a@example.org")
+    assert _by_key(draft)["promotion"]["satisfied"]
+    processes.phase_set(actor=organiser, process=draft, phases=_phases()[:3])
+    by_key = _by_key(draft)
+    assert not by_key["feedback"]["satisfied"] and "rapport" in " ".join(by_key["feedback"]["missing"])
+    processes.process_principles_set(actor=organiser, process=draft, notes={"engagement": "Réponse publique."})
+    by_key = _by_key(draft)
+    assert not by_key["participants"]["satisfied"] and not by_key["evaluation"]["satisfied"]
 
 
 def test_principles_notes_rules(draft, organiser, mamh_member):
     with pytest.raises(ValidationError, match="inconnu"):
         processes.process_principles_set(actor=organiser, process=draft, notes={"magie": "x"})
     with pytest.raises(ValidationError, match="2 000"):
-        processes.process_principles_set(actor=organiser, process=draft, notes={"respect": "x" * 2001})
+        processes.process_principles_set(actor=organiser, process=draft, notes={"participants": "x" * 2001})
+    with pytest.raises(ValidationError, match="inconnu"):  # the keys before the Cadre's names
+        processes.process_principles_set(actor=organiser, process=draft, notes={"respect": "x"})
     with pytest.raises(PermissionDenied):
-        processes.process_principles_set(actor=mamh_member, process=draft, notes={"respect": "x"})
+        processes.process_principles_set(actor=mamh_member, process=draft, notes={"participants": "x"})
     assert Process.objects.get(pk=draft.pk).principles == {}
 
 
@@ -434,7 +485,8 @@ def test_demo_creates_the_five_processes_each_in_its_phase_and_is_idempotent():
         assert process.is_demo and process.published_at is not None
         assert access.current_phase(process).kind == kind
         assert 4 <= process.categories.count() <= 6 and process.documents.exists()
-        assert process.principles.get("engagement")
+        assert process.principles.get("engagement") and process.principles.get("participants")
+        assert set(process.principles) <= set(processes.PRINCIPLE_KEYS)
     assert Process.objects.get(slug="audiences-parc-regional").mode == "in_person"
     assert Process.objects.get(slug="strategie-donnees-ouvertes").organisation.slug == "sct"
     mobility = Process.objects.get(slug="mobilite-durable-capitale")

@@ -702,33 +702,38 @@ class Principle:
 
 
 #: The seven guiding principles of the Cadre de référence gouvernemental sur la participation publique
-#: (Québec, 2017), in our own words.
+#: (Québec, 2017, Secrétariat à l'accès à l'information et à la réforme des institutions démocratiques),
+#: with the Cadre's titles, in its order; the summaries are in our own words.
 PRINCIPLES = [
     Principle("engagement", gettext_lazy("L'engagement des autorités compétentes"),
               gettext_lazy("Les autorités qui décident s'engagent à tenir compte de ce qui sera dit : elles "
-                           "disent quelle décision la consultation éclaire, pourquoi elles consultent et quelle "
-                           "influence les participants auront."), "niveau-influence"),
-    Principle("information", gettext_lazy("La clarté de l'information"),
+                           "disent quelle décision la consultation éclaire, pourquoi elles consultent, quels sont "
+                           "les objectifs et quelle influence les participants auront. On ne consulte que si les "
+                           "avis peuvent encore compter."), "niveau-influence"),
+    Principle("participants", gettext_lazy("L'engagement des participantes et des participants"),
+              gettext_lazy("Les personnes prennent part de bonne foi et dans le respect : elles savent ce qu'on "
+                           "attend d'elles, les règles de participation sont connues, la modération est juste et "
+                           "leurs renseignements personnels sont protégés."), "choisir-les-methodes"),
+    Principle("mechanisms", gettext_lazy("Le choix des mécanismes de participation publique"),
+              gettext_lazy("Les façons de participer conviennent aux objectifs et aux personnes visées : des "
+                           "phases et des composantes adaptées, assez de temps, une possibilité d'y prendre part "
+                           "en personne, une personne à joindre pour poser ses questions."),
+              "choisir-les-methodes"),
+    Principle("information", gettext_lazy("L'information"),
               gettext_lazy("Les personnes reçoivent une information claire, complète et vulgarisée sur "
                            "l'objet, les enjeux et le déroulement, assez tôt pour se faire une opinion."),
               "planifier-une-consultation"),
-    Principle("accessibility", gettext_lazy("L'accessibilité"),
-              gettext_lazy("Prendre part est simple et possible pour toutes et tous : assez de temps, des "
-                           "façons d'y participer adaptées, une personne à joindre pour poser ses questions."),
-              "rencontres-inclusives"),
-    Principle("inclusion", gettext_lazy("L'inclusion et la diversité des points de vue"),
-              gettext_lazy("On va chercher les personnes touchées, y compris celles qu'on entend peu, et on "
-                           "offre d'autres façons de participer que le seul site web."), "rencontres-inclusives"),
-    Principle("respect", gettext_lazy("Le respect et l'écoute"),
-              gettext_lazy("Les échanges se font dans le respect ; des règles de participation connues, une "
-                           "modération juste et la protection des renseignements personnels."),
-              "choisir-les-methodes"),
-    Principle("transparency", gettext_lazy("La transparence et la rétroaction"),
+    Principle("promotion", gettext_lazy("La promotion"),
+              gettext_lazy("On fait connaître la consultation aux personnes concernées, y compris celles qu'on "
+                           "entend peu : elle est facile à trouver, annoncée là où elles sont, et on va à leur "
+                           "rencontre."), "rencontres-inclusives"),
+    Principle("feedback", gettext_lazy("La rétroaction"),
               gettext_lazy("On analyse tout ce qui a été reçu, on dit ce qu'on a entendu et ce qu'on en fait, "
                            "et on rend compte de la décision finale."), "partager-les-resultats"),
-    Principle("evaluation", gettext_lazy("L'évaluation et l'amélioration continue"),
-              gettext_lazy("On évalue la démarche avec les participants et on en tire des leçons pour la "
-                           "prochaine."), "analyser-les-resultats"),
+    Principle("evaluation", gettext_lazy("L'évaluation"),
+              gettext_lazy("On évalue la démarche avec les participants, par exemple par un questionnaire de "
+                           "satisfaction et quelques indicateurs, et on en tire des leçons pour la prochaine."),
+              "analyser-les-resultats"),
 ]
 
 PRINCIPLE_KEYS = [p.key for p in PRINCIPLES]
@@ -748,14 +753,40 @@ def process_principles_check(process: Process) -> list[dict]:
     used_components = {c for p in phases.values() for c in (p.components or [])}
     missing: dict[str, list[str]] = {key: [] for key in PRINCIPLE_KEYS}
 
-    # 1. Engagement: the decision and the influence are stated.
+    # 1. The commitment of the competent authorities: the decision and the influence are stated.
     if len((process.decision_fr or "").strip()) < 20:
         missing["engagement"].append(_("Dites quelle décision la consultation éclaire et qui la prendra."))
     if not (notes.get("engagement") or "").strip():
         missing["engagement"].append(_("Expliquez pourquoi vous consultez et comment les avis seront pris en "
                                        "compte (note du principe)."))
 
-    # 2. Information: summary, description, documents.
+    # 2. The commitment of participants: moderation on, the rules and what is expected of them known.
+    if process.auto_hide_threshold == 0:
+        missing["participants"].append(_("Activez le masquage automatique des contenus signalés."))
+    if not (notes.get("participants") or "").strip():
+        missing["participants"].append(_("Dites ce qu'on attend des participants, comment les échanges seront "
+                                         "modérés et les renseignements personnels protégés (note du principe)."))
+
+    # 3. The choice of mechanisms: a contribution phase long enough that opens components, a way to take
+    # part in person, a person to reach.
+    contribution = phases.get(Phase.Kind.CONTRIBUTION)
+    if contribution is None:
+        missing["mechanisms"].append(_("Prévoyez une phase de contribution."))
+    else:
+        if (contribution.ends_on - contribution.starts_on).days + 1 < MIN_CONTRIBUTION_DAYS:
+            missing["mechanisms"].append(
+                _("La contribution dure %(days)s jours : laissez-en au moins %(min)s.")
+                % {"days": (contribution.ends_on - contribution.starts_on).days + 1, "min": MIN_CONTRIBUTION_DAYS})
+        if not contribution.components:
+            missing["mechanisms"].append(_("Choisissez les composantes que la phase de contribution ouvre "
+                                           "(propositions, questionnaire, débats…)."))
+    if process.mode == Process.Mode.DIGITAL and Phase.Component.MEETINGS not in used_components:
+        missing["mechanisms"].append(_("Offrez aussi une façon d'y prendre part en personne (mode hybride ou "
+                                       "rencontres)."))
+    if not (process.contact_email or process.contact_phone):
+        missing["mechanisms"].append(_("Donnez une personne-ressource à joindre (courriel ou téléphone)."))
+
+    # 4. Information: summary, description, documents, an information phase.
     if len((process.summary_fr or "").strip()) < 30:
         missing["information"].append(_("Écrivez un résumé qui dit en quelques phrases l'objet de la consultation."))
     if len((process.description_fr or "").strip()) < 200:
@@ -766,36 +797,19 @@ def process_principles_check(process: Process) -> list[dict]:
     if Phase.Kind.INFORMATION not in phases:
         missing["information"].append(_("Prévoyez une phase d'information avant la contribution."))
 
-    # 3. Accessibility: enough time, a person to reach.
-    contribution = phases.get(Phase.Kind.CONTRIBUTION)
-    if contribution is None:
-        missing["accessibility"].append(_("Prévoyez une phase de contribution."))
-    elif (contribution.ends_on - contribution.starts_on).days + 1 < MIN_CONTRIBUTION_DAYS:
-        missing["accessibility"].append(
-            _("La contribution dure %(days)s jours : laissez-en au moins %(min)s.")
-            % {"days": (contribution.ends_on - contribution.starts_on).days + 1, "min": MIN_CONTRIBUTION_DAYS})
-    if not (process.contact_email or process.contact_phone):
-        missing["accessibility"].append(_("Donnez une personne-ressource à joindre (courriel ou téléphone)."))
-
-    # 4. Inclusion: another way than the website; private processes invite people.
-    if process.mode == Process.Mode.DIGITAL and Phase.Component.MEETINGS not in used_components:
-        missing["inclusion"].append(_("Offrez aussi une façon d'y prendre part en personne (mode hybride ou "
-                                      "rencontres)."))
+    # 5. Promotion: the people concerned can find it (theme or territory, the public list's filters);
+    # a private process invites them.
+    if not ((process.theme or "").strip() or (process.territory or "").strip()):
+        missing["promotion"].append(_("Indiquez le thème ou le territoire, pour que les personnes concernées "
+                                      "trouvent la consultation dans la liste."))
     if process.visibility == Process.Visibility.PRIVATE and process.pk and not process.invitations.exists():
-        missing["inclusion"].append(_("Consultation privée : invitez les personnes concernées."))
+        missing["promotion"].append(_("Consultation privée : invitez les personnes concernées."))
 
-    # 5. Respect: moderation and rules known.
-    if process.auto_hide_threshold == 0:
-        missing["respect"].append(_("Activez le masquage automatique des contenus signalés."))
-    if not (notes.get("respect") or "").strip():
-        missing["respect"].append(_("Dites comment les échanges seront modérés et les renseignements "
-                                    "personnels protégés (note du principe)."))
-
-    # 6. Transparency: analysis and report planned.
+    # 6. Feedback: analysis and report planned.
     if Phase.Kind.ANALYSIS not in phases:
-        missing["transparency"].append(_("Prévoyez une phase d'analyse des contributions."))
+        missing["feedback"].append(_("Prévoyez une phase d'analyse des contributions."))
     if Phase.Kind.REPORT not in phases:
-        missing["transparency"].append(_("Prévoyez une phase de rapport : « ce que nous avons entendu »."))
+        missing["feedback"].append(_("Prévoyez une phase de rapport : « ce que nous avons entendu »."))
 
     # 7. Evaluation: the organiser says how.
     if not (notes.get("evaluation") or "").strip():

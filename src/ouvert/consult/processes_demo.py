@@ -33,8 +33,9 @@ ORGANISERS = {slug: f"organisation.{slug}@demo.ouvert.local" for slug in BODIES}
 ALL = ["proposals", "supports", "comments", "surveys", "debates", "drafts", "opinions", "meetings"]
 
 NOTES_COMMON = {
-    "respect": "Les règles de participation sont publiées ; les contenus signalés trois fois sont masqués en "
-               "attendant l'examen d'une modératrice. Les renseignements personnels ne sont jamais publiés.",
+    "participants": "Les règles de participation sont publiées : on attend des échanges respectueux, sur le "
+                    "sujet de la consultation. Les contenus signalés trois fois sont masqués en attendant "
+                    "l'examen d'une modératrice. Les renseignements personnels ne sont jamais publiés.",
     "evaluation": "Chaque participant reçoit un court questionnaire de satisfaction ; le bilan de la démarche "
                   "est publié avec le rapport et sert à préparer la prochaine consultation.",
 }
