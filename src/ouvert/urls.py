@@ -4,12 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from ouvert.api import api
+from ouvert.api import api, nested_urls
 from ouvert.core import views as core_views
 
 urlpatterns = [
     path("", core_views.root_redirect, name="root"),
-    path("api/v1/", api.urls),
+    path("api/v1/", (nested_urls(api.urls[0]), *api.urls[1:])),
     path("", include("ouvert.catalog.ckan_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", core_views.healthz, name="healthz"),
