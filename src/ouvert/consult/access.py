@@ -19,10 +19,10 @@ import re
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ouvert.core import rows
 from ouvert.core import services as core_services
 
 from .models import Block, Invitation, Participation, Phase, Process, Verification
@@ -70,8 +70,21 @@ def can_view(user, process: Process) -> bool:
 
 
 def process_get(*, slug: str, user=None) -> Process:
-    """The process ``slug`` as ``user`` may see it, or ``NotFound``."""
-    process = Process.objects.select_related("organisation").filter(slug=slug).first()
+    """The process ``slug`` (with its organisation) as ``user`` may see it, or ``NotFound``. One short
+    statement written out: every page and API call of a process starts here (``core.rows``)."""
+    from ouvert.core.models import Organisation
+
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {rows.columns(Process, 'r')}, {rows.columns(Organisation, 'o')} "  # noqa: S608 — names from the models, the value as a parameter
+            f"FROM {quote(Process._meta.db_table)} r JOIN {quote(Organisation._meta.db_table)} o "
+            "ON o.id = r.organisation_id WHERE r.slug = %s", [slug])
+        row = cursor.fetchone()
+    process = None
+    if row is not None:
+        process, end = rows.instance(Process, row)
+        process.organisation, _end = rows.instance(Organisation, row, end)
     if process is None or not can_view(user, process):
         raise core_services.NotFound(_("Consultation « %(slug)s » introuvable.") % {"slug": slug})
     return process
@@ -131,47 +144,79 @@ def is_verified(user, process: Process) -> bool:
     return True
 
 
-def _participation_facts(user, process: Process, component: str | None) -> dict:
-    """What ``participation_check`` needs about ``user`` and ``process``, in **one** short SQL statement
-    (each fact only when it matters: invitation for private processes, verification when the process
-    asks for it, the current phase's components when a component is named and the phases are not
-    already loaded): ``blocked``, ``manager``, ``invited``, ``verified``, ``open``."""
+def _facts_columns(user, *, process_sql: str, process_params: list, organisation_sql: str,
+                   organisation_params: list, invited: bool, verified: bool, components: bool) -> list[tuple]:
+    """``(name, SQL expression, parameters)`` of each fact ``participation_check`` needs; the process and
+    its organisation are given as SQL: a placeholder with its parameter, or a column of a joined table."""
     from ouvert.core.models import Membership
 
     def table(model) -> str:
         return connection.ops.quote_name(model._meta.db_table)
 
-    columns = [f"EXISTS (SELECT 1 FROM {table(Block)} WHERE user_id = %s AND lifted_at IS NULL)"]
-    names, params = ["blocked"], [user.pk]
+    columns = [("blocked", f"EXISTS (SELECT 1 FROM {table(Block)} WHERE user_id = %s AND lifted_at IS NULL)",
+                [user.pk])]
     if not user.is_superuser:
         roles = list(MANAGER_ROLES)
-        columns.append(f"EXISTS (SELECT 1 FROM {table(Membership)} WHERE user_id = %s AND organisation_id = %s "
-                       f"AND role IN ({', '.join(['%s'] * len(roles))}))")
-        names.append("manager")
-        params += [user.pk, process.organisation_id, *roles]
-    if process.published_at is not None and process.visibility == Process.Visibility.PRIVATE:
-        columns.append(f"EXISTS (SELECT 1 FROM {table(Invitation)} WHERE process_id = %s AND user_id = %s "
-                       "AND accepted_at IS NOT NULL)")
-        names.append("invited")
-        params += [process.pk, user.pk]
-    if process.verification == Process.Verification.POSTAL_CODE:
-        columns.append(f"EXISTS (SELECT 1 FROM {table(Verification)} WHERE user_id = %s AND postal_code <> '')")
-        names.append("verified")
-        params.append(user.pk)
-    phases_loaded = "phases" in getattr(process, "_prefetched_objects_cache", {})
-    if component is not None and not phases_loaded:
+        columns.append(("manager", f"EXISTS (SELECT 1 FROM {table(Membership)} WHERE user_id = %s AND organisation_id "
+                                   f"= {organisation_sql} AND role IN ({', '.join(['%s'] * len(roles))}))",
+                        [user.pk, *organisation_params, *roles]))
+    if invited:
+        columns.append(("invited", f"EXISTS (SELECT 1 FROM {table(Invitation)} WHERE process_id = {process_sql} "
+                                   "AND user_id = %s AND accepted_at IS NOT NULL)", [*process_params, user.pk]))
+    if verified:
+        columns.append(("verified", f"EXISTS (SELECT 1 FROM {table(Verification)} WHERE user_id = %s "
+                                    "AND postal_code <> '')", [user.pk]))
+    if components:
         on = today()
-        columns.append(f"(SELECT components FROM {table(Phase)} WHERE process_id = %s AND starts_on <= %s "
-                       "AND ends_on >= %s ORDER BY starts_on DESC, position DESC LIMIT 1)")
-        names.append("components")
-        params += [process.pk, on, on]
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(columns)}", params)  # noqa: S608 — fixed SQL, values as parameters
-        row = dict(zip(names, cursor.fetchone(), strict=True))
+        columns.append(("components", f"(SELECT components FROM {table(Phase)} WHERE process_id = {process_sql} "
+                                      "AND starts_on <= %s AND ends_on >= %s ORDER BY starts_on DESC, position DESC "
+                                      "LIMIT 1)", [*process_params, on, on]))
+    return columns
+
+
+def participation_facts_columns(*, user, component: str, alias: str) -> tuple[str, list, list[str]]:
+    """For a service that reads a process (``alias`` in its statement) and is about to check ``user``'s
+    participation in ``component``: the select list, its parameters and the names of the facts, computed
+    in that same statement. Give the values to ``participation_facts_keep`` and ``participation_check``
+    runs no query of its own."""
+    columns = _facts_columns(user, process_sql=f"{alias}.id", process_params=[],
+                             organisation_sql=f"{alias}.organisation_id", organisation_params=[],
+                             invited=True, verified=True, components=True)
+    return (", ".join(sql for _name, sql, _params in columns), [p for *_rest, params in columns for p in params],
+            [name for name, *_rest in columns])
+
+
+def participation_facts_keep(*, process: Process, user, component: str, names: list[str], values) -> None:
+    """Keep on ``process`` (for this request) the facts read by ``participation_facts_columns``."""
+    facts = getattr(process, "_participation_facts", None)
+    if facts is None:
+        facts = process._participation_facts = {}
+    facts[(user.pk, component)] = dict(zip(names, values, strict=True))
+
+
+def _participation_facts(user, process: Process, component: str | None) -> dict:
+    """What ``participation_check`` needs about ``user`` and ``process``, in **one** short SQL statement
+    (each fact only when it matters: invitation for private processes, verification when the process
+    asks for it, the current phase's components when a component is named and the phases are not
+    already loaded), or none when a service read them already (``participation_facts_columns``):
+    ``blocked``, ``manager``, ``invited``, ``verified``, ``open``."""
+    phases_loaded = "phases" in getattr(process, "_prefetched_objects_cache", {})
+    row = getattr(process, "_participation_facts", {}).get((user.pk, component))
+    if row is None:
+        columns = _facts_columns(
+            user, process_sql="%s", process_params=[process.pk], organisation_sql="%s",
+            organisation_params=[process.organisation_id],
+            invited=process.published_at is not None and process.visibility == Process.Visibility.PRIVATE,
+            verified=process.verification == Process.Verification.POSTAL_CODE,
+            components=component is not None and not phases_loaded)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(sql for _name, sql, _params in columns)}",  # noqa: S608 — fixed SQL, values as parameters
+                           [p for *_rest, params in columns for p in params])
+            row = dict(zip([name for name, *_rest in columns], cursor.fetchone(), strict=True))
     facts = {"blocked": bool(row["blocked"]),
              "manager": bool(user.is_superuser or row.get("manager")),
              "invited": bool(row.get("invited")),
-             "verified": bool(row.get("verified", True))}
+             "verified": process.verification != Process.Verification.POSTAL_CODE or bool(row.get("verified"))}
     if component is not None:
         if phases_loaded:
             facts["open"] = component_open(process, component)
@@ -211,13 +256,18 @@ def participation_check(*, user, process: Process, component: str | None = None)
 
 
 def participation_record(*, process: Process, user) -> Participation:
-    """Count one action of ``user`` in ``process`` (creating their participation row the first time).
-    Call it inside the transaction that writes the contribution."""
+    """Count one action of ``user`` in ``process`` (creating their participation row the first time), in
+    one statement (``INSERT … ON CONFLICT DO UPDATE``: two first actions at once make one row). Call it
+    inside the transaction that writes the contribution."""
     now = timezone.now()
-    participation, created = Participation.objects.get_or_create(
-        process=process, user=user, defaults={"first_action_at": now, "last_action_at": now, "actions": 1})
-    if not created:
-        Participation.objects.filter(pk=participation.pk).update(actions=F("actions") + 1, last_action_at=now)
+    table = connection.ops.quote_name(Participation._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (process_id, user_id, first_action_at, last_action_at, actions, supports_used, "  # noqa: S608 — names from the model, values as parameters
+            "proposals_made) VALUES (%s, %s, %s, %s, 1, 0, 0) ON CONFLICT (process_id, user_id) DO UPDATE "
+            f"SET actions = {table}.actions + 1, last_action_at = excluded.last_action_at "
+            f"RETURNING {rows.columns(Participation)}", [process.pk, user.pk, now, now])
+        participation, _end = rows.instance(Participation, cursor.fetchone())
     return participation
 
 

@@ -103,20 +103,10 @@ def proposal_create(request: HttpRequest, slug: str, payload: ProposalIn):
     return Status(201, _detail(proposal, request.auth))
 
 
-def _get_to_support(request, slug: str, number: int, user):
-    """``_get`` for supports, in one query (the proposal with its process, without the joins the answer
-    does not show); anything unusual (unknown, hidden, not visible) goes through ``_get`` and its errors."""
-    proposal = Proposal.objects.select_related("process").filter(process__slug=slug, number=number)[:1]
-    proposal = proposal[0] if proposal else None
-    if proposal is None or proposal.is_hidden or not access.can_view(user, proposal.process):
-        return _get(request, slug, number, user)
-    return proposal.process, proposal
-
-
 @router.post("/processes/{slug}/proposals/{number}/support", auth=AUTH,
              summary="Appuyer une proposition / Support a proposal")
 def proposal_support(request: HttpRequest, slug: str, number: int):
-    _process, proposal = _get_to_support(request, slug, number, request.auth)
+    proposal = services.proposal_to_support(slug=slug, number=number, user=request.auth)
     result = services.proposal_support(proposal=proposal, user=request.auth)
     return {"number": number, "supported": True, "created": result.created, "supports_count": result.supports_count}
 
@@ -124,7 +114,7 @@ def proposal_support(request: HttpRequest, slug: str, number: int):
 @router.delete("/processes/{slug}/proposals/{number}/support", auth=AUTH,
                summary="Retirer son appui / Take back one's support")
 def proposal_unsupport(request: HttpRequest, slug: str, number: int):
-    _process, proposal = _get_to_support(request, slug, number, request.auth)
+    proposal = services.proposal_to_support(slug=slug, number=number, user=request.auth)
     result = services.proposal_unsupport(proposal=proposal, user=request.auth)
     return {"number": number, "supported": False, "supports_count": result.supports_count}
 
