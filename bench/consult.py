@@ -1,7 +1,11 @@
 """Bench: public consultations at scale (issue 8, « Speed »). Prints one JSON object.
 
-    DATABASE_URL=postgres://…/ANY_DB python bench/consult.py          # full size, on PostgreSQL
+    DATABASE_URL=postgres://…/ANY_DB REDIS_URL=redis://…/N python bench/consult.py   # full size, on PostgreSQL
     python bench/consult.py --quick                                   # small, on SQLite (or DATABASE_URL)
+
+The server gets this process's environment: with ``REDIS_URL`` it counts the posting rate limits in
+Redis, as a deployment with several web processes does (README, « Déploiement à grande échelle »);
+without it, in the cache folder.
 
 1. a **new** database (PostgreSQL: ``<name>_bench_consult_<pid>`` created beside the one ``DATABASE_URL``
    names and dropped at the end unless ``--keep``; SQLite: a file in a temporary folder) is migrated,
