@@ -153,7 +153,7 @@ class Phase(models.Model):
     class Meta:
         verbose_name = _("phase")
         verbose_name_plural = _("phases")
-        ordering = ["process", "position", "starts_on"]
+        ordering = ["process_id", "position", "starts_on"]
         constraints = [models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")),
                                               name="consult_phase_dates")]
 
@@ -188,7 +188,7 @@ class ProcessDocument(models.Model):
     class Meta:
         verbose_name = _("document")
         verbose_name_plural = _("documents")
-        ordering = ["process", "position", "pk"]
+        ordering = ["process_id", "position", "pk"]
 
     def __str__(self):
         return self.title_fr
@@ -343,7 +343,7 @@ class Category(models.Model):
     class Meta:
         verbose_name = _("catégorie")
         verbose_name_plural = _("catégories")
-        ordering = ["process", "position", "name_fr"]
+        ordering = ["process_id", "position", "name_fr"]
         constraints = [models.UniqueConstraint(fields=["process", "name_fr"], name="consult_category_unique")]
 
     def __str__(self):
@@ -394,7 +394,7 @@ class Proposal(models.Model):
     class Meta:
         verbose_name = _("proposition")
         verbose_name_plural = _("propositions")
-        ordering = ["process", "-created_at", "-pk"]
+        ordering = ["process_id", "-created_at", "-pk"]
         constraints = [models.UniqueConstraint(fields=["process", "number"], name="consult_proposal_number")]
         indexes = [
             models.Index(fields=["process", "is_hidden", "-supports_count", "-id"],
@@ -450,7 +450,7 @@ class Amendment(models.Model):
     class Meta:
         verbose_name = _("amendement")
         verbose_name_plural = _("amendements")
-        ordering = ["proposal", "created_at", "pk"]
+        ordering = ["proposal_id", "created_at", "pk"]
 
     def __str__(self):
         return f"{self.proposal_id} {self.title}"
@@ -480,7 +480,7 @@ class Survey(models.Model):
     class Meta:
         verbose_name = _("questionnaire")
         verbose_name_plural = _("questionnaires")
-        ordering = ["process", "position", "pk"]
+        ordering = ["process_id", "position", "pk"]
         constraints = [models.UniqueConstraint(fields=["process", "slug"], name="consult_survey_slug")]
 
     def __str__(self):
@@ -522,7 +522,7 @@ class Question(models.Model):
     class Meta:
         verbose_name = _("question")
         verbose_name_plural = _("questions")
-        ordering = ["survey", "position", "pk"]
+        ordering = ["survey_id", "position", "pk"]
         constraints = [models.UniqueConstraint(fields=["survey", "position"], name="consult_question_position")]
 
     def __str__(self):
@@ -595,7 +595,7 @@ class Debate(models.Model):
     class Meta:
         verbose_name = _("débat")
         verbose_name_plural = _("débats")
-        ordering = ["process", "-created_at", "-pk"]
+        ordering = ["process_id", "-created_at", "-pk"]
 
     def __str__(self):
         return self.title_fr
@@ -621,7 +621,7 @@ class DraftText(models.Model):
     class Meta:
         verbose_name = _("texte à commenter")
         verbose_name_plural = _("textes à commenter")
-        ordering = ["process", "pk"]
+        ordering = ["process_id", "pk"]
         constraints = [models.UniqueConstraint(fields=["process", "slug"], name="consult_draft_slug")]
 
     def __str__(self):
@@ -642,7 +642,7 @@ class Paragraph(models.Model):
     class Meta:
         verbose_name = _("paragraphe")
         verbose_name_plural = _("paragraphes")
-        ordering = ["draft", "position"]
+        ordering = ["draft_id", "position"]
         constraints = [models.UniqueConstraint(fields=["draft", "position"], name="consult_paragraph_position")]
 
     def __str__(self):
@@ -674,7 +674,7 @@ class Conversation(models.Model):
     class Meta:
         verbose_name = _("conversation d'opinions")
         verbose_name_plural = _("conversations d'opinions")
-        ordering = ["process", "pk"]
+        ordering = ["process_id", "pk"]
         constraints = [models.UniqueConstraint(fields=["process", "slug"], name="consult_conversation_slug")]
 
     def __str__(self):
@@ -704,7 +704,7 @@ class Statement(models.Model):
     class Meta:
         verbose_name = _("énoncé")
         verbose_name_plural = _("énoncés")
-        ordering = ["conversation", "pk"]
+        ordering = ["conversation_id", "pk"]
         constraints = [models.UniqueConstraint(fields=["conversation", "text"], name="consult_statement_unique")]
 
     def __str__(self):
