@@ -123,3 +123,62 @@ def test_postgresql_connections_get_the_planner_settings(tmp_path):
     assert read() == {"random_page_cost": "1.1", "jit": "off"}
     assert read(OUVERT_PG_OPTIONS="-c random_page_cost=2") == {"random_page_cost": "2", "jit": read(
         OUVERT_PG_OPTIONS="")["jit"]}
+
+
+PG_KEPT_CONNECTION = """
+import json, time
+import django
+django.setup()
+import psycopg
+from django.conf import settings
+from django.core.signals import request_finished, request_started
+from django.db import connection
+
+
+def pid():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def next_request():
+    request_finished.send(sender=None)
+    request_started.send(sender=None)
+
+
+out = {"engine": settings.DATABASES["default"]["ENGINE"],
+       "binding": settings.DATABASES["default"]["OPTIONS"].get("server_side_binding", False)}
+round_trips = []
+usable = connection.is_usable
+connection.is_usable = lambda: round_trips.append(1) or usable()  # the full check: SELECT 1
+request_started.send(sender=None)
+first = pid()
+next_request()
+out["kept"] = pid() == first and not round_trips  # a quiet connection is kept, checked without a query
+other = psycopg.connect(host=settings.DATABASES["default"]["HOST"], port=settings.DATABASES["default"]["PORT"] or 5432,
+                        user=settings.DATABASES["default"]["USER"], dbname=settings.DATABASES["default"]["NAME"],
+                        autocommit=True)
+other.execute("SELECT pg_terminate_backend(%s)", [first])  # the server ends the session between two requests
+time.sleep(0.3)
+next_request()
+second = pid()  # the next request gets a new connection instead of an error
+out["replaced"] = second != first and len(round_trips) == 1  # the server's goodbye led to the full check
+print(json.dumps(out))
+"""
+
+
+def test_postgresql_kept_connections_checked_without_a_round_trip(tmp_path):
+    import os
+    from urllib.parse import urlsplit
+
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not database_url.startswith("postgres"):
+        pytest.skip("PostgreSQL only (DATABASE_URL)")
+    url = urlsplit(database_url)._replace(path="/postgres").geturl()
+
+    def read(**env):
+        return json.loads(run_python(tmp_path, PG_KEPT_CONNECTION, env_extra={"DATABASE_URL": url, **env})
+                          .strip().splitlines()[-1])
+
+    assert read() == {"engine": "ouvert.core.postgresql", "binding": True, "kept": True, "replaced": True}
+    assert read(OUVERT_PG_PREPARED="0")["binding"] is False
