@@ -353,3 +353,23 @@ def test_rendered_bodies_come_from_memory_then_from_one_shared_entry(process, pr
     cache.clear()  # this process's memory alone
     assert [str(node["body_html"]) for node in comments.comment_thread(
         process=process, target_kind="proposal", target_id=proposal.pk, user=None)["comments"]] == html
+
+
+DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_followers_are_told_by_the_worker_not_during_the_post(process, proposal, citizens, settings):
+    """With the database task queue of a deployment, the comment only queues the telling; the worker
+    (``ouvert worker``: django-tasks' db_worker) tells the follower and the proposal's author."""
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = DB_TASKS
+    Follow.objects.create(process=process, user=citizens[2], target_kind="proposal", target_id=proposal.pk)
+    post(citizens[0], process, proposal)
+    assert not Notification.objects.exists()
+    assert DBTaskResult.objects.filter(task_path="ouvert.consult.tasks.followers_notify").count() == 1
+    call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
+    told = set(Notification.objects.values_list("recipient_id", flat=True))
+    assert told == {citizens[2].pk, proposal.author_id}

@@ -348,9 +348,9 @@ def comment_post(*, user, process: Process, target_kind, target_id, body, parent
         # parent's author: each told once, with their e-mail preference.
         subject = (_("%(name)s a répondu à un commentaire") if parent is not None
                    else _("Nouveau commentaire de %(name)s")) % {"name": name}
-        also = [getattr(obj, "author", None), parent.author if parent is not None else None]
         outreach.followers_notify(process=process, target_kind=kind, target_id=target_id, subject=subject,
-                                  body=body[:500], url=anchor, exclude=user, also=[a for a in also if a is not None])
+                                  body=body[:500], url=anchor, exclude=user,
+                                  also=[getattr(obj, "author_id", None), parent.author_id if parent is not None else None])
     return comment
 
 

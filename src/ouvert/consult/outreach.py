@@ -562,20 +562,31 @@ def is_following(*, user, target_kind: str, target_id: int) -> bool:
 
 
 def followers_notify(*, process: Process, target_kind: str, target_id: int, subject: str, body: str = "",
-                     url: str = "", exclude=None, also=()) -> int:
+                     url: str = "", exclude=None, also=()) -> None:
     """Tell the followers of the item (``target_kind``, ``target_id``) and of its process, plus ``also``
-    (e.g. the author of what was answered), about a change, once each and never ``exclude`` (who made
-    the change). In-app always; by e-mail now for people who chose « immédiatement », in their digest
-    for the others. Returns how many people were told."""
+    (people or their ids: e.g. the author of what was answered), about a change, once each and never ``exclude`` (who made
+    the change). The telling is a background task (``ouvert worker``; at once in tests), queued in the
+    transaction of the change: the request does not wait for an item's thousand followers, and nothing
+    is told when the change is rolled back. See ``followers_notify_now``."""
+    from . import tasks
+
+    tasks.followers_notify.enqueue(
+        process_id=process.pk, target_kind=str(target_kind), target_id=int(target_id), subject=str(subject),
+        body=str(body), url=str(url), exclude_id=exclude.pk if exclude is not None else None,
+        also_ids=[getattr(user, "pk", user) for user in also if user is not None])
+
+
+def followers_notify_now(*, process_id: int, target_kind: str, target_id: int, subject: str, body: str = "",
+                         url: str = "", exclude_id: int | None = None, also_ids=()) -> int:
+    """``followers_notify``'s work: in-app always; by e-mail now for people who chose « immédiatement », in
+    their digest for the others. Returns how many people were told."""
     follower_ids = set(Follow.objects.filter(
-        Q(target_kind=target_kind, target_id=target_id) | Q(target_kind=TargetKind.PROCESS, target_id=process.pk)
+        Q(target_kind=target_kind, target_id=target_id) | Q(target_kind=TargetKind.PROCESS, target_id=process_id)
     ).values_list("user_id", flat=True))
-    recipients = {u.pk: u for u in also if u is not None}
-    missing = follower_ids - set(recipients)
-    if missing:
-        recipients.update({u.pk: u for u in get_user_model().objects.filter(pk__in=missing, is_active=True)})
-    if exclude is not None:
-        recipients.pop(exclude.pk, None)
+    wanted = (follower_ids | set(also_ids)) - {exclude_id}
+    if not wanted:
+        return 0
+    recipients = {u.pk: u for u in get_user_model().objects.filter(pk__in=wanted, is_active=True)}
     if not recipients:
         return 0
     digest = set(NotificationSetting.objects.filter(user_id__in=list(recipients)).exclude(
@@ -585,7 +596,6 @@ def followers_notify(*, process: Process, target_kind: str, target_id: int, subj
     core_services.notify(recipients=immediate, subject=subject, body=body, url=url, email=True)
     core_services.notify(recipients=later, subject=subject, body=body, url=url, email=False)
     return len(recipients)
-
 
 
 #: The items a person may follow, by kind: the model and its link to the process.
