@@ -85,14 +85,25 @@ def _run_gunicorn(host: str, port: int, workers: int, threads: int = 1) -> None:
             return application
 
     def warm_and_freeze(worker):
-        # Import every view now (the URL configuration), not on the first requests; then keep all
+        # Import every view now (the URL configuration) and build the tables of reverse(), not on the
+        # first requests (0.1 s each, in each process); then keep all
         # that is loaded, which lives as long as the worker, out of the garbage collector's full
         # passes: they otherwise walk it every few dozen requests (50-100 ms pauses on searches).
         import gc
 
-        from django.urls import get_resolver
+        from django.conf import settings
+        from django.urls import URLResolver, get_resolver
+        from django.utils import translation
 
-        get_resolver().url_patterns  # noqa: B018 - imports the views
+        def build(resolver):
+            resolver.reverse_dict  # noqa: B018 - what reverse() looks up, made on first use otherwise
+            for pattern in resolver.url_patterns:  # the first time: imports the views
+                if isinstance(pattern, URLResolver):
+                    build(pattern)
+
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                build(get_resolver())
         gc.collect()
         gc.freeze()
 
