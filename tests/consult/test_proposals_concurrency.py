@@ -82,3 +82,25 @@ def test_concurrent_creations_take_distinct_numbers_and_respect_the_limit(proces
     assert len(created) == 2 * len(citizens)
     numbers = sorted(Proposal.objects.filter(process=process).values_list("number", flat=True))
     assert numbers == list(range(1, 2 * len(citizens) + 1))
+
+
+def test_supporting_and_taking_back_at_once_never_deadlock(process, citizens):
+    """One person supports and takes back the same proposal from two tabs at once, many times: both paths
+    lock the person's participation row first, so neither waits on the other in a cycle, and the counters
+    end equal to the rows."""
+    proposal = services.proposal_create(process=process, user=citizens[0], title="Permis de construire ouverts",
+                                        body=BODY)
+    person = citizens[1]
+    services.proposal_support(proposal=Proposal.objects.get(pk=proposal.pk), user=person)  # their first action
+
+    def toggle(action):
+        def run():
+            for _ in range(15):
+                action(proposal=Proposal.objects.select_related("process").get(pk=proposal.pk), user=person)
+        return run
+
+    results = _race([toggle(services.proposal_support), toggle(services.proposal_unsupport)] * 2)
+    assert not [r for r in results if isinstance(r, Exception)]
+    rows = Support.objects.filter(proposal=proposal, user=person).count()
+    assert Proposal.objects.get(pk=proposal.pk).supports_count == rows
+    assert Participation.objects.get(process=process, user=person).supports_used == rows

@@ -428,22 +428,22 @@ def _supports_used_add(process: Process, user, step: int) -> None:
     UPDATE of their participation row (``supports_used < support_limit``); the row is made the first
     time (``access.participation_record``). ``ValidationError`` when the limit is reached."""
     now = timezone.now()
-    rows = Participation.objects.filter(process=process, user=user)
+    found = Participation.objects.filter(process=process, user=user)
     if step > 0 and process.support_limit:
-        rows = rows.filter(supports_used__lt=process.support_limit)
+        found = found.filter(supports_used__lt=process.support_limit)
     elif step < 0:
-        rows = rows.filter(supports_used__gt=0)
+        found = found.filter(supports_used__gt=0)
     changes = {"supports_used": F("supports_used") + step, "actions": F("actions") + 1, "last_action_at": now}
-    if rows.update(**changes):
+    if found.update(**changes):
         return
     if step < 0:
         access.participation_record(process=process, user=user)
         return
     participation = access.participation_record(process=process, user=user)  # the first action here
-    rows = Participation.objects.filter(pk=participation.pk)
+    found = Participation.objects.filter(pk=participation.pk)
     if process.support_limit:
-        rows = rows.filter(supports_used__lt=process.support_limit)
-    if not rows.update(supports_used=F("supports_used") + 1):
+        found = found.filter(supports_used__lt=process.support_limit)
+    if not found.update(supports_used=F("supports_used") + 1):
         raise ValidationError({"__all__": [
             _("Vous avez déjà donné vos %(n)s appuis dans cette consultation : retirez-en un pour appuyer "
               "cette proposition.") % {"n": process.support_limit}]})
@@ -562,6 +562,9 @@ def proposal_unsupport(*, proposal: Proposal, user) -> SupportResult:
     process = proposal.process
     access.participation_check(user=user, process=process, component=Phase.Component.SUPPORTS)
     with transaction.atomic():
+        # The person's participation row first, as a support locks it (_support_one_statement): taking
+        # back and supporting at once then wait in line instead of in a cycle.
+        list(Participation.objects.select_for_update().filter(process=process, user=user).values_list("pk"))
         deleted = Support.objects.filter(proposal=proposal, user=user).delete()[0]
         if deleted:
             _supports_used_add(process, user, -1)
