@@ -156,13 +156,13 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {})
         DATABASES["default"]["OPTIONS"]["options"] = " ".join(
             filter(None, [DATABASES["default"]["OPTIONS"].get("options", ""), pg_options]))
+    # The same backend, with a health check of kept connections that costs no round trip.
+    DATABASES["default"]["ENGINE"] = "ouvert.core.postgresql"
     # Values sent apart from the statement (server-side binding), and statements run five times on a
     # connection prepared once: the server stops parsing and planning them at each call, Python stops
     # quoting values into them (a support through the API: 1.5 → 0.5 ms of database processor, 3.4 →
     # 2.5 ms of Python; bench/consult.py). 0 sends values inside the statements (for a PgBouncer in
     # transaction mode older than 1.21, which cannot keep prepared statements).
-    # The same backend, with a health check of kept connections that costs no round trip.
-    DATABASES["default"]["ENGINE"] = "ouvert.core.postgresql"
     if os.environ.get("OUVERT_PG_PREPARED", "1") != "0":
         DATABASES["default"].setdefault("OPTIONS", {})
         DATABASES["default"]["OPTIONS"]["server_side_binding"] = True

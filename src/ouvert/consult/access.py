@@ -18,7 +18,6 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -74,13 +73,10 @@ def process_get(*, slug: str, user=None) -> Process:
     statement written out: every page and API call of a process starts here (``core.rows``)."""
     from ouvert.core.models import Organisation
 
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {rows.columns(Process, 'r')}, {rows.columns(Organisation, 'o')} "  # noqa: S608 — names from the models, the value as a parameter
-            f"FROM {quote(Process._meta.db_table)} r JOIN {quote(Organisation._meta.db_table)} o "
-            "ON o.id = r.organisation_id WHERE r.slug = %s", [slug])
-        row = cursor.fetchone()
+    row = rows.one(
+        f"SELECT {rows.columns(Process, 'r')}, {rows.columns(Organisation, 'o')} "  # noqa: S608 — names from the models, the value as a parameter
+        f"FROM {rows.table(Process)} r JOIN {rows.table(Organisation)} o ON o.id = r.organisation_id "
+        "WHERE r.slug = %s", [slug])
     process = None
     if row is not None:
         process, end = rows.instance(Process, row)
@@ -150,9 +146,7 @@ def _facts_columns(user, *, process_sql: str, process_params: list, organisation
     its organisation are given as SQL: a placeholder with its parameter, or a column of a joined table."""
     from ouvert.core.models import Membership
 
-    def table(model) -> str:
-        return connection.ops.quote_name(model._meta.db_table)
-
+    table = rows.table
     columns = [("blocked", f"EXISTS (SELECT 1 FROM {table(Block)} WHERE user_id = %s AND lifted_at IS NULL)",
                 [user.pk])]
     if not user.is_superuser:
@@ -174,16 +168,20 @@ def _facts_columns(user, *, process_sql: str, process_params: list, organisation
     return columns
 
 
+def _select_list(columns: list[tuple]) -> tuple[str, list, list[str]]:
+    """``_facts_columns`` as a select list, its parameters and the facts' names."""
+    return (", ".join(sql for _name, sql, _params in columns), [p for *_rest, params in columns for p in params],
+            [name for name, *_rest in columns])
+
+
 def participation_facts_columns(*, user, component: str, alias: str) -> tuple[str, list, list[str]]:
     """For a service that reads a process (``alias`` in its statement) and is about to check ``user``'s
     participation in ``component``: the select list, its parameters and the names of the facts, computed
     in that same statement. Give the values to ``participation_facts_keep`` and ``participation_check``
     runs no query of its own."""
-    columns = _facts_columns(user, process_sql=f"{alias}.id", process_params=[],
-                             organisation_sql=f"{alias}.organisation_id", organisation_params=[],
-                             invited=True, verified=True, components=True)
-    return (", ".join(sql for _name, sql, _params in columns), [p for *_rest, params in columns for p in params],
-            [name for name, *_rest in columns])
+    return _select_list(_facts_columns(user, process_sql=f"{alias}.id", process_params=[],
+                                       organisation_sql=f"{alias}.organisation_id", organisation_params=[],
+                                       invited=True, verified=True, components=True))
 
 
 def participation_facts_keep(*, process: Process, user, component: str, names: list[str], values) -> None:
@@ -203,16 +201,13 @@ def _participation_facts(user, process: Process, component: str | None) -> dict:
     phases_loaded = "phases" in getattr(process, "_prefetched_objects_cache", {})
     row = getattr(process, "_participation_facts", {}).get((user.pk, component))
     if row is None:
-        columns = _facts_columns(
+        sql, params, names = _select_list(_facts_columns(
             user, process_sql="%s", process_params=[process.pk], organisation_sql="%s",
             organisation_params=[process.organisation_id],
             invited=process.published_at is not None and process.visibility == Process.Visibility.PRIVATE,
             verified=process.verification == Process.Verification.POSTAL_CODE,
-            components=component is not None and not phases_loaded)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {', '.join(sql for _name, sql, _params in columns)}",  # noqa: S608 — fixed SQL, values as parameters
-                           [p for *_rest, params in columns for p in params])
-            row = dict(zip([name for name, *_rest in columns], cursor.fetchone(), strict=True))
+            components=component is not None and not phases_loaded))
+        row = dict(zip(names, rows.one(f"SELECT {sql}", params), strict=True))  # noqa: S608 — fixed SQL, values as parameters
     facts = {"blocked": bool(row["blocked"]),
              "manager": bool(user.is_superuser or row.get("manager")),
              "invited": bool(row.get("invited")),
@@ -260,15 +255,13 @@ def participation_record(*, process: Process, user) -> Participation:
     one statement (``INSERT … ON CONFLICT DO UPDATE``: two first actions at once make one row). Call it
     inside the transaction that writes the contribution."""
     now = timezone.now()
-    table = connection.ops.quote_name(Participation._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (process_id, user_id, first_action_at, last_action_at, actions, supports_used, "  # noqa: S608 — names from the model, values as parameters
-            "proposals_made) VALUES (%s, %s, %s, %s, 1, 0, 0) ON CONFLICT (process_id, user_id) DO UPDATE "
-            f"SET actions = {table}.actions + 1, last_action_at = excluded.last_action_at "
-            f"RETURNING {rows.columns(Participation)}", [process.pk, user.pk, now, now])
-        participation, _end = rows.instance(Participation, cursor.fetchone())
-    return participation
+    table = rows.table(Participation)
+    row = rows.one(
+        f"INSERT INTO {table} (process_id, user_id, first_action_at, last_action_at, actions, supports_used, "  # noqa: S608 — names from the model, values as parameters
+        "proposals_made) VALUES (%s, %s, %s, %s, 1, 0, 0) ON CONFLICT (process_id, user_id) DO UPDATE "
+        f"SET actions = {table}.actions + 1, last_action_at = excluded.last_action_at "
+        f"RETURNING {rows.columns(Participation)}", [process.pk, user.pk, now, now])
+    return rows.instance(Participation, row)[0]
 
 
 def posting_rate_check(user, action: str) -> None:

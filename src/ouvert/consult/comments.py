@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -133,11 +133,8 @@ def _target_row(spec: Target, target_id: int, process_id: int):
     """The target by its key within the process: one statement written out for the items that hold their
     process (proposals, debates, meetings: the ones commented most), the ORM for the others."""
     if spec.process_path == "process_id" and not spec.related:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {rows.columns(spec.model)} FROM "  # noqa: S608 — names from the model, values as parameters
-                           f"{connection.ops.quote_name(spec.model._meta.db_table)} WHERE id = %s AND process_id = %s",
-                           [target_id, process_id])
-            row = cursor.fetchone()
+        row = rows.one(f"SELECT {rows.columns(spec.model)} FROM {rows.table(spec.model)} "  # noqa: S608 — names from the model, values as parameters
+                       "WHERE id = %s AND process_id = %s", [target_id, process_id])
         return rows.instance(spec.model, row)[0] if row is not None else None
     found = (spec.model.objects.select_related(*spec.related)  # one row by key: no ordering (no join)
              .filter(pk=target_id, **{spec.process_path: process_id}).order_by()[:1])

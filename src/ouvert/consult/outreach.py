@@ -564,8 +564,8 @@ def is_following(*, user, target_kind: str, target_id: int) -> bool:
 def followers_notify(*, process: Process, target_kind: str, target_id: int, subject: str, body: str = "",
                      url: str = "", exclude=None, also=()) -> None:
     """Tell the followers of the item (``target_kind``, ``target_id``) and of its process, plus ``also``
-    (people or their ids: e.g. the author of what was answered), about a change, once each and never ``exclude`` (who made
-    the change). The telling is a background task (``ouvert worker``; at once in tests), queued in the
+    (people or their ids: e.g. the author of what was answered), about a change, once each and never
+    ``exclude`` (who made the change). The telling is a background task (``ouvert worker``; at once in tests), queued in the
     transaction of the change: the request does not wait for an item's thousand followers, and nothing
     is told when the change is rolled back. See ``followers_notify_now``."""
     from . import tasks

@@ -161,18 +161,15 @@ def proposal_to_support(*, slug: str, number: int, user) -> Proposal:
     by the ORM (the support is the busiest write: ``bench/consult.py``). Anything unusual (unknown,
     hidden, a private or draft process) goes through ``access.process_get`` and ``proposal_get``, and
     their errors."""
-    quote = connection.ops.quote_name
     facts_sql, params, names = "", [], []
     if user is not None and user.is_authenticated:
         facts_sql, params, names = access.participation_facts_columns(
             user=user, component=Phase.Component.SUPPORTS, alias="r")
         facts_sql = f", {facts_sql}"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {rows.columns(Process, 'r')}, {rows.columns(Proposal, 'p')}{facts_sql} "  # noqa: S608 — names from the models, values as parameters
-            f"FROM {quote(Process._meta.db_table)} r JOIN {quote(Proposal._meta.db_table)} p ON p.process_id = r.id "
-            "WHERE r.slug = %s AND p.number = %s", [*params, slug, number])
-        row = cursor.fetchone()
+    row = rows.one(
+        f"SELECT {rows.columns(Process, 'r')}, {rows.columns(Proposal, 'p')}{facts_sql} "  # noqa: S608 — names from the models, values as parameters
+        f"FROM {rows.table(Process)} r JOIN {rows.table(Proposal)} p ON p.process_id = r.id "
+        "WHERE r.slug = %s AND p.number = %s", [*params, slug, number])
     if row is not None:
         process, end = rows.instance(Process, row)
         proposal, end = rows.instance(Proposal, row, end)

@@ -30,6 +30,18 @@ def _shape(model) -> tuple[list[str], list[tuple[int, tuple, object]]]:
     return shape
 
 
+def table(model) -> str:
+    """The quoted name of ``model``'s table."""
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def one(sql: str, params: list):
+    """The first row of ``sql``, or None."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
 def columns(model, alias: str = "") -> str:
     """``alias."col1", alias."col2", …``: every concrete column of ``model`` (unqualified without alias,
     as a ``RETURNING`` list needs)."""

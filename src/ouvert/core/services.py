@@ -514,15 +514,12 @@ def token_authenticate(raw: str | None) -> User | None:
     raw = raw.strip()
     if raw.lower().startswith("bearer "):
         raw = raw[7:].strip()
-    quote = connection.ops.quote_name
     now = timezone.now()
-    with connection.cursor() as cursor:  # the last use is noted at most once a minute
-        cursor.execute(
-            f"SELECT {rows.columns(User, 'u')}, t.id, (t.last_used_at IS NULL OR t.last_used_at < %s) "  # noqa: S608 — names from the models, values as parameters
-            f"FROM {quote(User._meta.db_table)} u JOIN {quote(ApiToken._meta.db_table)} t ON t.user_id = u.id "
-            "WHERE t.token_hash = %s AND t.revoked_at IS NULL AND u.is_active",
-            [now - datetime.timedelta(seconds=60), ApiToken.hash(raw)])
-        row = cursor.fetchone()
+    row = rows.one(  # the last use is noted at most once a minute
+        f"SELECT {rows.columns(User, 'u')}, t.id, (t.last_used_at IS NULL OR t.last_used_at < %s) "  # noqa: S608 — names from the models, values as parameters
+        f"FROM {rows.table(User)} u JOIN {rows.table(ApiToken)} t ON t.user_id = u.id "
+        "WHERE t.token_hash = %s AND t.revoked_at IS NULL AND u.is_active",
+        [now - datetime.timedelta(seconds=60), ApiToken.hash(raw)])
     if row is None:
         return None
     user, end = rows.instance(User, row)
