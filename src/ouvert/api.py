@@ -112,6 +112,7 @@ def register_routers():
     from ouvert.datastore.api import router as datastore_router
     from ouvert.geo.api import router as geo_router
     from ouvert.learn.api import router as learn_router
+    from ouvert.market.api import router as market_router
     from ouvert.plan.api import router as plan_router
     from ouvert.priorities.api import router as priorities_router
     from ouvert.quality.api import router as quality_router
@@ -125,6 +126,7 @@ def register_routers():
     api.add_router("/learn", learn_router)
     api.add_router("/priorities", priorities_router)
     api.add_router("/consult", consult_router)
+    api.add_router("/market", market_router)
 
 
 register_routers()

@@ -28,6 +28,7 @@ urlpatterns += i18n_patterns(
     path("apprendre/", include("ouvert.learn.urls")),
     path("priorites/", include("ouvert.priorities.urls")),
     path("consultations/", include("ouvert.consult.urls")),
+    path("marches/", include("ouvert.market.urls")),
     path("compte/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=True,

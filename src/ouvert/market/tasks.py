@@ -1,0 +1,1 @@
+"""Background work of the market module (``ouvert worker``; immediate in tests)."""
