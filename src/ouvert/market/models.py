@@ -257,6 +257,7 @@ class Question(models.Model):
     addendum = models.ForeignKey(Addendum, null=True, blank=True, on_delete=models.SET_NULL, related_name="questions",
                                  verbose_name=_("addenda de réponse"))
     answered_at = models.DateTimeField(_("traitée le"), null=True, blank=True)
+    decline_reason = models.TextField(_("motif (question sans suite)"), blank=True)
 
     class Meta:
         verbose_name = _("question")
