@@ -440,6 +440,9 @@ class Score(models.Model):
                                 validators=[MinValueValidator(0), MaxValueValidator(10)])
     comment = models.TextField(_("commentaire"), blank=True)
     updated_at = models.DateTimeField(_("modifiée le"), default=timezone.now)
+    # An evaluator's scores of a proposal are frozen once submitted (all its criteria at once); a
+    # consensus score is submitted when recorded.
+    submitted_at = models.DateTimeField(_("soumise le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("note")
@@ -512,6 +515,8 @@ class Delivery(models.Model):
                                      related_name="+", verbose_name=_("livrée par"))
     decision = models.CharField(_("décision"), max_length=12, choices=Decision.choices, default=Decision.PENDING)
     decision_note = models.TextField(_("motifs de la décision"), blank=True)
+    #: The acceptance criteria as checked at the decision: ``[{"item": text, "met": bool}]``.
+    checklist = models.JSONField(_("critères d'acceptation vérifiés"), default=list, blank=True)
     decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+", verbose_name=_("décidée par"))
