@@ -268,9 +268,17 @@ def cmd_audit_verify(args) -> int:
     if report.ok:
         console.print(_("OK, %(count)d entrées") % {"count": report.checked})
         return 0
-    err_console.print(_("Journal d'audit altéré : entrée n° %(seq)s (%(reason)s) ; %(count)d entrée(s) intacte(s) "
-                        "avant elle.") % {"seq": report.first_bad_seq, "reason": report.reason, "count": report.checked},
-                      style="bold red")
+    if report.first_bad_seq is not None:
+        err_console.print(_("Journal d'audit altéré : entrée n° %(seq)s (%(reason)s) ; %(count)d entrée(s) intacte(s) "
+                            "avant elle.") % {"seq": report.first_bad_seq, "reason": report.reason,
+                                              "count": report.checked}, style="bold red")
+    else:
+        err_console.print(_("Chaîne du journal d'audit intacte (%(count)d entrées).") % {"count": report.checked})
+    if report.problems:
+        err_console.print(_("Vérifications d'intégrité des modules : %(n)d problème(s).") % {"n": len(report.problems)},
+                          style="bold red")
+        for problem in report.problems:
+            err_console.print(f"- {problem}", markup=False, highlight=False)
     return 1
 
 

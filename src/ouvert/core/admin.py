@@ -81,6 +81,12 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_filter = ["action"]
     search_fields = ["actor_label", "action", "target_id"]
 
+    def get_queryset(self, request):
+        # Entries that would reveal a fact still sealed (a bid before its deadline) stay out of sight.
+        from . import registry
+
+        return registry.audit_hidden(super().get_queryset(request))
+
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):

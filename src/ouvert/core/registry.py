@@ -25,6 +25,12 @@ Core never imports a concrete module; modules register here instead:
   adds to a catalogue dataset's page: ``{"template": name, "context": {...}}`` (a section included
   after the resources), ``"resource_links": {resource id: [{"label", "url"}]}`` (links beside a
   resource) and ``"resource_notes": {resource id: [text]}``; or ``None``.
+- ``register_audit_check(name, func)``: ``func()`` returns the problems (strings) that a module's own
+  integrity check finds (e.g. sealed proposals against their audited fingerprints); ``ouvert audit
+  verify`` runs every check after the hash chain and fails when any reports a problem.
+- ``register_audit_hidden(func)``: ``func(queryset)`` returns the ``AuditEntry`` queryset without the
+  entries that would reveal facts still sealed now (e.g. that a supplier bids before the deadline); every
+  listing of the audit log (the admin, ``audit_list``) applies them all.
 """
 
 from __future__ import annotations
@@ -193,3 +199,29 @@ def register_dataset_panel(name: str, func: Callable, order: int = 100) -> None:
 
 def dataset_panels() -> list[DatasetPanel]:
     return sorted(_dataset_panels.values(), key=lambda panel: (panel.order, panel.name))
+
+
+# --- Audit log: modules' integrity checks and sealed entries -------------------------------
+
+_audit_checks: dict[str, Callable] = {}
+_audit_hidden: list[Callable] = []
+
+
+def register_audit_check(name: str, func: Callable) -> None:
+    _audit_checks[name] = func
+
+
+def audit_checks() -> list[tuple[str, Callable]]:
+    return sorted(_audit_checks.items())
+
+
+def register_audit_hidden(func: Callable) -> None:
+    if func not in _audit_hidden:
+        _audit_hidden.append(func)
+
+
+def audit_hidden(queryset):
+    """``queryset`` (of ``AuditEntry``) without what any module hides now."""
+    for func in _audit_hidden:
+        queryset = func(queryset)
+    return queryset

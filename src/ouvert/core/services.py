@@ -10,7 +10,7 @@ import datetime
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -367,10 +367,12 @@ class AuditReport:
     checked: int
     first_bad_seq: int | None = None
     reason: str = ""
+    #: What the modules' own integrity checks found (``registry.register_audit_check``), as
+    #: ``"<check name> : <problem>"`` lines.
+    problems: list[str] = field(default_factory=list)
 
 
-def audit_verify() -> AuditReport:
-    """Walk the chain in order and report the first entry whose content or link was altered."""
+def _audit_chain() -> AuditReport:
     prev_hash = GENESIS_HASH
     expected_seq = 1
     checked = 0
@@ -387,11 +389,37 @@ def audit_verify() -> AuditReport:
     return AuditReport(True, checked)
 
 
-def audit_list(*, target=None, limit: int = 100):
+def audit_verify() -> AuditReport:
+    """Walk the chain in order and report the first entry whose content or link was altered; then run the
+    modules' integrity checks (``registry.register_audit_check``) and report what they find (``ok`` is
+    false when the chain is broken or any check reports a problem)."""
+    from . import registry
+
+    report = _audit_chain()
+    for name, check in registry.audit_checks():
+        try:
+            found = list(check() or [])
+        except Exception as exc:  # a check that fails is itself a problem to report, not a crash
+            found = [_("la vérification a échoué : %(error)s") % {"error": exc}]
+        report.problems.extend(f"{name} : {problem}" for problem in found)
+    if report.problems:
+        report.ok = False
+    return report
+
+
+def audit_list(*, target=None, action: str | None = None, limit: int | None = 100, include_hidden: bool = False):
+    """The latest entries (about ``target``, of ``action`` when given), without those that modules hide now
+    (``registry.register_audit_hidden``) unless ``include_hidden`` (integrity checks only)."""
+    from . import registry
+
     qs = AuditEntry.objects.select_related("actor").order_by("-seq")
     if target is not None:
         qs = qs.filter(target_type=target._meta.label_lower, target_id=str(target.pk))
-    return qs[:limit]
+    if action is not None:
+        qs = qs.filter(action=action)
+    if not include_hidden:
+        qs = registry.audit_hidden(qs)
+    return qs[:limit] if limit is not None else qs
 
 
 # --- Open by default -------------------------------------------------------------------
