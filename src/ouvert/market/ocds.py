@@ -13,17 +13,30 @@ for the whole platform) are built here too; the platform ones are streamed (see 
 
 from __future__ import annotations
 
+import csv
 import datetime
+import hashlib
+import io
 import json
 import zoneinfo
+from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Max, OuterRef, Subquery, TextField
+from django.db.models.functions import Cast
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from ouvert.core import services as core_services
+from ouvert.core.services import NotFound
 
 from .models import (
     Addendum,
@@ -37,7 +50,10 @@ from .models import (
     Release,
 )
 
-__all__ = ["release_add", "ocid", "release_schema"]
+__all__ = ["release_add", "ocid", "release_schema", "record_build", "release_package", "record_package",
+           "opportunity_public_get", "opportunity_stamp", "platform_stamp", "platform_release_package",
+           "platform_record_package", "public_releases", "cursor_parse", "dumps_bytes",
+           "open_data_overview", "contract_rows", "contracts_csv", "open_data_export", "OPEN_DATA_KEY"]
 
 #: The events and their OCDS tags.
 TAGS = {"tender", "tenderAmendment", "tenderUpdate", "tenderCancellation", "award", "contract",
@@ -369,5 +385,357 @@ def release_add(opportunity: Opportunity, tags: list[str]) -> Release:
                                       data=data)
 
 
+# --- Records and packages --------------------------------------------------------------------
+
+#: Releases per page of the platform's release package, records per page of its record package.
+RELEASES_PER_PAGE = 1000
+RECORDS_PER_PAGE = 250
+
+
+def _page_size(name: str, default: int) -> int:
+    return max(1, int(getattr(settings, name, default)))
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What changes whenever a package's content changes: the releases are append-only, so their number,
+    the last row's key and the latest date tell a package's version (``ETag``, ``Last-Modified``)."""
+
+    count: int
+    last_pk: int
+    last_date: datetime.datetime | None
+
+    def etag(self, *parts) -> str:
+        seed = ":".join(str(p) for p in (*parts, self.count, self.last_pk, _dt(self.last_date)))
+        return '"' + hashlib.sha256(seed.encode()).hexdigest()[:32] + '"'
+
+
+def _stamp(releases) -> Stamp:
+    figures = releases.order_by().aggregate(count=Count("pk"), last_pk=Max("pk"), last_date=Max("date"))
+    return Stamp(figures["count"] or 0, figures["last_pk"] or 0, figures["last_date"])
+
+
+def public_releases():
+    """The releases of public opportunities (never a draft's or one under review)."""
+    return Release.objects.filter(opportunity__status__in=PUBLIC_STATUSES)
+
+
+def opportunity_public_get(reference: str) -> Opportunity:
+    """A public opportunity that has releases (``NotFound`` otherwise: unknown, draft or under review)."""
+    opportunity = (Opportunity.objects.filter(reference=str(reference)[:30], status__in=PUBLIC_STATUSES)
+                   .select_related("buyer").first())
+    if opportunity is None or not Release.objects.filter(opportunity=opportunity).exists():
+        raise NotFound(_("Aucune donnée ouverte pour l'opportunité « %(reference)s ».")
+                       % {"reference": str(reference)[:30]})
+    return opportunity
+
+
+def publisher() -> dict:
+    """The platform, as the publisher of its packages (the site's name, its address)."""
+    from django.contrib.sites.models import Site
+
+    name = Site.objects.filter(pk=settings.SITE_ID).values_list("name", flat=True).first()
+    if not name or name == "example.com":
+        name = "Ouvert"
+    return {"name": name, "uri": settings.OUVERT_BASE_URL + "/"}
+
+
+def api_url(kind: str, reference: str | None = None) -> str:
+    """The stable address of a package: ``kind`` is ``releases`` or ``record`` (one opportunity) or
+    ``releases`` or ``records`` (the platform)."""
+    base = f"{settings.OUVERT_BASE_URL}/api/v1/market/ocds"
+    return f"{base}/{reference}/{kind}.json" if reference else f"{base}/{kind}.json"
+
+
+def policy_url() -> str:
+    return _url("market:publication_policy") or settings.OUVERT_BASE_URL + "/"
+
+
+def package_meta(uri: str, published: datetime.datetime | None) -> dict:
+    """The package's metadata (``publishedDate`` is the latest release's date, so an unchanged package
+    gives the same bytes)."""
+    return {"uri": uri, "version": "1.1", "publishedDate": _dt(published or timezone.now()),
+            "publisher": publisher(), "license": LICENCE_URL, "publicationPolicy": policy_url()}
+
+
+def _release_rows(releases) -> list[dict]:
+    return [row.data for row in releases.order_by("date", "id")]
+
+
+@cache
+def merger():
+    import ocdsmerge
+
+    return ocdsmerge.Merger(schema=release_schema())
+
+
+def record_build(reference: str, releases: list[dict], *, versioned: bool = True) -> dict:
+    """The record of one opportunity: its releases (linked: the package's address and the release's id),
+    the compiled release (its state now) and, when ``versioned``, the history of each field."""
+    package = api_url("releases", reference)
+    record = {
+        "ocid": releases[0]["ocid"],
+        "releases": [{"url": f"{package}#{r['id']}", "date": r["date"], "tag": r["tag"]} for r in releases],
+        "compiledRelease": merger().create_compiled_release(releases),
+    }
+    if versioned:
+        record["versionedRelease"] = merger().create_versioned_release(releases)
+    return record
+
+
+def opportunity_stamp(opportunity: Opportunity) -> Stamp:
+    return _stamp(Release.objects.filter(opportunity=opportunity))
+
+
+def release_package(opportunity: Opportunity) -> dict:
+    """The release package of one opportunity (all its releases, oldest first)."""
+    releases = _release_rows(Release.objects.filter(opportunity=opportunity))
+    package = package_meta(api_url("releases", opportunity.reference), max(
+        (parse_datetime(r["date"]) for r in releases), default=None))
+    package["releases"] = releases
+    return package
+
+
+def record_package(opportunity: Opportunity) -> dict:
+    """The record package of one opportunity (one record, with its versioned release)."""
+    releases = _release_rows(Release.objects.filter(opportunity=opportunity))
+    package = package_meta(api_url("record", opportunity.reference), max(
+        (parse_datetime(r["date"]) for r in releases), default=None))
+    package["packages"] = [api_url("releases", opportunity.reference)]
+    package["records"] = [record_build(opportunity.reference, releases)]
+    return package
+
+
+def platform_stamp() -> Stamp:
+    return _stamp(public_releases())
+
+
+def cursor_parse(value) -> int:
+    """The ``apres`` parameter of a page (the key of the last release or opportunity of the previous one)."""
+    try:
+        cursor = int(value or 0)
+    except (TypeError, ValueError):
+        raise ValidationError({"apres": [_("Le curseur « apres » doit être un nombre entier positif.")]}) from None
+    if cursor < 0:
+        raise ValidationError({"apres": [_("Le curseur « apres » doit être un nombre entier positif.")]})
+    return cursor
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def dumps_bytes(value) -> bytes:
+    """A package as the API sends it (UTF-8, compact)."""
+    return _dumps(value).encode("utf-8")
+
+
+def _meta_prefix(meta: dict, key: str) -> str:
+    return _dumps(meta)[:-1] + f',"{key}":['
+
+
+def platform_release_package(after=None, stamp: Stamp | None = None, *, paged: bool = True) -> Iterator[str]:
+    """The platform's release package, streamed: the releases of every public opportunity in the order
+    they were written, ``RELEASES_PER_PAGE`` at a time; ``links.next`` names the next page (``?apres=``
+    the last release's key). Each stored release goes out as stored (no decoding), one page held at most
+    in the database cursor."""
+    cursor = cursor_parse(after)
+    size = _page_size("OUVERT_MARKET_OCDS_RELEASES_PER_PAGE", RELEASES_PER_PAGE) if paged else None
+    stamp = stamp or platform_stamp()
+    uri = api_url("releases") + (f"?apres={cursor}" if cursor else "")
+    rows = (public_releases().filter(pk__gt=cursor).order_by("pk")
+            .values_list("pk", Cast("data", TextField())))
+    if size is not None:
+        rows = rows[:size + 1]
+    if not stamp.count or (cursor and not public_releases().filter(pk__gt=cursor).exists()):
+        raise NotFound(_("Aucune publication OCDS sur cette page.") if cursor else
+                       _("Aucune publication OCDS pour l'instant : aucune opportunité n'a été publiée."))
+
+    def chunks():
+        yield _meta_prefix(package_meta(uri, stamp.last_date), "releases")
+        last, batch = None, []
+        for n, (pk, text) in enumerate(rows.iterator(chunk_size=500)):
+            if n == size:
+                yield "".join(batch) + "]," + _dumps({"links": {"next": f"{api_url('releases')}?apres={last}"}})[1:]
+                return
+            batch.append(text if n == 0 else "," + text)
+            last = pk
+            if len(batch) >= 100:
+                yield "".join(batch)
+                batch = []
+        yield "".join(batch) + "]}"
+
+    return chunks()
+
+
+def platform_record_package(after=None, stamp: Stamp | None = None, *, paged: bool = True) -> Iterator[str]:
+    """The platform's record package, streamed: one record per public opportunity (linked releases and
+    compiled release), ``RECORDS_PER_PAGE`` opportunities at a time, ``links.next`` to the next page."""
+    cursor = cursor_parse(after)
+    size = _page_size("OUVERT_MARKET_OCDS_RECORDS_PER_PAGE", RECORDS_PER_PAGE) if paged else None
+    stamp = stamp or platform_stamp()
+    uri = api_url("records") + (f"?apres={cursor}" if cursor else "")
+    ids = (Opportunity.objects.filter(pk__gt=cursor, status__in=PUBLIC_STATUSES, releases__isnull=False)
+           .order_by("pk").values_list("pk", flat=True).distinct())
+    ids = list(ids if size is None else ids[:size + 1])
+    more = size is not None and len(ids) > size
+    ids = ids if size is None else ids[:size]
+    if not ids:
+        raise NotFound(_("Aucun enregistrement OCDS sur cette page.") if cursor else
+                       _("Aucun enregistrement OCDS pour l'instant : aucune opportunité n'a été publiée."))
+
+    def chunks():
+        meta = package_meta(uri, stamp.last_date)
+        meta["packages"] = [api_url("releases")]
+        yield _meta_prefix(meta, "records")
+        first = True
+        for start in range(0, len(ids), 50):
+            batch = ids[start:start + 50]
+            grouped: dict[int, list] = {}
+            for opportunity_id, reference, data in (Release.objects.filter(opportunity_id__in=batch)
+                                                    .order_by("opportunity_id", "date", "id")
+                                                    .values_list("opportunity_id", "opportunity__reference", "data")):
+                grouped.setdefault(opportunity_id, [reference, []])[1].append(data)
+            parts = []
+            for opportunity_id in batch:
+                reference, releases = grouped[opportunity_id]
+                parts.append(("" if first else ",") + _dumps(record_build(reference, releases, versioned=False)))
+                first = False
+            yield "".join(parts)
+        tail = "]"
+        if more:
+            tail += "," + _dumps({"links": {"next": f"{api_url('records')}?apres={ids[-1]}"}})[1:-1]
+        yield tail + "}"
+
+    return chunks()
+
+
+# --- Open data: the page, the CSV of contracts, the catalogue dataset ---------------------------------
+
+OPEN_DATA_KEY = "market"
+
+CONTRACT_COLUMNS = [
+    "reference", "ocid", "title_fr", "title_en", "buyer", "buyer_name", "supplier", "supplier_neq", "supplier_sme",
+    "supplier_startup", "value_cad", "published_at", "deadline", "awarded_at", "start_date", "completion_date",
+    "contract_status", "accepted_at", "payment_status", "paid_at", "licence", "repository", "url",
+]
+
+
+def open_data_overview(latest: int = 20) -> dict:
+    """What the open-data page shows: the packages' addresses, how many public opportunities and releases
+    there are, the latest releases, the catalogue dataset (if already published)."""
+    from ouvert.catalog import services as catalog_services
+
+    stamp = platform_stamp()
+    recent = list(public_releases().select_related("opportunity").order_by("-date", "-id")[:latest]) if latest else []
+    return {
+        "releases_url": api_url("releases"), "records_url": api_url("records"),
+        "example_releases_url": api_url("releases", "<numéro>"), "example_record_url": api_url("record", "<numéro>"),
+        "release_count": stamp.count, "last_date": stamp.last_date,
+        "opportunity_count": (Opportunity.objects.filter(status__in=PUBLIC_STATUSES, releases__isnull=False)
+                              .distinct().count()),
+        "recent": recent, "licence_url": LICENCE_URL, "ocid_prefix": settings.OUVERT_MARKET_OCID_PREFIX,
+        "releases_per_page": _page_size("OUVERT_MARKET_OCDS_RELEASES_PER_PAGE", RELEASES_PER_PAGE),
+        "records_per_page": _page_size("OUVERT_MARKET_OCDS_RECORDS_PER_PAGE", RECORDS_PER_PAGE),
+        "dataset": catalog_services.open_data_dataset(OPEN_DATA_KEY),
+    }
+
+
+def contract_rows() -> list[dict]:
+    """One row per awarded public opportunity (its contract), oldest award first: the CSV summary."""
+    accepted_repo = (Delivery.objects.filter(contract=OuterRef("pk"), decision=Delivery.Decision.ACCEPTED)
+                     .order_by("-decided_at", "-id").values("repository_url")[:1])
+    contracts = (Contract.objects.filter(opportunity__status__in=PUBLIC_STATUSES)
+                 .select_related("opportunity__buyer", "proposal__supplier")
+                 .annotate(accepted_repository=Subquery(accepted_repo))
+                 .order_by("awarded_at", "id"))
+    rows = []
+    for contract in contracts:
+        opportunity, supplier = contract.opportunity, contract.proposal.supplier
+        rows.append({
+            "reference": opportunity.reference, "ocid": ocid(opportunity),
+            "title_fr": opportunity.title_fr, "title_en": opportunity.title_en,
+            "buyer": opportunity.buyer.slug, "buyer_name": opportunity.buyer.name_fr,
+            "supplier": supplier.legal_name, "supplier_neq": supplier.neq,
+            "supplier_sme": "oui" if supplier.is_sme else "non",
+            "supplier_startup": "oui" if supplier.is_startup else "non",
+            "value_cad": f"{contract.value:.2f}",
+            "published_at": _dt(opportunity.published_at) or "", "deadline": _dt(opportunity.deadline) or "",
+            "awarded_at": _dt(contract.awarded_at) or "",
+            "start_date": opportunity.start_date.isoformat() if opportunity.start_date else "",
+            "completion_date": opportunity.completion_date.isoformat() if opportunity.completion_date else "",
+            "contract_status": contract.status, "accepted_at": _dt(contract.accepted_at) or "",
+            "payment_status": contract.payment_status, "paid_at": _dt(contract.paid_at) or "",
+            "licence": opportunity.licence,
+            "repository": contract.accepted_repository or opportunity.repository_url,
+            "url": opportunity_url(opportunity) or "",
+        })
+    return rows
+
+
+def contracts_csv() -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CONTRACT_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(contract_rows())
+    return buffer.getvalue().encode("utf-8")
+
+
+def open_data_export() -> dict | None:
+    """What the market publishes in the catalogue (open-data publisher ``market``): the platform's release
+    package and record package (JSON, OCDS 1.1) and the CSV summary of contracts. Built from the stored
+    releases only: an unchanged market gives the same bytes. ``None`` while nothing is public."""
+    stamp = platform_stamp()
+    if not stamp.count:
+        return None
+    first = public_releases().order_by("date").values_list("date", flat=True).first()
+    return {
+        "organisation": core_services.open_data_organisation(),
+        "metadata": {
+            "name": "micro-acquisitions-developpe-avec-nous-ocds",
+            "title_fr": "Micro-acquisitions « Développe avec nous » (OCDS)",
+            "title_en": "“Développe avec nous” micro-procurement (OCDS)",
+            "notes_fr": (
+                "Les appels d'offres de moins de 90 000 $ publiés sur la plateforme, de la publication au "
+                "paiement, selon l'Open Contracting Data Standard (OCDS 1.1) : une publication (release) par "
+                "événement (publication, addenda, report de la date limite, suspension, annulation, fermeture, "
+                "adjudication, livraison, paiement), les enregistrements (records) qui les compilent, et un "
+                "résumé des contrats en CSV (fournisseur, NEQ, PME, jeune pousse, valeur, dates, licence, "
+                "dépôt du livrable).\n\n"
+                "Les propositions sont scellées jusqu'à la date limite : aucune publication faite avant ne nomme "
+                "de soumissionnaire ni n'en donne le nombre. Mis à jour automatiquement à chaque événement."),
+            "notes_en": (
+                "The calls for tenders under $90,000 published on the platform, from publication to payment, "
+                "following the Open Contracting Data Standard (OCDS 1.1): one release per event (publication, "
+                "addenda, deadline extension, suspension, cancellation, closing, award, delivery, payment), the "
+                "records that compile them, and a CSV summary of contracts (supplier, NEQ, SME, start-up, value, "
+                "dates, licence, repository of the deliverable).\n\n"
+                "Proposals are sealed until the deadline: no release written before it names a tenderer or "
+                "gives their number. Refreshed automatically on every event."),
+            "licence": LICENCE_ID,
+            "tags": ["OCDS", "contrats", "marchés publics", "open contracting", "PME", "logiciel libre"],
+            "themes": ["economie", "gouvernement"],
+            "frequency": "IRREG",
+            "languages": ["fr", "en"],
+            "temporal_start": first.astimezone(MONTREAL).date().isoformat() if first else None,
+            "spatial_name": "Québec",
+            "url": _url("market:open_data") or settings.OUVERT_BASE_URL + "/",
+        },
+        "resources": [
+            {"name_fr": "Paquet de publications OCDS (JSON)", "name_en": "OCDS release package (JSON)",
+             "format": "JSON", "filename": "ocds-publications.json",
+             "content": "".join(platform_release_package(stamp=stamp, paged=False)).encode("utf-8")},
+            {"name_fr": "Paquet d'enregistrements OCDS (JSON)", "name_en": "OCDS record package (JSON)",
+             "format": "JSON", "filename": "ocds-enregistrements.json",
+             "content": "".join(platform_record_package(stamp=stamp, paged=False)).encode("utf-8")},
+            {"name_fr": "Contrats adjugés (CSV)", "name_en": "Awarded contracts (CSV)", "format": "CSV",
+             "filename": "contrats.csv", "content": contracts_csv()},
+        ],
+    }
+
+
 def register() -> None:
-    """Open data (the catalogue dataset) and demo content of this part."""
+    """Open data: the catalogue dataset of the market (publisher ``market``)."""
+    from ouvert.core import registry
+
+    registry.register_open_data_publisher(OPEN_DATA_KEY, open_data_export)
