@@ -21,7 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -369,7 +369,9 @@ def _proposals_opened_system(opportunity: Opportunity) -> list[Proposal]:
     ranking and notices. Never before the deadline."""
     if not opportunity.is_past_deadline():
         return []
-    return list(Proposal.objects.filter(opportunity=opportunity, status=Proposal.Status.SUBMITTED)
+    current = Submission.objects.filter(proposal=OuterRef("pk"), superseded_at__isnull=True,
+                                        withdrawn_at__isnull=True)
+    return list(Proposal.objects.filter(opportunity=opportunity).filter(Exists(current))
                 .select_related("supplier").order_by("pk"))
 
 
@@ -527,7 +529,12 @@ def score_sheet(*, proposal: Proposal, user) -> dict:
     the consensus."""
     opportunity = proposal.opportunity
     seat, is_buyer = _require_reader(user, opportunity)
-    document = _proposal_open(proposal, user)
+    from .seal import SealBroken
+
+    try:
+        document = _proposal_open(proposal, user)
+    except SealBroken:
+        document = {"broken": True}  # tampered with: shown as such, never as content
     criteria = list(opportunity.criteria.all())
     scores = list(Score.objects.filter(proposal=proposal).select_related("evaluator__user"))
     mine = {s.criterion_id: s for s in scores if seat is not None and s.evaluator_id == seat.pk}
@@ -649,8 +656,13 @@ def proposal_attachment(*, proposal: Proposal, user, index) -> dict:
     import base64
     import binascii
 
+    from .seal import SealBroken
+
     _require_reader(user, proposal.opportunity)
-    document = _proposal_open(proposal, user)
+    try:
+        document = _proposal_open(proposal, user)
+    except SealBroken:
+        raise core_services.NotFound(_("Le scellé de cette proposition ne s'ouvre plus (contenu altéré).")) from None
     attachments = document.get("attachments") or []
     try:
         item = attachments[int(index)]

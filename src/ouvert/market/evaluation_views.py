@@ -123,6 +123,8 @@ def _panel_context(request, opportunity: Opportunity) -> dict:
 
 def _document_view(document: dict, criteria) -> dict:
     """The opened document as the page shows it: the participants' Markdown subset, sanitised."""
+    if document.get("broken"):
+        return {"broken": True, "sections": [], "answers": [], "attachments": []}
     content = document.get("content") or {}
     answers = content.get("criteria") or {}
     sections = [(label, render_markdown(str(content.get(key) or ""), participant=True))
