@@ -74,6 +74,7 @@ def test_submit_seals_a_new_version_and_gives_a_receipt(opportunity, supplier_a,
     notes = Notification.objects.all()
     assert [n.recipient for n in notes] == [supplier_a.owner]
     assert opportunity.reference not in notes[0].subject + notes[0].body and "Itérations" not in notes[0].body
+    assert supplier_a.legal_name not in notes[0].subject + notes[0].body and notes[0].url.endswith("/espace-fournisseur/")
     assert [m.to for m in mailoutbox] == [[supplier_a.owner.email]]
 
 

@@ -446,16 +446,21 @@ def _members(supplier: Supplier):
                 .distinct())
 
 
-def _tell_members(supplier: Supplier, subject: str, body: str) -> None:
-    """Supplier members only (never the buyer). No opportunity and no content in the notification: the
-    platform's notification list must not tell anyone that a proposal exists."""
+def _tell_members(supplier: Supplier) -> None:
+    """Tell the supplier's members (never the buyer) that something happened in their supplier space. The
+    notification names neither the proposal, nor the opportunity, nor the supplier: notifications are listed
+    in the platform's admin, and before the deadline nothing may tell that a supplier bids. The receipt and
+    the details are on the supplier dashboard the link leads to."""
     from django.urls import NoReverseMatch, reverse
 
     try:
         url = reverse("market:supplier_dashboard")
     except NoReverseMatch:
         url = ""
-    core_services.notify(recipients=_members(supplier), subject=subject, body=body, url=url)
+    core_services.notify(recipients=_members(supplier), subject=_("Du nouveau dans votre espace fournisseur"),
+                         body=_("Une personne de votre entreprise vient d'agir sur la plateforme « Développe avec "
+                                "nous ». Les détails (et, le cas échéant, le reçu) sont dans votre espace "
+                                "fournisseur."), url=url)
 
 
 def _revision(value) -> int | None:
@@ -527,12 +532,7 @@ def proposal_submit(*, proposal: Proposal, user, draft_revision=None, no_conflic
             "receipt": sealed.digest, "sealed_sha256": sealed.sealed_digest, "version": version,
             "opportunity": opportunity.reference, "supplier": supplier.organisation.slug,
             "draft_revision": revision})
-        _tell_members(supplier, _("Proposition soumise : votre reçu est disponible"),
-                      _("%(who)s a soumis une proposition au nom de %(name)s (version %(v)s). Reçu (SHA-256) : "
-                        "%(receipt)s. Conservez-le : il permet de vérifier, après la date limite, que la "
-                        "proposition ouverte est bien celle qui a été soumise.")
-                      % {"who": user.display_name, "name": supplier.legal_name, "v": version,
-                         "receipt": sealed.digest})
+        _tell_members(supplier)
     submission.proposal = locked
     locked.opportunity = opportunity
     return SubmitResult(submission, True)
@@ -557,10 +557,7 @@ def proposal_withdraw(*, proposal: Proposal, user) -> Submission:
         core_services.audit_append(actor=user, action="market.proposals.withdraw", target=current, data={
             "receipt": current.receipt, "version": current.version, "opportunity": opportunity.reference,
             "supplier": locked.supplier.organisation.slug})
-        _tell_members(locked.supplier, _("Proposition retirée"),
-                      _("%(who)s a retiré la proposition de %(name)s (version %(v)s). Vous pouvez en soumettre une "
-                        "de nouveau jusqu'à la date limite.")
-                      % {"who": user.display_name, "name": locked.supplier.legal_name, "v": current.version})
+        _tell_members(locked.supplier)
     current.proposal = locked
     return current
 
