@@ -172,9 +172,9 @@ def test_platform_release_package_is_paged(client, clock, opportunity_factory, s
         url = nxt.replace("http://127.0.0.1:8000", "") if nxt else None
     assert pages == 3
     assert seen == list(Release.objects.order_by("pk").values_list("release_id", flat=True))
-    assert client.get(f"{API}/releases.json?apres=-3").status_code == 400
-    bad = client.get(f"{API}/releases.json?apres=abc")
-    assert bad.status_code == 400 and "apres" in bad.json()["detail"]
+    assert client.get(f"{API}/releases.json?after=-3").status_code == 400
+    bad = client.get(f"{API}/releases.json?after=abc")
+    assert bad.status_code == 400 and "after" in bad.json()["detail"]
 
 
 def test_platform_packages_queries_do_not_grow(client, clock, opportunity_factory, django_assert_max_num_queries):
@@ -202,7 +202,7 @@ def test_platform_record_package_is_paged(client, clock, opportunity_factory, se
         url = nxt.replace("http://127.0.0.1:8000", "") if nxt else None
     assert ocids == [ocds.ocid(o) for o in made]
     first = client.get(f"{API}/records.json")
-    assert first["ETag"] != client.get(url or f"{API}/records.json?apres={made[1].pk}")["ETag"]
+    assert first["ETag"] != client.get(url or f"{API}/records.json?after={made[1].pk}")["ETag"]
 
 
 def test_platform_packages_conditional(client, awarded):
@@ -222,8 +222,8 @@ def test_empty_platform_packages_are_not_found(client, clock, opportunity_factor
     opportunity = opportunity_factory()
     last = ocds.release_add(opportunity, ["tender"])
     assert client.get(f"{API}/releases.json").status_code == 200
-    assert client.get(f"{API}/releases.json?apres={last.pk}").status_code == 404
-    assert client.get(f"{API}/records.json?apres={opportunity.pk}").status_code == 404
+    assert client.get(f"{API}/releases.json?after={last.pk}").status_code == 404
+    assert client.get(f"{API}/records.json?after={opportunity.pk}").status_code == 404
 
 
 def test_libcoveocds_command_line(awarded, tmp_path):

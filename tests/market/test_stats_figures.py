@@ -127,7 +127,7 @@ def test_no_data(db):
 
 def test_statistics_api(client, known, django_assert_max_num_queries):
     with django_assert_max_num_queries(9):
-        response = client.get("/api/v1/market/statistiques")
+        response = client.get("/api/v1/market/statistics")
     assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
     body = response.json()
     assert body["sme"]["contract_share"] == 66.7 and body["proposals"]["median"] == 1.5

@@ -1,9 +1,9 @@
 """``/api/v1/market/ocds/…``: the OCDS packages at stable addresses (no language prefix), open to everyone;
-``/api/v1/market/statistiques``: the public statistics.
+``/api/v1/market/statistics``: the public statistics.
 
 Every package answers ``application/json`` with ``ETag`` and ``Last-Modified`` taken from its latest
 release, so that a client or a shared cache asks again cheaply (``304``). The platform's packages are
-streamed page by page (``?apres=`` the key given by ``links.next``)."""
+streamed page by page (``?after=`` the key given by ``links.next``)."""
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.cache import get_conditional_response
@@ -39,26 +39,26 @@ def _answer(request, stamp: ocds.Stamp, etag: str, build, *, stream: bool = Fals
     return _headers(response, stamp, etag)
 
 
-@router.get("/ocds/releases.json", url_name="market_ocds_releases", include_in_schema=True,
-            summary="Paquet de publications OCDS de la plateforme (paginé)")
-def platform_releases(request, apres: str | None = None):
+@router.get("/ocds/releases.json", url_name="market_ocds_releases",
+            summary="Paquet de publications OCDS de la plateforme (paginé) / Platform OCDS release package (paged)")
+def platform_releases(request, after: str | None = None):
     stamp = ocds.platform_stamp()
-    cursor = ocds.cursor_parse(apres)
+    cursor = ocds.cursor_parse(after)
     return _answer(request, stamp, stamp.etag("releases", cursor),
                    lambda: ocds.platform_release_package(cursor, stamp=stamp), stream=True)
 
 
 @router.get("/ocds/records.json", url_name="market_ocds_records",
-            summary="Paquet d'enregistrements OCDS de la plateforme (paginé)")
-def platform_records(request, apres: str | None = None):
+            summary="Paquet d'enregistrements OCDS de la plateforme (paginé) / Platform OCDS record package (paged)")
+def platform_records(request, after: str | None = None):
     stamp = ocds.platform_stamp()
-    cursor = ocds.cursor_parse(apres)
+    cursor = ocds.cursor_parse(after)
     return _answer(request, stamp, stamp.etag("records", cursor),
                    lambda: ocds.platform_record_package(cursor, stamp=stamp), stream=True)
 
 
 @router.get("/ocds/{reference}/releases.json", url_name="market_ocds_opportunity_releases",
-            summary="Paquet de publications OCDS d'une opportunité")
+            summary="Publications OCDS d'une opportunité / An opportunity's OCDS release package")
 def opportunity_releases(request, reference: str):
     opportunity = ocds.opportunity_public_get(reference)
     stamp = ocds.opportunity_stamp(opportunity)
@@ -67,7 +67,7 @@ def opportunity_releases(request, reference: str):
 
 
 @router.get("/ocds/{reference}/record.json", url_name="market_ocds_opportunity_record",
-            summary="Paquet d'enregistrement OCDS d'une opportunité")
+            summary="Enregistrement OCDS d'une opportunité / An opportunity's OCDS record package")
 def opportunity_record(request, reference: str):
     opportunity = ocds.opportunity_public_get(reference)
     stamp = ocds.opportunity_stamp(opportunity)
@@ -75,6 +75,6 @@ def opportunity_record(request, reference: str):
                    lambda: ocds.record_package(opportunity))
 
 
-@router.get("/statistiques", url_name="market_statistics", summary="Statistiques publiques des micro-acquisitions")
+@router.get("/statistics", url_name="market_statistics", summary="Statistiques publiques / Public statistics")
 def statistics(request):
     return stats.statistics()

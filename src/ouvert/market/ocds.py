@@ -511,13 +511,13 @@ def platform_stamp() -> Stamp:
 
 
 def cursor_parse(value) -> int:
-    """The ``apres`` parameter of a page (the key of the last release or opportunity of the previous one)."""
+    """The ``after`` parameter of a page (the key of the last release or opportunity of the previous one)."""
     try:
         cursor = int(value or 0)
     except (TypeError, ValueError):
-        raise ValidationError({"apres": [_("Le curseur « apres » doit être un nombre entier positif.")]}) from None
+        raise ValidationError({"after": [_("Le paramètre « after » doit être un nombre entier positif (la clé donnée par links.next).")]}) from None
     if cursor < 0:
-        raise ValidationError({"apres": [_("Le curseur « apres » doit être un nombre entier positif.")]})
+        raise ValidationError({"after": [_("Le paramètre « after » doit être un nombre entier positif (la clé donnée par links.next).")]})
     return cursor
 
 
@@ -536,13 +536,13 @@ def _meta_prefix(meta: dict, key: str) -> str:
 
 def platform_release_package(after=None, stamp: Stamp | None = None, *, paged: bool = True) -> Iterator[str]:
     """The platform's release package, streamed: the releases of every public opportunity in the order
-    they were written, ``RELEASES_PER_PAGE`` at a time; ``links.next`` names the next page (``?apres=``
+    they were written, ``RELEASES_PER_PAGE`` at a time; ``links.next`` names the next page (``?after=``
     the last release's key). Each stored release goes out as stored (no decoding), one page held at most
     in the database cursor."""
     cursor = cursor_parse(after)
     size = _page_size("OUVERT_MARKET_OCDS_RELEASES_PER_PAGE", RELEASES_PER_PAGE) if paged else None
     stamp = stamp or platform_stamp()
-    uri = api_url("releases") + (f"?apres={cursor}" if cursor else "")
+    uri = api_url("releases") + (f"?after={cursor}" if cursor else "")
     rows = (public_releases().filter(pk__gt=cursor).order_by("pk")
             .values_list("pk", Cast("data", TextField())))
     if size is not None:
@@ -556,7 +556,7 @@ def platform_release_package(after=None, stamp: Stamp | None = None, *, paged: b
         last, batch = None, []
         for n, (pk, text) in enumerate(rows.iterator(chunk_size=500)):
             if n == size:
-                yield "".join(batch) + "]," + _dumps({"links": {"next": f"{api_url('releases')}?apres={last}"}})[1:]
+                yield "".join(batch) + "]," + _dumps({"links": {"next": f"{api_url('releases')}?after={last}"}})[1:]
                 return
             batch.append(text if n == 0 else "," + text)
             last = pk
@@ -574,7 +574,7 @@ def platform_record_package(after=None, stamp: Stamp | None = None, *, paged: bo
     cursor = cursor_parse(after)
     size = _page_size("OUVERT_MARKET_OCDS_RECORDS_PER_PAGE", RECORDS_PER_PAGE) if paged else None
     stamp = stamp or platform_stamp()
-    uri = api_url("records") + (f"?apres={cursor}" if cursor else "")
+    uri = api_url("records") + (f"?after={cursor}" if cursor else "")
     ids = (Opportunity.objects.filter(pk__gt=cursor, status__in=PUBLIC_STATUSES, releases__isnull=False)
            .order_by("pk").values_list("pk", flat=True).distinct())
     ids = list(ids if size is None else ids[:size + 1])
@@ -604,7 +604,7 @@ def platform_record_package(after=None, stamp: Stamp | None = None, *, paged: bo
             yield "".join(parts)
         tail = "]"
         if more:
-            tail += "," + _dumps({"links": {"next": f"{api_url('records')}?apres={ids[-1]}"}})[1:-1]
+            tail += "," + _dumps({"links": {"next": f"{api_url('records')}?after={ids[-1]}"}})[1:-1]
         yield tail + "}"
 
     return chunks()
