@@ -16,11 +16,12 @@ one's own, 409 the draft changed since the revision submitted, 413 the proposal 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Body, Router, Schema, Status
 
 from ouvert.api import AUTH, api
 
@@ -89,7 +90,7 @@ def supplier_detail(request: HttpRequest, slug: str):
 
 
 @router.patch("/suppliers/{slug}", auth=AUTH, summary="Modifier le profil / Change the profile")
-def supplier_update(request: HttpRequest, slug: str, payload: dict):
+def supplier_update(request: HttpRequest, slug: str, payload: dict[str, Any] = Body(...)):  # noqa: B008
     supplier = suppliers.supplier_get(slug=slug, user=request.auth)
     supplier = suppliers.supplier_update(user=request.auth, supplier=supplier, data=payload)
     return {**supplier_data(supplier), "members": _members(supplier, request.auth)}
