@@ -5,6 +5,7 @@ Nothing here counts or lists proposals. Status changes go through the services (
 which audit them and publish their OCDS release: the status is read only here."""
 
 from django.contrib import admin
+from django.db import models
 
 from ouvert.core.admin_base import ReadOnlyAdmin
 
@@ -42,13 +43,14 @@ class AttachmentInline(admin.TabularInline):
 @admin.register(Opportunity)
 class OpportunityAdmin(admin.ModelAdmin):
     list_display = ("reference", "title_fr", "buyer", "status", "price", "deadline", "published_at")
-    list_filter = ("status", "remote_ok", "licence", "buyer")
+    list_filter = ("status", "remote_ok", "licence", ("buyer", admin.RelatedOnlyFieldListFilter))
     search_fields = ("reference", "title_fr", "title_en")
     date_hierarchy = "published_at"
     raw_id_fields = ("created_by",)
     filter_horizontal = ("skills",)
     inlines = [CriterionInline, AttachmentInline]
     list_select_related = ("buyer",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = ("reference", "status", "created_at", "updated_at", "submitted_for_review_at", "published_at",
                        "closed_at", "awarded_at", "cancelled_at", "status_reason")
 

@@ -42,7 +42,7 @@ def _row(o: Opportunity, now) -> dict:
     return {
         "reference": o.reference, "ocid": ocds.ocid(o), "status": o.status, "title_fr": o.title_fr,
         "title_en": o.title_en, "teaser_fr": o.teaser_fr, "teaser_en": o.teaser_en,
-        "buyer": o.buyer.slug, "buyer_name": o.buyer.name_fr, "price": str(o.price), "currency": "CAD",
+        "buyer": o.buyer.slug, "buyer_name": o.buyer.name_fr, "price": f"{o.price:.2f}", "currency": "CAD",
         "remote_ok": o.remote_ok, "location": o.location, "deadline": _iso(o.deadline),
         "deadline_montreal": services.format_montreal(o.deadline), "is_open": o.is_open(now),
         "published_at": _iso(o.published_at), "skills": [s.slug for s in o.skills.all()],

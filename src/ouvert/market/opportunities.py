@@ -437,6 +437,8 @@ def _clean_values(data: dict, errors: dict) -> dict:
             value = value in (True, "true", "on", "1", 1, "True")
         elif field == "licence":
             value = (value or "").strip()
+            if not value:
+                continue  # not given: the current one (or the buyer's default) stays
         else:
             value = "" if value is None else str(value).strip()
             if "\x00" in value:
@@ -466,6 +468,8 @@ def _check(opportunity: Opportunity, errors: dict) -> None:
                                                                            "ceiling": _ceiling_text()})
         elif price != price.quantize(Decimal("0.01")):
             errors.setdefault("price", []).append(_("Le prix fixe compte au plus deux décimales."))
+        else:
+            opportunity.price = price.quantize(Decimal("0.01"))
     if opportunity.licence not in LICENCE_IDS:
         errors.setdefault("licence", []).append(
             _("Licence inconnue : « %(l)s ». Choisissez un identifiant SPDX de la liste (%(list)s).")
@@ -570,8 +574,6 @@ def opportunity_create(*, actor, buyer: Organisation, data: dict) -> Opportunity
     criteria = _criteria_clean(data.get("criteria"), errors)
     buyer_settings = BuyerSettings.objects.filter(organisation=buyer).first()
     values.setdefault("licence", buyer_settings.default_licence if buyer_settings else DEFAULT_LICENCE)
-    if not values.get("licence"):
-        values["licence"] = buyer_settings.default_licence if buyer_settings else DEFAULT_LICENCE
     now = timezone.now()
     opportunity = Opportunity(buyer=buyer, created_by=actor, status=S.DRAFT, created_at=now, updated_at=now,
                               **{"price": Decimal("0"), **values})
