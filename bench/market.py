@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import http.client
 import json
 import os
@@ -118,6 +119,7 @@ def generate(n: int, seed: int = 1) -> dict:
         Opportunity,
         Proposal,
         Release,
+        Submission,
         Supplier,
     )
 
@@ -162,8 +164,15 @@ def generate(n: int, seed: int = 1) -> dict:
                                                 "plus récent.", published_at=published + datetime.timedelta(days=3))
                 ocds.release_add(opportunity, ["tenderAmendment"])
             bidders = rng.sample(suppliers, 3)
-            Proposal.objects.bulk_create([Proposal(opportunity=opportunity, supplier=s,
-                                                   status=Proposal.Status.SUBMITTED) for s in bidders])
+            made = Proposal.objects.bulk_create([Proposal(opportunity=opportunity, supplier=s,
+                                                          status=Proposal.Status.SUBMITTED) for s in bidders])
+            # Sealed submissions as the proposals part stores them (the bench never opens them: stand-in bytes).
+            Submission.objects.bulk_create([Submission(
+                proposal=p, version=1, draft_revision=1, sealed=b"bench", wrapped_key=b"bench", key_id="bench",
+                receipt=hashlib.sha256(f"{i}-{p.supplier_id}".encode()).hexdigest(),
+                sealed_sha256=hashlib.sha256(f"sealed-{i}-{p.supplier_id}".encode()).hexdigest(),
+                submitted_at=published + datetime.timedelta(days=5), coi_attested=True, terms_accepted=True)
+                for p in made])
             with time_machine.travel(deadline, tick=False):
                 opportunity.status, opportunity.closed_at = Opportunity.Status.EVALUATION, deadline
                 opportunity.save()

@@ -56,9 +56,11 @@ def known(clock, make_org, opportunity_factory, supplier_factory, supplier_a, su
                             status=Opportunity.Status.EVALUATION)
     sealed_submission(c, supplier_a)
     sealed_submission(c, supplier_b)
-    withdrawn, _ = sealed_submission(c, supplier_c)
-    withdrawn.status = Proposal.Status.WITHDRAWN
+    withdrawn, submission = sealed_submission(c, supplier_c)
+    withdrawn.status = Proposal.Status.WITHDRAWN  # as proposal_withdraw leaves it
     withdrawn.save()
+    submission.withdrawn_at = at(2026, 2, 10)
+    submission.save()
 
     d = opportunity_factory(published_at=at(2026, 3, 1), deadline=at(2026, 3, 25), price=Decimal("50000"))
     sealed_submission(d, supplier_a)

@@ -28,7 +28,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Max, OuterRef, Subquery, TextField
+from django.db.models import Count, Exists, Max, OuterRef, Subquery, TextField
 from django.db.models.functions import Cast
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
@@ -48,6 +48,7 @@ from .models import (
     Opportunity,
     Proposal,
     Release,
+    Submission,
 )
 
 __all__ = ["release_add", "ocid", "release_schema", "record_build", "release_package", "record_package",
@@ -187,14 +188,14 @@ def _supplier_party(supplier, roles: list[str]) -> dict:
 
 
 def _tenderers(opportunity: Opportunity, now) -> list[Proposal] | None:
-    """The proposals submitted and not withdrawn — only once the deadline has come (``None`` before:
-    a release written before the deadline tells nothing of the proposals)."""
+    """The proposals with a current submission (submitted, neither superseded nor withdrawn) — only once the
+    deadline has come (``None`` before: a release written before the deadline tells nothing of them)."""
     if not opportunity.is_past_deadline(now):
         return None
-    return list(Proposal.objects.filter(opportunity=opportunity, status=Proposal.Status.SUBMITTED,
-                                        submissions__superseded_at__isnull=True,
-                                        submissions__withdrawn_at__isnull=True)
-                .select_related("supplier").distinct().order_by("supplier__neq"))
+    current = Submission.objects.filter(proposal=OuterRef("pk"), superseded_at__isnull=True,
+                                        withdrawn_at__isnull=True)
+    return list(Proposal.objects.filter(opportunity=opportunity).filter(Exists(current))
+                .select_related("supplier").order_by("supplier__neq"))
 
 
 def _tender_status(opportunity: Opportunity) -> str:

@@ -14,12 +14,12 @@ import statistics as pystats
 import zoneinfo
 from decimal import Decimal
 
-from django.db.models import Avg, Count, F, Q, Sum
-from django.db.models.functions import ExtractYear
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Contract, Delivery, Opportunity, Proposal
+from .models import Contract, Delivery, Opportunity, Proposal, Submission
 
 __all__ = ["statistics", "chart_specs", "proposal_counts"]
 
@@ -47,14 +47,17 @@ def _public_contracts():
 
 
 def proposal_counts(now=None) -> list[int]:
-    """The number of proposals (submitted, not withdrawn) of each opportunity whose deadline has come —
-    never of one still open, nor of one cancelled before its deadline."""
+    """The number of proposals with a current submission (submitted, neither superseded nor withdrawn) of
+    each opportunity whose deadline has come — never of one still open, nor of one cancelled before its
+    deadline. One query (a correlated count per opportunity)."""
     now = now or timezone.now()
+    current = Submission.objects.filter(proposal=OuterRef("pk"), superseded_at__isnull=True,
+                                        withdrawn_at__isnull=True)
+    submitted = (Proposal.objects.filter(opportunity=OuterRef("pk")).filter(Exists(current)).order_by()
+                 .values("opportunity").annotate(n=Count("pk")).values("n"))
     past = (_public().filter(deadline__lte=now)
             .exclude(status=Opportunity.Status.CANCELLED, cancelled_at__lt=F("deadline")))
-    counted = past.annotate(n=Count("proposals", filter=Q(proposals__status=Proposal.Status.SUBMITTED),
-                                    distinct=True))
-    return list(counted.order_by().values_list("n", flat=True))
+    return list(past.annotate(n=Coalesce(Subquery(submitted), 0)).order_by().values_list("n", flat=True))
 
 
 def statistics(now=None) -> dict:
