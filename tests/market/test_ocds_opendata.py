@@ -163,3 +163,16 @@ def test_releases_are_read_only_in_the_admin(client, market, platform_admin):
     release.refresh_from_db()
     assert release.release_id == "ocds-ouvert-DAN-2026-020-0001"
     assert Release.objects.count() == 5
+
+
+def test_the_opportunity_page_links_to_its_packages(client, market, buyer):
+    done, _open_one = market
+    text = client.get(f"/fr/marches/{done.reference}/").content.decode()
+    assert f'href="/api/v1/market/ocds/{done.reference}/releases.json"' in text
+    assert f'href="/api/v1/market/ocds/{done.reference}/record.json"' in text
+    # A draft's page (seen by its buyer) never links to packages that do not exist.
+    client.force_login(buyer)
+    draft_page = client.get("/fr/marches/DAN-2026-022/")
+    assert draft_page.status_code == 200
+    assert "/api/v1/market/ocds/DAN-2026-022/" not in draft_page.content.decode()
+    assert client.get("/api/v1/market/ocds/DAN-2026-022/releases.json").status_code == 404
