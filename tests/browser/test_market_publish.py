@@ -1,0 +1,112 @@
+"""Publishing an opportunity in headless Chromium: a buyer creates it with the form (a refused price
+first), submits it for review; an admin of the body publishes it from the review queue; it shows in the
+public list and on its page. axe finds no serious or critical violation on any of these pages."""
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from tests.market.conftest import *  # noqa: F403  (fixtures: mcn, buyer, buyer_admin…)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def page_with_400(browser):
+    """A French tab failing on any JavaScript error but the 400 of the form sent with a refused price
+    (Chromium logs it as a console error; the ``page`` fixture would fail on it)."""
+    context = browser.new_context(locale="fr-CA", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" and "status of 400" not in m.text
+           else None)
+    yield tab
+    context.close()
+    assert not errors, f"JavaScript errors in the page: {errors}"
+
+
+def _login(page, live_server, user):
+    page.context.clear_cookies()
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                               "url": live_server.url}])
+
+
+def test_a_buyer_creates_an_admin_publishes_everyone_sees(live_server, page_with_400, assert_accessible, buyer,
+                                                           buyer_admin):
+    page = page_with_400
+    from ouvert.market import opportunities
+    from ouvert.market.models import Opportunity
+
+    local_now = timezone.now().astimezone(opportunities.MONTREAL)
+    deadline = (local_now + datetime.timedelta(days=20)).replace(hour=14, minute=0)
+    assignment = deadline.date() + datetime.timedelta(days=5)
+
+    _login(page, live_server, buyer)
+    page.goto(f"{live_server.url}/fr/marches/acheteur/")
+    expect(page.locator("h1")).to_have_text("Espace acheteur")
+    assert_accessible(page)
+    page.get_by_role("link", name="Créer une opportunité").click()
+    expect(page.locator("h1")).to_have_text("Nouvelle opportunité")
+    assert_accessible(page)
+    page.get_by_label("Titre (obligatoire)").fill("Tableau de bord des délais de traitement")
+    page.get_by_label("Accroche (une ou deux phrases)").fill("Un tableau de bord libre des délais, en Django.")
+    page.get_by_label("Description du travail (Markdown)").fill("## Contexte\n\nLes citoyens veulent **voir** les délais.")
+    page.get_by_label("Critères d’acceptation du livrable (Markdown)").fill("- Tests automatisés\n- Accessible (WCAG 2.1 AA)")
+    page.get_by_label("Autres compétences, séparées par des virgules").fill("Python, Django")
+    page.get_by_label("Prix fixe en dollars canadiens, taxes en sus").fill("95000")
+    page.get_by_label("Date limite des propositions (heure de Montréal, America/Montreal)").fill(
+        deadline.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Attribution prévue").fill(assignment.isoformat())
+    page.get_by_label("Début prévu").fill((assignment + datetime.timedelta(days=3)).isoformat())
+    page.get_by_label("Fin prévue").fill((assignment + datetime.timedelta(days=60)).isoformat())
+    for n, (name, weight) in enumerate([("Compréhension du besoin", "60"), ("Démarche", "40")]):
+        page.locator(f"#c-{n}-name").fill(name)
+        page.locator(f"#c-{n}-weight").fill(weight)
+    page.get_by_role("button", name="Créer le brouillon").click()
+
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Le prix fixe (95 000,00 $) dépasse le plafond de 90 000 $")
+    assert_accessible(page)
+    page.get_by_label("Prix fixe en dollars canadiens, taxes en sus").fill("48000")
+    page.get_by_role("button", name="Créer le brouillon").click()
+
+    expect(page.locator("h1")).to_contain_text("Gérer DAN-")
+    reference = Opportunity.objects.get().reference
+    assert_accessible(page)
+    page.get_by_role("button", name="Soumettre à la révision").click()
+    expect(page.get_by_role("status")).to_contain_text("Opportunité soumise à la révision.")
+    assert Opportunity.objects.get().status == "review"
+
+    _login(page, live_server, buyer_admin)
+    page.goto(f"{live_server.url}/fr/marches/acheteur/revision/")
+    expect(page.locator("h1")).to_have_text("Opportunités à réviser")
+    expect(page.locator("tbody")).to_contain_text("Rien : publiable")
+    assert_accessible(page)
+    page.get_by_role("link", name=f"{reference} — Tableau de bord des délais de traitement").click()
+    expect(page.locator("h1")).to_have_text(f"Gérer {reference}")
+    assert_accessible(page)
+    page.get_by_role("button", name="Approuver et publier").click()
+    expect(page.get_by_role("status")).to_contain_text("Opportunité publiée.")
+    assert Opportunity.objects.get().status == "published"
+
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/fr/marches/")
+    expect(page.locator("h1")).to_have_text("Développe avec nous")
+    card = page.locator(".market-card", has_text="Tableau de bord des délais de traitement")
+    expect(card).to_contain_text("48 000,00 $")
+    expect(card).to_contain_text("Publiée")
+    assert_accessible(page)
+    card.get_by_role("link").click()
+    expect(page.locator("h1")).to_have_text("Tableau de bord des délais de traitement")
+    expect(page.locator(".market-facts--main")).to_contain_text("(heure de Montréal")
+    expect(page.locator(".market-facts--main")).to_contain_text("Il reste")
+    expect(page.get_by_role("heading", name="Critères d’évaluation")).to_be_visible()
+    expect(page.locator(".market-history")).to_contain_text("Publication")
+    assert_accessible(page)
