@@ -84,6 +84,9 @@ def test_bad_tags_and_private_opportunities_are_refused(opportunity_factory, clo
     for status in (Opportunity.Status.DRAFT, Opportunity.Status.REVIEW):
         with pytest.raises(ValueError):
             ocds.release_add(opportunity_factory(status=status), ["tender"])
+    with pytest.raises(ValueError):  # a draft cancelled before it was ever published
+        ocds.release_add(opportunity_factory(status=Opportunity.Status.CANCELLED, published_at=None),
+                         ["tenderCancellation"])
     assert Release.objects.count() == 0
 
 

@@ -8,7 +8,8 @@ releases written at or after the deadline).
 
 Records compile an opportunity's releases with ``ocdsmerge`` and the release schema shipped in
 ``data/release-schema.json`` (never fetched). Packages (release and record packages, per opportunity and
-for the whole platform) are built here too; the platform ones are streamed (see ``package_stream``).
+for the whole platform) are built here too; the platform ones are streamed page by page
+(``platform_release_package``, ``platform_record_package``).
 """
 
 from __future__ import annotations
@@ -376,8 +377,8 @@ def release_add(opportunity: Opportunity, tags: list[str]) -> Release:
         raise ValueError("an OCDS release needs at least one tag")
     with transaction.atomic():
         opportunity = Opportunity.objects.select_for_update().select_related("buyer").get(pk=opportunity.pk)
-        if opportunity.status not in PUBLIC_STATUSES:
-            raise ValueError(f"no OCDS release for an opportunity in status {opportunity.status!r}")
+        if opportunity.status not in PUBLIC_STATUSES or opportunity.published_at is None:
+            raise ValueError(f"no OCDS release for an opportunity never published (status {opportunity.status!r})")
         now = timezone.now()
         count = Release.objects.filter(opportunity=opportunity).count()
         release_id = f"{ocid(opportunity)}-{count + 1:04d}"
