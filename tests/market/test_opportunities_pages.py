@@ -211,6 +211,19 @@ def test_the_buyer_dashboard(client, published, buyer, buyer_admin, supplier_a, 
     assert "Aucune opportunité pour l’instant." in html and draft.reference not in html
 
 
+def test_dashboard_and_review_queue_without_n_plus_1(client, clock, buyer, buyer_admin, mcn, opportunity_factory,
+                                                    django_assert_max_num_queries):
+    for n in range(12):
+        opportunity_factory(status=[S.DRAFT, S.REVIEW, S.PUBLISHED][n % 3], title_fr=f"Opportunité {n}")
+    client.force_login(buyer_admin)
+    with django_assert_max_num_queries(10):
+        page = client.get("/fr/marches/acheteur/")
+    assert page.status_code == 200 and page.content.decode().count("Opportunité ") >= 12
+    with django_assert_max_num_queries(10):
+        queue = client.get("/fr/marches/acheteur/revision/")
+    assert queue.content.decode().count("Opportunité ") == 4
+
+
 def test_the_review_queue(client, in_review, buyer, buyer_admin, platform_admin, other_admin):
     assert in_review.reference in _client(client, buyer_admin).get("/fr/marches/acheteur/revision/").content.decode()
     assert in_review.reference in _client(client, platform_admin).get("/fr/marches/acheteur/revision/").content.decode()

@@ -652,6 +652,7 @@ def test_format_and_money_helpers():
         "15 janvier 2026, 17:00 (heure de Montréal, UTC−5)"
     assert svc.parse_deadline("2026-07-01T09:30") == datetime.datetime(2026, 7, 1, 13, 30, tzinfo=UTC)
     assert svc.parse_deadline("2026-07-01T09:30+00:00") == datetime.datetime(2026, 7, 1, 9, 30, tzinfo=UTC)
-    with pytest.raises(ValidationError):
-        svc.parse_deadline("le premier juillet")
+    for bad in ("le premier juillet", "9999-12-31T23:59", "2026-02-30T10:00"):
+        with pytest.raises(ValidationError):
+            svc.parse_deadline(bad)
     assert mail.outbox == []

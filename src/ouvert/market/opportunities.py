@@ -146,7 +146,10 @@ def parse_deadline(value, field: str = "deadline") -> datetime.datetime | None:
                                              "Montréal).")]}) from None
     if timezone.is_naive(parsed):
         parsed = parsed.replace(tzinfo=MONTREAL)
-    return parsed.astimezone(datetime.UTC)
+    try:
+        return parsed.astimezone(datetime.UTC)
+    except OverflowError:
+        raise ValidationError({field: [_("Date limite hors des limites du calendrier.")]}) from None
 
 
 def _parse_date(value, field: str, errors: dict):
@@ -263,12 +266,17 @@ def buyer_organisations(user) -> list[Organisation]:
     return list(Organisation.objects.filter(pk__in=ids, kind__in=BUYER_KINDS).order_by("name_fr"))
 
 
-def opportunity_allowed_actions(user, opportunity: Opportunity, now=None) -> list[str]:
+def opportunity_allowed_actions(user, opportunity: Opportunity, now=None, *, role: str | None = None) -> list[str]:
     """The transitions ``user`` may ask for now (the buttons of the dashboards): a subset of ``edit``,
-    ``submit``, ``send_back``, ``publish``, ``suspend``, ``resume``, ``cancel``, ``addendum``."""
+    ``submit``, ``send_back``, ``publish``, ``suspend``, ``resume``, ``cancel``, ``addendum``. ``role``: the
+    person's role in the buying body when already known (``""`` for none), to spare a query per row."""
     now = now or timezone.now()
-    manager = can_manage(user, opportunity)
-    approver = _can_approve(user, opportunity)
+    if role is None:
+        manager = can_manage(user, opportunity)
+        approver = _can_approve(user, opportunity)
+    else:
+        manager = _authenticated(user) and role in access.MANAGE_ROLES
+        approver = access.is_platform_admin(user) or (_authenticated(user) and role == Membership.Role.ADMIN)
     status = opportunity.status
     actions = []
     if status == S.DRAFT and manager:
@@ -400,7 +408,7 @@ def review_queue(*, user) -> list[Opportunity]:
     platform admins), oldest submission first."""
     if not _authenticated(user):
         raise PermissionDenied(_("Connectez-vous pour voir les opportunités à réviser."))
-    qs = Opportunity.objects.filter(status=S.REVIEW).select_related("buyer")
+    qs = Opportunity.objects.filter(status=S.REVIEW).select_related("buyer").prefetch_related("criteria")
     if not access.is_platform_admin(user):
         ids = [m.organisation_id for m in core_services.membership_list(user=user)
                if m.role == Membership.Role.ADMIN]

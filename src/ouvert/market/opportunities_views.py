@@ -192,9 +192,11 @@ def buyer_dashboard(request):
 def _dashboard_context(request) -> dict:
     data = services.buyer_dashboard(user=request.user)
     now = timezone.now()
+    roles = {m.organisation_id: m.role for m in data["memberships"]}
     for group in data["by_status"]:
         group["rows"] = [{"opportunity": o, "deadline": services.format_montreal(o.deadline),
-                          "actions": services.opportunity_allowed_actions(request.user, o, now)}
+                          "actions": services.opportunity_allowed_actions(request.user, o, now,
+                                                                          role=roles.get(o.buyer_id, ""))}
                          for o in group["opportunities"]]
     data["licences"] = LICENCES
     return data
