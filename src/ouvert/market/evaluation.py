@@ -58,39 +58,24 @@ def register() -> None:
 
 def _close_if_due(opportunity: Opportunity) -> Opportunity:
     """The opportunity, moved to ``evaluation`` if its deadline has come (the opportunities part's rule)."""
-    from . import opportunities
+    from .opportunities import opportunity_close_if_due
 
-    close = getattr(opportunities, "opportunity_close_if_due", None)
-    if close is not None:
-        return close(opportunity)
-    return opportunity
+    return opportunity_close_if_due(opportunity)
 
 
 def _proposals_opened(opportunity: Opportunity, user) -> list[Proposal]:
-    """The proposals part's ``proposals_opened`` (the current submitted proposals after the deadline)."""
-    from . import proposals
+    """The proposals part's ``proposals_opened``: the current submitted proposals after the deadline, for those who
+    may open them."""
+    from .proposals import proposals_opened
 
-    opened = getattr(proposals, "proposals_opened", None)
-    if opened is not None:
-        return list(opened(opportunity, user))
-    return _proposals_opened_system(opportunity)  # TEMPORARY until the proposals part lands
+    return list(proposals_opened(opportunity, user))
 
 
 def _proposal_open(proposal: Proposal, user) -> dict:
-    """The proposals part's ``proposal_open`` (the opened sealed document)."""
-    from . import proposals
+    """The proposals part's ``proposal_open``: the opened sealed document (deadline and reader checked there)."""
+    from .proposals import proposal_open
 
-    opener = getattr(proposals, "proposal_open", None)
-    if opener is not None:
-        return opener(proposal, user)
-    import json  # TEMPORARY until the proposals part lands
-
-    from . import seal
-
-    _require_past_deadline(proposal.opportunity)
-    submission = proposal.submissions.get(superseded_at__isnull=True, withdrawn_at__isnull=True)
-    return json.loads(seal.unseal(submission.sealed, submission.wrapped_key, submission.key_id,
-                                  aad=seal.submission_aad(proposal.pk, submission.version)))
+    return proposal_open(proposal, user)
 
 
 # --- Helpers ---------------------------------------------------------------------------------------
@@ -611,6 +596,7 @@ def scores_save(*, user, proposal: Proposal, scores) -> list[Score]:
     cleaned = _clean_scores(criteria, scores, complete=False, require_comment=False)
     now = timezone.now()
     with transaction.atomic():
+        Evaluator.objects.select_for_update().filter(pk=seat.pk).first()  # one save of a member's scores at a time
         existing = {s.criterion_id: s for s in Score.objects.select_for_update().filter(proposal=proposal,
                                                                                        evaluator=seat)}
         if any(s.submitted_at for s in existing.values()):
@@ -634,6 +620,7 @@ def scores_submit(*, user, proposal: Proposal, scores=None) -> list[Score]:
     criteria = list(opportunity.criteria.all())
     now = timezone.now()
     with transaction.atomic():  # saved and submitted together, or neither
+        Evaluator.objects.select_for_update().filter(pk=seat.pk).first()  # two tabs submitting: one after the other
         if scores is not None:
             scores_save(user=user, proposal=proposal, scores=scores)
         rows = {s.criterion_id: s for s in Score.objects.select_for_update().filter(proposal=proposal,
@@ -677,17 +664,10 @@ def proposal_attachment(*, proposal: Proposal, user, index) -> dict:
 
 
 def opportunity_for_bidder(*, reference: str, user) -> Opportunity:
-    """The opportunity ``reference`` as ``user`` may see it (the opportunities part's rule when present)."""
-    from . import opportunities
+    """The opportunity ``reference`` as ``user`` may see it (the opportunities part's rule)."""
+    from .opportunities import opportunity_get
 
-    getter = getattr(opportunities, "opportunity_get", None)
-    if getter is not None:
-        return getter(reference=reference, user=user)
-    opportunity = (Opportunity.objects.select_related("buyer").filter(reference=reference)
-                   .exclude(status__in=[Opportunity.Status.DRAFT, Opportunity.Status.REVIEW]).first())
-    if opportunity is None:
-        raise core_services.NotFound(_("Aucune opportunité publiée sous le numéro « %(ref)s ».") % {"ref": reference})
-    return opportunity
+    return opportunity_get(reference=reference, user=user)
 
 
 # --- Consensus, disqualification -----------------------------------------------------------------
