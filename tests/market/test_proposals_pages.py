@@ -208,3 +208,21 @@ def test_the_dashboard_lists_drafts_submissions_and_withdrawals_in_few_queries(
     assert opportunities[4].reference in retirees.split('id="questions"')[0]
     for submission in Submission.objects.filter(withdrawn_at__isnull=True):
         assert submission.receipt[:14] in soumises
+
+
+def test_after_the_award_the_dashboard_shows_the_result_and_the_debrief(client, opportunity, supplier_a, supplier_b,
+                                                                        time_machine):
+    from ouvert.market.models import Contract, Opportunity
+
+    won, _sub = save_and_submit(opportunity, supplier_a)
+    lost, _sub = save_and_submit(opportunity, supplier_b)
+    time_machine.move_to(DEADLINE + datetime.timedelta(days=5), tick=False)
+    Opportunity.objects.filter(pk=opportunity.pk).update(status=Opportunity.Status.AWARDED)
+    Contract.objects.create(opportunity=opportunity, proposal=won, value=opportunity.price,
+                            awarded_at=DEADLINE + datetime.timedelta(days=4))
+    client.force_login(supplier_b.owner)
+    text = client.get("/fr/marches/espace-fournisseur/").content.decode()
+    assert "Non retenue" in text and f"/evaluation/{opportunity.reference}/bilan/" in text
+    client.force_login(supplier_a.owner)
+    text = client.get("/fr/marches/espace-fournisseur/").content.decode()
+    assert "Retenue" in text and "Non retenue" not in text

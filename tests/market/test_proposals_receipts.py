@@ -156,3 +156,15 @@ def test_the_audit_log_hides_submission_entries_until_the_deadline(opportunity, 
     time_machine.move_to(DEADLINE, tick=False)
     visible = [e.action for e in core_services.audit_list(limit=None)]
     assert "market.proposals.submit" in visible and "market.proposals.draft_save" in visible
+
+
+def test_a_modules_check_that_fails_is_reported_not_raised(monkeypatch):
+    from ouvert.core import registry
+
+    def broken():
+        raise RuntimeError("base indisponible")
+
+    monkeypatch.setitem(registry._audit_checks, "essai", broken)
+    report = core_services.audit_verify()
+    assert not report.ok and report.first_bad_seq is None
+    assert "essai : la vérification a échoué : base indisponible" in report.problems
