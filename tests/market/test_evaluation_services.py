@@ -449,3 +449,40 @@ def test_the_deadline_second(market):
         evaluation.coi_bidders(opportunity=market.opportunity, user=market.chair)
     market.clock.move_to(market.opportunity.deadline, tick=False)
     assert len(evaluation.coi_bidders(opportunity=market.opportunity, user=market.chair)) == 2
+
+
+def test_a_recused_member_of_the_buying_body_sees_nothing(market):
+    """An editor of the body named on the panel follows the panel's rule once seated: recused, she reads nothing."""
+    evaluation.evaluator_name(actor=market.buyer_admin, opportunity=market.opportunity, email=market.buyer.email)
+    past_deadline(market)
+    with pytest.raises(PermissionDenied):  # not declared yet: not even as the buyer
+        evaluation.evaluation_proposals(opportunity=market.opportunity, user=market.buyer)
+    evaluation.coi_declare(user=market.buyer, opportunity=market.opportunity, has_conflict=True, confirm=True,
+                           details="Mon conjoint travaille chez Logilibre.")
+    for call in (
+        lambda: evaluation.evaluation_proposals(opportunity=market.opportunity, user=market.buyer),
+        lambda: evaluation.score_sheet(proposal=market.a, user=market.buyer),
+        lambda: evaluation.proposal_attachment(proposal=market.a, user=market.buyer, index=0),
+        lambda: evaluation.consensus_get(proposal=market.a, user=market.buyer),
+        lambda: evaluation.ranking(opportunity=market.opportunity, user=market.buyer),
+    ):
+        with pytest.raises(PermissionDenied):
+            call()
+
+
+def test_one_reader_left_then_another_named(market, make_user):
+    past_deadline(market)
+    evaluation.coi_declare(user=market.chair, opportunity=market.opportunity, has_conflict=True, confirm=True,
+                           details="Ancienne associée de Pousse numérique.")
+    assert not Evaluator.objects.get(user=market.chair).is_chair  # a recused chair steps down
+    evaluation.coi_declare(user=market.second, opportunity=market.opportunity, has_conflict=False, confirm=True)
+    score(market, market.second, market.a, (7, 7, 7))
+    with pytest.raises(ValidationError) as exc:
+        evaluation.consensus_record(actor=market.buyer, proposal=market.a, scores=sheet(market, (7, 7, 7)))
+    assert "Moins de deux membres sans conflit" in str(exc.value)
+    third = make_user(email="trois@example.org", full_name="Troisième")
+    evaluation.evaluator_name(actor=market.buyer, opportunity=market.opportunity, email=third.email)
+    evaluation.coi_declare(user=third, opportunity=market.opportunity, has_conflict=False, confirm=True)
+    score(market, third, market.a, (8, 8, 8))
+    proposal = evaluation.consensus_record(actor=market.buyer, proposal=market.a, scores=sheet(market, (7.5, 7.5, 7.5)))
+    assert proposal.total_score == Decimal("75.00")
