@@ -99,6 +99,12 @@ def test_the_list_pages_without_n_plus_1(client, clock, opportunity_factory, dja
     assert client.get(LIST + "?page=99").status_code == 200  # the last page
 
 
+def test_the_list_shows_current_statuses(client, published, clock):
+    clock.move_to(published.deadline, tick=False)
+    html = client.get(LIST + "?status=evaluation").content.decode()
+    assert published.title_fr in html and reload(published).status == S.EVALUATION
+
+
 # --- An opportunity's page ------------------------------------------------------------------------------
 
 def test_the_page_shows_everything_public(client, published, buyer, supplier_a, clock):

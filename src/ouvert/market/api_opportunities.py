@@ -113,6 +113,7 @@ def opportunity_list(request: HttpRequest, status: str = "", skill: str = "", va
                                             % {"n": MAX_PER_PAGE}]}) from None
     filters = {"status": request.GET.getlist("status"), "skills": request.GET.getlist("skill"),
                "value_min": value_min, "value_max": value_max, "buyer": buyer, "remote": remote, "q": q}
+    services.opportunity_close_due()  # the periodic job may be a minute away: the statuses are current
     qs = services.opportunity_list(filters=filters, user=reader(request))
     paginator = Paginator(qs, size)
     now = timezone.now()

@@ -53,7 +53,7 @@ __all__ = [
     "ATTACHMENT_MAX_BYTES", "BUYER_KINDS", "EDITABLE_FIELDS", "MONTREAL", "PUBLIC_STATUSES", "RESUME_MIN_DAYS",
     "FileTooLarge", "addendum_publish", "addendum_recipients", "attachment_add", "attachment_open",
     "attachment_remove", "buyer_dashboard", "buyer_organisations", "buyer_settings_get", "buyer_settings_set",
-    "can_manage", "can_see", "format_montreal", "is_following", "is_public", "money", "opportunity_allowed_actions",
+    "buyers_with_opportunities", "can_manage", "can_see", "format_montreal", "is_following", "is_public", "money", "opportunity_allowed_actions",
     "opportunity_cancel", "opportunity_close_due", "opportunity_close_if_due", "opportunity_create",
     "opportunity_get", "opportunity_history", "opportunity_list", "opportunity_problems", "opportunity_publish",
     "opportunity_resume", "opportunity_send_back", "opportunity_submit_for_review", "opportunity_suspend",
@@ -376,6 +376,12 @@ def opportunity_list(*, filters: dict | None = None, user=None):
 
 def skill_list():
     return Skill.objects.order_by("name_fr")
+
+
+def buyers_with_opportunities() -> list[Organisation]:
+    """The bodies that have published at least one opportunity (the list's filter)."""
+    return list(Organisation.objects.filter(kind__in=BUYER_KINDS, market_opportunities__published_at__isnull=False)
+                .distinct().order_by("name_fr"))
 
 
 def buyer_dashboard(*, user) -> dict:

@@ -57,6 +57,7 @@ def opportunity_list(request):
                "buyer": request.GET.get("buyer", ""), "remote": request.GET.get("remote", ""),
                "q": request.GET.get("q", "")}
     errors: list[str] = []
+    services.opportunity_close_due()  # the periodic job may be a minute away: the statuses shown are current
     try:
         page_number = core_services.page_number(request.GET.get("page"))
         qs = services.opportunity_list(filters=filters, user=request.user)
@@ -70,8 +71,6 @@ def opportunity_list(request):
         page = paginator.page(paginator.num_pages)
     query = request.GET.copy()
     query.pop("page", None)
-    from ouvert.core.models import Organisation
-
     now = timezone.now()
     rows = [{"opportunity": o, "deadline": services.format_montreal(o.deadline), "price": services.money(o.price),
              "time_left": services.time_left(o, now) if o.status == Opportunity.Status.PUBLISHED else ""}
@@ -81,9 +80,7 @@ def opportunity_list(request):
         "statuses": [(v, label) for v, label in Opportunity.Status.choices
                      if v in services.PUBLIC_STATUSES or v == Opportunity.Status.CANCELLED],
         "skills": list(services.skill_list()),
-        "buyers": list(Organisation.objects.filter(kind__in=services.BUYER_KINDS,
-                                                   market_opportunities__published_at__isnull=False)
-                       .distinct().order_by("name_fr")),
+        "buyers": services.buyers_with_opportunities(),
     }, status=400 if errors else 200)
 
 
