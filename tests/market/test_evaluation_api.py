@@ -58,6 +58,11 @@ def test_the_whole_path_through_the_api(market, make_user):
         url = f"/opportunities/{ref}/evaluation/proposals/{proposal.pk}"
         detail = call(client, "get", url, market.chair).json()
         assert detail["document"]["content"]["team"] == "Deux développeuses."
+        for attachment in detail["document"]["attachments"]:
+            response = call(client, "get", f"{url}/attachments/{attachment['index']}", market.chair)
+            assert response.status_code == 200 and response.content == b"%PDF-1.4 plan de travail"
+            assert response["Content-Disposition"] == 'attachment; filename="plan.pdf"'
+            assert call(client, "get", f"{url}/attachments/0", market.supplier_b.owner).status_code == 403
         assert detail["others"] is None and detail["consensus"] is None
         assert call(client, "put", f"{url}/scores", market.chair, scores_body(market, values)).status_code == 200
         response = call(client, "post", f"{url}/scores/submit", market.chair)
@@ -171,6 +176,8 @@ READS = {
     "coi": ("/opportunities/{ref}/coi", {"pending", "chair", "reader", "conflicted"}),
     "proposals": ("/opportunities/{ref}/evaluation/proposals", {"buyer", "buyer_admin", "chair", "reader"}),
     "proposal": ("/opportunities/{ref}/evaluation/proposals/{a}", {"buyer", "buyer_admin", "chair", "reader"}),
+    "attachment": ("/opportunities/{ref}/evaluation/proposals/{a}/attachments/0",
+                   {"buyer", "buyer_admin", "chair", "reader"}),
     "consensus": ("/opportunities/{ref}/evaluation/proposals/{a}/consensus", {"buyer", "buyer_admin", "chair"}),
     "ranking": ("/opportunities/{ref}/ranking", {"buyer", "buyer_admin", "chair"}),
 }

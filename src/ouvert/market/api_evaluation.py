@@ -8,9 +8,10 @@ before the deadline, for everything that touches proposals), 400 bad input (``er
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Body, Router, Schema, Status
 
 from ouvert.api import AUTH
@@ -175,6 +176,19 @@ def _proposal(request, reference: str, proposal_id: int):
             summary="Une proposition ouverte et ses notes / An opened proposal and its scores")
 def proposal(request: HttpRequest, reference: str, proposal_id: int):
     return _sheet(_proposal(request, reference, proposal_id), request.auth)
+
+
+@router.get("/opportunities/{reference}/evaluation/proposals/{proposal_id}/attachments/{index}", auth=AUTH,
+            summary="Une pièce jointe de la proposition ouverte / An attachment of the opened proposal")
+def proposal_attachment(request: HttpRequest, reference: str, proposal_id: int, index: int):
+    item = evaluation.proposal_attachment(proposal=_proposal(request, reference, proposal_id), user=request.auth,
+                                          index=index)
+    name = re.sub(r"[^A-Za-z0-9._ -]+", "_", item["name"]).strip() or f"piece-{index}"
+    response = HttpResponse(item["data"], content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @router.put("/opportunities/{reference}/evaluation/proposals/{proposal_id}/scores", auth=AUTH,
