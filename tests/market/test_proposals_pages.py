@@ -226,3 +226,13 @@ def test_after_the_award_the_dashboard_shows_the_result_and_the_debrief(client, 
     client.force_login(supplier_a.owner)
     text = client.get("/fr/marches/espace-fournisseur/").content.decode()
     assert "Retenue" in text and "Non retenue" not in text
+
+
+def test_opening_ones_proposal_after_the_deadline_closes_the_opportunity(signed_in, opportunity, time_machine):
+    from ouvert.market.models import Opportunity
+
+    signed_in.post(_url(opportunity), _form(opportunity))
+    time_machine.move_to(DEADLINE + datetime.timedelta(minutes=1), tick=False)
+    assert signed_in.get(_url(opportunity)).status_code == 200
+    opportunity.refresh_from_db()
+    assert opportunity.status == Opportunity.Status.EVALUATION and opportunity.closed_at is not None

@@ -174,3 +174,18 @@ def test_the_api_registers_reads_and_manages_members(stranger, make_user):
     assert patched.status_code == 200 and patched.json()["contact_phone"] == "514 555-0199"
     assert other.delete(f"/api/v1/market/suppliers/boreal/members/{colleague.email}").status_code == 204
     assert client.delete(f"/api/v1/market/suppliers/boreal/members/{stranger.email}").status_code == 400
+
+
+def test_the_admin_changes_a_supplier_through_the_service(client, stranger, platform_admin):
+    supplier = _register(stranger)
+    client.force_login(platform_admin)
+    url = f"/fr/admin/market/supplier/{supplier.pk}/change/"
+    assert client.get(url).status_code == 200
+    data = {"legal_name": "Boréal renommée", "is_sme": "on", "contact_name": "", "contact_email": stranger.email,
+            "contact_phone": "", "address": ""}
+    assert client.post(url, data).status_code == 302
+    supplier.refresh_from_db()
+    assert supplier.legal_name == "Boréal renommée" and supplier.neq == "1172345678"
+    assert Organisation.objects.get(pk=supplier.organisation_id).name_fr == "Boréal renommée"
+    assert AuditEntry.objects.get(action="market.suppliers.update").actor == platform_admin
+    assert client.get("/fr/admin/market/supplier/add/").status_code == 403

@@ -26,6 +26,13 @@ class SupplierAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # registration goes through the service (organisation, first admin, audit)
 
+    def save_model(self, request, obj, form, change):
+        # Through the service: the change is audited and a new legal name renames the organisation.
+        from .suppliers import PROFILE_FIELDS, supplier_update
+
+        supplier_update(user=request.user, supplier=Supplier.objects.get(pk=obj.pk),
+                        data={f: getattr(obj, f) for f in PROFILE_FIELDS if f in form.changed_data})
+
     def has_delete_permission(self, request, obj=None):
         return False
 

@@ -189,8 +189,10 @@ def proposal_may_open(user, opportunity: Opportunity) -> bool:
 
 def proposal_context(*, reference: str, supplier: str, user) -> tuple[Opportunity, Supplier, Proposal | None]:
     """The opportunity, the person's supplier ``supplier`` (slug) and its proposal to it (``None`` if none yet)."""
+    from .opportunities import opportunity_close_if_due
+
     supplier_obj = _member_supplier(supplier, user)
-    opportunity = proposal_opportunity(reference)
+    opportunity = opportunity_close_if_due(proposal_opportunity(reference))  # moves to evaluation once due
     proposal = (Proposal.objects.select_related("opportunity__buyer", "supplier__organisation")
                 .filter(opportunity=opportunity, supplier=supplier_obj).first())
     return opportunity, supplier_obj, proposal
