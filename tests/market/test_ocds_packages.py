@@ -240,3 +240,43 @@ def test_libcoveocds_command_line(awarded, tmp_path):
     assert report["additional_closed_codelist_values"] == {}
     assert report["all_additional_fields"] == []
     assert report["count"] == 4
+
+
+def test_every_role_reads_the_same_sealed_data(client, clock, opportunity_factory, supplier_a, sealed_submission,
+                                               buyer, buyer_admin, buyer_member, platform_admin, stranger, evaluators):
+    """The packages and statistics depend on nobody: before the deadline the buyer, an evaluator or the
+    platform admin (session or API token) learn exactly what an anonymous person does — nothing of the
+    proposals. Nothing here accepts a write."""
+    from ouvert.core import services as core_services
+    from ouvert.market.models import Evaluator
+
+    opportunity = opportunity_factory(reference="DAN-2026-030")
+    Evaluator.objects.create(opportunity=opportunity, user=evaluators[0], coi_declared_at=timezone.now())
+    ocds.release_add(opportunity, ["tender"])
+    sealed_submission(opportunity, supplier_a)
+    Addendum.objects.create(opportunity=opportunity, number=1, body_fr="Précision.", published_at=timezone.now())
+    ocds.release_add(opportunity, ["tenderAmendment"])
+    paths = [f"{API}/DAN-2026-030/releases.json", f"{API}/DAN-2026-030/record.json", f"{API}/releases.json",
+             f"{API}/records.json", "/api/v1/market/statistics"]
+
+    def read(**headers):
+        return [client.get(path, **headers) for path in paths]
+
+    anonymous = read()
+    bodies = [(b"".join(r.streaming_content) if r.streaming else r.content) for r in anonymous]
+    assert b"numberOfTenderers" not in b"".join(bodies[:4]) and b"1171234567" not in b"".join(bodies)
+    stats_body = json.loads(bodies[4])
+    assert stats_body["proposals"] == {"opportunities": 0, "mean": None, "median": None}
+    for person in (supplier_a.owner, buyer, buyer_admin, buyer_member, platform_admin, stranger, evaluators[0]):
+        client.force_login(person)
+        session = read()
+        client.logout()
+        token = read(HTTP_AUTHORIZATION=core_services.token_create(user=person, name="tests"))
+        for answers in (session, token):
+            got = [(b"".join(r.streaming_content) if r.streaming else r.content) for r in answers]
+            assert got[:4] == bodies[:4], person
+            assert {k: v for k, v in json.loads(got[4]).items() if k != "generated_at"} == \
+                {k: v for k, v in stats_body.items() if k != "generated_at"}
+    for path in paths:
+        assert client.post(path, {}).status_code == 405
+        assert client.delete(path).status_code == 405
