@@ -1,7 +1,8 @@
-"""The evaluation in headless Chromium: after the deadline, the chair of the panel declares no conflict of interest,
-scores a proposal (the other member's scores come through the services), records the consensus; an admin of the
-buying body awards to the first-ranked proposal. axe finds no serious or critical violation on the workspace, the
-panel, the proposal, the consensus and the ranking pages."""
+"""The evaluation and what follows in headless Chromium: after the deadline, the chair of the panel declares no
+conflict of interest, scores a proposal (the other member's scores come through the services), records the
+consensus; an admin of the buying body awards to the first-ranked proposal. Then the other bidder reads its debrief,
+the winner delivers, the buyer accepts and records the payment, the deliverable joins the reusable components. axe
+finds no serious or critical violation on any of these pages."""
 
 import pytest
 from django.test import Client
@@ -77,4 +78,45 @@ def test_declare_score_agree_and_award(live_server, page, assert_accessible, mar
     expect(page.get_by_text("L'opportunité est adjugée", exact=False)).to_be_visible()
     assert Opportunity.objects.get(pk=opportunity.pk).status == Opportunity.Status.AWARDED
     assert Contract.objects.get().proposal == market.a
+    assert_accessible(page)
+
+
+def test_debrief_delivery_payment_and_components(live_server, page, assert_accessible, market):
+    """After the award: the unsuccessful bidder reads its debrief, the winner delivers, the buyer accepts against the
+    acceptance criteria and records the payment; the deliverable shows among the reusable components."""
+    from ouvert.market.models import Contract
+    from tests.market.evaluation_kit import evaluate_and_award
+
+    evaluate_and_award(market)
+    ref = market.opportunity.reference
+
+    _login(page, live_server, market.supplier_b.owner)
+    page.goto(f"{live_server.url}/fr/marches/evaluation/{ref}/bilan/")
+    expect(page.get_by_text("Rang 2 sur 2", exact=False)).to_be_visible()
+    assert_accessible(page)
+
+    _login(page, live_server, market.supplier_a.owner)
+    page.goto(f"{live_server.url}/fr/marches/contrats/{ref}/")
+    assert_accessible(page)
+    page.get_by_label("Adresse du dépôt").fill("https://git.example.org/logilibre/reservation")
+    page.get_by_label("Note pour l’acheteur").fill("Version 1.0, documentation comprise.")
+    page.get_by_role("button", name="Transmettre la livraison").click()
+    expect(page.get_by_text("La livraison est transmise à l'acheteur.")).to_be_visible()
+
+    _login(page, live_server, market.buyer)
+    page.goto(f"{live_server.url}/fr/marches/contrats/{ref}/")
+    assert_accessible(page)
+    page.get_by_label("Tests automatisés").check()
+    page.get_by_label("Documentation en français").check()
+    page.get_by_role("button", name="Accepter la livraison").click()
+    expect(page.get_by_text("La livraison est acceptée.")).to_be_visible()
+    page.get_by_role("button", name="Consigner : Approuvé").click()
+    page.get_by_role("button", name="Consigner : Payé").click()
+    expect(page.locator("[data-payment-status]")).to_contain_text("Payé")
+    assert_accessible(page)
+    contract = Contract.objects.get()
+    assert (contract.status, contract.payment_status) == ("accepted", "paid")
+
+    page.goto(f"{live_server.url}/fr/marches/composants/")
+    expect(page.get_by_role("link", name="https://git.example.org/logilibre/reservation")).to_be_visible()
     assert_accessible(page)
