@@ -332,11 +332,13 @@ def test_resuming_near_or_past_the_deadline_requires_an_extension(published, buy
     assert svc.opportunity_close_due() == 0 and reload(published).status == S.SUSPENDED
     with pytest.raises(ValidationError):
         svc.opportunity_resume(actor=buyer_admin, opportunity=published, new_deadline=published.deadline + 2 * DAY)
-    new = (published.deadline + 8 * DAY).astimezone(svc.MONTREAL).replace(tzinfo=None).isoformat()
+    old = published.deadline
+    new = (old + 8 * DAY).astimezone(svc.MONTREAL).replace(tzinfo=None).isoformat()
     resumed = svc.opportunity_resume(actor=buyer_admin, opportunity=published, new_deadline=new)
-    assert resumed.status == S.PUBLISHED and resumed.deadline == published.deadline + 8 * DAY
+    assert resumed is published  # the caller's instance is brought up to date
+    assert resumed.status == S.PUBLISHED and reload(published).deadline == old + 8 * DAY
     last = resumed.addenda.order_by("-number").first()
-    assert last.kind == "status" and last.previous_deadline == published.deadline
+    assert last.kind == "status" and last.previous_deadline == old
     assert last.new_deadline == resumed.deadline and "reportée" in last.body_fr
 
 
@@ -479,11 +481,13 @@ def test_a_deadline_addendum_only_extends(published, buyer, clock):
     with pytest.raises(ValidationError):  # past the expected assignment (1 April)
         svc.addendum_publish(actor=buyer, opportunity=published, kind="deadline", body_fr="Trop loin.",
                              new_deadline="2026-04-02T12:00")
-    assert reload(published).deadline == published.deadline and not published.addenda.exists()
+    old = published.deadline
+    assert reload(published).deadline == old and not published.addenda.exists()
     addendum = svc.addendum_publish(actor=buyer, opportunity=published, kind="deadline", body_fr="Reportée.",
                                     new_deadline="2026-03-29T17:00")
-    assert addendum.previous_deadline == published.deadline
+    assert addendum.previous_deadline == old
     assert reload(published).deadline == addendum.new_deadline == datetime.datetime(2026, 3, 29, 21, tzinfo=UTC)
+    assert published.deadline == addendum.new_deadline  # the caller's instance too
 
 
 def test_addenda_are_refused_on_the_wrong_status_or_kind(published, buyer, clock, mcn):

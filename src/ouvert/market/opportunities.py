@@ -211,6 +211,14 @@ def _locked(opportunity: Opportunity) -> Opportunity:
     return Opportunity.objects.select_for_update().select_related("buyer").get(pk=opportunity.pk)
 
 
+def _sync(original: Opportunity, fresh: Opportunity) -> Opportunity:
+    """The caller's instance brought up to date with what the transition stored (and returned)."""
+    if original is not fresh:
+        for field in Opportunity._meta.concrete_fields:
+            setattr(original, field.attname, getattr(fresh, field.attname))
+    return original
+
+
 def _reason(reason, field: str = "reason") -> str:
     reason = (reason or "").strip()
     if not reason:
@@ -619,6 +627,7 @@ def opportunity_update(*, actor, opportunity: Opportunity, data: dict) -> Opport
     """Change a draft: the ``EDITABLE_FIELDS`` present in ``data``, ``skills`` and ``criteria`` (the list
     replaces the criteria) when given. Once submitted for review, then published, the content is frozen:
     changes go through the review (sent back to draft) and, after publication, through addenda."""
+    original = opportunity
     _require_manager(actor, opportunity)
     with transaction.atomic():
         opportunity = _locked(opportunity)
@@ -645,7 +654,7 @@ def opportunity_update(*, actor, opportunity: Opportunity, data: dict) -> Opport
                 Criterion.objects.create(opportunity=opportunity, position=position, **row)
         _audit(actor, "update", opportunity, {"fields": sorted(values) + (["skills"] if skills is not None else [])
                                               + (["criteria"] if criteria is not None else [])})
-    return opportunity
+    return _sync(original, opportunity)
 
 
 def opportunity_problems(opportunity: Opportunity, now=None, *, publishing: bool = False) -> dict:
@@ -702,6 +711,7 @@ def _wrong_status(opportunity: Opportunity, action: str) -> ValidationError:
 def opportunity_submit_for_review(*, actor, opportunity: Opportunity) -> Opportunity:
     """draft → review, by an editor or admin of the body, once nothing is missing. The body's admins are
     told."""
+    original = opportunity
     _require_manager(actor, opportunity)
     with transaction.atomic():
         opportunity = _locked(opportunity)
@@ -720,11 +730,12 @@ def opportunity_submit_for_review(*, actor, opportunity: Opportunity) -> Opportu
         admins = [u for u in _members(opportunity, [Membership.Role.ADMIN]) if u.pk != actor.pk]
         core_services.notify(recipients=admins, subject=_("Opportunité à réviser : %(ref)s") % {
             "ref": opportunity.reference}, body=opportunity.title_fr, url=_url(opportunity))
-    return opportunity
+    return _sync(original, opportunity)
 
 
 def opportunity_send_back(*, actor, opportunity: Opportunity, reason: str) -> Opportunity:
     """review → draft, with the reason, by a body admin or a platform admin."""
+    original = opportunity
     _require_approver(actor, opportunity, _("renvoyer"))
     reason = _reason(reason)
     with transaction.atomic():
@@ -739,12 +750,13 @@ def opportunity_send_back(*, actor, opportunity: Opportunity, reason: str) -> Op
         recipients = [u for u in _members(opportunity, access.MANAGE_ROLES) if u.pk != actor.pk]
         core_services.notify(recipients=recipients, subject=_("Opportunité renvoyée en brouillon : %(ref)s")
                              % {"ref": opportunity.reference}, body=reason, url=_url(opportunity))
-    return opportunity
+    return _sync(original, opportunity)
 
 
 def opportunity_publish(*, actor, opportunity: Opportunity) -> Opportunity:
     """review → published, by a body admin or a platform admin; the deadline must be at least
     ``OUVERT_MARKET_MIN_POSTING_DAYS`` days away (the refusal names the earliest allowed deadline)."""
+    original = opportunity
     _require_approver(actor, opportunity, _("publier"))
     with transaction.atomic():
         opportunity = _locked(opportunity)
@@ -765,7 +777,7 @@ def opportunity_publish(*, actor, opportunity: Opportunity) -> Opportunity:
         core_services.notify(recipients=recipients, subject=_("Opportunité publiée : %(ref)s")
                              % {"ref": opportunity.reference}, body=opportunity.title_fr, url=_url(opportunity))
         _public_changed(opportunity, ["tender"])
-    return opportunity
+    return _sync(original, opportunity)
 
 
 def _status_addendum(actor, opportunity: Opportunity, body_fr: str, *, previous=None, new=None) -> Addendum:
@@ -775,6 +787,7 @@ def _status_addendum(actor, opportunity: Opportunity, body_fr: str, *, previous=
 def opportunity_suspend(*, actor, opportunity: Opportunity, reason: str) -> Opportunity:
     """published → suspended (no proposal is accepted meanwhile), with the reason, published as a status
     addendum; by a body admin or a platform admin, before the deadline."""
+    original = opportunity
     _require_approver(actor, opportunity, _("suspendre"))
     reason = _reason(reason)
     with transaction.atomic():
@@ -790,13 +803,14 @@ def opportunity_suspend(*, actor, opportunity: Opportunity, reason: str) -> Oppo
         _audit(actor, "suspend", opportunity, {"from": S.PUBLISHED, "to": S.SUSPENDED, "reason": reason,
                                                "addendum": addendum.number})
         _public_changed(opportunity, ["tenderAmendment"])
-    return opportunity
+    return _sync(original, opportunity)
 
 
 def opportunity_resume(*, actor, opportunity: Opportunity, new_deadline=None, reason: str = "") -> Opportunity:
     """suspended → published, by a body admin or a platform admin. If the deadline has passed or is less
     than ``RESUME_MIN_DAYS`` days away, ``new_deadline`` (later than the current one, and at least that
     far) is required and applied in the same step."""
+    original = opportunity
     _require_approver(actor, opportunity, _("reprendre"))
     new_deadline = parse_deadline(new_deadline, "new_deadline")
     with transaction.atomic():
@@ -842,12 +856,13 @@ def opportunity_resume(*, actor, opportunity: Opportunity, new_deadline=None, re
             data.update(previous_deadline=previous.isoformat(), new_deadline=new_deadline.isoformat())
         _audit(actor, "resume", opportunity, data)
         _public_changed(opportunity, ["tenderAmendment"])
-    return opportunity
+    return _sync(original, opportunity)
 
 
 def opportunity_cancel(*, actor, opportunity: Opportunity, reason: str) -> Opportunity:
     """→ cancelled, with the reason: a draft or a review by an editor or admin of the body; published,
     suspended or in evaluation by a body admin or a platform admin; never once awarded."""
+    original = opportunity
     reason = _reason(reason)
     with transaction.atomic():
         opportunity = _locked(opportunity)
@@ -873,7 +888,7 @@ def opportunity_cancel(*, actor, opportunity: Opportunity, reason: str) -> Oppor
         _audit(actor, "cancel", opportunity, data)
         if opportunity.published_at is not None:
             _public_changed(opportunity, ["tenderCancellation"])
-    return opportunity
+    return _sync(original, opportunity)
 
 
 def _close(opportunity_id: int, now) -> Opportunity | None:
@@ -970,6 +985,7 @@ def addendum_publish(*, actor, opportunity: Opportunity, kind: str = Addendum.Ki
     """A public, numbered addendum to a published opportunity (before its deadline), by an editor or
     admin of the body: a notice, an answer, or a deadline change — an extension only, applied to the
     opportunity in the same transaction. Status addenda come with suspension, resumption and cancellation."""
+    original = opportunity
     _require_manager(actor, opportunity)
     if kind not in (Addendum.Kind.NOTICE, Addendum.Kind.DEADLINE, Addendum.Kind.ANSWER):
         raise ValidationError({"kind": [_("Nature d'addenda invalide : notice, deadline ou answer (les "
@@ -1004,6 +1020,7 @@ def addendum_publish(*, actor, opportunity: Opportunity, kind: str = Addendum.Ki
             data.update(previous_deadline=previous.isoformat(), new_deadline=new.isoformat())
         _audit(actor, "addendum", opportunity, data)
         _public_changed(opportunity, ["tenderAmendment"])
+    _sync(original, opportunity)
     return addendum
 
 
