@@ -176,3 +176,11 @@ def test_the_opportunity_page_links_to_its_packages(client, market, buyer):
     assert draft_page.status_code == 200
     assert "/api/v1/market/ocds/DAN-2026-022/" not in draft_page.content.decode()
     assert client.get("/api/v1/market/ocds/DAN-2026-022/releases.json").status_code == 404
+
+
+def test_open_data_page_links_to_the_catalogue_dataset(client, market, sct):
+    assert "/catalogue/jeux/" not in client.get("/fr/marches/donnees-ouvertes/").content.decode()
+    catalog_services.open_data_refresh("market")
+    text = client.get("/fr/marches/donnees-ouvertes/").content.decode()
+    assert 'href="/fr/catalogue/jeux/micro-acquisitions-developpe-avec-nous-ocds/"' in text
+    assert client.get("/fr/catalogue/jeux/micro-acquisitions-developpe-avec-nous-ocds/").status_code == 200
