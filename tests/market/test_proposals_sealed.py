@@ -154,6 +154,21 @@ def test_before_the_deadline_no_role_learns_anything_of_the_proposals(world, rol
     assert {k: v for k, v in response.json().items() if k != "receipt"} == \
         {k: v for k, v in other.json().items() if k != "receipt"}
     assert response.json()["status"] == "pending"
+    # writing: every page and API action on the supplier's proposal is refused, and nothing changes
+    pages = _pages(ref, submission.receipt)
+    form = {"summary": "Piraté", "no_conflict_of_interest": "on", "terms_accepted": "on", "draft_revision": "1"}
+    for name in ("edit", "submit", "withdraw"):
+        status = client.post(pages[name], form).status_code
+        assert status == (302 if user is None else 404), (role, name, status)
+    base = _api(ref)["detail"]
+    for tail, body in (("/draft", {"summary": "Piraté"}), ("/submit", {"no_conflict_of_interest": True,
+                                                                        "terms_accepted": True}), ("/withdraw", {})):
+        status = client.post(base + tail, body, content_type="application/json").status_code
+        assert status in ((401, 403) if user is None else (404,)), (role, tail, status)
+    proposal = world["proposal"]
+    proposal.refresh_from_db()
+    assert proposal.draft_revision == 1 and proposal.submissions.count() == 1
+    assert proposal.submissions.get().withdrawn_at is None
     for url in ADMIN:
         status, body = _get(client, url)
         if role == "platform_admin":
