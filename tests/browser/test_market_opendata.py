@@ -20,7 +20,7 @@ def market(transactional_db):
 
     from ouvert.core import services as core_services
     from ouvert.market import ocds
-    from ouvert.market.models import Contract, Criterion, Opportunity, Proposal, Supplier
+    from ouvert.market.models import Contract, Criterion, Opportunity, Proposal, Submission, Supplier
 
     now = timezone.now()
     mcn = core_services.organisation_upsert(slug="mcn", name_fr="Ministère de la Cybersécurité et du Numérique",
@@ -35,6 +35,9 @@ def market(transactional_db):
     Criterion.objects.create(opportunity=done, name_fr="Démarche", weight=100)
     ocds.release_add(done, ["tender"])
     proposal = Proposal.objects.create(opportunity=done, supplier=supplier, status=Proposal.Status.SUBMITTED)
+    Submission.objects.create(proposal=proposal, version=1, draft_revision=1, sealed=b"-", wrapped_key=b"-",
+                              key_id="test", receipt="a" * 64, sealed_sha256="b" * 64,
+                              submitted_at=now - datetime.timedelta(days=25))  # stands for a sealed one
     done.status = Opportunity.Status.EVALUATION
     done.save()
     ocds.release_add(done, ["tenderUpdate"])
@@ -60,6 +63,8 @@ def test_statistics_charts(live_server, page, assert_accessible, market):
         expect(chart.locator("svg")).to_be_visible()
         expect(chart).to_have_attribute("role", "img")
     expect(page.get_by_role("table", name="Contrats adjugés aux PME et aux jeunes pousses")).to_contain_text("100 %")
+    # One proposal to the awarded opportunity; the open one's are never counted.
+    expect(page.get_by_text("1 / 1", exact=False)).to_be_visible()
     assert_accessible(page)
 
 

@@ -149,7 +149,7 @@ def chart_specs(figures: dict) -> dict:
             "width": "container", "height": 200,
             "data": {"values": [{year: str(r["year"]), count: r["count"]} for r in figures["published"]["by_year"]]},
             "mark": {"type": "bar", "tooltip": True},
-            "encoding": {"x": {"field": year, "type": "ordinal", "title": year},
+            "encoding": {"x": {"field": year, "type": "ordinal", "title": year, "axis": {"labelAngle": 0}},
                          "y": {"field": count, "type": "quantitative", "title": count, "axis": {"tickMinStep": 1}}},
         },
         "shares": {
