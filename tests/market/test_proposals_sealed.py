@@ -219,6 +219,8 @@ def test_after_the_deadline_receipts_are_public_content_only_for_the_supplier_an
     assert SECRET_A not in body and "Logilibre" not in body
     status, body = _get(client, _public(ref, submission.receipt)["verify_alone"])
     assert status == 200 and "Conforme" in body
+    status, body = _get(client, _public(ref, submission.receipt)["opportunity"])  # the opportunity's page lists them
+    assert status == 200 and submission.receipt in body and SECRET_A not in body and SECRET_B not in body
     status, body = _get(client, _api(ref)["receipts_opened"])
     assert status == 200 and submission.receipt in body
     for url in ADMIN[:2]:

@@ -99,7 +99,7 @@ def montreal_text(value: datetime.datetime | None) -> str:
         return ""
     local = value.astimezone(MONTREAL)
     return _("%(day)s %(month)s %(year)s à %(hour)s h %(minute)02d (heure de Montréal)") % {
-        "day": local.day, "month": str(MONTHS[local.month]).lower(), "year": local.year, "hour": local.hour,
+        "day": local.day, "month": str(MONTHS[local.month]), "year": local.year, "hour": local.hour,
         "minute": local.minute}
 
 
