@@ -981,10 +981,7 @@ def workspace(*, user) -> dict:
     _require_signed_in(user)
     seats = list(Evaluator.objects.filter(user=user).select_related("opportunity__buyer")
                  .order_by("-opportunity__deadline", "pk"))
-    from ouvert.core.models import Membership
-
-    body_ids = [m.organisation_id for m in core_services.membership_list(user=user)
-                if m.role in (Membership.Role.EDITOR, Membership.Role.ADMIN)]
+    body_ids = [m.organisation_id for m in core_services.membership_list(user=user) if m.role in access.MANAGE_ROLES]
     managed = list(Opportunity.objects.filter(buyer_id__in=body_ids, status__in=[
         Opportunity.Status.PUBLISHED, Opportunity.Status.SUSPENDED, Opportunity.Status.EVALUATION,
         Opportunity.Status.AWARDED]).select_related("buyer")
