@@ -133,6 +133,7 @@ def test_open_data_page(client, market, django_assert_max_num_queries):
     assert "http://127.0.0.1:8000/api/v1/market/ocds/releases.json" in text
     assert "http://127.0.0.1:8000/api/v1/market/ocds/records.json" in text
     assert "/api/v1/market/ocds/DAN-2026-020/releases.json" in text
+    assert 'href="/fr/marches/DAN-2026-020/"' in text
     assert "DAN-2026-022" not in text and "Projet secret" not in text
     assert "2 opportunités publiées" in text and "5 publications OCDS" in text
     assert 'href="/fr/marches/donnees-ouvertes/politique/"' in text
