@@ -62,7 +62,7 @@ def test_the_list_shows_public_opportunities_with_filters(client, clock, opportu
     assert "Petit module" in html and "Grand portail" in html and "Projet abandonné" in html
     assert "Brouillon secret" not in html and "3 opportunités" in html
     assert "market-card--cancelled" in html and "Annulée" in html
-    assert "12 000,00 $" in html and "(heure de Montréal" in html and "il reste 20 jour(s)" in html
+    assert "12 000,00 $" in html and "(heure de Montréal" in html and "il reste 20 jours" in html
 
     def titles(query):
         response = client.get(LIST + "?" + query)
@@ -115,8 +115,9 @@ def test_the_page_shows_everything_public(client, published, buyer, supplier_a, 
     response = client.get(_detail(published))
     assert response.status_code == 200
     html = response.content.decode()
+    assert "<h4>Contexte</h4>" in html  # the buyer's headings under the page's own
     for text in ("Module de prise de rendez-vous", "45 000,00 $", "29 mars 2026, 17:00 (heure de Montréal, UTC−4)",
-                 "Il reste 27 jour(s) et 4 heure(s)", "<strong>libre</strong>", "Compréhension du besoin",
+                 "Il reste 27 jours et 4 heures", "<strong>libre</strong>", "Compréhension du besoin",
                  "40 %", "LiLiQ-R-1.1", "Addenda n° 1 : Réponse à une question", "Addenda n° 2 : Report de la date "
                  "limite", "Faut-il du Python ?", "Réponse de l’addenda n° 1", "Historique public", "Publication",
                  "Date limite reportée du 22 mars 2026, 17:00", "Reçus des propositions ouvertes"):

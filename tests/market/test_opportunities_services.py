@@ -650,6 +650,19 @@ def test_the_public_history_tells_what_was_published_when(published, buyer, buye
     assert svc.opportunity_history(Opportunity(status=S.DRAFT)) == []
 
 
+def test_time_left(clock):
+    o = Opportunity(status=S.PUBLISHED, deadline=START + DAY + datetime.timedelta(hours=1, minutes=30))
+    assert svc.time_left(o) == "1 jour et 1 heure"
+    o.deadline = START + 3 * DAY
+    assert svc.time_left(o) == "3 jours"
+    o.deadline = START + datetime.timedelta(hours=2, minutes=5)
+    assert svc.time_left(o) == "2 heures et 5 minutes"
+    o.deadline = START + datetime.timedelta(seconds=20)
+    assert svc.time_left(o) == "1 minute"
+    o.deadline = START
+    assert svc.time_left(o) == ""
+
+
 def test_format_and_money_helpers():
     assert svc.money(Decimal("1234567.5")) == "1 234 567,50 $"
     assert svc.format_montreal(datetime.datetime(2026, 1, 15, 22, 0, tzinfo=UTC)) == \

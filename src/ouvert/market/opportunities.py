@@ -30,7 +30,7 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from ouvert.core import services as core_services
 from ouvert.core.models import Membership, Organisation
@@ -179,11 +179,21 @@ def time_left(opportunity: Opportunity, now=None) -> str:
         return ""
     delta = opportunity.deadline - now
     days, hours, minutes = delta.days, delta.seconds // 3600, (delta.seconds % 3600) // 60
+    minutes = max(minutes, 1) if not (days or hours) else minutes
+
+    def part(count, singular, plural):
+        return ngettext(singular, plural, count) % {"n": count}
+
+    parts = []
     if days:
-        return _("%(d)s jour(s) et %(h)s heure(s)") % {"d": days, "h": hours}
+        parts.append(part(days, "%(n)s jour", "%(n)s jours"))
     if hours:
-        return _("%(h)s heure(s) et %(m)s minute(s)") % {"h": hours, "m": minutes}
-    return _("%(m)s minute(s)") % {"m": max(minutes, 1)}
+        parts.append(part(hours, "%(n)s heure", "%(n)s heures"))
+    if not days and minutes:
+        parts.append(part(minutes, "%(n)s minute", "%(n)s minutes"))
+    if len(parts) == 2:
+        return _("%(first)s et %(second)s") % {"first": parts[0], "second": parts[1]}
+    return parts[0]
 
 
 def _audit(actor, verb: str, opportunity: Opportunity, data: dict | None = None) -> None:

@@ -5,6 +5,8 @@ attachments. Thin: the rules are in ``opportunities`` and ``access``."""
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -86,20 +89,27 @@ def opportunity_list(request):
 
 # --- An opportunity's page ------------------------------------------------------------------------
 
+def _markdown(text: str):
+    """The buyer's Markdown, its headings moved two levels down (under the page's own ``h2``)."""
+    html = str(render_markdown(text))
+    html = re.sub(r"<(/?)h([1-6])>", lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + 2, 6)}>", html)
+    return mark_safe(html)  # noqa: S308 - sanitised by render_markdown; only heading tags renamed
+
+
 def _detail_context(request, opportunity: Opportunity) -> dict:
     user = request.user
     now = timezone.now()
     addenda = list(opportunity.addenda.all())
     for addendum in addenda:
-        addendum.html = render_markdown(addendum.body)
+        addendum.html = _markdown(addendum.body)
     criteria = list(opportunity.criteria.all())
     for criterion in criteria:
-        criterion.html = render_markdown(criterion.description)
+        criterion.html = _markdown(criterion.description)
     supplier = bool(access.supplier_memberships(user))
     return {
         "opportunity": opportunity,
-        "description_html": render_markdown(opportunity.description),
-        "acceptance_html": render_markdown(opportunity.acceptance),
+        "description_html": _markdown(opportunity.description),
+        "acceptance_html": _markdown(opportunity.acceptance),
         "criteria": criteria, "skills": list(opportunity.skills.all()),
         "attachments": list(opportunity.attachments.all()),
         "addenda": addenda, "answers": [a for a in addenda if a.kind == Addendum.Kind.ANSWER],
