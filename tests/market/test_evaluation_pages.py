@@ -137,7 +137,7 @@ def test_consensus_ranking_award_and_debrief_pages(market, buyer_member):
     url = f"{BASE}/{market.opportunity.reference}/propositions/{market.a.pk}/consensus/"
     assert client_for(market.second).get(url).status_code == 403
     page = chair.get(url).content.decode()
-    assert "Consigner le consensus" in page and "Évaluatrice 2" in page
+    assert "Consigner le consensus" in page and "Évaluatrice 2" in page and "Moyenne" in page
     data = {"action": "consensus"}
     for c in market.criteria:
         data[f"score-{c.pk}"], data[f"comment-{c.pk}"] = "8", ""

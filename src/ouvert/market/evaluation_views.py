@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import re
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -236,10 +237,13 @@ def evaluation_consensus(request, reference, pk):
             score, comment = request.POST.get(f"score-{criterion.pk}", ""), request.POST.get(f"comment-{criterion.pk}", "")
         else:
             score, comment = (str(recorded.score) if recorded else ""), (recorded.comment if recorded else "")
+        members = [(r["evaluator"], r["scores"].get(criterion.pk)) for r in sheet["rows"]]
+        given = [s.score for _e, s in members if s is not None]
         rows.append({"criterion": criterion, "score": score, "comment": comment,
                      "score_errors": field_errors.get(f"score-{criterion.pk}", []),
                      "comment_errors": field_errors.get(f"comment-{criterion.pk}", []),
-                     "members": [(r["evaluator"], r["scores"].get(criterion.pk)) for r in sheet["rows"]]})
+                     "members": members,
+                     "mean": (sum(given) / len(given)).quantize(Decimal("0.01")) if given else None})
     return render(request, "market/evaluation/consensus.html", {
         "opportunity": opportunity, "proposal": proposal, "sheet": sheet, "rows": rows, "errors": errors,
         "field_errors": field_errors, "reason": request.POST.get("reason", ""),
