@@ -213,3 +213,18 @@ def test_after_the_deadline_the_buyer_and_a_cleared_evaluator_open_it_never_the_
     assert sorted(e.actor_label for e in opens) == sorted([buyer.email, evaluators[0].email])
     proposals.proposal_open(proposal, buyer)  # a second reading is not audited again
     assert AuditEntry.objects.filter(action="market.proposals.open").count() == 2
+
+
+def test_the_opened_proposals_come_in_a_fixed_number_of_queries(opportunity_factory, supplier_factory, buyer,
+                                                                 time_machine, django_assert_max_num_queries):
+    time_machine.move_to(DEADLINE - datetime.timedelta(days=10), tick=False)
+    opportunity = opportunity_factory(deadline=DEADLINE)
+    for n in range(5):
+        save_and_submit(opportunity, supplier_factory(f"fournisseur-{n}", f"11700000{n:02d}"))
+    time_machine.move_to(DEADLINE, tick=False)
+    with django_assert_max_num_queries(6):
+        opened = proposals.proposals_opened(opportunity, buyer)
+        receipts = [(p.supplier.legal_name, p.submission.receipt) for p in opened]
+    assert len(receipts) == 5 and len({r for _name, r in receipts}) == 5
+    with django_assert_max_num_queries(2):
+        assert len(proposals.opened_receipts(opportunity)) == 5
