@@ -83,6 +83,9 @@ def test_a_buyer_creates_an_admin_publishes_everyone_sees(live_server, page_with
     page.get_by_role("button", name="Soumettre à la révision").click()
     expect(page.get_by_role("status")).to_contain_text("Opportunité soumise à la révision.")
     assert Opportunity.objects.get().status == "review"
+    page.goto(f"{live_server.url}/fr/marches/acheteur/")
+    expect(page.locator("table")).to_contain_text(reference)
+    assert_accessible(page)
 
     _login(page, live_server, buyer_admin)
     page.goto(f"{live_server.url}/fr/marches/acheteur/revision/")

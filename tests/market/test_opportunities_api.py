@@ -239,3 +239,11 @@ def test_buyer_settings(client, buyer, buyer_admin, mcn, supplier_a):
     slug = supplier_a.organisation.slug
     assert _call(client, "put", f"/buyers/{slug}/settings", user=supplier_a.owner,
                  body={"default_licence": "MIT"}).status_code == 403
+
+
+def test_the_openapi_document_lists_the_endpoints(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    for path in ("/api/v1/market/opportunities", "/api/v1/market/opportunities/{reference}",
+                 "/api/v1/market/opportunities/{reference}/transitions",
+                 "/api/v1/market/opportunities/{reference}/attachments", "/api/v1/market/buyers/{slug}/settings"):
+        assert path in paths, path

@@ -203,10 +203,10 @@ def test_the_buyer_dashboard(client, published, buyer, buyer_admin, supplier_a, 
     assert client.get("/fr/marches/acheteur/").status_code == 302
     html = _client(client, buyer).get("/fr/marches/acheteur/").content.decode()
     assert "Mon brouillon" in html and published.reference in html and "Une question en attente ?" in html
-    assert "Brouillon" in html and "Publiée" in html and "modifier, soumettre, annuler" in html
+    assert "Brouillon" in html and "Publiée" in html and "Soumettre à la révision" in html and ">annuler<span" in html
     assert "Paramètres d’acquisition" not in html  # editors do not set them
     html = _client(client, buyer_admin).get("/fr/marches/acheteur/").content.decode()
-    assert "Paramètres d’acquisition" in html and "suspendre, annuler" in html
+    assert "Paramètres d’acquisition" in html and "addenda, suspendre, annuler" in html
     url = reverse("market:buyer_settings", kwargs={"slug": "mcn"})
     bad = client.post(url, {"default_licence": "Proprietary"})
     assert bad.status_code == 400 and "Licence inconnue" in bad.content.decode()
@@ -229,6 +229,25 @@ def test_dashboard_and_review_queue_without_n_plus_1(client, clock, buyer, buyer
     with django_assert_max_num_queries(10):
         queue = client.get("/fr/marches/acheteur/revision/")
     assert queue.content.decode().count("Opportunité ") == 4
+
+
+def test_the_dashboards_buttons_bring_back_to_them(client, draft, buyer, buyer_admin):
+    url = reverse("market:opportunity_transition", kwargs={"reference": draft.reference})
+    client.force_login(buyer)
+    response = client.post(url, {"action": "submit", "from": "dashboard"})
+    assert response.status_code == 302 and response["Location"] == "/fr/marches/acheteur/"
+    client.force_login(buyer_admin)
+    queue = client.get("/fr/marches/acheteur/revision/").content.decode()
+    assert "Approuver et publier" in queue
+    response = client.post(url, {"action": "publish", "from": "review"})
+    assert response["Location"] == "/fr/marches/acheteur/revision/" and reload(draft).status == S.PUBLISHED
+
+
+def test_pages_in_english(client, published):
+    Opportunity.objects.filter(pk=published.pk).update(title_en="Appointment booking module")
+    assert "Appointment booking module" in client.get("/en/marches/").content.decode()
+    page = client.get(f"/en/marches/{published.reference}/")
+    assert page.status_code == 200 and "<h1>Appointment booking module</h1>" in page.content.decode()
 
 
 def test_the_review_queue(client, in_review, buyer, buyer_admin, platform_admin, other_admin):

@@ -361,6 +361,9 @@ def _manage_post(request, reference, work, done: str, anchor: str = ""):
     except core_services.NotFound as exc:
         raise _not_found(exc) from None
     messages.success(request, done)
+    back = request.POST.get("from")
+    if back in ("dashboard", "review"):  # the dashboards' own buttons bring the person back there
+        return HttpResponseRedirect(reverse("market:buyer_dashboard" if back == "dashboard" else "market:review_queue"))
     return HttpResponseRedirect(_manage_url(opportunity) + anchor)
 
 
