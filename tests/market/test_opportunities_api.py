@@ -247,3 +247,16 @@ def test_the_openapi_document_lists_the_endpoints(client):
                  "/api/v1/market/opportunities/{reference}/transitions",
                  "/api/v1/market/opportunities/{reference}/attachments", "/api/v1/market/buyers/{slug}/settings"):
         assert path in paths, path
+
+
+@pytest.mark.parametrize("body", [{"skills": 5}, {"skills": [{"a": 1}]}, {"criteria": "x"}, {"criteria": [5]},
+                                  {"price": [1]}, {"price": True}, {"deadline": 12345}, {"assignment_date": 5},
+                                  {"title_fr": None}, {"criteria": [{"name_fr": "A", "weight": "cent"}]},
+                                  {"deadline": "2026-03-22T17:00:00+99:00"}, {"repository_url": "ftp://x"}])
+def test_hostile_input_is_a_400_and_changes_nothing(client, draft, buyer, body):
+    before = (reload(draft).title_fr, reload(draft).price, list(draft.criteria.values_list("weight", flat=True)))
+    response = _call(client, "patch", f"/opportunities/{draft.reference}", user=buyer, body=body)
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"]
+    after = (reload(draft).title_fr, reload(draft).price, list(draft.criteria.values_list("weight", flat=True)))
+    assert after == before

@@ -564,6 +564,10 @@ def _skills_resolve(names) -> list[Skill]:
         return None
     if isinstance(names, str):
         names = [n for n in re.split(r"[,\n]", names)]
+    if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) or n is None for n in names):
+        raise ValidationError({"skills": [_("Les compétences forment une liste de noms.")]})
+    if len(names) > 50:
+        raise ValidationError({"skills": [_("50 compétences au plus.")]})
     skills: dict[int, Skill] = {}
     for raw in names:
         name = str(raw or "").strip()[:120]
