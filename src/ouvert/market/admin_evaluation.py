@@ -5,7 +5,6 @@ Scores appear only for opportunities whose deadline has come (none exists before
 in the query: the admin never tells anything of a sealed opportunity's proposals)."""
 
 from django.contrib import admin
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -34,9 +33,8 @@ class ScoreAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         now = timezone.now()
-        return (super().get_queryset(request)
-                .filter(proposal__opportunity__deadline__lte=now, proposal__opportunity__published_at__isnull=False)
-                .filter(proposal__opportunity__deadline__gte=F("proposal__opportunity__published_at")))
+        return super().get_queryset(request).filter(proposal__opportunity__deadline__lte=now,
+                                                    proposal__opportunity__published_at__isnull=False)
 
     @admin.display(description=_("proposition"), ordering="proposal_id")
     def proposal_label(self, obj):
