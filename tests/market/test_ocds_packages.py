@@ -280,3 +280,18 @@ def test_every_role_reads_the_same_sealed_data(client, clock, opportunity_factor
     for path in paths:
         assert client.post(path, {}).status_code == 405
         assert client.delete(path).status_code == 405
+
+
+def test_records_of_releases_without_a_stored_compiled_release(client, awarded, clock, opportunity_factory):
+    """Releases written before they kept their compiled release: the record merges them on the spot, and
+    says the same."""
+    other = opportunity_factory(reference="DAN-2026-011")
+    ocds.release_add(other, ["tender"])
+    stored = _json(client.get(f"{API}/records.json"))
+    single = _json(client.get(f"{API}/DAN-2026-010/record.json"))
+    Release.objects.update(compiled=None)
+    merged = _json(client.get(f"{API}/records.json"))
+    assert merged == stored
+    assert _json(client.get(f"{API}/DAN-2026-010/record.json")) == single
+    assert merged["records"][0]["compiledRelease"]["tender"]["status"] == "complete"
+    assert_valid(merged)

@@ -274,3 +274,18 @@ def test_terminated_contract(opportunity, clock, supplier_a, sealed_submission):
     assert data["contracts"][0]["value"] == {"amount": 44999.5, "currency": "CAD"}
     assert contract.pk
     assert_valid(wrap(data))
+
+
+def test_each_release_keeps_the_compiled_release_so_far(opportunity, clock, supplier_a, sealed_submission):
+    import ocdsmerge
+
+    merger = ocdsmerge.Merger(schema=ocds.release_schema())
+    ocds.release_add(opportunity, ["tender"])
+    winner, _ = sealed_submission(opportunity, supplier_a)
+    _close(opportunity, clock)
+    rows = list(Release.objects.filter(opportunity=opportunity).order_by("date", "id"))
+    assert rows[0].compiled == merger.create_compiled_release([rows[0].data])
+    assert rows[1].compiled == merger.create_compiled_release([r.data for r in rows])
+    assert rows[0].compiled["tender"].get("numberOfTenderers") is None
+    assert rows[1].compiled["tag"] == ["compiled"] and rows[1].compiled["tender"]["numberOfTenderers"] == 1
+    assert winner.pk

@@ -539,6 +539,9 @@ class Release(models.Model):
     date = models.DateTimeField(_("date"))
     tags = models.JSONField(_("étiquettes"), default=list)
     data = models.JSONField(_("publication OCDS"))
+    # The compiled release of the opportunity as of this release (ocdsmerge of it and the ones before),
+    # written with it: a record is then read, not merged again at each request.
+    compiled = models.JSONField(_("publication compilée à cette date"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("publication OCDS")

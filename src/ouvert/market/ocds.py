@@ -368,7 +368,8 @@ def release_add(opportunity: Opportunity, tags: list[str]) -> Release:
 
     Call it inside the transaction of the event, after the change. The release's ``id`` is the ocid
     followed by its rank among the opportunity's releases (``…-0001``, ``…-0002``): the opportunity's row
-    is locked while it is numbered, so two events at once get two numbers.
+    is locked while it is numbered, so two events at once get two numbers. The row also keeps the compiled
+    release as of this release (``ocdsmerge`` of the opportunity's releases so far): the records read it.
     """
     unknown = set(tags) - TAGS
     if unknown:
@@ -383,8 +384,11 @@ def release_add(opportunity: Opportunity, tags: list[str]) -> Release:
         count = Release.objects.filter(opportunity=opportunity).count()
         release_id = f"{ocid(opportunity)}-{count + 1:04d}"
         data = release_build(opportunity, list(tags), release_id=release_id, now=now)
+        previous = list(Release.objects.filter(opportunity=opportunity).order_by("date", "id")
+                        .values_list("data", flat=True))
+        compiled = merger().create_compiled_release([*previous, data])
         return Release.objects.create(opportunity=opportunity, release_id=release_id, date=now, tags=list(tags),
-                                      data=data)
+                                      data=data, compiled=compiled)
 
 
 # --- Records and packages --------------------------------------------------------------------
@@ -471,14 +475,15 @@ def merger():
     return ocdsmerge.Merger(schema=release_schema())
 
 
-def record_build(reference: str, releases: list[dict], *, versioned: bool = True) -> dict:
+def record_build(reference: str, releases: list[dict], *, versioned: bool = True, compiled: dict | None = None) -> dict:
     """The record of one opportunity: its releases (linked: the package's address and the release's id),
-    the compiled release (its state now) and, when ``versioned``, the history of each field."""
+    the compiled release (its state now: ``compiled``, as stored with the latest release, or merged here)
+    and, when ``versioned``, the history of each field."""
     package = api_url("releases", reference)
     record = {
         "ocid": releases[0]["ocid"],
         "releases": [{"url": f"{package}#{r['id']}", "date": r["date"], "tag": r["tag"]} for r in releases],
-        "compiledRelease": merger().create_compiled_release(releases),
+        "compiledRelease": compiled if compiled is not None else merger().create_compiled_release(releases),
     }
     if versioned:
         record["versionedRelease"] = merger().create_versioned_release(releases)
@@ -500,11 +505,13 @@ def release_package(opportunity: Opportunity) -> dict:
 
 def record_package(opportunity: Opportunity) -> dict:
     """The record package of one opportunity (one record, with its versioned release)."""
-    releases = _release_rows(Release.objects.filter(opportunity=opportunity))
+    rows = list(Release.objects.filter(opportunity=opportunity).order_by("date", "id"))
+    releases = [row.data for row in rows]
+    latest = max(rows, key=lambda row: row.pk)  # the last written: its compiled release merged them all
     package = package_meta(api_url("record", opportunity.reference), max(
         (parse_datetime(r["date"]) for r in releases), default=None))
     package["packages"] = [api_url("releases", opportunity.reference)]
-    package["records"] = [record_build(opportunity.reference, releases)]
+    package["records"] = [record_build(opportunity.reference, releases, compiled=latest.compiled)]
     return package
 
 
@@ -570,6 +577,33 @@ def platform_release_package(after=None, stamp: Stamp | None = None, *, paged: b
     return chunks()
 
 
+def _records_text(opportunity_ids: list[int]) -> list[str]:
+    """The records of ``opportunity_ids`` as JSON text, in that order: the linked releases from the release
+    rows' columns, the compiled release as stored with each opportunity's last written release (no decoding,
+    no merging; merged here only for a release written before releases kept it). Two queries."""
+    linked: dict[int, list] = {}
+    last: dict[int, tuple[int, str]] = {}
+    for pk, opportunity_id, reference, release_id, date, tags in (
+            Release.objects.filter(opportunity_id__in=opportunity_ids).order_by("opportunity_id", "date", "id")
+            .values_list("pk", "opportunity_id", "opportunity__reference", "release_id", "date", "tags")):
+        package = api_url("releases", reference)
+        linked.setdefault(opportunity_id, []).append({"url": f"{package}#{release_id}", "date": _dt(date),
+                                                       "tag": tags})
+        if opportunity_id not in last or pk > last[opportunity_id][0]:
+            last[opportunity_id] = (pk, release_id)
+    compiled = dict(Release.objects.filter(pk__in=[pk for pk, _release_id in last.values()])
+                    .values_list("opportunity_id", Cast("compiled", TextField())))
+    texts = []
+    for opportunity_id in opportunity_ids:
+        text = compiled.get(opportunity_id)
+        if text is None:  # written before releases kept their compiled release
+            text = _dumps(merger().create_compiled_release(
+                _release_rows(Release.objects.filter(opportunity_id=opportunity_id))))
+        texts.append('{"ocid":' + _dumps(last[opportunity_id][1].rsplit("-", 1)[0]) + ',"releases":'
+                     + _dumps(linked[opportunity_id]) + ',"compiledRelease":' + text + "}")
+    return texts
+
+
 def platform_record_package(after=None, stamp: Stamp | None = None, *, paged: bool = True) -> Iterator[str]:
     """The platform's record package, streamed: one record per public opportunity (linked releases and
     compiled release), ``RECORDS_PER_PAGE`` opportunities at a time, ``links.next`` to the next page."""
@@ -591,17 +625,11 @@ def platform_record_package(after=None, stamp: Stamp | None = None, *, paged: bo
         meta["packages"] = [api_url("releases")]
         yield _meta_prefix(meta, "records")
         first = True
-        for start in range(0, len(ids), 50):
-            batch = ids[start:start + 50]
-            grouped: dict[int, list] = {}
-            for opportunity_id, reference, data in (Release.objects.filter(opportunity_id__in=batch)
-                                                    .order_by("opportunity_id", "date", "id")
-                                                    .values_list("opportunity_id", "opportunity__reference", "data")):
-                grouped.setdefault(opportunity_id, [reference, []])[1].append(data)
+        for start in range(0, len(ids), 100):
+            batch = ids[start:start + 100]
             parts = []
-            for opportunity_id in batch:
-                reference, releases = grouped[opportunity_id]
-                parts.append(("" if first else ",") + _dumps(record_build(reference, releases, versioned=False)))
+            for record in _records_text(batch):
+                parts.append(record if first else "," + record)
                 first = False
             yield "".join(parts)
         tail = "]"
