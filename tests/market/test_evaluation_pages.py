@@ -195,3 +195,19 @@ def test_agreed_helper_pages_for_disqualification(market):
     assert client.post(url, {"action": "disqualify", "reason": "Hors du champ de l’appel."}).status_code == 302
     page = client.get(url).content.decode()
     assert "Proposition écartée : Hors du champ de l’appel." in page
+
+
+def test_panel_and_ranking_pages_query_counts(market, sealed_submission, supplier_factory,
+                                              django_assert_max_num_queries):
+    for n in range(6):
+        sealed_submission(market.opportunity, supplier_factory(f"s{n}", f"55{n}0000000"))
+    past_deadline(market)
+    declare_all(market)
+    client = client_for(market.buyer)
+    client.get(f"{BASE}/{market.opportunity.reference}/")  # closes the opportunity once (its own writes)
+    with django_assert_max_num_queries(17):  # as many as with two proposals
+        page = client.get(f"{BASE}/{market.opportunity.reference}/").content.decode()
+    assert page.count("/consensus/") == 8
+    with django_assert_max_num_queries(12):
+        page = client.get(f"{BASE}/{market.opportunity.reference}/classement/").content.decode()
+    assert page.count("/consensus/") == 8
