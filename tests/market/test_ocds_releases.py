@@ -289,3 +289,38 @@ def test_each_release_keeps_the_compiled_release_so_far(opportunity, clock, supp
     assert rows[0].compiled["tender"].get("numberOfTenderers") is None
     assert rows[1].compiled["tag"] == ["compiled"] and rows[1].compiled["tender"]["numberOfTenderers"] == 1
     assert winner.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_releases_written_at_once_get_distinct_numbers(clock, opportunity_factory):
+    """Six threads write a release of one opportunity at once: six numbers, no clash, each compiled release
+    merging the ones written before it (PostgreSQL: the in-memory SQLite test database cannot be shared by
+    threads)."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent sessions need PostgreSQL (run with DATABASE_URL=postgres://…)")
+    opportunity = opportunity_factory()
+    barrier = threading.Barrier(6)
+    errors = []
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            ocds.release_add(opportunity, ["tenderAmendment"])
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    rows = list(Release.objects.filter(opportunity=opportunity).order_by("pk"))
+    assert [r.release_id[-4:] for r in rows] == ["0001", "0002", "0003", "0004", "0005", "0006"]
+    assert rows[-1].compiled["id"].startswith(ocds.ocid(opportunity))
