@@ -486,3 +486,19 @@ def test_one_reader_left_then_another_named(market, make_user):
     score(market, third, market.a, (8, 8, 8))
     proposal = evaluation.consensus_record(actor=market.buyer, proposal=market.a, scores=sheet(market, (7.5, 7.5, 7.5)))
     assert proposal.total_score == Decimal("75.00")
+
+
+def test_the_panel_is_told_once_when_the_proposals_open(market):
+    assert evaluation.panels_open_notify() == 0  # before the deadline: nothing
+    past_deadline(market)
+    from ouvert.market.opportunities import opportunity_close_due
+
+    opportunity_close_due()
+    assert evaluation.panels_open_notify() == 2
+    assert evaluation.panels_open_notify() == 0
+    for person in (market.chair, market.second):
+        assert Notification.objects.filter(recipient=person, subject__contains="sont ouvertes").count() == 1
+    assert not Notification.objects.filter(recipient=market.supplier_a.owner, subject__contains="sont ouvertes").exists()
+    from ouvert.core import registry
+
+    assert "market.evaluation_panels_open" in {job.name for job in registry.periodic_jobs()}

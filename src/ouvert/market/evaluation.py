@@ -51,7 +51,39 @@ TWO_PLACES = Decimal("0.01")
 
 
 def register() -> None:
-    """Menu links, periodic jobs, open data and demo content of this part (none of its own)."""
+    """The periodic job of this part: telling each panel that its opportunity's proposals are open."""
+    from ouvert.core import registry
+
+    registry.register_periodic("market.evaluation_panels_open", panels_open_notify, every_seconds=60)
+
+
+#: How long after closing a panel is still told (older closings were told already, or the job was off).
+OPEN_NOTICE_WINDOW = datetime.timedelta(days=7)
+
+
+def panels_open_notify(now=None) -> int:
+    """Tell the members of each panel whose opportunity has closed (in the last week) that they may now sign their
+    declaration and evaluate — once per opportunity (an audit entry records it). Returns how many were told."""
+    now = now or timezone.now()
+    told = 0
+    candidates = (Opportunity.objects.filter(status=Opportunity.Status.EVALUATION, closed_at__isnull=False,
+                                             closed_at__gte=now - OPEN_NOTICE_WINDOW)
+                  .filter(Exists(Evaluator.objects.filter(opportunity=OuterRef("pk")))).values_list("pk", flat=True))
+    for pk in list(candidates):
+        with transaction.atomic():
+            opportunity = Opportunity.objects.select_for_update().get(pk=pk)
+            if any(e.action == "market.evaluation.panel.open" for e in core_services.audit_list(target=opportunity)):
+                continue
+            members = [e.user for e in Evaluator.objects.filter(opportunity=opportunity).select_related("user")]
+            core_services.notify(
+                recipients=members,
+                subject=_("Les propositions de « %(title)s » sont ouvertes") % {"title": opportunity.title_fr},
+                body=_("Signez d'abord votre déclaration de conflit d'intérêts ; vous verrez ensuite les propositions "
+                       "à évaluer."),
+                url=reverse("market:evaluation_panel", kwargs={"reference": opportunity.reference}))
+            _audit(None, "panel.open", opportunity, {"opportunity": opportunity.reference, "members": len(members)})
+            told += len(members)
+    return told
 
 
 # --- What the other parts provide ---------------------------------------------------------------------
