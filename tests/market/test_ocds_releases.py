@@ -40,8 +40,7 @@ def test_tender_release_snapshot(opportunity):
     assert data["date"] == "2026-03-02T14:00:00Z"
     assert data["buyer"] == {"id": "mcn", "name": "Ministère de la Cybersécurité et du Numérique"}
     assert data["parties"] == [{"id": "mcn", "name": "Ministère de la Cybersécurité et du Numérique",
-                                "roles": ["buyer", "procuringEntity"],
-                                "contactPoint": {"name": "Ministère de la Cybersécurité et du Numérique"}}]
+                                "roles": ["buyer", "procuringEntity"]}]
     tender = data["tender"]
     assert tender["id"] == "DAN-2026-001" and tender["status"] == "active"
     assert tender["title"] == "Module de réservation en ligne 1" and tender["title_en"] == "Online booking module 1"
@@ -51,7 +50,7 @@ def test_tender_release_snapshot(opportunity):
     assert tender["mainProcurementCategory"] == "services"
     assert tender["awardCriteria"] == "ratedCriteria"
     assert "Compréhension du besoin (40 %)" in tender["awardCriteriaDetails"]
-    assert "Expérience de l'équipe (25 %)" in tender["awardCriteriaDetails"]
+    assert "Démarche proposée (35 %) ; Expérience de l'équipe (25 %)." in tender["awardCriteriaDetails"]
     assert tender["submissionMethod"] == ["electronicSubmission"]
     assert "90 000 $" in tender["eligibilityCriteria"] and "conflit d'intérêts" in tender["eligibilityCriteria"]
     assert tender["tenderPeriod"] == {"startDate": "2026-03-01T14:00:00Z", "endDate": "2026-03-22T14:00:00Z"}
@@ -62,6 +61,19 @@ def test_tender_release_snapshot(opportunity):
     # Sealed: nothing about proposals before the deadline.
     assert "numberOfTenderers" not in tender and "tenderers" not in tender
     assert "awards" not in data and "contracts" not in data
+    assert_valid(wrap(data))
+
+
+def test_the_buyer_contact_point(opportunity, mcn):
+    from ouvert.market.models import BuyerSettings
+
+    BuyerSettings.objects.create(organisation=mcn, contact_email="acquisitions@mcn.example.org")
+    mcn.website = "https://mcn.example.org"
+    mcn.save()
+    data = ocds.release_add(opportunity, ["tender"]).data
+    assert data["parties"][0]["contactPoint"] == {"name": "Ministère de la Cybersécurité et du Numérique",
+                                                  "email": "acquisitions@mcn.example.org",
+                                                  "url": "https://mcn.example.org"}
     assert_valid(wrap(data))
 
 
@@ -98,7 +110,7 @@ def test_addendum_answer_and_deadline_extension(opportunity, clock):
     answer = ocds.release_add(opportunity, ["tenderAmendment"]).data
     document = {d["id"]: d for d in answer["tender"]["documents"]}["addenda-1"]
     assert document["documentType"] == "clarifications"
-    assert document["title"].startswith("Addenda no 1")
+    assert document["title"] == "Addenda n° 1 — Réponse à une question"
     assert document["datePublished"] == "2026-03-04T14:00:00Z"
     assert answer["tender"]["amendments"] == [{"id": "addenda-1", "date": "2026-03-04T14:00:00Z",
                                                "rationale": "Réponse à une question",

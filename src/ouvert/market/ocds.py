@@ -176,9 +176,9 @@ def _org_ref(party: dict) -> dict:
 def _buyer_party(opportunity: Opportunity) -> dict:
     buyer = opportunity.buyer
     contact = BuyerSettings.objects.filter(organisation_id=buyer.pk).values_list("contact_email", flat=True).first()
-    party = {"id": buyer.slug, "name": buyer.name_fr, "name_en": buyer.name_en or None,
-             "roles": ["buyer", "procuringEntity"],
-             "contactPoint": {"name": buyer.name_fr, "email": contact or None, "url": buyer.website or None}}
+    party = {"id": buyer.slug, "name": buyer.name_fr, "roles": ["buyer", "procuringEntity"]}
+    if contact or buyer.website:
+        party["contactPoint"] = {"name": buyer.name_fr, "email": contact or None, "url": buyer.website or None}
     return party
 
 
@@ -219,7 +219,7 @@ def _addendum_description(addendum: Addendum) -> str:
 
 
 def _award_criteria_details(criteria: list[Criterion]) -> str:
-    listed = "; ".join(f"{c.name_fr} ({c.weight} %)" for c in criteria)
+    listed = " ; ".join(f"{c.name_fr} ({c.weight} %)" for c in criteria)
     return ("Prix fixe ; adjudication à la proposition de la meilleure note consensuelle du comité "
             f"d'évaluation selon les critères pondérés : {listed}.") if listed else \
         "Prix fixe ; adjudication à la proposition de la meilleure note consensuelle du comité d'évaluation."
@@ -312,7 +312,7 @@ def release_build(opportunity: Opportunity, tags: list[str], *, release_id: str,
         documents.append({
             "id": f"addenda-{addendum.number}",
             "documentType": "clarifications" if addendum.kind == Addendum.Kind.ANSWER else "tenderNotice",
-            "title": f"Addenda no {addendum.number} — {ADDENDUM_RATIONALE.get(addendum.kind, addendum.kind)}",
+            "title": f"Addenda n° {addendum.number} — {ADDENDUM_RATIONALE.get(addendum.kind, addendum.kind)}",
             "description": description, "url": f"{page}#addenda-{addendum.number}" if page else None,
             "datePublished": _dt(addendum.published_at), "format": "text/html" if page else None, "language": "fr"})
         amendments.append({"id": f"addenda-{addendum.number}", "date": _dt(addendum.published_at),
