@@ -42,10 +42,11 @@ def supplier_memberships(user, roles=None) -> list[Supplier]:
     """The suppliers ``user`` belongs to (with one of ``roles`` when given)."""
     if not _authenticated(user):
         return []
-    qs = Supplier.objects.filter(organisation__memberships__user=user).select_related("organisation")
+    # One filter() call: both conditions hold on the same membership (two calls would join twice).
+    conditions = {"organisation__memberships__user": user}
     if roles is not None:
-        qs = qs.filter(organisation__memberships__role__in=list(roles))
-    return list(qs.distinct())
+        conditions["organisation__memberships__role__in"] = list(roles)
+    return list(Supplier.objects.filter(**conditions).select_related("organisation").distinct())
 
 
 def is_supplier_member(user, supplier: Supplier, roles=None) -> bool:
