@@ -490,6 +490,23 @@ def test_a_deadline_addendum_only_extends(published, buyer, clock):
     assert published.deadline == addendum.new_deadline  # the caller's instance too
 
 
+def test_a_suspended_opportunity_takes_addenda(published, buyer, buyer_admin, clock, supplier_a):
+    question = svc.question_ask(actor=supplier_a.owner, opportunity=published, body="L'annexe B est vide ?")
+    svc.opportunity_suspend(actor=buyer_admin, opportunity=published, reason="Annexe B manquante")
+    assert "addendum" in svc.opportunity_allowed_actions(buyer, published)
+    svc.addendum_publish(actor=buyer, opportunity=published, body_fr="L'annexe B est maintenant jointe.")
+    svc.question_answer(actor=buyer, question=question, question_fr="L'annexe B est vide ?", answer_fr="Corrigé.")
+    clock.move_to(published.deadline + DAY, tick=False)
+    with pytest.raises(ValidationError) as exc:  # an extension still in the past
+        svc.addendum_publish(actor=buyer, opportunity=published, kind="deadline", body_fr="Report.",
+                             new_deadline=published.deadline + datetime.timedelta(hours=12))
+    assert "déjà passée" in exc.value.message_dict["new_deadline"][0]
+    svc.addendum_publish(actor=buyer, opportunity=published, kind="deadline", body_fr="Report.",
+                         new_deadline="2026-03-30T17:00")
+    assert svc.opportunity_resume(actor=buyer_admin, opportunity=published).status == S.PUBLISHED
+    assert [a.kind for a in published.addenda.all()] == ["status", "notice", "answer", "deadline", "status"]
+
+
 def test_addenda_are_refused_on_the_wrong_status_or_kind(published, buyer, clock, mcn):
     draft = svc.opportunity_create(actor=buyer, buyer=mcn, data=complete_data())
     with pytest.raises(ValidationError):

@@ -301,7 +301,7 @@ def opportunity_allowed_actions(user, opportunity: Opportunity, now=None, *, rol
         actions += ["edit", "submit"]
     if status == S.REVIEW and approver:
         actions += ["send_back", "publish"]
-    if status == S.PUBLISHED and manager and opportunity.is_open(now):
+    if manager and (opportunity.is_open(now) or status == S.SUSPENDED):
         actions.append("addendum")
     if status == S.PUBLISHED and approver:
         actions.append("suspend")
@@ -996,9 +996,10 @@ def _dates_after_deadline(opportunity: Opportunity, deadline) -> None:
 
 def addendum_publish(*, actor, opportunity: Opportunity, kind: str = Addendum.Kind.NOTICE, body_fr: str,
                      body_en: str = "", new_deadline=None) -> Addendum:
-    """A public, numbered addendum to a published opportunity (before its deadline), by an editor or
-    admin of the body: a notice, an answer, or a deadline change — an extension only, applied to the
-    opportunity in the same transaction. Status addenda come with suspension, resumption and cancellation."""
+    """A public, numbered addendum to a published opportunity (before its deadline) or a suspended one, by
+    an editor or admin of the body: a notice, an answer, or a deadline change — an extension only, to a
+    moment still to come, applied to the opportunity in the same transaction. Status addenda come with
+    suspension, resumption and cancellation."""
     original = opportunity
     _require_manager(actor, opportunity)
     if kind not in (Addendum.Kind.NOTICE, Addendum.Kind.DEADLINE, Addendum.Kind.ANSWER):
@@ -1014,12 +1015,15 @@ def addendum_publish(*, actor, opportunity: Opportunity, kind: str = Addendum.Ki
         raise ValidationError({"new_deadline": [_("Donnez la nouvelle date limite.")]})
     with transaction.atomic():
         opportunity = opportunity_close_if_due(_locked(opportunity))
-        if opportunity.status != S.PUBLISHED:
+        if opportunity.status not in (S.PUBLISHED, S.SUSPENDED):
             raise ValidationError({"status": [
-                _("Un addenda se publie sur une opportunité publiée, avant sa date limite (statut actuel : "
-                  "%(s)s).") % {"s": opportunity.get_status_display()}]})
+                _("Un addenda se publie sur une opportunité publiée (avant sa date limite) ou suspendue (statut "
+                  "actuel : %(s)s).") % {"s": opportunity.get_status_display()}]})
         previous = opportunity.deadline if new else None
         if new is not None:
+            if new <= timezone.now():
+                raise ValidationError({"new_deadline": [
+                    _("La nouvelle date limite (%(new)s) est déjà passée.") % {"new": format_montreal(new)}]})
             if new <= previous:
                 raise ValidationError({"new_deadline": [
                     _("La date limite ne peut qu'être reportée : la nouvelle (%(new)s) ne suit pas l'actuelle "
