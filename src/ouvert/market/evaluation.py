@@ -372,18 +372,14 @@ def coi_bidders(*, opportunity: Opportunity, user) -> list[str]:
     _require_signed_in(user)
     _seat(user, opportunity)
     _require_past_deadline(opportunity)
-    return sorted({p.supplier.legal_name for p in _opened_for_panel(opportunity)})
-
-
-def _opened_for_panel(opportunity: Opportunity) -> list[Proposal]:
-    """The opened proposals' suppliers (names only, for the declaration): the proposals part's list, read as the
-    body that bought (the evaluator has not declared yet, so cannot open them)."""
-    return [p for p in _proposals_opened_system(opportunity)]
+    return sorted({p.supplier.legal_name for p in _proposals_opened_system(opportunity)})
 
 
 def _proposals_opened_system(opportunity: Opportunity) -> list[Proposal]:
-    """The current submitted proposals after the deadline (who bid: no content), for the panel's declarations,
-    ranking and notices. Never before the deadline."""
+    """The current submitted proposals after the deadline (who bid: no content), the way the proposals part counts
+    them (a current submission, neither superseded nor withdrawn), for what no reader asks: the panel's
+    declarations (its members cannot open proposals yet), the ranking's upkeep, the debrief. Never before the
+    deadline."""
     if not opportunity.is_past_deadline():
         return []
     current = Submission.objects.filter(proposal=OuterRef("pk"), superseded_at__isnull=True,
