@@ -671,7 +671,7 @@ def opportunity_update(*, actor, opportunity: Opportunity, data: dict) -> Opport
     return _sync(original, opportunity)
 
 
-def opportunity_problems(opportunity: Opportunity, now=None, *, publishing: bool = False) -> dict:
+def opportunity_problems(opportunity: Opportunity, now=None) -> dict:
     """What keeps ``opportunity`` from review or publication, by field (empty: nothing)."""
     now = now or timezone.now()
     errors: dict = {}
@@ -777,7 +777,7 @@ def opportunity_publish(*, actor, opportunity: Opportunity) -> Opportunity:
         if opportunity.status != S.REVIEW:
             raise _wrong_status(opportunity, _("publier"))
         now = timezone.now()
-        problems = opportunity_problems(opportunity, now, publishing=True)
+        problems = opportunity_problems(opportunity, now)
         if problems:
             raise ValidationError(problems)
         opportunity.status = S.PUBLISHED
