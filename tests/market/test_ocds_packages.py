@@ -120,6 +120,9 @@ def test_record_package_reflects_the_latest_state(client, awarded):
 def test_unknown_draft_and_review_opportunities_are_not_found(client, clock, opportunity_factory):
     assert client.get(f"{API}/NOPE-1/releases.json").status_code == 404
     assert client.get(f"{API}/NOPE-1/record.json").status_code == 404
+    for odd in ("DAN%00-1", "%C3%A9t%C3%A9", "x" * 400, "%27%3B--"):
+        assert client.get(f"{API}/{odd}/releases.json").status_code == 404, odd
+        assert client.get(f"{API}/{odd}/record.json").status_code == 404, odd
     for status in (Opportunity.Status.DRAFT, Opportunity.Status.REVIEW):
         private = opportunity_factory(status=status)
         # Even a stray release row of a private opportunity is never served nor listed.
@@ -173,6 +176,8 @@ def test_platform_release_package_is_paged(client, clock, opportunity_factory, s
     assert pages == 3
     assert seen == list(Release.objects.order_by("pk").values_list("release_id", flat=True))
     assert client.get(f"{API}/releases.json?after=-3").status_code == 400
+    assert client.get(f"{API}/releases.json?after={10 ** 30}").status_code == 400
+    assert client.get(f"{API}/records.json?after=1.5").status_code == 400
     bad = client.get(f"{API}/releases.json?after=abc")
     assert bad.status_code == 400 and "after" in bad.json()["detail"]
 

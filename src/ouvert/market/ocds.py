@@ -428,11 +428,12 @@ def public_releases():
 
 def opportunity_public_get(reference: str) -> Opportunity:
     """A public opportunity that has releases (``NotFound`` otherwise: unknown, draft or under review)."""
-    opportunity = (Opportunity.objects.filter(reference=str(reference)[:30], status__in=PUBLIC_STATUSES)
-                   .select_related("buyer").first())
+    reference = str(reference)[:30]
+    opportunity = None if "\x00" in reference else (
+        Opportunity.objects.filter(reference=reference, status__in=PUBLIC_STATUSES).select_related("buyer").first())
     if opportunity is None or not Release.objects.filter(opportunity=opportunity).exists():
         raise NotFound(_("Aucune donnée ouverte pour l'opportunité « %(reference)s ».")
-                       % {"reference": str(reference)[:30]})
+                       % {"reference": reference.replace("\x00", "")})
     return opportunity
 
 
@@ -521,12 +522,13 @@ def platform_stamp() -> Stamp:
 
 def cursor_parse(value) -> int:
     """The ``after`` parameter of a page (the key of the last release or opportunity of the previous one)."""
+    message = _("Le paramètre « after » doit être un nombre entier positif (la clé donnée par links.next).")
     try:
-        cursor = int(value or 0)
+        cursor = int(str(value or 0).strip())
     except (TypeError, ValueError):
-        raise ValidationError({"after": [_("Le paramètre « after » doit être un nombre entier positif (la clé donnée par links.next).")]}) from None
-    if cursor < 0:
-        raise ValidationError({"after": [_("Le paramètre « after » doit être un nombre entier positif (la clé donnée par links.next).")]})
+        raise ValidationError({"after": [message]}) from None
+    if not 0 <= cursor < 2 ** 63:
+        raise ValidationError({"after": [message]})
     return cursor
 
 
