@@ -113,3 +113,48 @@ def test_a_buyer_creates_an_admin_publishes_everyone_sees(live_server, page_with
     expect(page.get_by_role("heading", name="Critères d’évaluation")).to_be_visible()
     expect(page.locator(".market-history")).to_contain_text("Publication")
     assert_accessible(page)
+
+
+def test_questions_and_addenda_pages_are_accessible(live_server, page, assert_accessible, buyer, buyer_admin, mcn,
+                                                    supplier_a):
+    """A supplier asks from the opportunity's page; the buyer answers it from the management page, which
+    also offers an addendum; the answer shows on the public page. axe on each page."""
+    from ouvert.market import opportunities
+    from tests.market.opportunities_kit import complete_data
+
+    local_now = timezone.now().astimezone(opportunities.MONTREAL)
+    deadline = (local_now + datetime.timedelta(days=20)).replace(hour=14, minute=0)
+    assignment = deadline.date() + datetime.timedelta(days=5)
+    o = opportunities.opportunity_create(actor=buyer, buyer=mcn, data=complete_data(
+        deadline=deadline.strftime("%Y-%m-%dT%H:%M"), assignment_date=assignment.isoformat(),
+        start_date=(assignment + datetime.timedelta(days=3)).isoformat(),
+        completion_date=(assignment + datetime.timedelta(days=60)).isoformat()))
+    opportunities.opportunity_submit_for_review(actor=buyer, opportunity=o)
+    opportunities.opportunity_publish(actor=buyer_admin, opportunity=o)
+
+    _login(page, live_server, supplier_a.owner)
+    page.goto(f"{live_server.url}/fr/marches/{o.reference}/")
+    page.get_by_role("button", name="Suivre cette opportunité").click()
+    expect(page.get_by_role("button", name="Ne plus suivre")).to_be_visible()
+    page.get_by_label("Votre question (l’organisme acheteur seul la lit)").fill("Le code doit-il être en Python ?")
+    page.get_by_role("button", name="Envoyer la question").click()
+    expect(page.get_by_role("status")).to_contain_text("Votre question est transmise")
+    expect(page.locator("#questions")).to_contain_text("En attente")
+    assert_accessible(page)
+
+    _login(page, live_server, buyer)
+    page.goto(f"{live_server.url}/fr/marches/acheteur/")
+    expect(page.get_by_role("heading", name="Questions en attente de réponse")).to_be_visible()
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/fr/marches/{o.reference}/gestion/")
+    expect(page.get_by_role("heading", name="Publier un addenda")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Réponse (Markdown)").fill("Oui : Python 3.11 ou plus récent.")
+    page.get_by_role("button", name="Publier la réponse en addenda").click()
+    expect(page.get_by_role("status")).to_contain_text("Réponse publiée en addenda")
+
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/fr/marches/{o.reference}/")
+    expect(page.locator("#addenda-1")).to_contain_text("Python 3.11 ou plus récent")
+    expect(page.locator("#addenda-1")).not_to_contain_text(supplier_a.legal_name)
+    assert_accessible(page)
