@@ -557,6 +557,38 @@ def test_numbers_stay_unique_when_created_at_once(clock, buyer, buyer_admin, mcn
     assert sorted(opportunity.addenda.values_list("number", flat=True)) == [1, 2, 3, 4]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_closing_at_once_from_four_workers_closes_once(clock, buyer, buyer_admin, mcn):
+    """Four workers (threads) run the periodic closing at the deadline at once (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent sessions need PostgreSQL (run with DATABASE_URL=postgres://…)")
+    opportunity = svc.opportunity_create(actor=buyer, buyer=mcn, data=complete_data())
+    svc.opportunity_submit_for_review(actor=buyer, opportunity=opportunity)
+    svc.opportunity_publish(actor=buyer_admin, opportunity=opportunity)
+    clock.move_to(opportunity.deadline, tick=False)
+    barrier = threading.Barrier(4)
+    counts, errors = [], []
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            counts.append(svc.opportunity_close_due())
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and sorted(counts) == [0, 0, 0, 1]
+    assert AuditEntry.objects.filter(action="market.opportunities.close").count() == 1
+    assert Release.objects.filter(opportunity=opportunity, tags=["tenderUpdate"]).count() == 1
+    assert reload(opportunity).status == S.EVALUATION
+
+
 # --- Questions ----------------------------------------------------------------------------------------
 
 def test_a_supplier_asks_and_the_buyer_answers_without_naming_the_asker(published, supplier_a, buyer, stranger):
