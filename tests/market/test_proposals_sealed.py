@@ -7,6 +7,7 @@ import datetime
 import re
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.utils import timezone
 from proposals_kit import save, save_and_submit
@@ -254,3 +255,23 @@ def test_after_the_deadline_the_supplier_downloads_the_document_that_hashes_to_i
     assert hashlib.sha256(response.content).hexdigest() == world["submission"].receipt
     api = client.get(_api(ref)["opened"])
     assert hashlib.sha256(api.content).hexdigest() == world["submission"].receipt
+
+
+def test_a_buyer_editor_on_the_panel_reads_only_after_declaring_no_conflict(
+        db, time_machine, opportunity_factory, supplier_a, sealed_submission, buyer):
+    from ouvert.market import proposals
+
+    opportunity = opportunity_factory()
+    proposal, _submission = sealed_submission(opportunity, supplier_a)
+    time_machine.move_to(opportunity.deadline, tick=False)
+    assert proposals.proposal_open(proposal, buyer)["content"]["summary"]
+    seat = Evaluator.objects.create(opportunity=opportunity, user=buyer)
+    with pytest.raises(PermissionDenied):
+        proposals.proposal_open(proposal, buyer)
+    seat.coi_declared_at, seat.has_conflict = opportunity.deadline, True
+    seat.save()
+    with pytest.raises(PermissionDenied):
+        proposals.proposal_open(proposal, buyer)
+    seat.has_conflict = False
+    seat.save()
+    assert proposals.proposal_open(proposal, buyer)["content"]["summary"]

@@ -179,12 +179,13 @@ def _writer_check(user, supplier: Supplier) -> None:
 
 
 def proposal_may_open(user, opportunity: Opportunity) -> bool:
-    """May read opened proposals (after the deadline): an editor or admin of the buying body, or an
-    evaluator of the panel who declared no conflict of interest. Never the platform admin as such."""
-    if access.is_buyer(user, opportunity):
-        return True
+    """May read opened proposals (after the deadline): an evaluator of the panel who declared no conflict
+    of interest, or an editor or admin of the buying body who holds no seat on the panel (a seat binds its
+    holder to the declaration first, and a declared conflict shuts them out). Never the platform admin as such."""
     seat = access.evaluator_get(user, opportunity)
-    return seat is not None and seat.may_read
+    if seat is not None:
+        return seat.may_read
+    return access.is_buyer(user, opportunity)
 
 
 def proposal_context(*, reference: str, supplier: str, user) -> tuple[Opportunity, Supplier, Proposal | None]:
