@@ -13,8 +13,10 @@
 2. ``ouvert serve`` starts (``--workers``, one by default so that one process serves everything and its
    memory tells); one client reads the **platform release package** (``/api/v1/market/ocds/releases.json``,
    every page through ``links.next``) and the **platform record package** (``records.json``, every page),
-   ``--repeat`` times each. Figures: MB/s over the whole traversal, time to first byte of the first page
-   (p50), pages, bytes, and the web process's peak resident memory (``VmHWM``) before and after;
+   three times each. Figures: MB/s over the whole traversal (transfers only), time to first byte of the first page (p50),
+   pages, bytes, and the web process's memory: its anonymous resident memory (the Python heap) before and
+   at its peak during the traversals (sampled every 5 ms), and ``VmHWM`` (which also counts the SQLite file
+   mapped by ``PRAGMA mmap_size``);
 3. in this process, the same packages built unpaged through the generators the endpoints stream
    (``platform_release_package(paged=False)``, ``platform_record_package(paged=False)``): MB/s and peak
    Python memory (tracemalloc).
@@ -259,10 +261,47 @@ def _peak_rss_mb(pids: list[int]) -> float | None:
     return round(max(peaks), 1) if peaks else None
 
 
+def _rss_anon_mb(pids: list[int]) -> float:
+    """Resident anonymous memory (the Python heap; not the SQLite file mapped by ``mmap_size``, which
+    ``VmHWM`` counts), in MB, of the largest of ``pids``."""
+    sizes = [0.0]
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("RssAnon:"):
+                    sizes.append(int(line.split()[1]) / 1024)
+        except OSError:
+            continue
+    return max(sizes)
+
+
+class _Sampler:
+    """The peak of the workers' anonymous resident memory while a traversal runs (sampled every 5 ms)."""
+
+    def __init__(self, pids: list[int]):
+        import threading
+
+        self.pids, self.peak, self._stop = pids, _rss_anon_mb(pids), threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _rss_anon_mb(self.pids))
+            self._stop.wait(0.005)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
 def traverse(port: int, path: str) -> dict:
-    """Every page of a package from ``path`` on (``links.next``): bytes, seconds, time to first byte."""
-    total, pages, ttfb, items = 0, 0, None, 0
-    t0 = time.perf_counter()
+    """Every page of a package from ``path`` on (``links.next``): bytes, seconds (the transfers only: the
+    client's decoding of each page, to find the next, is left out), time to first byte of the first page."""
+    total, pages, ttfb, items, seconds = 0, 0, None, 0, 0.0
     while path:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
         start = time.perf_counter()
@@ -272,6 +311,7 @@ def traverse(port: int, path: str) -> dict:
         if ttfb is None:
             ttfb = time.perf_counter() - start
         body = first + response.read()
+        seconds += time.perf_counter() - start
         conn.close()
         if response.status != 200:
             raise RuntimeError(f"{response.status} {path}: {body[:300]!r}")
@@ -281,16 +321,18 @@ def traverse(port: int, path: str) -> dict:
         items += len(package.get("releases") or package.get("records") or [])
         nxt = (package.get("links") or {}).get("next")
         path = urllib.parse.urlsplit(nxt)._replace(scheme="", netloc="").geturl() if nxt else None
-    elapsed = time.perf_counter() - t0
-    return {"pages": pages, "items": items, "bytes": total, "seconds": elapsed, "ttfb": ttfb}
+    return {"pages": pages, "items": items, "bytes": total, "seconds": seconds, "ttfb": ttfb}
 
 
 def http_figures(port: int, path: str, repeat: int, pids: list[int]) -> dict:
-    runs = [traverse(port, path) for _ in range(repeat)]
+    before = _rss_anon_mb(pids)
+    with _Sampler(pids) as sampler:
+        runs = [traverse(port, path) for _ in range(repeat)]
     seconds = statistics.median(r["seconds"] for r in runs)
     return {"pages": runs[0]["pages"], "items": runs[0]["items"], "megabytes": round(runs[0]["bytes"] / MB, 2),
             "seconds_median": round(seconds, 3), "mb_per_second": round(runs[0]["bytes"] / MB / seconds, 1),
             "ttfb_ms_p50": round(statistics.median(r["ttfb"] for r in runs) * 1000, 1),
+            "worker_anon_rss_mb_before": round(before, 1), "worker_anon_rss_mb_peak": round(sampler.peak, 1),
             "worker_peak_rss_mb_after": _peak_rss_mb(pids)}
 
 
@@ -364,6 +406,12 @@ def main() -> int:
             shutil.rmtree(work, ignore_errors=True)
 
 
+def first_reference() -> str:
+    from ouvert.market.models import Opportunity
+
+    return Opportunity.objects.order_by("pk").values_list("reference", flat=True).first()
+
+
 def _run(args, size: dict, engine: str, started: float) -> int:
     import django
 
@@ -386,6 +434,8 @@ def _run(args, size: dict, engine: str, started: float) -> int:
     _log(json.dumps(generated))
     with _server(args.port, args.workers) as pid:
         pids = _children(pid) or [pid]
+        # Warm the worker (its first API request imports and compiles what every later one uses).
+        traverse(args.port, f"/api/v1/market/ocds/{first_reference()}/releases.json")
         out["worker_peak_rss_mb_at_start"] = _peak_rss_mb(pids)
         _log("HTTP: platform release package")
         out["http_release_package"] = http_figures(args.port, "/api/v1/market/ocds/releases.json", size["repeat"], pids)
