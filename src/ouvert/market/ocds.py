@@ -466,7 +466,7 @@ def package_meta(uri: str, published: datetime.datetime | None) -> dict:
 
 
 def _release_rows(releases) -> list[dict]:
-    return [row.data for row in releases.order_by("date", "id")]
+    return list(releases.order_by("date", "id").values_list("data", flat=True))
 
 
 @cache
@@ -506,13 +506,13 @@ def release_package(opportunity: Opportunity) -> dict:
 
 def record_package(opportunity: Opportunity) -> dict:
     """The record package of one opportunity (one record, with its versioned release)."""
-    rows = list(Release.objects.filter(opportunity=opportunity).order_by("date", "id"))
-    releases = [row.data for row in rows]
-    latest = max(rows, key=lambda row: row.pk)  # the last written: its compiled release merged them all
+    releases = _release_rows(Release.objects.filter(opportunity=opportunity))
+    # The last written release's compiled release merged them all.
+    compiled = Release.objects.filter(opportunity=opportunity).order_by("-pk").values_list("compiled", flat=True)[0]
     package = package_meta(api_url("record", opportunity.reference), max(
         (parse_datetime(r["date"]) for r in releases), default=None))
     package["packages"] = [api_url("releases", opportunity.reference)]
-    package["records"] = [record_build(opportunity.reference, releases, compiled=latest.compiled)]
+    package["records"] = [record_build(opportunity.reference, releases, compiled=compiled)]
     return package
 
 
