@@ -28,6 +28,9 @@ class ReleaseAdmin(admin.ModelAdmin):
     def pretty_data(self, obj):
         return format_html("<pre>{}</pre>", json.dumps(obj.data, ensure_ascii=False, indent=2))
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("compiled")
+
     def has_add_permission(self, request):
         return False
 

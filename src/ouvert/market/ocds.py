@@ -659,7 +659,8 @@ def open_data_overview(latest: int = 20) -> dict:
     from ouvert.catalog import services as catalog_services
 
     stamp = platform_stamp()
-    recent = list(public_releases().select_related("opportunity").order_by("-date", "-id")[:latest]) if latest else []
+    recent = list(public_releases().select_related("opportunity").defer("data", "compiled")
+                  .order_by("-date", "-id")[:latest]) if latest else []
     return {
         "releases_url": api_url("releases"), "records_url": api_url("records"),
         "example_releases_url": api_url("releases", "<numéro>"), "example_record_url": api_url("record", "<numéro>"),
