@@ -38,3 +38,20 @@ def test_audit_entries_are_read_only_in_admin(admin_client):
     entry = services.audit_append(actor=None, action="x")
     assert admin_client.post(f"/fr/admin/core/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
     assert AuditEntry.objects.count() == 1
+
+
+def test_a_sealed_notification_stays_out_of_the_admin_until_its_time(admin_client, make_user, time_machine):
+    import datetime
+
+    from django.utils import timezone
+
+    recipient = make_user(email="fournisseur@example.com")
+    until = timezone.now() + datetime.timedelta(days=3)
+    services.notify(recipients=[recipient], subject="Proposition soumise : DAN-2026-0001", sealed_until=until,
+                    email=False)
+    services.notify(recipients=[recipient], subject="Bienvenue", email=False)
+    body = admin_client.get("/fr/admin/core/notification/").content.decode()
+    assert "Bienvenue" in body and "DAN-2026-0001" not in body
+    assert [n.subject for n in services.notification_list(user=recipient)][-1] == "Proposition soumise : DAN-2026-0001"
+    time_machine.move_to(until, tick=False)
+    assert "DAN-2026-0001" in admin_client.get("/fr/admin/core/notification/").content.decode()

@@ -70,11 +70,13 @@ def test_submit_seals_a_new_version_and_gives_a_receipt(opportunity, supplier_a,
     assert entry.data["receipt"] == submission.receipt and entry.data["sealed_sha256"] == submission.sealed_sha256
     assert entry.data["version"] == 1 and entry.data["opportunity"] == opportunity.reference
     assert "Itérations" not in json.dumps(entry.data) and "summary" not in json.dumps(entry.data)
-    # the supplier's members are told (never the buyer), without the opportunity or the content
+    # the supplier's members are told (never the buyer), with the receipt but no content; the notice stays out
+    # of the admin until the deadline
     notes = Notification.objects.all()
     assert [n.recipient for n in notes] == [supplier_a.owner]
-    assert opportunity.reference not in notes[0].subject + notes[0].body and "Itérations" not in notes[0].body
-    assert supplier_a.legal_name not in notes[0].subject + notes[0].body and notes[0].url.endswith("/espace-fournisseur/")
+    assert opportunity.reference in notes[0].subject and submission.receipt in notes[0].body
+    assert "Itérations" not in notes[0].body and notes[0].url.endswith("/espace-fournisseur/")
+    assert notes[0].sealed_until == opportunity.deadline
     assert [m.to for m in mailoutbox] == [[supplier_a.owner.email]]
 
 

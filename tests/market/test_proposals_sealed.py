@@ -176,8 +176,7 @@ def test_before_the_deadline_no_role_learns_anything_of_the_proposals(world, rol
             assert status == 200, (url, status)
             assert not _leaks(body, world, own=False), (url, _leaks(body, world, own=False))
             assert ref not in body and "roposition soumise" not in body
-            if "notification" not in url:  # the supplier's members' notices name no proposal (see proposals)
-                assert "Logilibre" not in body and "Pousse" not in body
+            assert "Logilibre" not in body and "Pousse" not in body
         else:
             assert status == 302, (role, url, status)
 

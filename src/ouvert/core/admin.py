@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import services
@@ -95,6 +96,10 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def get_queryset(self, request):
+        # A notification that would reveal a fact still sealed (who bids before the deadline) stays out of sight.
+        return super().get_queryset(request).exclude(sealed_until__gt=timezone.now())
 
 
 @admin.register(ApiToken)

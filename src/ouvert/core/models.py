@@ -181,6 +181,11 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("date"), default=timezone.now)
     read_at = models.DateTimeField(_("lue le"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("envoyée par courriel le"), null=True, blank=True)
+    sealed_until = models.DateTimeField(
+        _("masquée aux administrateurs jusqu'au"), null=True, blank=True,
+        help_text=_("Une notification qui révélerait un fait encore scellé (une proposition avant la date limite) "
+                    "n'apparaît pas dans l'administration avant cette date ; sa destinataire la voit."),
+    )
 
     class Meta:
         verbose_name = _("notification")

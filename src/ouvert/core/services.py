@@ -462,8 +462,11 @@ def open_data_changed(key: str) -> bool:
 # --- Notifications --------------------------------------------------------------------
 
 def notify(*, recipients: Iterable[User], subject: str, body: str = "", url: str = "",
-           email: bool = True) -> list[Notification]:
+           email: bool = True, sealed_until=None) -> list[Notification]:
     """Create an in-app notification for each recipient, and send it by e-mail too.
+
+    ``sealed_until``: the notification tells something still sealed until then (that a supplier bids, for
+    instance); its recipient sees it, the Django admin does not list it before that time.
 
     The e-mail goes through a background task (``ouvert worker``), enqueued in the same
     transaction: if the change that caused the notification is rolled back, nothing is sent.
@@ -473,7 +476,8 @@ def notify(*, recipients: Iterable[User], subject: str, body: str = "", url: str
 
     created = []
     for user in recipients:
-        note = Notification.objects.create(recipient=user, subject=subject[:300], body=body, url=url[:500])
+        note = Notification.objects.create(recipient=user, subject=subject[:300], body=body, url=url[:500],
+                                           sealed_until=sealed_until)
         if email and user.email:
             notification_send_email.enqueue(note.pk)
         created.append(note)

@@ -982,8 +982,10 @@ def _addendum_create(actor, opportunity: Opportunity, kind: str, body_fr: str, b
         raise ValidationError({"number": [_("Numéro d'addenda indisponible : réessayez.")]})
     subject = _("%(ref)s — addenda n° %(n)s : %(kind)s") % {"ref": opportunity.reference, "n": addendum.number,
                                                            "kind": addendum.get_kind_display()}
+    # Sent to the bidders too: the list of recipients stays out of the admin until the deadline.
     core_services.notify(recipients=sorted(addendum_recipients(opportunity), key=lambda u: u.pk), subject=subject,
-                         body=body_fr, url=_url(opportunity) + f"#addenda-{addendum.number}")
+                         body=body_fr, url=_url(opportunity) + f"#addenda-{addendum.number}",
+                         sealed_until=opportunity.deadline)
     return addendum
 
 

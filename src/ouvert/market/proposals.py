@@ -36,6 +36,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, Exists, Max, OuterRef, Prefetch, Q
 from django.db.models.functions import Cast
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
@@ -449,21 +450,12 @@ def _members(supplier: Supplier):
                 .distinct())
 
 
-def _tell_members(supplier: Supplier) -> None:
-    """Tell the supplier's members (never the buyer) that something happened in their supplier space. The
-    notification names neither the proposal, nor the opportunity, nor the supplier: notifications are listed
-    in the platform's admin, and before the deadline nothing may tell that a supplier bids. The receipt and
-    the details are on the supplier dashboard the link leads to."""
-    from django.urls import NoReverseMatch, reverse
-
-    try:
-        url = reverse("market:supplier_dashboard")
-    except NoReverseMatch:
-        url = ""
-    core_services.notify(recipients=_members(supplier), subject=_("Du nouveau dans votre espace fournisseur"),
-                         body=_("Une personne de votre entreprise vient d'agir sur la plateforme « Développe avec "
-                                "nous ». Les détails (et, le cas échéant, le reçu) sont dans votre espace "
-                                "fournisseur."), url=url)
+def _tell_members(supplier: Supplier, opportunity: Opportunity, subject: str, body: str) -> None:
+    """Tell the supplier's members (never the buyer) what happened to their proposal. The notification stays
+    out of the platform's admin until the deadline (``sealed_until``): before it, nothing may tell that a
+    supplier bids."""
+    core_services.notify(recipients=_members(supplier), subject=subject, body=body,
+                         url=reverse("market:supplier_dashboard"), sealed_until=opportunity.deadline)
 
 
 def _revision(value) -> int | None:
@@ -535,7 +527,12 @@ def proposal_submit(*, proposal: Proposal, user, draft_revision=None, no_conflic
             "receipt": sealed.digest, "sealed_sha256": sealed.sealed_digest, "version": version,
             "opportunity": opportunity.reference, "supplier": supplier.organisation.slug,
             "draft_revision": revision})
-        _tell_members(supplier)
+        _tell_members(supplier, opportunity,
+                      _("Proposition soumise : %(ref)s (version %(version)s)") % {"ref": opportunity.reference,
+                                                                                  "version": version},
+                      _("Reçu (empreinte SHA-256) : %(receipt)s. La proposition reste scellée jusqu'à la date "
+                        "limite, le %(deadline)s.") % {"receipt": sealed.digest,
+                                                        "deadline": montreal_text(opportunity.deadline)})
     submission.proposal = locked
     locked.opportunity = opportunity
     return SubmitResult(submission, True)
@@ -560,7 +557,11 @@ def proposal_withdraw(*, proposal: Proposal, user) -> Submission:
         core_services.audit_append(actor=user, action="market.proposals.withdraw", target=current, data={
             "receipt": current.receipt, "version": current.version, "opportunity": opportunity.reference,
             "supplier": locked.supplier.organisation.slug})
-        _tell_members(locked.supplier)
+        _tell_members(locked.supplier, opportunity,
+                      _("Proposition retirée : %(ref)s") % {"ref": opportunity.reference},
+                      _("La soumission (reçu %(receipt)s) est retirée ; vous pouvez soumettre de nouveau jusqu'au "
+                        "%(deadline)s.") % {"receipt": current.receipt,
+                                            "deadline": montreal_text(opportunity.deadline)})
     current.proposal = locked
     return current
 
@@ -601,14 +602,9 @@ def _receipt_status(submission: Submission) -> str:
 
 def receipt_data(submission: Submission) -> dict:
     """What the supplier keeps (no content): the receipt, the opportunity, the version and the time."""
-    from django.urls import NoReverseMatch, reverse
-
     proposal = submission.proposal
     opportunity = proposal.opportunity
-    try:
-        verify = f"{settings.OUVERT_BASE_URL}{reverse('market:receipt_verify')}"
-    except NoReverseMatch:
-        verify = ""
+    verify = f"{settings.OUVERT_BASE_URL}{reverse('market:receipt_verify')}"
     return {
         "receipt": submission.receipt,
         "algorithm": "SHA-256",
