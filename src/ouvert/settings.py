@@ -394,13 +394,14 @@ OUVERT_CONSULT_OPINION_REFRESH_SECONDS = int(os.environ.get("OUVERT_CONSULT_OPIN
 # Micro-acquisitions (ouvert.market): the ceiling of an opportunity's fixed price (CAD, taxes excluded;
 # above it the opportunity is refused), the minimum posting period between publication and deadline (days),
 # the master keys that seal proposals ("id:<base64 32 bytes>,…", the first seals; empty: derived from
-# SECRET_KEY, fine for one machine only), the largest sealed proposal with its attachments (bytes), and the
-# prefix of the OCDS identifiers (ocid) the platform publishes (register one with the Open Contracting
-# Partnership for production).
+# SECRET_KEY, fine for one machine only), the largest sealed proposal with its attachments and the largest
+# public attachment of an opportunity (bytes), and the prefix of the OCDS identifiers (ocid) the platform
+# publishes (register one with the Open Contracting Partnership for production).
 OUVERT_MARKET_CEILING = int(os.environ.get("OUVERT_MARKET_CEILING", "90000"))
 OUVERT_MARKET_MIN_POSTING_DAYS = int(os.environ.get("OUVERT_MARKET_MIN_POSTING_DAYS", "15"))
 OUVERT_MARKET_SEAL_KEYS = os.environ.get("OUVERT_MARKET_SEAL_KEYS", "")
 OUVERT_MARKET_MAX_PROPOSAL_BYTES = int(os.environ.get("OUVERT_MARKET_MAX_PROPOSAL_BYTES", str(10 * 1024 * 1024)))
+OUVERT_MARKET_ATTACHMENT_MAX_BYTES = int(os.environ.get("OUVERT_MARKET_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
 OUVERT_MARKET_OCID_PREFIX = os.environ.get("OUVERT_MARKET_OCID_PREFIX", "ocds-ouvert")
 # The organisation (its slug) that publishes what the platform itself produces as open data (plan
 # progress, data requests and prioritisation results, reuses, the standards' conformity).

@@ -50,7 +50,7 @@ from .models import (
 )
 
 __all__ = [
-    "ATTACHMENT_MAX_BYTES", "BUYER_KINDS", "EDITABLE_FIELDS", "MONTREAL", "PUBLIC_STATUSES", "RESUME_MIN_DAYS",
+    "BUYER_KINDS", "EDITABLE_FIELDS", "MONTREAL", "PUBLIC_STATUSES", "RESUME_MIN_DAYS",
     "FileTooLarge", "addendum_publish", "addendum_recipients", "attachment_add", "attachment_open",
     "attachment_remove", "buyer_dashboard", "buyer_organisations", "buyer_settings_get", "buyer_settings_set",
     "buyers_with_opportunities", "can_manage", "can_see", "format_montreal", "is_following", "is_public", "money", "opportunity_allowed_actions",
@@ -81,8 +81,6 @@ TEXT_LIMITS = {"title_fr": 200, "title_en": 200, "teaser_fr": 400, "teaser_en": 
                "repository_url": 500}
 LICENCE_IDS = {code for code, _label in LICENCES}
 
-#: Largest attachment (a setting may lower it: ``OUVERT_MARKET_ATTACHMENT_MAX_BYTES``).
-ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 #: A suspended opportunity resumes only if at least this many days remain before its deadline (else the
 #: resumption extends the deadline in the same step).
 RESUME_MIN_DAYS = 5
@@ -1239,7 +1237,7 @@ def opportunity_history(opportunity: Opportunity) -> list[dict]:
 # --- Attachments ---------------------------------------------------------------------------------
 
 def _attachment_limit() -> int:
-    return int(getattr(settings, "OUVERT_MARKET_ATTACHMENT_MAX_BYTES", ATTACHMENT_MAX_BYTES))
+    return settings.OUVERT_MARKET_ATTACHMENT_MAX_BYTES
 
 
 def attachment_add(*, actor, opportunity: Opportunity, title: str, file) -> Attachment:
