@@ -128,6 +128,8 @@ class Opportunity(models.Model):
     awarded_at = models.DateTimeField(_("adjugée le"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
     status_reason = models.TextField(_("motif (annulation, suspension, renvoi)"), blank=True)
+    #: Made by ``ouvert demo`` (``market.demo``): shown with a « donnée de démonstration » badge.
+    is_demo = models.BooleanField(_("donnée de démonstration"), default=False)
 
     class Meta:
         verbose_name = _("opportunité")
@@ -303,6 +305,8 @@ class Supplier(models.Model):
     contact_phone = models.CharField(_("téléphone"), max_length=40, blank=True)
     address = models.CharField(_("adresse"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("inscrite le"), default=timezone.now)
+    #: Made by ``ouvert demo`` (``market.demo``): a fictitious enterprise (its NEQ too).
+    is_demo = models.BooleanField(_("donnée de démonstration"), default=False)
 
     class Meta:
         verbose_name = _("fournisseur")
