@@ -205,7 +205,7 @@ def test_panel_and_ranking_pages_query_counts(market, sealed_submission, supplie
     declare_all(market)
     client = client_for(market.buyer)
     client.get(f"{BASE}/{market.opportunity.reference}/")  # closes the opportunity once (its own writes)
-    with django_assert_max_num_queries(17):  # as many as with two proposals
+    with django_assert_max_num_queries(18):  # as many as with two proposals
         page = client.get(f"{BASE}/{market.opportunity.reference}/").content.decode()
     assert page.count("/consensus/") == 8
     with django_assert_max_num_queries(12):
