@@ -208,6 +208,6 @@ def test_panel_and_ranking_pages_query_counts(market, sealed_submission, supplie
     with django_assert_max_num_queries(18):  # as many as with two proposals
         page = client.get(f"{BASE}/{market.opportunity.reference}/").content.decode()
     assert page.count("/consensus/") == 8
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         page = client.get(f"{BASE}/{market.opportunity.reference}/classement/").content.decode()
     assert page.count("/consensus/") == 8
