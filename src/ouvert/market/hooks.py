@@ -3,7 +3,7 @@ registers its own menu links, periodic jobs, audit checks, open data and demo co
 
 
 def register() -> None:
-    from . import delivery, evaluation, ocds, opportunities, proposals, stats, suppliers
+    from . import delivery, demo, evaluation, ocds, opportunities, proposals, stats, suppliers
 
-    for part in (opportunities, suppliers, proposals, evaluation, delivery, ocds, stats):
+    for part in (opportunities, suppliers, proposals, evaluation, delivery, ocds, stats, demo):
         part.register()
