@@ -46,7 +46,7 @@ def _row(o: Opportunity, now) -> dict:
         "remote_ok": o.remote_ok, "location": o.location, "deadline": _iso(o.deadline),
         "deadline_montreal": services.format_montreal(o.deadline), "is_open": o.is_open(now),
         "published_at": _iso(o.published_at), "skills": [s.slug for s in o.skills.all()],
-        "url": ocds.opportunity_url(o),
+        "url": ocds.opportunity_url(o), "is_demo": o.is_demo,
     }
 
 
