@@ -15,6 +15,7 @@ from opportunities_kit import DAY, START, complete_data, reload
 
 from ouvert.core import services as core_services
 from ouvert.core.models import AuditEntry, Notification
+from ouvert.market import formats
 from ouvert.market import opportunities as svc
 from ouvert.market.models import Addendum, BuyerSettings, Opportunity, Proposal, Question, Release, Skill
 
@@ -80,7 +81,7 @@ def test_the_ceiling_accepts_90000_00_and_refuses_90000_01_citing_the_rule(clock
         "d'action ; réglage OUVERT_MARKET_CEILING)."]
     with pytest.raises(ValidationError) as exc:
         svc.opportunity_create(actor=buyer, buyer=mcn, data=complete_data(price="95 000,00"))
-    assert "Le prix fixe (95 000,00 $) dépasse le plafond de 90 000 $" in exc.value.message_dict["price"][0]
+    assert "Le prix fixe (95 000 $) dépasse le plafond de 90 000 $" in exc.value.message_dict["price"][0]
     assert Opportunity.objects.count() == 1
 
 
@@ -195,8 +196,8 @@ def test_the_15_day_rule_at_its_exact_boundary_across_the_change_to_summer_time(
     with pytest.raises(ValidationError) as exc:
         svc.opportunity_publish(actor=buyer_admin, opportunity=short)
     assert exc.value.message_dict["deadline"] == [
-        "La date limite (17 mars 2026, 12:59 (heure de Montréal, UTC−4)) doit laisser au moins 15 jours aux "
-        "fournisseurs à compter de la publication : au plus tôt 17 mars 2026, 13:00 (heure de Montréal, UTC−4) "
+        "La date limite du 17 mars 2026 à 12 h 59 (heure de Montréal) doit laisser au moins 15 jours aux "
+        "fournisseurs à compter de la publication : au plus tôt le 17 mars 2026 à 13 h 00 (heure de Montréal) "
         "(réglage OUVERT_MARKET_MIN_POSTING_DAYS)."]
     assert reload(short).status == S.REVIEW and reload(short).published_at is None
     published = svc.opportunity_publish(actor=buyer_admin, opportunity=exact)
@@ -470,8 +471,8 @@ def test_a_deadline_addendum_only_extends(published, buyer, clock):
         svc.addendum_publish(actor=buyer, opportunity=published, kind="deadline", body_fr="Avancée.",
                              new_deadline=earlier)
     assert exc.value.message_dict["new_deadline"] == [
-        "La date limite ne peut qu'être reportée : la nouvelle (21 mars 2026, 17:00 (heure de Montréal, UTC−4)) "
-        "ne suit pas l'actuelle (22 mars 2026, 17:00 (heure de Montréal, UTC−4))."]
+        "La date limite ne peut qu'être reportée : la nouvelle, le 21 mars 2026 à 17 h 00 (heure de Montréal), "
+        "ne suit pas l'actuelle, le 22 mars 2026 à 17 h 00 (heure de Montréal)."]
     with pytest.raises(ValidationError):
         svc.addendum_publish(actor=buyer, opportunity=published, kind="deadline", body_fr="Même.",
                              new_deadline=published.deadline)
@@ -692,7 +693,7 @@ def test_the_public_history_tells_what_was_published_when(published, buyer, buye
     history = svc.opportunity_history(reload(published))
     assert [e["action"] for e in history] == ["publish", "addendum", "suspend", "resume", "close", "award"]
     assert history[1]["label"] == "Addenda n° 1 : Report de la date limite"
-    assert "reportée du 22 mars 2026, 17:00" in history[1]["detail"]
+    assert "reportée du 22 mars 2026 à 17 h 00" in history[1]["detail"]
     assert history[2]["detail"] == "Motif : Vérification juridique"
     text = repr(history)
     assert "Question privée" not in text and "question" not in text.lower()
@@ -700,22 +701,19 @@ def test_the_public_history_tells_what_was_published_when(published, buyer, buye
 
 
 def test_time_left(clock):
-    o = Opportunity(status=S.PUBLISHED, deadline=START + DAY + datetime.timedelta(hours=1, minutes=30))
-    assert svc.time_left(o) == "1 jour et 1 heure"
-    o.deadline = START + 3 * DAY
-    assert svc.time_left(o) == "3 jours"
-    o.deadline = START + datetime.timedelta(hours=2, minutes=5)
-    assert svc.time_left(o) == "2 heures et 5 minutes"
-    o.deadline = START + datetime.timedelta(seconds=20)
-    assert svc.time_left(o) == "1 minute"
-    o.deadline = START
-    assert svc.time_left(o) == ""
+    assert formats.time_left(START + DAY + datetime.timedelta(hours=1, minutes=30)) == "1 jour et 1 heure"
+    assert formats.time_left(START + 3 * DAY) == "3 jours"
+    assert formats.time_left(START + datetime.timedelta(hours=2, minutes=5)) == "2 heures et 5 minutes"
+    assert formats.time_left(START + datetime.timedelta(seconds=20)) == "1 minute"
+    assert formats.time_left(START) == "" and formats.time_left(None) == ""
 
 
 def test_format_and_money_helpers():
-    assert svc.money(Decimal("1234567.5")) == "1 234 567,50 $"
-    assert svc.format_montreal(datetime.datetime(2026, 1, 15, 22, 0, tzinfo=UTC)) == \
-        "15 janvier 2026, 17:00 (heure de Montréal, UTC−5)"
+    assert formats.money(Decimal("1234567.5")) == "1 234 567,50 $" and formats.money(90000) == "90 000 $"
+    assert formats.montreal_text(datetime.datetime(2026, 1, 15, 22, 0, tzinfo=UTC)) == \
+        "15 janvier 2026 à 17 h 00 (heure de Montréal)"
+    assert formats.montreal_text(datetime.datetime(2026, 7, 1, 13, 5, tzinfo=UTC)) == \
+        "1 juillet 2026 à 9 h 05 (heure de Montréal)"
     assert svc.parse_deadline("2026-07-01T09:30") == datetime.datetime(2026, 7, 1, 13, 30, tzinfo=UTC)
     assert svc.parse_deadline("2026-07-01T09:30+00:00") == datetime.datetime(2026, 7, 1, 9, 30, tzinfo=UTC)
     for bad in ("le premier juillet", "9999-12-31T23:59", "2026-02-30T10:00"):

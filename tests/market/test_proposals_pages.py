@@ -49,7 +49,7 @@ def test_the_editor_saves_a_draft_with_attachments_then_removes_one(signed_in, o
     page = signed_in.get(_url(opportunity))
     text = page.content.decode()
     assert page.status_code == 200 and "Ma proposition" in text
-    assert "15 décembre 2026 à 14 h 00 (heure de Montréal)" in text and "Il reste 2 jour(s) et 3 heure(s)." in text
+    assert "15 décembre 2026 à 14 h 00 (heure de Montréal)" in text and "Il reste 2 jours et 3 heures." in text
     for criterion in opportunity.criteria.all():
         assert f'for="f-criterion-{criterion.pk}"' in text
     data = _form(opportunity, attachments=[SimpleUploadedFile("offre.pdf", PDF, "application/pdf"),

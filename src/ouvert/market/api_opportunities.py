@@ -24,7 +24,7 @@ from ninja.files import UploadedFile
 from ouvert.api import AUTH, reader
 from ouvert.core import services as core_services
 
-from . import ocds
+from . import formats, ocds
 from . import opportunities as services
 from .models import Addendum, Opportunity, Question
 
@@ -44,7 +44,7 @@ def _row(o: Opportunity, now) -> dict:
         "title_en": o.title_en, "teaser_fr": o.teaser_fr, "teaser_en": o.teaser_en,
         "buyer": o.buyer.slug, "buyer_name": o.buyer.name_fr, "price": f"{o.price:.2f}", "currency": "CAD",
         "remote_ok": o.remote_ok, "location": o.location, "deadline": _iso(o.deadline),
-        "deadline_montreal": services.format_montreal(o.deadline), "is_open": o.is_open(now),
+        "deadline_montreal": formats.montreal_text(o.deadline), "is_open": o.is_open(now),
         "published_at": _iso(o.published_at), "skills": [s.slug for s in o.skills.all()],
         "url": ocds.opportunity_url(o), "is_demo": o.is_demo,
     }
@@ -74,7 +74,7 @@ def detail_data(opportunity: Opportunity, user) -> dict:
         "repository_url": opportunity.repository_url, "status_reason": opportunity.status_reason
         if opportunity.status in (Opportunity.Status.SUSPENDED, Opportunity.Status.CANCELLED) else "",
         "closed_at": _iso(opportunity.closed_at), "awarded_at": _iso(opportunity.awarded_at),
-        "cancelled_at": _iso(opportunity.cancelled_at), "time_left": services.time_left(opportunity, now),
+        "cancelled_at": _iso(opportunity.cancelled_at), "time_left": formats.time_left(opportunity.deadline, now),
         "criteria": [{"id": c.pk, "name_fr": c.name_fr, "name_en": c.name_en, "description_fr": c.description_fr,
                       "description_en": c.description_en, "weight": c.weight} for c in opportunity.criteria.all()],
         "attachments": [{"id": a.pk, "title": a.title, "size": a.size, "sha256": a.sha256,

@@ -25,7 +25,7 @@ from ninja import Body, Router, Schema, Status
 
 from ouvert.api import AUTH, api
 
-from . import proposals, suppliers
+from . import formats, proposals, suppliers
 from .models import Proposal, Supplier
 
 router = Router(tags=["market"])
@@ -134,7 +134,7 @@ def submission_data(submission) -> dict:
 
 def proposal_data(opportunity, supplier, proposal: Proposal | None, user, *, with_draft: bool = True) -> dict:
     data = {"opportunity": opportunity.reference, "supplier": supplier.organisation.slug,
-            "deadline": _iso(opportunity.deadline), "deadline_montreal": proposals.montreal_text(opportunity.deadline),
+            "deadline": _iso(opportunity.deadline), "deadline_montreal": formats.montreal_text(opportunity.deadline),
             "open": opportunity.is_open(), "status": proposal.status if proposal else None,
             "draft_revision": proposal.draft_revision if proposal else 0,
             "submissions": [submission_data(s) for s in proposals.proposal_submissions(proposal, user)]}

@@ -19,7 +19,6 @@ import datetime
 import hashlib
 import io
 import json
-import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -39,6 +38,7 @@ from django.utils.translation import gettext as _
 from ouvert.core import services as core_services
 from ouvert.core.services import NotFound
 
+from .formats import MONTREAL, money
 from .models import (
     Addendum,
     Attachment,
@@ -61,7 +61,6 @@ __all__ = ["release_add", "ocid", "release_schema", "record_build", "release_pac
 TAGS = {"tender", "tenderAmendment", "tenderUpdate", "tenderCancellation", "award", "contract",
         "implementation", "contractAmendment"}
 
-MONTREAL = zoneinfo.ZoneInfo("America/Montreal")
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 #: Statuses whose opportunities are public (and so have releases and appear in packages).
@@ -117,11 +116,6 @@ def _amount(value: Decimal | None) -> dict | None:
         return None
     number = int(value) if value == value.to_integral_value() else float(value)
     return {"amount": number, "currency": "CAD"}
-
-
-def _money(value: Decimal) -> str:
-    text = f"{value:,.2f}".replace(",", " ").replace(".", ",")
-    return text[:-3] if text.endswith(",00") else text
 
 
 def _prune(value):
@@ -226,8 +220,8 @@ def _award_criteria_details(criteria: list[Criterion]) -> str:
 
 
 def _eligibility(opportunity: Opportunity) -> str:
-    return (f"Prix fixe de {_money(opportunity.price)} $ (taxes en sus), sous le plafond de "
-            f"{_money(Decimal(settings.OUVERT_MARKET_CEILING))} $ des micro-acquisitions. Entreprise inscrite "
+    return (f"Prix fixe de {money(opportunity.price)} (taxes en sus), sous le plafond de "
+            f"{money(settings.OUVERT_MARKET_CEILING)} des micro-acquisitions. Entreprise inscrite "
             "au Québec (numéro d'entreprise du Québec, NEQ). En soumettant, le fournisseur atteste l'absence "
             "de conflit d'intérêts et accepte les conditions.")
 

@@ -19,7 +19,6 @@ import datetime
 import hashlib
 import re
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,15 +26,16 @@ from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from ouvert.core import services as core_services
 from ouvert.core.models import Membership, Organisation
 
 from . import access, ocds
+from .formats import MONTREAL, money, montreal_text
 from .models import (
     DEFAULT_LICENCE,
     LICENCES,
@@ -50,18 +50,16 @@ from .models import (
 )
 
 __all__ = [
-    "BUYER_KINDS", "EDITABLE_FIELDS", "MONTREAL", "PUBLIC_STATUSES", "RESUME_MIN_DAYS",
+    "BUYER_KINDS", "EDITABLE_FIELDS", "PUBLIC_STATUSES", "RESUME_MIN_DAYS",
     "FileTooLarge", "addendum_publish", "addendum_recipients", "attachment_add", "attachment_open",
     "attachment_remove", "buyer_dashboard", "buyer_organisations", "buyer_settings_get", "buyer_settings_set",
-    "buyers_with_opportunities", "can_manage", "can_see", "format_montreal", "is_following", "is_public", "money", "opportunity_allowed_actions",
+    "buyers_with_opportunities", "can_manage", "can_see", "is_following", "is_public", "opportunity_allowed_actions",
     "opportunity_cancel", "opportunity_close_due", "opportunity_close_if_due", "opportunity_create",
     "opportunity_get", "opportunity_history", "opportunity_list", "opportunity_problems", "opportunity_publish",
     "opportunity_resume", "opportunity_send_back", "opportunity_submit_for_review", "opportunity_suspend",
     "opportunity_update", "earliest_deadline", "parse_deadline", "follow_set", "question_answer", "question_ask",
-    "question_decline", "question_get", "questions_for", "review_queue", "skill_list", "time_left",
-]
+    "question_decline", "question_get", "questions_for", "review_queue", "skill_list", ]
 
-MONTREAL = ZoneInfo("America/Montreal")
 S = Opportunity.Status
 
 #: The kinds of organisation that may buy (a supplier never does).
@@ -104,31 +102,6 @@ def register() -> None:
 
 # --- Helpers -------------------------------------------------------------------------------------
 
-def money(value) -> str:
-    """``95 000,00 $`` (French Canadian amounts)."""
-    value = Decimal(value)
-    text = f"{value:,.2f}".replace(",", " ").replace(".", ",")
-    return f"{text} $"
-
-
-def _ceiling_text() -> str:
-    ceiling = Decimal(settings.OUVERT_MARKET_CEILING)
-    if ceiling == ceiling.to_integral_value():
-        return f"{int(ceiling):,} $".replace(",", " ")
-    return money(ceiling)
-
-
-def format_montreal(value: datetime.datetime | None) -> str:
-    """A deadline as people in Quebec read it: « 12 décembre 2026, 17:00 (heure de Montréal, UTC−5) »."""
-    if value is None:
-        return ""
-    local = value.astimezone(MONTREAL)
-    hours = int(local.utcoffset().total_seconds() // 3600)
-    offset = f"UTC{'+' if hours >= 0 else '−'}{abs(hours)}"
-    return _("%(date)s (heure de Montréal, %(offset)s)") % {
-        "date": dateformat.format(local, "j F Y, H:i"), "offset": offset}
-
-
 def parse_deadline(value, field: str = "deadline") -> datetime.datetime | None:
     """A deadline from a form or the API: an aware datetime, or an ISO 8601 text (``2026-12-12T17:00``,
     read in Montreal time unless it carries an offset). ``ValidationError`` naming ``field`` otherwise."""
@@ -168,30 +141,6 @@ def earliest_deadline(now=None) -> datetime.datetime:
     """The earliest deadline a publication at ``now`` allows (``OUVERT_MARKET_MIN_POSTING_DAYS`` later)."""
     now = now or timezone.now()
     return now + datetime.timedelta(days=settings.OUVERT_MARKET_MIN_POSTING_DAYS)
-
-
-def time_left(opportunity: Opportunity, now=None) -> str:
-    """« 12 jours et 3 heures » before the deadline (empty once it has come)."""
-    now = now or timezone.now()
-    if opportunity.deadline is None or now >= opportunity.deadline:
-        return ""
-    delta = opportunity.deadline - now
-    days, hours, minutes = delta.days, delta.seconds // 3600, (delta.seconds % 3600) // 60
-    minutes = max(minutes, 1) if not (days or hours) else minutes
-
-    def part(count, singular, plural):
-        return ngettext(singular, plural, count) % {"n": count}
-
-    parts = []
-    if days:
-        parts.append(part(days, "%(n)s jour", "%(n)s jours"))
-    if hours:
-        parts.append(part(hours, "%(n)s heure", "%(n)s heures"))
-    if not days and minutes:
-        parts.append(part(minutes, "%(n)s minute", "%(n)s minutes"))
-    if len(parts) == 2:
-        return _("%(first)s et %(second)s") % {"first": parts[0], "second": parts[1]}
-    return parts[0]
 
 
 def _audit(actor, verb: str, opportunity: Opportunity, data: dict | None = None) -> None:
@@ -495,7 +444,7 @@ def _check(opportunity: Opportunity, errors: dict) -> None:
             errors.setdefault("price", []).append(
                 _("Le prix fixe (%(price)s) dépasse le plafond de %(ceiling)s des micro-acquisitions (engagement 4 "
                   "du plan d'action ; réglage OUVERT_MARKET_CEILING).") % {"price": shown,
-                                                                           "ceiling": _ceiling_text()})
+                                                                           "ceiling": money(settings.OUVERT_MARKET_CEILING)})
         elif price != price.quantize(Decimal("0.01")):
             errors.setdefault("price", []).append(_("Le prix fixe compte au plus deux décimales."))
         else:
@@ -687,10 +636,10 @@ def opportunity_problems(opportunity: Opportunity, now=None) -> dict:
         earliest = earliest_deadline(now)
         if opportunity.deadline < earliest:
             errors.setdefault("deadline", []).append(
-                _("La date limite (%(deadline)s) doit laisser au moins %(days)s jours aux fournisseurs à compter "
-                  "de la publication : au plus tôt %(earliest)s (réglage OUVERT_MARKET_MIN_POSTING_DAYS).")
-                % {"deadline": format_montreal(opportunity.deadline), "days": settings.OUVERT_MARKET_MIN_POSTING_DAYS,
-                   "earliest": format_montreal(earliest)})
+                _("La date limite du %(deadline)s doit laisser au moins %(days)s jours aux fournisseurs à compter "
+                  "de la publication : au plus tôt le %(earliest)s (réglage OUVERT_MARKET_MIN_POSTING_DAYS).")
+                % {"deadline": montreal_text(opportunity.deadline), "days": settings.OUVERT_MARKET_MIN_POSTING_DAYS,
+                   "earliest": montreal_text(earliest)})
     for field, message in (("assignment_date", _("Indiquez la date d'attribution prévue.")),
                            ("start_date", _("Indiquez la date de début prévue.")),
                            ("completion_date", _("Indiquez la date de fin prévue."))):
@@ -834,20 +783,20 @@ def opportunity_resume(*, actor, opportunity: Opportunity, new_deadline=None, re
         previous = opportunity.deadline
         if new_deadline is None and previous < minimum:
             raise ValidationError({"new_deadline": [
-                _("La date limite (%(deadline)s) est passée ou trop proche : reprendre exige de la reporter au "
-                  "moins %(days)s jours plus loin, au plus tôt %(earliest)s.")
-                % {"deadline": format_montreal(previous), "days": RESUME_MIN_DAYS,
-                   "earliest": format_montreal(minimum)}]})
+                _("La date limite du %(deadline)s est passée ou trop proche : reprendre exige de la reporter au "
+                  "moins %(days)s jours plus loin, au plus tôt le %(earliest)s.")
+                % {"deadline": montreal_text(previous), "days": RESUME_MIN_DAYS,
+                   "earliest": montreal_text(minimum)}]})
         if new_deadline is not None:
             if new_deadline <= previous:
                 raise ValidationError({"new_deadline": [
-                    _("La nouvelle date limite (%(new)s) doit suivre la date limite actuelle (%(old)s) : elle ne "
-                      "peut qu'être reportée.") % {"new": format_montreal(new_deadline),
-                                                   "old": format_montreal(previous)}]})
+                    _("La nouvelle date limite, le %(new)s, doit suivre la date limite actuelle, le %(old)s : elle ne "
+                      "peut qu'être reportée.") % {"new": montreal_text(new_deadline),
+                                                   "old": montreal_text(previous)}]})
             if new_deadline < minimum:
                 raise ValidationError({"new_deadline": [
-                    _("La nouvelle date limite doit laisser au moins %(days)s jours : au plus tôt %(earliest)s.")
-                    % {"days": RESUME_MIN_DAYS, "earliest": format_montreal(minimum)}]})
+                    _("La nouvelle date limite doit laisser au moins %(days)s jours : au plus tôt le %(earliest)s.")
+                    % {"days": RESUME_MIN_DAYS, "earliest": montreal_text(minimum)}]})
             _dates_after_deadline(opportunity, new_deadline)
             opportunity.deadline = new_deadline
         opportunity.status = S.PUBLISHED
@@ -857,7 +806,7 @@ def opportunity_resume(*, actor, opportunity: Opportunity, new_deadline=None, re
         body = _("L'opportunité reprend : les propositions sont de nouveau acceptées.")
         if new_deadline is not None:
             body += " " + _("La date limite est reportée du %(old)s au %(new)s.") % {
-                "old": format_montreal(previous), "new": format_montreal(new_deadline)}
+                "old": montreal_text(previous), "new": montreal_text(new_deadline)}
         reason = (reason or "").strip()[:REASON_MAX]
         if reason:
             body += " " + reason
@@ -990,8 +939,8 @@ def _addendum_create(actor, opportunity: Opportunity, kind: str, body_fr: str, b
 def _dates_after_deadline(opportunity: Opportunity, deadline) -> None:
     if opportunity.assignment_date and deadline.astimezone(MONTREAL).date() >= opportunity.assignment_date:
         raise ValidationError({"new_deadline": [
-            _("La nouvelle date limite (%(new)s) doit précéder l'attribution prévue (%(a)s).")
-            % {"new": format_montreal(deadline), "a": opportunity.assignment_date.isoformat()}]})
+            _("La nouvelle date limite, le %(new)s, doit précéder l'attribution prévue (%(a)s).")
+            % {"new": montreal_text(deadline), "a": opportunity.assignment_date.isoformat()}]})
 
 
 def addendum_publish(*, actor, opportunity: Opportunity, kind: str = Addendum.Kind.NOTICE, body_fr: str,
@@ -1023,11 +972,11 @@ def addendum_publish(*, actor, opportunity: Opportunity, kind: str = Addendum.Ki
         if new is not None:
             if new <= timezone.now():
                 raise ValidationError({"new_deadline": [
-                    _("La nouvelle date limite (%(new)s) est déjà passée.") % {"new": format_montreal(new)}]})
+                    _("La nouvelle date limite, le %(new)s, est déjà passée.") % {"new": montreal_text(new)}]})
             if new <= previous:
                 raise ValidationError({"new_deadline": [
-                    _("La date limite ne peut qu'être reportée : la nouvelle (%(new)s) ne suit pas l'actuelle "
-                      "(%(old)s).") % {"new": format_montreal(new), "old": format_montreal(previous)}]})
+                    _("La date limite ne peut qu'être reportée : la nouvelle, le %(new)s, ne suit pas l'actuelle, le "
+                      "%(old)s.") % {"new": montreal_text(new), "old": montreal_text(previous)}]})
             _dates_after_deadline(opportunity, new)
             opportunity.deadline = new
             opportunity.updated_at = timezone.now()
@@ -1061,8 +1010,8 @@ def question_ask(*, actor, opportunity: Opportunity, body: str) -> Question:
     now = timezone.now()
     if not opportunity.is_open(now):
         if opportunity.deadline is not None and now >= opportunity.deadline:
-            raise ValidationError({"body": [_("La date limite (%(d)s) est passée : les questions sont closes.")
-                                            % {"d": format_montreal(opportunity.deadline)}]})
+            raise ValidationError({"body": [_("La date limite du %(d)s est passée : les questions sont closes.")
+                                            % {"d": montreal_text(opportunity.deadline)}]})
         raise ValidationError({"body": [_("Les questions se posent sur une opportunité publiée (statut actuel : "
                                           "%(s)s).") % {"s": opportunity.get_status_display()}]})
     core_services.rate_limit_hit(key=f"market.question:{actor.pk}", limit=QUESTIONS_PER_HOUR, per_seconds=3600)
@@ -1220,12 +1169,12 @@ def opportunity_history(opportunity: Opportunity) -> list[dict]:
             event["addendum"] = data.get("addendum")
         if data.get("new_deadline"):
             event["detail"] = _("Date limite reportée du %(old)s au %(new)s.") % {
-                "old": format_montreal(datetime.datetime.fromisoformat(data["previous_deadline"])),
-                "new": format_montreal(datetime.datetime.fromisoformat(data["new_deadline"]))}
+                "old": montreal_text(datetime.datetime.fromisoformat(data["previous_deadline"])),
+                "new": montreal_text(datetime.datetime.fromisoformat(data["new_deadline"]))}
         elif event["action"] in ("suspend", "cancel") and data.get("reason"):
             event["detail"] = _("Motif : %(r)s") % {"r": data["reason"]}
         elif event["action"] == "publish":
-            event["detail"] = _("Date limite : %(d)s.") % {"d": format_montreal(opportunity.deadline if not data.get(
+            event["detail"] = _("Date limite : %(d)s.") % {"d": montreal_text(opportunity.deadline if not data.get(
                 "deadline") else datetime.datetime.fromisoformat(data["deadline"]))}
         events.append(event)
     if opportunity.awarded_at is not None:

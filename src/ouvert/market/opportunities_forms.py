@@ -3,8 +3,9 @@ the stored values back into what the forms show."""
 
 from __future__ import annotations
 
+from .formats import MONTREAL
 from .models import Opportunity
-from .opportunities import EDITABLE_FIELDS, MONTREAL
+from .opportunities import EDITABLE_FIELDS
 
 #: Empty criterion rows offered below the existing ones.
 BLANK_CRITERIA = 2

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from ouvert.core import services as core_services
 from ouvert.core.markdown import render_markdown
 
-from . import access
+from . import access, formats
 from . import opportunities as services
 from . import opportunities_forms as forms
 from .models import LICENCES, Addendum, Opportunity
@@ -75,8 +75,8 @@ def opportunity_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     now = timezone.now()
-    rows = [{"opportunity": o, "deadline": services.format_montreal(o.deadline), "price": services.money(o.price),
-             "time_left": services.time_left(o, now) if o.status == Opportunity.Status.PUBLISHED else ""}
+    rows = [{"opportunity": o, "deadline": formats.montreal_text(o.deadline), "price": formats.money(o.price),
+             "time_left": formats.time_left(o.deadline, now) if o.status == Opportunity.Status.PUBLISHED else ""}
             for o in page.object_list]
     return render(request, "market/opportunities/list.html", {
         "page": page, "rows": rows, "filters": filters, "errors": errors, "query": query.urlencode(),
@@ -113,8 +113,8 @@ def _detail_context(request, opportunity: Opportunity) -> dict:
         "criteria": criteria, "skills": list(opportunity.skills.all()),
         "attachments": list(opportunity.attachments.all()),
         "addenda": addenda, "answers": [a for a in addenda if a.kind == Addendum.Kind.ANSWER],
-        "deadline": services.format_montreal(opportunity.deadline), "time_left": services.time_left(opportunity, now),
-        "is_open": opportunity.is_open(now), "price": services.money(opportunity.price),
+        "deadline": formats.montreal_text(opportunity.deadline), "time_left": formats.time_left(opportunity.deadline, now),
+        "is_open": opportunity.is_open(now), "price": formats.money(opportunity.price),
         "licence_label": dict(LICENCES).get(opportunity.licence, opportunity.licence),
         "history": services.opportunity_history(opportunity),
         "can_ask": supplier and opportunity.is_open(now),
@@ -201,7 +201,7 @@ def _dashboard_context(request) -> dict:
     now = timezone.now()
     roles = {m.organisation_id: m.role for m in data["memberships"]}
     for group in data["by_status"]:
-        group["rows"] = [{"opportunity": o, "deadline": services.format_montreal(o.deadline),
+        group["rows"] = [{"opportunity": o, "deadline": formats.montreal_text(o.deadline),
                           "actions": services.opportunity_allowed_actions(request.user, o, now,
                                                                           role=roles.get(o.buyer_id, ""))}
                          for o in group["opportunities"]]
@@ -233,7 +233,7 @@ def buyer_settings(request, slug):
 def review_queue(request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    rows = [{"opportunity": o, "deadline": services.format_montreal(o.deadline), "price": services.money(o.price),
+    rows = [{"opportunity": o, "deadline": formats.montreal_text(o.deadline), "price": formats.money(o.price),
              "problems": forms.error_lines(ValidationError(p)) if (p := services.opportunity_problems(o)) else []}
             for o in services.review_queue(user=request.user)]
     return render(request, "market/opportunities/review.html", {"rows": rows})
@@ -308,9 +308,9 @@ def _manage_context(request, opportunity: Opportunity, **extra) -> dict:
     questions = services.questions_for(user=request.user, opportunity=opportunity)
     return {"opportunity": opportunity, "actions": services.opportunity_allowed_actions(request.user, opportunity, now),
             "problems": forms.error_lines(ValidationError(problems)) if problems else [],
-            "deadline": services.format_montreal(opportunity.deadline), "price": services.money(opportunity.price),
+            "deadline": formats.montreal_text(opportunity.deadline), "price": formats.money(opportunity.price),
             "deadline_input": forms.deadline_input(opportunity.deadline),
-            "earliest": services.format_montreal(services.earliest_deadline(now)),
+            "earliest": formats.montreal_text(services.earliest_deadline(now)),
             "questions": questions, "pending": [q for q in questions if q.status == "open"],
             "addenda": list(opportunity.addenda.all()), "attachments": list(opportunity.attachments.all()),
             "addendum_kinds": [(k, label) for k, label in Addendum.Kind.choices if k != Addendum.Kind.STATUS],

@@ -28,7 +28,6 @@ import re
 import secrets
 import zipfile
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -38,17 +37,17 @@ from django.db.models import CharField, Exists, Max, OuterRef, Prefetch, Q
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 
 from ouvert.core import services as core_services
 from ouvert.core.models import Membership
 
 from . import access, seal
+from .formats import montreal_text, time_left
 from .models import Contract, Opportunity, Proposal, Question, Submission, Supplier
 
 __all__ = [
-    "DeadlinePassed", "DraftChanged", "ProposalTooLarge", "SubmitResult", "montreal_text", "time_left_text",
+    "DeadlinePassed", "DraftChanged", "ProposalTooLarge", "SubmitResult",
     "deadline_message", "proposal_context", "proposal_draft", "proposal_draft_save", "proposal_submit",
     "proposal_withdraw", "proposal_submissions", "proposal_receipt", "receipt_data", "receipt_text",
     "receipt_parse", "receipt_verify", "opened_receipts", "proposal_opened_document", "proposal_open",
@@ -57,7 +56,6 @@ __all__ = [
     "max_proposal_bytes",
 ]
 
-MONTREAL = ZoneInfo("America/Montreal")
 WRITE_ROLES = (Membership.Role.EDITOR, Membership.Role.ADMIN)
 TEXT_LIMITS = {"summary": 5_000, "approach": 30_000, "team": 15_000, "schedule": 15_000}
 CRITERION_LIMIT = 15_000
@@ -93,34 +91,6 @@ class SubmitResult:
 
 
 # --- Time ----------------------------------------------------------------------------------------
-
-def montreal_text(value: datetime.datetime | None) -> str:
-    """« 15 décembre 2026 à 14 h 00 (heure de Montréal) »."""
-    if value is None:
-        return ""
-    local = value.astimezone(MONTREAL)
-    return _("%(day)s %(month)s %(year)s à %(hour)s h %(minute)02d (heure de Montréal)") % {
-        "day": local.day, "month": str(MONTHS[local.month]), "year": local.year, "hour": local.hour,
-        "minute": local.minute}
-
-
-def time_left_text(deadline: datetime.datetime | None, now: datetime.datetime | None = None) -> str:
-    if deadline is None:
-        return ""
-    seconds = int((deadline - (now or timezone.now())).total_seconds())
-    if seconds <= 0:
-        return _("La date limite est passée.")
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        return _("Il reste %(d)s jour(s) et %(h)s heure(s).") % {"d": days, "h": hours}
-    if hours:
-        return _("Il reste %(h)s heure(s) et %(m)s minute(s).") % {"h": hours, "m": minutes}
-    if minutes:
-        return _("Il reste %(m)s minute(s).") % {"m": minutes}
-    return _("Il reste moins d'une minute.")
-
 
 def deadline_message(opportunity: Opportunity) -> str:
     return _("La date limite était le %(deadline)s ; aucune proposition n'est acceptée après.") % {
@@ -849,7 +819,7 @@ def supplier_dashboard(*, user) -> dict:
             "draft_changed": current is not None and proposal.draft_revision > current.draft_revision,
             "open": opportunity.is_open(now), "past_deadline": _past_deadline(opportunity, now),
             "deadline_text": montreal_text(opportunity.deadline),
-            "time_left": time_left_text(opportunity.deadline, now),
+            "time_left": time_left(opportunity.deadline, now),
             "can_write": roles[proposal.supplier.organisation_id].role in WRITE_ROLES,
             "result": None if contract is None else ("won" if contract.proposal_id == proposal.pk else "lost"),
         })

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ouvert.core import services as core_services
 
-from . import proposals, suppliers
+from . import formats, proposals, suppliers
 from . import proposals_forms as forms
 
 
@@ -163,8 +163,8 @@ def _editor_context(request, opportunity, supplier, proposal, *, values=None):
         "criteria": criteria, "attachments": draft.get("attachments") or [], "submissions": submissions,
         "current": current, "revision": proposal.draft_revision if proposal else 0,
         "draft_changed": bool(current and proposal and proposal.draft_revision > current.draft_revision),
-        "open": opportunity.is_open(), "deadline_text": proposals.montreal_text(opportunity.deadline),
-        "time_left": proposals.time_left_text(opportunity.deadline),
+        "open": opportunity.is_open(), "deadline_text": formats.montreal_text(opportunity.deadline),
+        "time_left": formats.time_left(opportunity.deadline),
         "can_write": supplier in suppliers.suppliers_of(request.user, writable=True),
         "max_mb": round(proposals.max_proposal_bytes() / 1_048_576, 1),
     }

@@ -11,7 +11,6 @@ one number per opportunity or contract.
 from __future__ import annotations
 
 import statistics as pystats
-import zoneinfo
 from decimal import Decimal
 
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Subquery, Sum
@@ -19,11 +18,11 @@ from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .formats import MONTREAL
 from .models import Contract, Delivery, Opportunity, Proposal, Submission
 
 __all__ = ["statistics", "chart_specs", "proposal_counts"]
 
-MONTREAL = zoneinfo.ZoneInfo("America/Montreal")
 
 #: Public opportunities (a draft or one under review is never counted).
 PUBLIC_STATUSES = (Opportunity.Status.PUBLISHED, Opportunity.Status.SUSPENDED, Opportunity.Status.EVALUATION,

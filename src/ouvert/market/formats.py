@@ -1,0 +1,60 @@
+"""How the module writes amounts and times for people (French first): amounts in Canadian dollars, instants
+in Montreal time (deadlines are entered and shown there, stored in UTC), the time left before a deadline."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+from django.utils.dates import MONTHS
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+__all__ = ["MONTREAL", "money", "montreal_text", "time_left"]
+
+MONTREAL = ZoneInfo("America/Montreal")
+
+
+def money(value) -> str:
+    """``45 000 $``, ``90 000,01 $`` (cents only when there are some)."""
+    value = Decimal(value)
+    text = f"{value:,.2f}".replace(",", " ").replace(".", ",")
+    if text.endswith(",00"):
+        text = text[:-3]
+    return f"{text} $"
+
+
+def montreal_text(value: datetime.datetime | None) -> str:
+    """« 15 décembre 2026 à 14 h 00 (heure de Montréal) »."""
+    if value is None:
+        return ""
+    local = value.astimezone(MONTREAL)
+    return _("%(day)s %(month)s %(year)s à %(hour)s h %(minute)02d (heure de Montréal)") % {
+        "day": local.day, "month": str(MONTHS[local.month]), "year": local.year, "hour": local.hour,
+        "minute": local.minute}
+
+
+def time_left(deadline: datetime.datetime | None, now: datetime.datetime | None = None) -> str:
+    """« 12 jours et 3 heures » before ``deadline`` (empty once it has come)."""
+    now = now or timezone.now()
+    if deadline is None or now >= deadline:
+        return ""
+    delta = deadline - now
+    days, hours, minutes = delta.days, delta.seconds // 3600, (delta.seconds % 3600) // 60
+    minutes = max(minutes, 1) if not (days or hours) else minutes
+
+    def part(count, singular, plural):
+        return ngettext(singular, plural, count) % {"n": count}
+
+    parts = []
+    if days:
+        parts.append(part(days, "%(n)s jour", "%(n)s jours"))
+    if hours:
+        parts.append(part(hours, "%(n)s heure", "%(n)s heures"))
+    if not days and minutes:
+        parts.append(part(minutes, "%(n)s minute", "%(n)s minutes"))
+    if len(parts) == 2:
+        return _("%(first)s et %(second)s") % {"first": parts[0], "second": parts[1]}
+    return parts[0]
