@@ -313,6 +313,15 @@ def evaluator_name(*, actor, opportunity: Opportunity, email: str, is_chair: boo
     return evaluator
 
 
+def _require_panel_change(actor, opportunity: Opportunity) -> None:
+    """The buyer changes the panel while the opportunity is published or in evaluation."""
+    _require_signed_in(actor)
+    _require_buyer(actor, opportunity)
+    if opportunity.status not in PANEL_STATUSES:
+        raise ValidationError(_("Le comité ne change plus : l'opportunité est « %(status)s ».")
+                              % {"status": opportunity.get_status_display()})
+
+
 def _evaluator_of(opportunity: Opportunity, evaluator_id) -> Evaluator:
     try:
         return Evaluator.objects.select_related("user").get(pk=int(evaluator_id), opportunity=opportunity)
@@ -322,11 +331,7 @@ def _evaluator_of(opportunity: Opportunity, evaluator_id) -> Evaluator:
 
 def evaluator_remove(*, actor, opportunity: Opportunity, evaluator_id) -> None:
     """Remove a member who has not scored anything yet."""
-    _require_signed_in(actor)
-    _require_buyer(actor, opportunity)
-    if opportunity.status not in PANEL_STATUSES:
-        raise ValidationError(_("Le comité ne change plus : l'opportunité est « %(status)s ».")
-                              % {"status": opportunity.get_status_display()})
+    _require_panel_change(actor, opportunity)
     with transaction.atomic():
         _lock(opportunity)
         evaluator = _evaluator_of(opportunity, evaluator_id)
@@ -340,11 +345,7 @@ def evaluator_remove(*, actor, opportunity: Opportunity, evaluator_id) -> None:
 
 def evaluator_set_chair(*, actor, opportunity: Opportunity, evaluator_id) -> Evaluator:
     """Make a member the chair (one chair: the previous one steps down)."""
-    _require_signed_in(actor)
-    _require_buyer(actor, opportunity)
-    if opportunity.status not in PANEL_STATUSES:
-        raise ValidationError(_("Le comité ne change plus : l'opportunité est « %(status)s ».")
-                              % {"status": opportunity.get_status_display()})
+    _require_panel_change(actor, opportunity)
     with transaction.atomic():
         _lock(opportunity)
         evaluator = _evaluator_of(opportunity, evaluator_id)
