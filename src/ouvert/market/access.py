@@ -13,34 +13,35 @@ from ouvert.core.models import Membership
 
 from .models import Evaluator, Opportunity, Supplier
 
-__all__ = ["is_platform_admin", "is_buyer", "is_buyer_admin", "supplier_memberships", "is_supplier_member",
+__all__ = ["is_signed_in", "is_platform_admin", "is_buyer", "is_buyer_admin", "supplier_memberships", "is_supplier_member",
            "evaluator_get"]
 
 MANAGE_ROLES = (Membership.Role.EDITOR, Membership.Role.ADMIN)
 
 
-def _authenticated(user) -> bool:
+def is_signed_in(user) -> bool:
+    """A signed-in, active person."""
     return user is not None and user.is_authenticated and user.is_active
 
 
 def is_platform_admin(user) -> bool:
-    return _authenticated(user) and user.is_superuser
+    return is_signed_in(user) and user.is_superuser
 
 
 def is_buyer(user, opportunity_or_buyer) -> bool:
     """An editor or admin of the buying public body."""
     org_id = opportunity_or_buyer.buyer_id if isinstance(opportunity_or_buyer, Opportunity) else opportunity_or_buyer.pk
-    return _authenticated(user) and core_services.user_has_role(user, org_id, MANAGE_ROLES)
+    return is_signed_in(user) and core_services.user_has_role(user, org_id, MANAGE_ROLES)
 
 
 def is_buyer_admin(user, opportunity_or_buyer) -> bool:
     org_id = opportunity_or_buyer.buyer_id if isinstance(opportunity_or_buyer, Opportunity) else opportunity_or_buyer.pk
-    return _authenticated(user) and core_services.user_has_role(user, org_id, [Membership.Role.ADMIN])
+    return is_signed_in(user) and core_services.user_has_role(user, org_id, [Membership.Role.ADMIN])
 
 
 def supplier_memberships(user, roles=None) -> list[Supplier]:
     """The suppliers ``user`` belongs to (with one of ``roles`` when given)."""
-    if not _authenticated(user):
+    if not is_signed_in(user):
         return []
     # One filter() call: both conditions hold on the same membership (two calls would join twice).
     conditions = {"organisation__memberships__user": user}
@@ -50,11 +51,11 @@ def supplier_memberships(user, roles=None) -> list[Supplier]:
 
 
 def is_supplier_member(user, supplier: Supplier, roles=None) -> bool:
-    return _authenticated(user) and core_services.user_has_role(user, supplier.organisation_id, roles)
+    return is_signed_in(user) and core_services.user_has_role(user, supplier.organisation_id, roles)
 
 
 def evaluator_get(user, opportunity: Opportunity) -> Evaluator | None:
     """``user``'s seat on the opportunity's panel, if any."""
-    if not _authenticated(user):
+    if not is_signed_in(user):
         return None
     return Evaluator.objects.filter(opportunity=opportunity, user=user).first()

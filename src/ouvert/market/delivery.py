@@ -48,10 +48,6 @@ def _audit(actor, verb: str, target, data: dict | None = None) -> None:
     core_services.audit_append(actor=actor, action=f"market.delivery.{verb}", target=target, data=data or {})
 
 
-def _authenticated(user) -> bool:
-    return user is not None and user.is_authenticated and user.is_active
-
-
 def _publish(opportunity: Opportunity) -> None:
     from . import ocds
 
@@ -96,7 +92,7 @@ def _is_supplier(user, contract: Contract) -> bool:
 def contract_get(*, reference: str, user) -> Contract:
     """The contract, for the awarded supplier's members and the buyer's members (the public sees it in the
     opportunity's page and the open data)."""
-    if not _authenticated(user):
+    if not access.is_signed_in(user):
         raise PermissionDenied(_("Connectez-vous pour suivre la livraison."))
     contract = contract_for(reference=reference)
     if not (_is_supplier(user, contract) or core_services.user_has_role(user, contract.opportunity.buyer_id)):
@@ -130,7 +126,7 @@ def _clean_url(value: str, name: str, errors: dict, *, required: bool) -> str:
 def delivery_submit(*, actor, contract: Contract, repository_url: str, merge_request_url: str = "",
                     note: str = "") -> Delivery:
     """A delivery by a member of the awarded supplier, while the contract is active or corrections are asked."""
-    if not _authenticated(actor):
+    if not access.is_signed_in(actor):
         raise PermissionDenied(_("Connectez-vous pour livrer."))
     if not _is_supplier(actor, contract):
         raise PermissionDenied(_("Seuls les membres du fournisseur retenu livrent le travail."))
@@ -170,7 +166,7 @@ def delivery_submit(*, actor, contract: Contract, repository_url: str, merge_req
 def delivery_decide(*, actor, delivery: Delivery, decision: str, checklist=None, note: str = "") -> Delivery:
     """The buyer's decision on the latest delivery: ``accepted`` (every acceptance criterion ticked: ``checklist``
     is the list of the ticked items' indexes, or of booleans) or ``corrections`` (``note`` gives the reason)."""
-    if not _authenticated(actor):
+    if not access.is_signed_in(actor):
         raise PermissionDenied(_("Connectez-vous pour décider."))
     contract = delivery.contract
     opportunity = contract.opportunity
@@ -249,7 +245,7 @@ def _ticked(checklist, count: int) -> set[int]:
 def payment_set(*, actor, contract: Contract, status: str) -> Contract:
     """Move the payment one step on: pending → approved → paid, once the work is accepted (editor or admin of the
     buying body)."""
-    if not _authenticated(actor):
+    if not access.is_signed_in(actor):
         raise PermissionDenied(_("Connectez-vous pour consigner le paiement."))
     opportunity = contract.opportunity
     if not access.is_buyer(actor, opportunity):

@@ -116,12 +116,8 @@ def _audit(actor, verb: str, target, data: dict | None = None) -> None:
     core_services.audit_append(actor=actor, action=f"market.evaluation.{verb}", target=target, data=data or {})
 
 
-def _authenticated(user) -> bool:
-    return user is not None and user.is_authenticated and user.is_active
-
-
 def _require_signed_in(user) -> None:
-    if not _authenticated(user):
+    if not access.is_signed_in(user):
         raise PermissionDenied(_("Connectez-vous pour accéder à l'évaluation."))
 
 

@@ -148,10 +148,6 @@ def _audit(actor, verb: str, opportunity: Opportunity, data: dict | None = None)
                                data={"reference": opportunity.reference, **(data or {})})
 
 
-def _authenticated(user) -> bool:
-    return user is not None and user.is_authenticated and user.is_active
-
-
 def _url(opportunity: Opportunity) -> str:
     return reverse("market:opportunity_detail", kwargs={"reference": opportunity.reference})
 
@@ -193,7 +189,7 @@ def is_public(opportunity: Opportunity) -> bool:
 
 
 def _is_body_member(user, opportunity: Opportunity) -> bool:
-    return _authenticated(user) and core_services.user_has_role(user, opportunity.buyer_id)
+    return access.is_signed_in(user) and core_services.user_has_role(user, opportunity.buyer_id)
 
 
 def can_see(user, opportunity: Opportunity) -> bool:
@@ -225,7 +221,7 @@ def _require_approver(actor, opportunity: Opportunity, what: str) -> None:
 
 def buyer_organisations(user) -> list[Organisation]:
     """The public bodies in which ``user`` may create opportunities (editor or admin)."""
-    if not _authenticated(user):
+    if not access.is_signed_in(user):
         return []
     ids = [m.organisation_id for m in core_services.membership_list(user=user) if m.role in access.MANAGE_ROLES]
     return list(Organisation.objects.filter(pk__in=ids, kind__in=BUYER_KINDS).order_by("name_fr"))
@@ -240,8 +236,8 @@ def opportunity_allowed_actions(user, opportunity: Opportunity, now=None, *, rol
         manager = can_manage(user, opportunity)
         approver = _can_approve(user, opportunity)
     else:
-        manager = _authenticated(user) and role in access.MANAGE_ROLES
-        approver = access.is_platform_admin(user) or (_authenticated(user) and role == Membership.Role.ADMIN)
+        manager = access.is_signed_in(user) and role in access.MANAGE_ROLES
+        approver = access.is_platform_admin(user) or (access.is_signed_in(user) and role == Membership.Role.ADMIN)
     status = opportunity.status
     actions = []
     if status == S.DRAFT and manager:
@@ -352,7 +348,7 @@ def buyers_with_opportunities() -> list[Organisation]:
 def buyer_dashboard(*, user) -> dict:
     """What a buyer sees: the opportunities of the bodies ``user`` belongs to, by status, with the
     questions waiting for an answer and, for admins, the bodies' settings."""
-    if not _authenticated(user):
+    if not access.is_signed_in(user):
         raise PermissionDenied(_("Connectez-vous pour voir l'espace acheteur."))
     memberships = [m for m in core_services.membership_list(user=user) if m.organisation.kind in BUYER_KINDS]
     org_ids = [m.organisation_id for m in memberships]
@@ -377,7 +373,7 @@ def buyer_dashboard(*, user) -> dict:
 def review_queue(*, user) -> list[Opportunity]:
     """Opportunities waiting for review that ``user`` may publish (a body's admins; every one for
     platform admins), oldest submission first."""
-    if not _authenticated(user):
+    if not access.is_signed_in(user):
         raise PermissionDenied(_("Connectez-vous pour voir les opportunités à réviser."))
     qs = Opportunity.objects.filter(status=S.REVIEW).select_related("buyer").prefetch_related("criteria")
     if not access.is_platform_admin(user):
@@ -542,7 +538,7 @@ def _next_reference(now) -> str:
 def opportunity_create(*, actor, buyer: Organisation, data: dict) -> Opportunity:
     """A draft opportunity of ``buyer`` (a public body, municipality or university in which ``actor`` is
     editor or admin). ``data``: the ``EDITABLE_FIELDS``, ``skills`` (names or slugs) and ``criteria``."""
-    if not _authenticated(actor):
+    if not access.is_signed_in(actor):
         raise PermissionDenied(_("Connectez-vous pour créer une opportunité."))
     if not access.is_buyer(actor, buyer):
         raise PermissionDenied(_("Seuls les éditeurs et administrateurs d'un organisme public créent ses "
@@ -918,7 +914,7 @@ def _addendum_create(actor, opportunity: Opportunity, kind: str, body_fr: str, b
                                                                                                  flat=True).first()
         addendum = Addendum(opportunity=opportunity, number=(last or 0) + 1, kind=kind, body_fr=body_fr,
                             body_en=body_en, previous_deadline=previous, new_deadline=new, published_at=now,
-                            published_by=actor if _authenticated(actor) else None)
+                            published_by=actor if access.is_signed_in(actor) else None)
         try:
             with transaction.atomic():
                 addendum.save()
@@ -996,7 +992,7 @@ def addendum_publish(*, actor, opportunity: Opportunity, kind: str = Addendum.Ki
 def question_ask(*, actor, opportunity: Opportunity, body: str) -> Question:
     """A supplier member's question on a published opportunity, before its deadline: private to the asker
     and the buyer's members; the body's editors and admins are told."""
-    if not _authenticated(actor):
+    if not access.is_signed_in(actor):
         raise PermissionDenied(_("Connectez-vous pour poser une question."))
     if not access.supplier_memberships(actor):
         raise PermissionDenied(_("Seuls les membres d'un fournisseur inscrit posent des questions sur une "
@@ -1032,14 +1028,14 @@ def question_get(*, user, opportunity: Opportunity, question_id) -> Question:
     except (Question.DoesNotExist, TypeError, ValueError):
         question = None
     if question is None or not (_is_body_member(user, opportunity)
-                                or (_authenticated(user) and question.asked_by_id == user.pk)):
+                                or (access.is_signed_in(user) and question.asked_by_id == user.pk)):
         raise core_services.NotFound(_("Question n° %(id)s introuvable.") % {"id": question_id})
     return question
 
 
 def questions_for(*, user, opportunity: Opportunity) -> list[Question]:
     """The questions ``user`` may see: all of them for the body's members, one's own for a supplier."""
-    if not _authenticated(user):
+    if not access.is_signed_in(user):
         return []
     qs = Question.objects.filter(opportunity=opportunity).select_related("addendum")
     if not _is_body_member(user, opportunity):
@@ -1115,7 +1111,7 @@ def question_decline(*, actor, question: Question, reason: str) -> Question:
 
 def follow_set(*, actor, opportunity: Opportunity, follow: bool = True) -> bool:
     """Follow (or stop following) an opportunity one may see; returns whether ``actor`` now follows it."""
-    if not _authenticated(actor):
+    if not access.is_signed_in(actor):
         raise PermissionDenied(_("Connectez-vous pour suivre une opportunité."))
     if not can_see(actor, opportunity):
         raise core_services.NotFound(_("Opportunité « %(ref)s » introuvable.") % {"ref": opportunity.reference})
@@ -1131,7 +1127,7 @@ def follow_set(*, actor, opportunity: Opportunity, follow: bool = True) -> bool:
 
 
 def is_following(user, opportunity: Opportunity) -> bool:
-    return _authenticated(user) and Follow.objects.filter(opportunity=opportunity, user=user).exists()
+    return access.is_signed_in(user) and Follow.objects.filter(opportunity=opportunity, user=user).exists()
 
 
 # --- Public history --------------------------------------------------------------------------------

@@ -31,10 +31,6 @@ TEXT_LIMITS = {"legal_name": 300, "contact_name": 200, "contact_email": 254, "co
 ROLES = (Membership.Role.MEMBER, Membership.Role.EDITOR, Membership.Role.ADMIN)
 
 
-def _authenticated(user) -> bool:
-    return user is not None and user.is_authenticated and user.is_active
-
-
 def neq_normalise(value) -> str:
     """The NEQ as ten digits (spaces and dashes removed); ``ValidationError`` on the field ``neq`` otherwise."""
     neq = re.sub(r"[\s\-]", "", str(value or ""))
@@ -93,7 +89,7 @@ def supplier_register(*, user, legal_name: str, neq: str, is_sme=False, is_start
                       contact_email: str = "", contact_phone: str = "", address: str = "") -> Supplier:
     """Register a supplier: its organisation (kind ``supplier``, slug from the name), the supplier row, and
     ``user`` as its admin. A NEQ already registered is refused."""
-    if not _authenticated(user):
+    if not access.is_signed_in(user):
         raise PermissionDenied(_("Connectez-vous pour inscrire une entreprise."))
     errors: dict[str, list[str]] = {}
     try:
@@ -225,7 +221,7 @@ def supplier_member_remove(*, user, supplier: Supplier, email: str) -> bool:
     except core_services.NotFound:
         raise ValidationError({"email": [_("Courriel : aucun membre n'a l'adresse « %(email)s ».")
                                          % {"email": (email or "").strip()}]}) from None
-    leaving = _authenticated(user) and person.pk == user.pk
+    leaving = access.is_signed_in(user) and person.pk == user.pk
     if not leaving:
         _admin_only(user, supplier)
     elif not access.is_supplier_member(user, supplier):
