@@ -42,7 +42,7 @@ from ouvert.core import services as core_services
 from ouvert.core.models import Membership
 
 from . import delivery, evaluation, opportunities, proposals, suppliers
-from .models import BuyerSettings, Opportunity, Proposal, Release, Submission, Supplier
+from .models import BuyerSettings, Opportunity, Proposal, Release, Supplier
 
 MONTREAL = ZoneInfo("America/Montreal")
 DEMO_PASSWORD = "demo-ouvert-2021"
@@ -102,9 +102,6 @@ class Clock:
         day = self.today + datetime.timedelta(days=days)
         local = datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=MONTREAL)
         return local.astimezone(datetime.UTC)
-
-    def day(self, days: int) -> datetime.date:
-        return self.today + datetime.timedelta(days=days)
 
 
 def _past(instant: datetime.datetime):
@@ -188,7 +185,7 @@ STANDARD_CRITERIA = _criteria(
 )
 
 
-def _spec_ckan(clock: Clock) -> dict:
+def _spec_ckan() -> dict:
     return {
         "title_fr": TITLES[0],
         "title_en": "CKAN harvesting connector for Données Québec",
@@ -237,7 +234,7 @@ def _spec_ckan(clock: Clock) -> dict:
     }
 
 
-def _spec_rdv(clock: Clock) -> dict:
+def _spec_rdv() -> dict:
     return {
         "title_fr": TITLES[1],
         "title_en": "Free appointment-booking module",
@@ -280,7 +277,7 @@ def _spec_rdv(clock: Clock) -> dict:
     }
 
 
-def _spec_dashboard(clock: Clock) -> dict:
+def _spec_dashboard() -> dict:
     return {
         "title_fr": TITLES[2],
         "title_en": "Public dashboard tracking the action plan",
@@ -321,7 +318,7 @@ def _spec_dashboard(clock: Clock) -> dict:
     }
 
 
-def _spec_publiccode(clock: Clock) -> dict:
+def _spec_publiccode() -> dict:
     return {
         "title_fr": TITLES[3],
         "title_en": "publiccode.yml file validator",
@@ -362,7 +359,7 @@ def _spec_publiccode(clock: Clock) -> dict:
     }
 
 
-def _spec_forms(clock: Clock) -> dict:
+def _spec_forms() -> dict:
     return {
         "title_fr": TITLES[4],
         "title_en": "Digitising grant application forms",
@@ -391,7 +388,7 @@ def _spec_forms(clock: Clock) -> dict:
     }
 
 
-def _spec_libraries(clock: Clock) -> dict:
+def _spec_libraries() -> dict:
     return {
         "title_fr": TITLES[5],
         "title_en": "Library opening hours API",
@@ -516,7 +513,7 @@ def _scores(opportunity: Opportunity, key: str, shift: str = "0") -> dict:
 
 # --- Common steps ------------------------------------------------------------------------------------
 
-def _draft_to_published(spec: dict, people: dict, sct, *, published_at, deadline, flag=True) -> Opportunity:
+def _draft_to_published(spec: dict, people: dict, sct, *, published_at, deadline) -> Opportunity:
     """Create (two days before ``published_at``), submit for review (the day before), publish (at
     ``published_at``, by the SCT's admin)."""
     spec = dict(spec)
@@ -562,7 +559,7 @@ def _load_ckan(clock: Clock, people: dict, sct, sup: dict) -> Opportunity:
     deadline = clock.at(-112, 14)
     published = deadline - _posting(22)
     published = published.astimezone(MONTREAL).replace(hour=10, minute=0).astimezone(datetime.UTC)
-    opportunity = _draft_to_published(_spec_ckan(clock), people, sct, published_at=published, deadline=deadline)
+    opportunity = _draft_to_published(_spec_ckan(), people, sct, published_at=published, deadline=deadline)
     _panel(opportunity, people, published + datetime.timedelta(days=6))
     with _past(deadline - datetime.timedelta(days=6, hours=3)):
         logilibre = _bid(opportunity, sup["logilibre"], "logilibre", attachments=[(
@@ -621,7 +618,7 @@ def _load_rdv(clock: Clock, people: dict, sct, sup: dict) -> Opportunity:
     """2. Deadline passed five days ago: three proposals, the chair has scored them, the other evaluator not yet."""
     deadline = clock.at(-5, 14)
     published = (deadline - _posting(25)).astimezone(MONTREAL).replace(hour=10, minute=0).astimezone(datetime.UTC)
-    opportunity = _draft_to_published(_spec_rdv(clock), people, sct, published_at=published, deadline=deadline)
+    opportunity = _draft_to_published(_spec_rdv(), people, sct, published_at=published, deadline=deadline)
     _panel(opportunity, people, published + datetime.timedelta(days=4))
     with _past(deadline - datetime.timedelta(days=13, hours=2)):
         logilibre = _bid(opportunity, sup["logilibre"], "logilibre")
@@ -657,7 +654,7 @@ def _load_dashboard(clock: Clock, people: dict, sct, sup: dict) -> Opportunity:
     first_deadline = published + _posting(23)
     first_deadline = first_deadline.astimezone(MONTREAL).replace(hour=14, minute=0).astimezone(datetime.UTC)
     final_deadline = max(clock.at(20, 14), first_deadline + datetime.timedelta(days=7))
-    spec = _spec_dashboard(clock)
+    spec = _spec_dashboard()
     spec.update(assignment_date=_local_day(final_deadline, 10), start_date=_local_day(final_deadline, 17),
                 completion_date=_local_day(final_deadline, 90))
     opportunity = _draft_to_published(spec, people, sct, published_at=published, deadline=first_deadline)
@@ -715,7 +712,7 @@ def _load_publiccode(clock: Clock, people: dict, sct, sup: dict) -> Opportunity:
     """4. Published today (the deadline thirty days ahead), no addenda."""
     now = timezone.now()
     deadline = max(clock.at(30, 14), now + _posting(0) + datetime.timedelta(days=1))
-    spec = _spec_publiccode(clock)
+    spec = _spec_publiccode()
     spec["deadline"] = deadline
     spec.update(assignment_date=_local_day(deadline, 14), start_date=_local_day(deadline, 21),
                 completion_date=_local_day(deadline, 80))
@@ -730,7 +727,7 @@ def _load_forms(clock: Clock, people: dict, sct, sup: dict) -> Opportunity:
     """5. Cancelled with its reason, after an addendum."""
     published = clock.at(-45, 10)
     deadline = (published + _posting(24)).astimezone(MONTREAL).replace(hour=14, minute=0).astimezone(datetime.UTC)
-    opportunity = _draft_to_published(_spec_forms(clock), people, sct, published_at=published, deadline=deadline)
+    opportunity = _draft_to_published(_spec_forms(), people, sct, published_at=published, deadline=deadline)
     with _past(clock.at(-40, 13)):
         opportunities.addendum_publish(
             actor=people[ACHETEUSE], opportunity=opportunity, kind="notice",
@@ -748,7 +745,7 @@ def _load_forms(clock: Clock, people: dict, sct, sup: dict) -> Opportunity:
 def _load_libraries(clock: Clock, people: dict, sct, sup: dict) -> Opportunity:
     """6. Submitted for review, waiting for the SCT's admin (who may publish it)."""
     deadline = max(clock.at(35, 14), timezone.now() + _posting(0) + datetime.timedelta(days=5))
-    spec = _spec_libraries(clock)
+    spec = _spec_libraries()
     spec.update(deadline=deadline, assignment_date=_local_day(deadline, 14), start_date=_local_day(deadline, 21),
                 completion_date=_local_day(deadline, 100))
     with _past(clock.at(-3, 11)):
@@ -803,9 +800,9 @@ def load(stdout=None) -> int:
 
         catalog_services.open_data_refresh(OPEN_DATA_KEY)
     demo = Opportunity.objects.filter(is_demo=True)
+    # No count of proposals here: some are still sealed, and their number is part of the seal.
     _write(stdout, f"marchés : {created} opportunité(s) de démonstration chargée(s) ({demo.count()} en tout), "
                    f"{Supplier.objects.filter(is_demo=True).count()} fournisseurs, "
-                   f"{Submission.objects.filter(proposal__opportunity__in=demo).count()} soumissions scellées, "
                    f"{Release.objects.filter(opportunity__in=demo).count()} publications OCDS "
                    f"(mot de passe des comptes « {DEMO_PASSWORD} »)")
     return created
