@@ -2,39 +2,18 @@
 votes count once, counters stay exact, concurrent reports count each once and hide once. SQLite
 serialises writers, so these tests are skipped there."""
 
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from ouvert.consult import comments
 from ouvert.consult.models import Comment, CommentVote, Flag, Moderation, Proposal
+from tests.concurrency import race
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="real concurrency needs PostgreSQL"),
 ]
-
-
-def _race(calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 — the test looks at what each thread got
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 @pytest.fixture
@@ -47,7 +26,7 @@ def comment(process, citizen):
 def test_concurrent_double_votes_count_once(comment, citizens):
     calls = [(lambda person=person, value=value: comments.comment_vote(user=person, comment=comment.pk, value=value))
              for person in citizens for value in (1, 1, 1)]
-    results = _race(calls)
+    results = race(calls)
     assert not [r for r in results if isinstance(r, Exception)], results
     comment.refresh_from_db()
     assert comment.upvotes == len(citizens) and comment.downvotes == 0
@@ -59,7 +38,7 @@ def test_concurrent_vote_changes_keep_counters_exact(comment, citizens):
         comments.comment_vote(user=person, comment=comment.pk, value=1)
     calls = [(lambda person=person, value=value: comments.comment_vote(user=person, comment=comment.pk, value=value))
              for person in citizens for value in (-1, 0, 1)]
-    results = _race(calls)
+    results = race(calls)
     assert not [r for r in results if isinstance(r, Exception)], results
     comment.refresh_from_db()
     votes = list(CommentVote.objects.filter(comment=comment).values_list("value", flat=True))
@@ -73,7 +52,7 @@ def test_concurrent_reports_hide_once(process, comment, citizen):
     calls = [(lambda person=person: comments.flag_create(user=person, process=process, target_kind="comment",
                                                          target_id=comment.pk, reason="spam"))
              for person in people for _ in range(2)]
-    results = _race(calls)
+    results = race(calls)
     assert sum(1 for r in results if isinstance(r, Flag)) == len(people)
     row = Moderation.objects.get()
     assert row.reports_count == len(people) and row.hidden_automatically

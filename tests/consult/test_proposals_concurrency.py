@@ -1,13 +1,13 @@
 """Concurrent double submits and per-person limits, on PostgreSQL (real concurrency: threads, each with
 its own database connection). SQLite serialises writers, so these tests are skipped there."""
 
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from ouvert.consult import services
 from ouvert.consult.models import Participation, Proposal, Support
+from tests.concurrency import race
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -17,35 +17,13 @@ pytestmark = [
 BODY = "Ouvrir les données des permis de construire, avec leur adresse et leur date."
 
 
-def _race(calls):
-    """Run every call at once (a barrier), each in its own thread and connection; return results/errors."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 — the test looks at what each thread got
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 def test_concurrent_double_submits_count_once(process, citizens):
     proposal = services.proposal_create(process=process, user=citizens[0], title="Permis de construire ouverts",
                                         body=BODY)
     people = citizens[1:4]
     calls = [(lambda person=person: services.proposal_support(proposal=Proposal.objects.get(pk=proposal.pk),
                                                               user=person)) for person in people for _ in range(4)]
-    results = _race(calls)
+    results = race(calls)
     errors = [r for r in results if isinstance(r, Exception)]
     assert not errors, errors
     assert sum(1 for r in results if r.created) == 3
@@ -60,7 +38,7 @@ def test_support_limit_holds_under_concurrency(process_factory, citizens):
     proposals = [services.proposal_create(process=process, user=citizens[0], title=f"Proposition concurrente {n}",
                                           body=BODY) for n in range(8)]
     person = citizens[1]
-    results = _race([(lambda p=p: services.proposal_support(proposal=Proposal.objects.get(pk=p.pk), user=person))
+    results = race([(lambda p=p: services.proposal_support(proposal=Proposal.objects.get(pk=p.pk), user=person))
                      for p in proposals])
     accepted = [r for r in results if not isinstance(r, Exception)]
     refused = [r for r in results if isinstance(r, Exception)]
@@ -77,7 +55,7 @@ def test_concurrent_creations_take_distinct_numbers_and_respect_the_limit(proces
     calls = [(lambda person=person, n=n: services.proposal_create(
         process=process, user=person, title=f"Proposition {person.pk}-{n}", body=BODY))
         for person in citizens for n in range(3)]
-    results = _race(calls)
+    results = race(calls)
     created = [r for r in results if isinstance(r, Proposal)]
     assert len(created) == 2 * len(citizens)
     numbers = sorted(Proposal.objects.filter(process=process).values_list("number", flat=True))
@@ -99,7 +77,7 @@ def test_supporting_and_taking_back_at_once_never_deadlock(process, citizens):
                 action(proposal=Proposal.objects.select_related("process").get(pk=proposal.pk), user=person)
         return run
 
-    results = _race([toggle(services.proposal_support), toggle(services.proposal_unsupport)] * 2)
+    results = race([toggle(services.proposal_support), toggle(services.proposal_unsupport)] * 2)
     assert not [r for r in results if isinstance(r, Exception)]
     rows = Support.objects.filter(proposal=proposal, user=person).count()
     assert Proposal.objects.get(pk=proposal.pk).supports_count == rows

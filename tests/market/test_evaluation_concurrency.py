@@ -2,13 +2,13 @@
 are skipped there): two admins awarding, two tabs submitting one member's scores, two deliveries — each time one
 wins and the other is refused cleanly, never a second contract, score row or delivery."""
 
-import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 from evaluation_kit import *  # noqa: F403  (fixtures: clock, market)
 from evaluation_kit import agree, declare_all, evaluate_and_award, past_deadline, sheet
+from tests.concurrency import race
 
 from ouvert.market import delivery, evaluation
 from ouvert.market.models import Contract, Delivery, Opportunity, Proposal, Score
@@ -17,27 +17,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="real concurrency needs PostgreSQL"),
 ]
-
-
-def _race(calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 — the test looks at what each thread got
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_two_awards_at_once_make_one_contract(market, make_user):
@@ -51,7 +30,7 @@ def test_two_awards_at_once_make_one_contract(market, make_user):
     core_services.membership_set(user=other_admin, organisation=market.opportunity.buyer, role="admin")
     calls = [lambda person=person: evaluation.award(actor=person, opportunity=Opportunity.objects.get(
         pk=market.opportunity.pk), proposal_id=market.a.pk) for person in (market.buyer_admin, other_admin)]
-    results = _race(calls)
+    results = race(calls)
     assert sum(isinstance(r, Contract) for r in results) == 1
     [refusal] = [r for r in results if not isinstance(r, Contract)]
     assert isinstance(refusal, ValidationError) and "déjà adjugée" in str(refusal)
@@ -63,7 +42,7 @@ def test_two_tabs_submitting_scores(market):
     declare_all(market)
     calls = [lambda: evaluation.scores_submit(user=market.chair, proposal=Proposal.objects.get(pk=market.a.pk),
                                               scores=sheet(market, (7, 7, 7)))] * 2
-    results = _race(calls)
+    results = race(calls)
     assert sum(isinstance(r, list) for r in results) == 1
     [refusal] = [r for r in results if not isinstance(r, list)]
     assert isinstance(refusal, ValidationError)
@@ -75,6 +54,6 @@ def test_two_deliveries_at_once(market):
     calls = [lambda n=n: delivery.delivery_submit(actor=market.supplier_a.owner, contract=contract,
                                                   repository_url=f"https://git.example.org/logilibre/r{n}")
              for n in range(2)]
-    results = _race(calls)
+    results = race(calls)
     assert sum(isinstance(r, Delivery) for r in results) == 1
     assert Delivery.objects.count() == 1

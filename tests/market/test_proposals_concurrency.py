@@ -11,12 +11,12 @@ import datetime
 import json
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from proposals_kit import content_for, owner, save
+from tests.concurrency import race
 
 from ouvert.market import proposals
 from ouvert.market.models import Proposal, Submission
@@ -24,27 +24,6 @@ from ouvert.market.models import Proposal, Submission
 pytestmark = pytest.mark.django_db(transaction=True)
 
 DEADLINE = datetime.datetime(2026, 12, 15, 19, 0, tzinfo=datetime.UTC)
-
-
-def _race(calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 — the test looks at what each thread got
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 @pytest.fixture
@@ -80,7 +59,7 @@ def test_tabs_submitting_one_revision_at_once_make_one_submission_with_one_recei
         return proposals.proposal_submit(proposal=proposal, user=user, draft_revision=1,
                                          no_conflict_of_interest=True, terms_accepted=True)
 
-    results = _race([submit for _ in range(4)])
+    results = race([submit for _ in range(4)])
     assert not [r for r in results if isinstance(r, Exception)], results
     assert Submission.objects.filter(proposal=draft).count() == 1
     assert len({r.submission.receipt for r in results}) == 1
@@ -101,7 +80,7 @@ def test_a_save_racing_a_submit_never_seals_an_unsubmitted_revision(draft):
         return proposals.proposal_draft_save(opportunity=opportunity, supplier=draft.supplier, user=user,
                                              content=content_for(opportunity, summary="Nouvelle version."))
 
-    results = _race([submit, edit])
+    results = race([submit, edit])
     submitted, saved = results
     assert isinstance(saved, Proposal) and saved.draft_revision == 2
     subs = list(Submission.objects.filter(proposal=draft))
