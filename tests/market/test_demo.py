@@ -318,3 +318,20 @@ def test_without_the_plan_s_bodies_nothing_is_loaded():
     out = io.StringIO()
     assert demo.load(out) == 0
     assert "absent" in out.getvalue() and not Opportunity.objects.exists()
+
+
+def test_other_settings_of_the_platform_still_load_the_same_story(sct, settings):
+    """A longer minimum posting period and a lower ceiling: the demo publishes earlier and prices lower, and every
+    opportunity still ends in its state."""
+    settings.OUVERT_MARKET_MIN_POSTING_DAYS = 30
+    settings.OUVERT_MARKET_CEILING = 50000
+    assert demo.load() == 6
+    states = dict(Opportunity.objects.filter(is_demo=True).values_list("title_fr", "status"))
+    assert states == {CKAN: "awarded", RDV: "evaluation", DASHBOARD: "published", PUBLICCODE: "published",
+                      FORMS: "cancelled", LIBRARIES: "review"}
+    assert max(Opportunity.objects.filter(is_demo=True).values_list("price", flat=True)) == 50000
+    for opportunity in Opportunity.objects.filter(is_demo=True, published_at__isnull=False):
+        first = Release.objects.filter(opportunity=opportunity).order_by("date", "id").first()
+        assert first.data["tender"]["tenderPeriod"]["endDate"] >= (
+            opportunity.published_at + datetime.timedelta(days=30)).isoformat()[:10]
+    assert core_services.audit_verify().ok
