@@ -274,3 +274,45 @@ def test_a_buyer_editor_on_the_panel_reads_only_after_declaring_no_conflict(
     seat.has_conflict = False
     seat.save()
     assert proposals.proposal_open(proposal, buyer)["content"]["summary"]
+
+
+def test_a_deadline_passed_while_suspended_opens_nothing_and_resuming_reopens_bidding(
+        db, time_machine, opportunity_factory, supplier_a, sealed_submission, buyer, buyer_admin, platform_admin):
+    from ouvert.market import opportunities, proposals
+    from ouvert.market.models import Opportunity
+
+    opportunity = opportunity_factory()
+    proposal, submission = sealed_submission(opportunity, supplier_a)
+    opportunities.opportunity_suspend(actor=buyer_admin, opportunity=opportunity, reason="Annexe à corriger")
+    time_machine.move_to(opportunity.deadline + datetime.timedelta(days=1), tick=False)
+    opportunity.refresh_from_db()
+    proposal.refresh_from_db()
+    assert opportunity.status == Opportunity.Status.SUSPENDED and not opportunity.is_past_deadline()
+    with pytest.raises(PermissionDenied, match="suspendue"):
+        proposals.proposal_open(proposal, buyer)
+    assert proposals.opened_receipts(opportunity) == []
+    assert proposals.receipt_verify(submission.receipt)["status"] == "unknown"
+    client = Client()
+    client.force_login(platform_admin)
+    assert submission.receipt not in client.get("/fr/admin/market/submission/").content.decode()
+    new_deadline = timezone.now() + datetime.timedelta(days=10)
+    opportunities.opportunity_resume(actor=buyer_admin, opportunity=opportunity, new_deadline=new_deadline,
+                                     reason="Annexe corrigée")
+    opportunity.refresh_from_db()
+    assert opportunity.is_open() and not opportunity.is_past_deadline()
+    time_machine.move_to(new_deadline, tick=False)
+    proposal = type(proposal).objects.select_related("opportunity").get(pk=proposal.pk)
+    assert proposals.proposal_open(proposal, buyer)["content"]["summary"]
+
+
+def test_proposals_of_an_opportunity_cancelled_before_its_deadline_stay_sealed_for_good(
+        db, time_machine, opportunity_factory, supplier_a, sealed_submission, buyer, buyer_admin):
+    from ouvert.market import opportunities, proposals
+
+    opportunity = opportunity_factory()
+    proposal, _submission = sealed_submission(opportunity, supplier_a)
+    opportunities.opportunity_cancel(actor=buyer_admin, opportunity=opportunity, reason="Besoin abandonné")
+    time_machine.move_to(opportunity.deadline + datetime.timedelta(days=30), tick=False)
+    proposal.refresh_from_db()
+    with pytest.raises(PermissionDenied, match="annulée avant sa date limite"):
+        proposals.proposal_open(proposal, buyer)

@@ -5,12 +5,11 @@ Scores appear only for opportunities whose deadline has come (none exists before
 in the query: the admin never tells anything of a sealed opportunity's proposals)."""
 
 from django.contrib import admin
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ouvert.core.admin_base import ReadOnlyAdmin
 
-from .models import Evaluator, Score
+from .models import Evaluator, Opportunity, Score
 
 
 @admin.register(Evaluator)
@@ -32,9 +31,7 @@ class ScoreAdmin(ReadOnlyAdmin):
     fields = ("proposal", "criterion", "evaluator", "score", "comment", "updated_at", "submitted_at")
 
     def get_queryset(self, request):
-        now = timezone.now()
-        return super().get_queryset(request).filter(proposal__opportunity__deadline__lte=now,
-                                                    proposal__opportunity__published_at__isnull=False)
+        return super().get_queryset(request).filter(Opportunity.opened_q(prefix="proposal__opportunity__"))
 
     @admin.display(description=_("proposition"), ordering="proposal_id")
     def proposal_label(self, obj):

@@ -7,11 +7,10 @@ the SHA-256 of the sealed content. Everything is read-only: no adding, changing 
 """
 
 from django.contrib import admin
-from django.utils import timezone
 
 from ouvert.core.admin_base import ReadOnlyAdmin
 
-from .models import Proposal, Submission, Supplier
+from .models import Opportunity, Proposal, Submission, Supplier
 
 
 @admin.register(Supplier)
@@ -38,8 +37,8 @@ class SupplierAdmin(admin.ModelAdmin):
 
 
 def _opened(queryset, prefix: str):
-    """Only what belongs to an opportunity whose deadline has come (published)."""
-    return queryset.filter(**{f"{prefix}deadline__lte": timezone.now(), f"{prefix}published_at__isnull": False})
+    """Only what belongs to an opportunity whose proposals may be opened."""
+    return queryset.filter(Opportunity.opened_q(prefix=prefix))
 
 
 @admin.register(Proposal)

@@ -154,9 +154,27 @@ class Opportunity(models.Model):
         return self.status == self.Status.PUBLISHED and self.deadline is not None and now < self.deadline
 
     def is_past_deadline(self, now=None) -> bool:
-        """The deadline has come: proposals are frozen and may be opened (never before)."""
+        """The proposals may be opened (never before): the deadline has come while the opportunity was
+        receiving them — published (closing now), in evaluation, awarded, or cancelled after closing. A
+        suspended opportunity keeps them sealed (resuming may move the deadline and reopen bidding), and so
+        does one cancelled before its closing, for good. ``opened_q`` is the same rule in SQL."""
         now = now or timezone.now()
-        return self.deadline is not None and now >= self.deadline and self.published_at is not None
+        if self.deadline is None or self.published_at is None or now < self.deadline:
+            return False
+        if self.status == self.Status.CANCELLED:
+            return self.closed_at is not None
+        return self.status in self.OPENED_STATUSES
+
+    OPENED_STATUSES = (Status.PUBLISHED, Status.EVALUATION, Status.AWARDED)
+
+    @classmethod
+    def opened_q(cls, now=None, prefix: str = "") -> models.Q:
+        """``is_past_deadline`` as a filter (``prefix``: the path to the opportunity, e.g. ``"opportunity__"``)."""
+        now = now or timezone.now()
+        at = {f"{prefix}deadline__lte": now, f"{prefix}published_at__isnull": False}
+        return models.Q(**at) & (models.Q(**{f"{prefix}status__in": list(cls.OPENED_STATUSES)})
+                                 | models.Q(**{f"{prefix}status": cls.Status.CANCELLED,
+                                               f"{prefix}closed_at__isnull": False}))
 
 
 class Criterion(models.Model):

@@ -98,6 +98,8 @@ def deadline_message(opportunity: Opportunity) -> str:
 
 
 def _past_deadline(opportunity: Opportunity, now=None) -> bool:
+    """The deadline has come: nothing is submitted or withdrawn any more (opening has its own rule,
+    ``Opportunity.is_past_deadline``)."""
     now = now or timezone.now()
     return opportunity.deadline is not None and now >= opportunity.deadline
 
@@ -114,6 +116,11 @@ def _open_check(opportunity: Opportunity, now=None, *, allow_suspended: bool = F
 
 
 def _sealed_message(opportunity: Opportunity) -> str:
+    if opportunity.status == Opportunity.Status.SUSPENDED:
+        return _("L'opportunité est suspendue : les propositions restent scellées jusqu'à sa reprise et à sa date "
+                 "limite.")
+    if opportunity.status == Opportunity.Status.CANCELLED and opportunity.closed_at is None:
+        return _("L'opportunité a été annulée avant sa date limite : ses propositions restent scellées.")
     return _("Les propositions restent scellées jusqu'à la date limite du %(deadline)s.") % {
         "deadline": montreal_text(opportunity.deadline)}
 
@@ -671,7 +678,7 @@ def receipt_verify(receipt: str, opportunity: str | None = None) -> dict:
             raise ValidationError({"opportunity": [_("Opportunité : aucune opportunité publiée n'a le numéro "
                                                      "« %(ref)s ».") % {"ref": reference}]}) from None
         result.update(opportunity=opp.reference, deadline=opp.deadline.isoformat() if opp.deadline else None)
-        if not _past_deadline(opp, now):
+        if not opp.is_past_deadline(now):
             result.update(status="pending", message=_("Ce reçu sera vérifiable après la date limite du %(deadline)s "
                                                       "(opportunité %(ref)s).")
                           % {"deadline": montreal_text(opp.deadline), "ref": opp.reference})
@@ -684,8 +691,7 @@ def receipt_verify(receipt: str, opportunity: str | None = None) -> dict:
             return result
     else:
         submission = (Submission.objects.select_related("proposal__opportunity")
-                      .filter(receipt=value, proposal__opportunity__deadline__lte=now,
-                              proposal__opportunity__published_at__isnull=False).first())
+                      .filter(Opportunity.opened_q(now, "proposal__opportunity__"), receipt=value).first())
         if submission is None:
             result.update(status="unknown", message=_(
                 "Aucune proposition ouverte ne porte ce reçu. Un reçu n'est vérifiable qu'après la date limite de "
@@ -706,7 +712,7 @@ def receipt_verify(receipt: str, opportunity: str | None = None) -> dict:
 
 def opened_receipts(opportunity: Opportunity) -> list[dict]:
     """After the deadline, the receipts of the opened (current) submissions with their check; before, ``[]``."""
-    if not _past_deadline(opportunity) or opportunity.published_at is None:
+    if not opportunity.is_past_deadline():
         return []
     rows = []
     for submission in (Submission.objects.filter(proposal__opportunity=opportunity, superseded_at__isnull=True,
@@ -725,7 +731,7 @@ def proposal_opened_document(proposal: Proposal | None, user) -> bytes:
         raise core_services.NotFound(_("Aucune proposition soumise."))
     _member_check(user, proposal.supplier)
     opportunity = proposal.opportunity
-    if not _past_deadline(opportunity):
+    if not opportunity.is_past_deadline():
         raise PermissionDenied(_sealed_message(opportunity))
     current = _current(proposal)
     if current is None:
@@ -741,7 +747,7 @@ def proposal_open(proposal: Proposal, user) -> dict:
     admin of the buying body or an evaluator who declared no conflict of interest. ``seal.SealBroken`` when
     the stored ciphertext no longer opens."""
     opportunity = proposal.opportunity
-    if not _past_deadline(opportunity) or opportunity.published_at is None:
+    if not opportunity.is_past_deadline():
         raise PermissionDenied(_sealed_message(opportunity))
     if not proposal_may_open(user, opportunity):
         raise PermissionDenied(_("Seuls les éditeurs et administrateurs de l'organisme acheteur et les membres du "
@@ -767,7 +773,7 @@ def proposals_opened(opportunity: Opportunity, user) -> list[Proposal]:
     if not (proposal_may_open(user, opportunity) or access.is_platform_admin(user)):
         raise PermissionDenied(_("Seuls l'organisme acheteur et le comité d'évaluation voient les propositions, "
                                  "après la date limite."))
-    if not _past_deadline(opportunity) or opportunity.published_at is None:
+    if not opportunity.is_past_deadline():
         return []
     current = Submission.objects.filter(superseded_at__isnull=True, withdrawn_at__isnull=True)
     proposals = list(Proposal.objects.filter(opportunity=opportunity)
@@ -817,7 +823,7 @@ def supplier_dashboard(*, user) -> dict:
             "proposal": proposal, "opportunity": opportunity, "supplier": proposal.supplier,
             "submissions": submissions, "current": current,
             "draft_changed": current is not None and proposal.draft_revision > current.draft_revision,
-            "open": opportunity.is_open(now), "past_deadline": _past_deadline(opportunity, now),
+            "open": opportunity.is_open(now), "past_deadline": opportunity.is_past_deadline(now),
             "deadline_text": montreal_text(opportunity.deadline),
             "time_left": time_left(opportunity.deadline, now),
             "can_write": roles[proposal.supplier.organisation_id].role in WRITE_ROLES,
@@ -837,10 +843,8 @@ def supplier_dashboard(*, user) -> dict:
 # --- Audit: integrity check and what the log hides until the deadline ---------------------------
 
 def _sealed_now_q(prefix: str = "") -> Q:
-    """Opportunities whose proposals are still sealed (deadline not come, or never published)."""
-    now = timezone.now()
-    return (Q(**{f"{prefix}deadline__isnull": True}) | Q(**{f"{prefix}deadline__gt": now})
-            | Q(**{f"{prefix}published_at__isnull": True}))
+    """Opportunities whose proposals are still sealed."""
+    return ~Opportunity.opened_q(prefix=prefix)
 
 
 def proposals_audit_hidden(queryset):
@@ -882,7 +886,7 @@ def proposals_audit_check() -> list[str]:
             if entry.get("receipt") != submission.receipt:
                 problems.append(_("%(name)s : le reçu enregistré diffère de celui inscrit au journal d'audit.")
                                 % {"name": name})
-        if _past_deadline(proposal.opportunity, now):
+        if proposal.opportunity.is_past_deadline(now):
             status, _message = _check_submission(submission)
             if status == "broken":
                 problems.append(_("%(name)s : scellé altéré, le contenu chiffré ne s'ouvre plus.") % {"name": name})

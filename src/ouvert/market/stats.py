@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics as pystats
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Avg, Count, Exists, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,8 +54,7 @@ def proposal_counts(now=None) -> list[int]:
                                         withdrawn_at__isnull=True)
     submitted = (Proposal.objects.filter(opportunity=OuterRef("pk")).filter(Exists(current)).order_by()
                  .values("opportunity").annotate(n=Count("pk")).values("n"))
-    past = (_public().filter(deadline__lte=now)
-            .exclude(status=Opportunity.Status.CANCELLED, cancelled_at__lt=F("deadline")))
+    past = _public().filter(Opportunity.opened_q(now))
     return list(past.annotate(n=Coalesce(Subquery(submitted), 0)).order_by().values_list("n", flat=True))
 
 
