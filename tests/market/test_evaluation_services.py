@@ -502,3 +502,18 @@ def test_the_panel_is_told_once_when_the_proposals_open(market):
     from ouvert.core import registry
 
     assert "market.evaluation_panels_open" in {job.name for job in registry.periodic_jobs()}
+
+
+def test_the_chair_sees_the_others_scores_on_the_consensus_sheet_only_after_submitting_her_own(market):
+    past_deadline(market)
+    declare_all(market)
+    score(market, market.second, market.a, (3, 4, 5))
+    before = evaluation.consensus_get(proposal=market.a, user=market.chair)
+    assert all(not row["scores"] for row in before["rows"]) and not before["ready"]
+    assert any("Soumettez d'abord votre propre évaluation" in b for b in before["blockers"])
+    score(market, market.chair, market.a, (8, 8, 8))
+    after = evaluation.consensus_get(proposal=market.a, user=market.chair)
+    shown = {row["evaluator"].user_id: {s.score for s in row["scores"].values()} for row in after["rows"]}
+    assert shown[market.second.pk] == {3, 4, 5} and shown[market.chair.pk] == {8}
+    # the buyer, who sits on no panel seat, sees every submitted score at once
+    assert evaluation.consensus_get(proposal=market.b, user=market.buyer)["blockers"]

@@ -708,11 +708,15 @@ def consensus_get(*, proposal: Proposal, user) -> dict:
     criteria = list(opportunity.criteria.all())
     scores = list(Score.objects.filter(proposal=proposal).select_related("evaluator__user"))
     submitted = {s.evaluator_id for s in scores if s.evaluator_id and s.submitted_at}
+    # A member (the chair, or a buyer who sits on the panel) sees the others' scores only once they have
+    # submitted their own for this proposal, as on the proposal's page: no anchoring through this sheet.
+    anchored = seat is not None and seat.pk not in submitted
     rows = []
     for reader in state.readers:
+        shown = reader.pk in submitted and not (anchored and reader.pk != seat.pk)
         rows.append({"evaluator": reader, "submitted": reader.pk in submitted,
                      "scores": {s.criterion_id: s for s in scores
-                                if s.evaluator_id == reader.pk and s.submitted_at}})
+                                if shown and s.evaluator_id == reader.pk and s.submitted_at}})
     missing = [r for r in state.readers if r.pk not in submitted]
     blockers = []
     if len(state.readers) < MIN_PANEL:
@@ -725,6 +729,9 @@ def consensus_get(*, proposal: Proposal, user) -> dict:
                         % {"names": ", ".join(evaluator_get_display(e) for e in missing)})
     if proposal.disqualified_at is not None:
         blockers.append(_("Proposition écartée."))
+    if anchored:
+        blockers.append(_("Soumettez d'abord votre propre évaluation de cette proposition : les notes des autres "
+                          "membres restent masquées jusque-là."))
     return {"criteria": criteria, "rows": rows, "blockers": blockers, "ready": not blockers,
             "consensus": {s.criterion_id: s for s in scores if s.evaluator_id is None}, "panel": state}
 
