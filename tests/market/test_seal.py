@@ -48,7 +48,7 @@ def test_rotation_the_first_key_seals_and_every_key_of_the_ring_opens(settings):
         seal.unseal(before.ciphertext, before.wrapped_key, "k1", aad="a")
 
 
-@pytest.mark.parametrize("value", ["nokey", "k1:", "k1:dG9vLXNob3J0", ":" + "A" * 43])
+@pytest.mark.parametrize("value", ["nokey", "k1:", "k1:dG9vLXNob3J0", ":" + "A" * 43, "k" * 21 + ":" + "A" * 43])
 def test_a_malformed_key_ring_is_refused_with_the_expected_form(settings, value):
     settings.OUVERT_MARKET_SEAL_KEYS = value
     with pytest.raises(ImproperlyConfigured, match="id:<32 bytes in base64>"):

@@ -31,6 +31,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 NONCE_BYTES = 12
+KEY_ID_MAX = 20  # Submission.key_id and Proposal.draft_key_id
 
 
 class SealBroken(Exception):
@@ -67,9 +68,11 @@ def key_ring() -> dict[str, bytes]:
             key = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
         except ValueError:
             key = b""
-        if not sep or not key_id or len(key) != 32:
+        if not sep or not key_id or len(key_id) > KEY_ID_MAX or len(key) != 32:
             raise ImproperlyConfigured(
-                "OUVERT_MARKET_SEAL_KEYS: each key is 'id:<32 bytes in base64>' (ouvert market seal-key makes one)."
+                f"OUVERT_MARKET_SEAL_KEYS: each key is 'id:<32 bytes in base64>', the id at most {KEY_ID_MAX} "
+                "characters (python -c 'from ouvert.market.seal import new_master_key; print(new_master_key())' "
+                "makes a key)."
             )
         ring[key_id] = key
     if not ring:
