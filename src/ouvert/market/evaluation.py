@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from ouvert.core import services as core_services
 
 from . import access
+from .formats import montreal_text
 from .models import Contract, Criterion, Evaluator, Opportunity, Proposal, Score, Submission
 
 __all__ = [
@@ -124,7 +125,7 @@ def _require_signed_in(user) -> None:
 def _require_past_deadline(opportunity: Opportunity) -> None:
     """Clear refusal before the deadline: nothing of the evaluation is possible, nothing is told."""
     if not opportunity.is_past_deadline():
-        deadline = timezone.localtime(opportunity.deadline).strftime("%Y-%m-%d %H:%M") if opportunity.deadline else "—"
+        deadline = montreal_text(opportunity.deadline) or "—"
         raise PermissionDenied(_("Les propositions restent scellées jusqu'à la date limite (%(deadline)s, heure de "
                                  "Montréal) : l'évaluation ne commence qu'après.") % {"deadline": deadline})
 
@@ -430,7 +431,7 @@ def coi_declare(*, user, opportunity: Opportunity, has_conflict: bool, confirm: 
         seat = Evaluator.objects.select_for_update().get(pk=seat.pk)
         if seat.coi_declared_at is not None:
             raise ValidationError(_("Votre déclaration est déjà signée (le %(date)s) ; elle ne change plus.")
-                                  % {"date": timezone.localtime(seat.coi_declared_at).strftime("%Y-%m-%d %H:%M")})
+                                  % {"date": montreal_text(seat.coi_declared_at)})
         statement = _statement(user, opportunity, bidders, bool(has_conflict), details)
         seat.coi_statement = statement
         seat.has_conflict = bool(has_conflict)

@@ -71,7 +71,6 @@ PUBLIC_STATUSES = (Opportunity.Status.PUBLISHED, Opportunity.Status.SUSPENDED, O
 LICENCE_ID = "CC-BY-4.0"
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 
-PROCUREMENT_METHOD_DETAILS = "Micro-acquisition (moins de 90 000 $) — Développe avec nous"
 #: The work, in the UNSPSC (United Nations Standard Products and Services Code) classification.
 CLASSIFICATION = {"scheme": "UNSPSC", "id": "81111500", "description": "Génie logiciel ou matériel"}
 
@@ -325,7 +324,8 @@ def release_build(opportunity: Opportunity, tags: list[str], *, release_id: str,
                    "quantity": 1, "unit": {"name": "forfait", "value": _amount(opportunity.price)}}],
         "value": _amount(opportunity.price),
         "procurementMethod": "open",
-        "procurementMethodDetails": PROCUREMENT_METHOD_DETAILS,
+        "procurementMethodDetails": (f"Micro-acquisition (moins de {money(settings.OUVERT_MARKET_CEILING)}) — "
+                                     "Développe avec nous"),
         "mainProcurementCategory": "services",
         "awardCriteria": "ratedCriteria",
         "awardCriteriaDetails": _award_criteria_details(criteria),
@@ -723,7 +723,8 @@ def open_data_export() -> dict | None:
             "title_fr": "Micro-acquisitions « Développe avec nous » (OCDS)",
             "title_en": "“Développe avec nous” micro-procurement (OCDS)",
             "notes_fr": (
-                "Les appels d'offres de moins de 90 000 $ publiés sur la plateforme, de la publication au "
+                f"Les appels d'offres de moins de {money(settings.OUVERT_MARKET_CEILING)} publiés sur la plateforme, "
+                "de la publication au "
                 "paiement, selon l'Open Contracting Data Standard (OCDS 1.1) : une publication (release) par "
                 "événement (publication, addenda, report de la date limite, suspension, annulation, fermeture, "
                 "adjudication, livraison, paiement), les enregistrements (records) qui les compilent, et un "
