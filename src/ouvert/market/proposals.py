@@ -48,7 +48,7 @@ from .models import Contract, Opportunity, Proposal, Question, Submission, Suppl
 
 __all__ = [
     "DeadlinePassed", "DraftChanged", "ProposalTooLarge", "SubmitResult",
-    "deadline_message", "proposal_context", "proposal_draft", "proposal_draft_save", "proposal_submit",
+    "deadline_message", "my_proposals", "proposal_context", "proposal_draft", "proposal_draft_save", "proposal_submit",
     "proposal_withdraw", "proposal_submissions", "proposal_receipt", "receipt_data", "receipt_text",
     "receipt_parse", "receipt_verify", "opened_receipts", "proposal_opened_document", "proposal_open",
     "proposals_opened", "supplier_users_with_proposal", "supplier_dashboard", "proposal_may_open",
@@ -797,6 +797,15 @@ def supplier_users_with_proposal(opportunity: Opportunity) -> set:
 
 
 # --- The supplier's dashboard --------------------------------------------------------------------
+
+def my_proposals(opportunity: Opportunity, user) -> list[dict]:
+    """The person's suppliers, each with its own proposal to ``opportunity`` or ``None`` (nothing of anyone else's)."""
+    if not access.is_signed_in(user):
+        return []
+    mine = access.supplier_memberships(user)
+    found = {p.supplier_id: p for p in Proposal.objects.filter(opportunity=opportunity, supplier__in=mine)}
+    return [{"supplier": s, "proposal": found.get(s.pk)} for s in sorted(mine, key=lambda s: s.legal_name)]
+
 
 def supplier_dashboard(*, user) -> dict:
     """The person's suppliers (with her role), their proposals by state with their receipts and results, and

@@ -9,8 +9,7 @@
 
 from django import template
 
-from .. import proposals, suppliers
-from ..models import Proposal
+from .. import proposals
 
 register = template.Library()
 
@@ -23,9 +22,4 @@ def opened_receipts(opportunity):
 @register.simple_tag(takes_context=True)
 def my_proposals(context, opportunity):
     request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return []
-    mine = suppliers.suppliers_of(user)
-    found = {p.supplier_id: p for p in Proposal.objects.filter(opportunity=opportunity, supplier__in=mine)}
-    return [{"supplier": s, "proposal": found.get(s.pk)} for s in mine]
+    return proposals.my_proposals(opportunity, getattr(request, "user", None))
