@@ -17,3 +17,11 @@ def money(value):
 @register.filter
 def montreal(value):
     return formats.montreal_text(value)
+
+
+@register.simple_tag
+def ceiling():
+    """The ceiling of an opportunity's price (``OUVERT_MARKET_CEILING``), written as an amount."""
+    from django.conf import settings
+
+    return formats.money(settings.OUVERT_MARKET_CEILING)
