@@ -127,3 +127,14 @@ def test_the_admin_lists_and_freezes(client, published, platform_admin, buyer, s
     assert client.post(f"/fr/admin/market/opportunity/{published.pk}/delete/", {"post": "yes"}).status_code == 403
     client.force_login(buyer)
     assert client.get("/fr/admin/market/opportunity/").status_code == 302  # not staff
+
+
+def test_a_draft_deleted_in_the_admin_is_audited(client, platform_admin, buyer, mcn):
+    from ouvert.core.models import AuditEntry
+
+    draft = svc.opportunity_create(actor=buyer, buyer=mcn, data=complete_data(title_fr="Brouillon à jeter"))
+    client.force_login(platform_admin)
+    response = client.post(f"/fr/admin/market/opportunity/{draft.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not Opportunity.objects.filter(pk=draft.pk).exists()
+    entry = AuditEntry.objects.get(action="market.opportunities.admin_delete")
+    assert entry.actor == platform_admin and entry.data["title"] == "Brouillon à jeter"

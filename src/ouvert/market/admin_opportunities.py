@@ -7,6 +7,7 @@ which audit them and publish their OCDS release: the status is read only here.""
 from django.contrib import admin
 from django.db import models
 
+from ouvert.core import services as core_services
 from ouvert.core.admin_base import ReadOnlyAdmin
 
 from .models import Addendum, Attachment, BuyerSettings, Criterion, Follow, Opportunity, Question, Skill
@@ -67,6 +68,17 @@ class OpportunityAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return obj is not None and obj.status == Opportunity.Status.DRAFT and super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        # A draft corrected here is audited like one changed through the services (which check it again at review).
+        super().save_model(request, obj, form, change)
+        core_services.audit_append(actor=request.user, action="market.opportunities.admin_change", target=obj,
+                                   data={"reference": obj.reference, "fields": sorted(form.changed_data)})
+
+    def delete_model(self, request, obj):
+        core_services.audit_append(actor=request.user, action="market.opportunities.admin_delete", target=obj,
+                                   data={"reference": obj.reference, "title": obj.title_fr})
+        super().delete_model(request, obj)
 
 
 @admin.register(Skill)
