@@ -35,6 +35,17 @@ def _(message: str) -> str:
     return gettext(message)
 
 
+def ngettext(singular: str, plural: str, count: int) -> str:
+    """``_`` for a message with a plural form."""
+    from django.apps import apps
+
+    if not apps.ready:
+        return singular if count == 1 else plural
+    from django.utils.translation import ngettext as translate
+
+    return translate(singular, plural, count)
+
+
 class UsageError(Exception):
     """A mistake the person running the command can fix; exits with code 2."""
 
@@ -275,7 +286,9 @@ def cmd_audit_verify(args) -> int:
     else:
         err_console.print(_("Chaîne du journal d'audit intacte (%(count)d entrées).") % {"count": report.checked})
     if report.problems:
-        err_console.print(_("Vérifications d'intégrité des modules : %(n)d problème(s).") % {"n": len(report.problems)},
+        err_console.print(ngettext("Vérifications d'intégrité des modules : %(n)d problème.",
+                                   "Vérifications d'intégrité des modules : %(n)d problèmes.", len(report.problems))
+                          % {"n": len(report.problems)},
                           style="bold red")
         for problem in report.problems:
             err_console.print(f"- {problem}", markup=False, highlight=False)

@@ -145,7 +145,7 @@ def test_publication_policy_page(client, db):
     response = client.get("/fr/marches/donnees-ouvertes/politique/")
     assert response.status_code == 200
     text = response.content.decode()
-    assert "Politique de publication" in text and "Sceau" in text and "avant la date limite" in text
+    assert "Politique de publication" in text and "Scellé" in text and "avant la date limite" in text
     assert "https://creativecommons.org/licenses/by/4.0/" in text
     assert client.post("/fr/marches/donnees-ouvertes/politique/").status_code == 405
 

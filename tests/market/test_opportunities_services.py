@@ -93,7 +93,7 @@ def test_the_ceiling_is_a_setting(clock, buyer, mcn, settings):
 
 
 @pytest.mark.parametrize("price, message", [("", "Indiquez le prix fixe."), ("abc", "Entrez un montant"),
-                                            ("0", "positif"), ("-5", "positif"), ("12.345", "deux décimales"),
+                                            ("0", "positif"), ("-5", "positif"), ("12.345", "deux décimales"), ("45,000", "sans ambiguïté"),
                                             ("NaN", "Entrez un montant"), ("1e400", "dépasse le plafond")])
 def test_bad_prices_are_refused_naming_the_field(clock, buyer, mcn, price, message):
     with pytest.raises(ValidationError) as exc:
@@ -720,3 +720,17 @@ def test_format_and_money_helpers():
         with pytest.raises(ValidationError):
             svc.parse_deadline(bad)
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("45000", "45000"), ("45 000", "45000"), ("45 000,50", "45000.50"), ("45000,5", "45000.5"),
+    ("45,000.50", "45000.50"), ("45.000,50", "45000.50"), ("45000.00", "45000.00"), ("1,234,567", "1234567"),
+])
+def test_amounts_are_read_as_people_type_them_in_either_language(typed, expected):
+    assert svc._decimal(typed, "price") == Decimal(expected)
+
+
+@pytest.mark.parametrize("typed", ["45,000", "12.345"])
+def test_an_amount_that_could_be_read_two_ways_is_refused(typed):
+    with pytest.raises(ValidationError, match="sans ambiguïté"):
+        svc._decimal(typed, "price")

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.dates import MONTHS
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 __all__ = ["MONTREAL", "money", "montreal_text", "time_left"]
 
@@ -18,12 +18,15 @@ MONTREAL = ZoneInfo("America/Montreal")
 
 
 def money(value) -> str:
-    """``45 000 $``, ``90 000,01 $`` (cents only when there are some)."""
+    """« 45 000 $ », « 90 000,01 $ » in French; « $45,000 », « $90,000.01 » in English (cents only when there
+    are some)."""
     value = Decimal(value)
-    text = f"{value:,.2f}".replace(",", " ").replace(".", ",")
-    if text.endswith(",00"):
+    text = f"{value:,.2f}"
+    if text.endswith(".00"):
         text = text[:-3]
-    return f"{text} $"
+    if (get_language() or "fr").startswith("en"):
+        return f"${text}"
+    return text.replace(",", " ").replace(".", ",") + " $"
 
 
 def montreal_text(value: datetime.datetime | None) -> str:
@@ -45,16 +48,13 @@ def time_left(deadline: datetime.datetime | None, now: datetime.datetime | None 
     days, hours, minutes = delta.days, delta.seconds // 3600, (delta.seconds % 3600) // 60
     minutes = max(minutes, 1) if not (days or hours) else minutes
 
-    def part(count, singular, plural):
-        return ngettext(singular, plural, count) % {"n": count}
-
     parts = []
     if days:
-        parts.append(part(days, "%(n)s jour", "%(n)s jours"))
+        parts.append(ngettext("%(n)s jour", "%(n)s jours", days) % {"n": days})
     if hours:
-        parts.append(part(hours, "%(n)s heure", "%(n)s heures"))
+        parts.append(ngettext("%(n)s heure", "%(n)s heures", hours) % {"n": hours})
     if not days and minutes:
-        parts.append(part(minutes, "%(n)s minute", "%(n)s minutes"))
+        parts.append(ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes})
     if len(parts) == 2:
         return _("%(first)s et %(second)s") % {"first": parts[0], "second": parts[1]}
     return parts[0]

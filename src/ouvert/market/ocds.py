@@ -657,7 +657,7 @@ def open_data_overview(latest: int = 20) -> dict:
                   .order_by("-date", "-id")[:latest]) if latest else []
     return {
         "releases_url": api_url("releases"), "records_url": api_url("records"),
-        "example_releases_url": api_url("releases", "<numéro>"), "example_record_url": api_url("record", "<numéro>"),
+        "example_releases_url": api_url("releases", "DAN-AAAA-NNNN"), "example_record_url": api_url("record", "DAN-AAAA-NNNN"),
         "release_count": stamp.count, "last_date": stamp.last_date,
         "opportunity_count": (Opportunity.objects.filter(status__in=PUBLIC_STATUSES, releases__isnull=False)
                               .distinct().count()),

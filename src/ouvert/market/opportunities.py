@@ -269,15 +269,32 @@ def opportunity_get(*, reference: str, user) -> Opportunity:
     return opportunity_close_if_due(opportunity)
 
 
+def _amount_text(value) -> str:
+    """An amount as typed, in either language, made plain: « 45 000,50 », « 45,000.50 », « 1,234,567 », « 45000.5 »
+    → ``45000.50``… Amounts have at most two decimals, so the last separator (comma or point) is the decimal mark
+    when one or two digits follow it, and separators group thousands when there are several or of both kinds.
+    « 45,000 » or « 12.345 » alone could be either: ``ValueError`` (the caller asks for a plain amount)."""
+    text = str(value).strip().replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
+    last = max(text.rfind(","), text.rfind("."))
+    if last < 0:
+        return text
+    if 1 <= len(text) - last - 1 <= 2:
+        return text[:last].replace(",", "").replace(".", "") + "." + text[last + 1:]
+    if text.count(",") + text.count(".") == 1 and len(text) - last - 1 == 3:
+        raise ValueError("ambiguous separator")
+    return text.replace(",", "").replace(".", "")
+
+
 def _decimal(value, field: str, errors: dict | None = None) -> Decimal | None:
     if value in (None, ""):
         return None
     try:
-        number = Decimal(str(value).strip().replace(" ", "").replace("\u00a0", "").replace(",", "."))
+        number = Decimal(_amount_text(value))
     except (InvalidOperation, ValueError):
         number = None
     if number is None or not number.is_finite():
-        message = _("Entrez un montant en dollars (ex. 45000 ou 45000,00).")
+        message = _("Entrez un montant en dollars, avec au plus deux décimales et sans ambiguïté (ex. 45000, "
+                    "45 000 ou 45000,00).")
         if errors is None:
             raise ValidationError({field: [message]})
         errors.setdefault(field, []).append(message)

@@ -25,3 +25,11 @@ def ceiling():
     from django.conf import settings
 
     return formats.money(settings.OUVERT_MARKET_CEILING)
+
+
+@register.simple_tag
+def min_posting_days():
+    """The minimum posting period in days (``OUVERT_MARKET_MIN_POSTING_DAYS``)."""
+    from django.conf import settings
+
+    return settings.OUVERT_MARKET_MIN_POSTING_DAYS
