@@ -25,7 +25,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from ouvert.core import services as core_services
 
@@ -893,13 +893,11 @@ def _award_note(rows: list[dict], disqualified: list[Proposal]) -> str:
     """The public note of the award (OCDS ``awards.description`` too): the winner, its total, how many proposals
     were ranked or set aside, whether the tie rule decided, and the rule — never another bidder's name or score."""
     winner = rows[0]
-    lines = [ngettext("Adjugée à %(name)s, seule proposition évaluée, note consensuelle %(total)s sur 100.",
-                      "Adjugée à %(name)s, classée première de %(count)s propositions évaluées, note consensuelle "
-                      "%(total)s sur 100.", len(rows))
-             % {"name": winner["proposal"].supplier.legal_name, "count": len(rows), "total": winner["total"]}]
+    lines = [_("Adjugée à %(name)s, classée première des propositions évaluées (%(count)s en tout), note "
+               "consensuelle %(total)s sur 100.") % {"name": winner["proposal"].supplier.legal_name,
+                                                     "count": len(rows), "total": winner["total"]}]
     if disqualified:
-        lines.append(ngettext("Proposition écartée : %(count)s.", "Propositions écartées : %(count)s.",
-                              len(disqualified)) % {"count": len(disqualified)})
+        lines.append(_("Nombre de propositions écartées : %(count)s.") % {"count": len(disqualified)})
     if len(rows) > 1 and rows[1]["total"] == winner["total"]:
         lines.append(_("Égalité de note au premier rang, %(how)s.") % {"how": winner["tie"]})
     lines.append(_("Règle d'égalité : %(rule)s") % {"rule": TIE_RULE})
