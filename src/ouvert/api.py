@@ -113,6 +113,7 @@ def register_routers():
     from ouvert.geo.api import router as geo_router
     from ouvert.learn.api import router as learn_router
     from ouvert.market.api import router as market_router
+    from ouvert.science.api import router as science_router
     from ouvert.plan.api import router as plan_router
     from ouvert.priorities.api import router as priorities_router
     from ouvert.quality.api import router as quality_router
@@ -127,6 +128,7 @@ def register_routers():
     api.add_router("/priorities", priorities_router)
     api.add_router("/consult", consult_router)
     api.add_router("/market", market_router)
+    api.add_router("/science", science_router)
 
 
 register_routers()

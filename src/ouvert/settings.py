@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "ouvert.priorities",
     "ouvert.consult",
     "ouvert.market",
+    "ouvert.science",
 ]
 
 MIDDLEWARE = [
@@ -406,3 +407,14 @@ OUVERT_MARKET_OCID_PREFIX = os.environ.get("OUVERT_MARKET_OCID_PREFIX", "ocds-ou
 # The organisation (its slug) that publishes what the platform itself produces as open data (plan
 # progress, data requests and prioritisation results, reuses, the standards' conformity).
 OUVERT_OPEN_DATA_ORGANISATION = os.environ.get("OUVERT_OPEN_DATA_ORGANISATION", "sct")
+
+# Open science (ouvert.science): records per page of the OAI-PMH provider (ListRecords, ListIdentifiers)
+# and the repository identifier in its OAI identifiers (default: the host of OUVERT_BASE_URL); the largest
+# CSV import (publications, journals, self-archiving policies); the Crossref-format DOI look-up address;
+# days between two reminders to the same author; hours before a webinar when its reminder goes out.
+OUVERT_SCIENCE_OAI_PAGE_SIZE = int(os.environ.get("OUVERT_SCIENCE_OAI_PAGE_SIZE", "100"))
+OUVERT_SCIENCE_OAI_REPOSITORY_ID = os.environ.get("OUVERT_SCIENCE_OAI_REPOSITORY_ID", "")
+OUVERT_SCIENCE_IMPORT_MAX_BYTES = int(os.environ.get("OUVERT_SCIENCE_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+OUVERT_SCIENCE_CROSSREF_URL = os.environ.get("OUVERT_SCIENCE_CROSSREF_URL", "https://api.crossref.org/works/")
+OUVERT_SCIENCE_REMINDER_DAYS = int(os.environ.get("OUVERT_SCIENCE_REMINDER_DAYS", "30"))
+OUVERT_SCIENCE_WEBINAR_REMINDER_HOURS = int(os.environ.get("OUVERT_SCIENCE_WEBINAR_REMINDER_HOURS", "24"))

@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("ouvert.catalog.dcat_urls")),
     path("tiles/", include("ouvert.geo.tile_urls")),
+    path("oai", include("ouvert.science.oai_urls")),
 ]
 
 urlpatterns += i18n_patterns(
@@ -29,6 +30,7 @@ urlpatterns += i18n_patterns(
     path("priorites/", include("ouvert.priorities.urls")),
     path("consultations/", include("ouvert.consult.urls")),
     path("marches/", include("ouvert.market.urls")),
+    path("science-ouverte/", include("ouvert.science.urls")),
     path("compte/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=True,

@@ -39,6 +39,7 @@ from django.urls import reverse
 from django.utils import feedgenerator, timezone, translation
 from django.utils.translation import gettext as _
 
+from ouvert.core import ical
 from ouvert.core import services as core_services
 
 from . import access
@@ -278,35 +279,6 @@ def calendar_month(*, year, month, user=None, **filters) -> dict:
             "count": len(events)}
 
 
-def _ics_escape(text: str) -> str:
-    return (str(text or "").replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
-
-
-def _ics_fold(line: str) -> str:
-    """Fold a content line at 75 octets (RFC 5545, 3.1), never inside a UTF-8 character."""
-    out, current, size = [], "", 0
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > (75 if not out else 74):
-            out.append(current)
-            current, size = "", 0
-        current += char
-        size += width
-    out.append(current)
-    return "\r\n ".join(out)
-
-
-def _ics_utc(value: datetime.datetime) -> str:
-    return value.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _ics_host() -> str:
-    from urllib.parse import urlsplit
-
-    return urlsplit(settings.OUVERT_BASE_URL).hostname or "ouvert.local"
-
-
 def _ics_meeting(meeting: Meeting, stamp: str) -> list[str]:
     url = _absolute(_url("consult:meeting", slug=meeting.process.slug, pk=meeting.pk))
     # The online link is given to registrants only: the public feed says « en ligne » instead.
@@ -318,13 +290,13 @@ def _ics_meeting(meeting: Meeting, stamp: str) -> list[str]:
         summary = _("Annulée : %(title)s") % {"title": meeting.title}
         reason = (_("Motif : %(reason)s") % {"reason": meeting.cancel_reason} + "\n\n") if meeting.cancel_reason else ""
         description = str(_("Cette rencontre est annulée.")) + "\n\n" + reason + description
-    lines = ["BEGIN:VEVENT", f"UID:consult-meeting-{meeting.pk}@{_ics_host()}", f"DTSTAMP:{stamp}",
-             f"DTSTART:{_ics_utc(meeting.starts_at)}", f"DTEND:{_ics_utc(meeting.ends_at)}",
+    lines = ["BEGIN:VEVENT", f"UID:consult-meeting-{meeting.pk}@{ical.host()}", f"DTSTAMP:{stamp}",
+             f"DTSTART:{ical.utc(meeting.starts_at)}", f"DTEND:{ical.utc(meeting.ends_at)}",
              f"SEQUENCE:{1 if meeting.cancelled_at is not None else 0}",
              "STATUS:CANCELLED" if meeting.cancelled_at is not None else "STATUS:CONFIRMED",
-             f"SUMMARY:{_ics_escape(summary)}", f"DESCRIPTION:{_ics_escape(description)}", f"URL:{url}"]
+             f"SUMMARY:{ical.escape(summary)}", f"DESCRIPTION:{ical.escape(description)}", f"URL:{url}"]
     if location:
-        lines.append(f"LOCATION:{_ics_escape(location)}")
+        lines.append(f"LOCATION:{ical.escape(location)}")
     if meeting.latitude is not None and meeting.longitude is not None:
         lines.append(f"GEO:{meeting.latitude:.6f};{meeting.longitude:.6f}")
     lines.append("END:VEVENT")
@@ -335,21 +307,12 @@ def _ics_phase(phase: Phase, stamp: str) -> list[str]:
     process = phase.process
     url = _absolute(_url("consult:process", slug=process.slug))
     name = phase.title or phase.get_kind_display()
-    return ["BEGIN:VEVENT", f"UID:consult-phase-{phase.pk}@{_ics_host()}", f"DTSTAMP:{stamp}",
+    return ["BEGIN:VEVENT", f"UID:consult-phase-{phase.pk}@{ical.host()}", f"DTSTAMP:{stamp}",
             f"DTSTART;VALUE=DATE:{phase.starts_on:%Y%m%d}",
             f"DTEND;VALUE=DATE:{phase.ends_on + datetime.timedelta(days=1):%Y%m%d}",
-            f"SUMMARY:{_ics_escape(f'{process.title} — {name}')}",
-            f"DESCRIPTION:{_ics_escape((process.summary + chr(10) + chr(10) if process.summary else '') + url)}",
+            f"SUMMARY:{ical.escape(f'{process.title} — {name}')}",
+            f"DESCRIPTION:{ical.escape((process.summary + chr(10) + chr(10) if process.summary else '') + url)}",
             f"URL:{url}", "TRANSP:TRANSPARENT", "END:VEVENT"]
-
-
-def _ics(events: list[list[str]], name: str) -> str:
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Ouvert//Consultations//FR", "CALSCALE:GREGORIAN",
-             "METHOD:PUBLISH", f"X-WR-CALNAME:{_ics_escape(name)}"]
-    for event in events:
-        lines.extend(event)
-    lines.append("END:VCALENDAR")
-    return "".join(_ics_fold(line) + "\r\n" for line in lines)
 
 
 def calendar_ics(*, user=None, **filters) -> str:
@@ -357,16 +320,16 @@ def calendar_ics(*, user=None, **filters) -> str:
     filters, from a year ago on."""
     processes = _filter_processes(_listed(), **filters)
     since = timezone.localdate() - datetime.timedelta(days=365)
-    stamp = _ics_utc(timezone.now())
+    stamp = ical.utc(timezone.now())
     events = [_ics_phase(phase, stamp) for phase in Phase.objects.filter(
         process__in=processes, ends_on__gte=since).select_related("process").order_by("starts_on", "pk")]
     events += [_ics_meeting(meeting, stamp) for meeting in Meeting.objects.filter(
         process__in=processes, ends_at__date__gte=since).select_related("process").order_by("starts_at", "pk")]
-    return _ics(events, _("Consultations publiques"))
+    return ical.calendar(events, _("Consultations publiques"), product="Consultations")
 
 
 def meeting_ics(meeting: Meeting) -> str:
-    return _ics([_ics_meeting(meeting, _ics_utc(timezone.now()))], meeting.title)
+    return ical.calendar([_ics_meeting(meeting, ical.utc(timezone.now()))], meeting.title, product="Consultations")
 
 
 # --- Atom feed -------------------------------------------------------------------------------------
@@ -384,7 +347,7 @@ def feed_atom(*, limit: int = 50) -> bytes:
         items.append((process.published_at, {
             "title": process.title, "link": _absolute(_url("consult:process", slug=process.slug)),
             "description": process.summary or process.title, "author_name": process.organisation.label,
-            "unique_id": f"tag:{_ics_host()},2021:consult/process/{process.pk}",
+            "unique_id": f"tag:{ical.host()},2021:consult/process/{process.pk}",
             "categories": [c for c in (process.theme, process.territory) if c]}))
     for report in ProcessReport.objects.filter(published_at__isnull=False, process__in=_listed()).select_related(
             "process__organisation").order_by("-published_at")[:limit]:
@@ -395,7 +358,7 @@ def feed_atom(*, limit: int = 50) -> bytes:
             "description": _("Ce que nous avons entendu : le rapport de la consultation « %(title)s ».")
             % {"title": process.title},
             "author_name": process.organisation.label,
-            "unique_id": f"tag:{_ics_host()},2021:consult/report/{report.pk}", "categories": []}))
+            "unique_id": f"tag:{ical.host()},2021:consult/report/{report.pk}", "categories": []}))
     items.sort(key=lambda item: item[0], reverse=True)
     for when, item in items[:limit]:
         feed.add_item(pubdate=when, updateddate=when, **item)

@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ouvert.core import ical
 from ouvert.core.markdown import render_markdown
 from ouvert.core.services import NotFound, RateLimited
 
@@ -97,19 +98,13 @@ def calendar(request):
     return render(request, "consult/outreach/calendar.html", context, status=400 if errors else 200)
 
 
-def _ics_response(content: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content.encode("utf-8"), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
-
-
 @require_GET
 def calendar_ics(request):
     try:
         content = outreach.calendar_ics(user=request.user, **_params(request))
     except ValidationError as exc:
         return HttpResponse("\n".join(_messages(exc)), status=400, content_type="text/plain; charset=utf-8")
-    return _ics_response(content, "consultations.ics")
+    return ical.response(content, "consultations.ics")
 
 
 @require_GET
@@ -280,7 +275,7 @@ def meeting_detail(request, slug, pk):
 def meeting_ics(request, slug, pk):
     process = _process(request, slug)
     meeting = _meeting(process, pk)
-    return _ics_response(outreach.meeting_ics(meeting), f"rencontre-{meeting.pk}.ics")
+    return ical.response(outreach.meeting_ics(meeting), f"rencontre-{meeting.pk}.ics")
 
 
 @require_POST

@@ -1,0 +1,5 @@
+"""API of the registry part."""
+
+from ninja import Router
+
+router = Router(tags=["science"])

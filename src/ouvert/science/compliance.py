@@ -1,0 +1,7 @@
+"""(compliance — being written.)"""
+
+__all__ = []
+
+
+def register() -> None:
+    pass

@@ -1,0 +1,7 @@
+"""(faq — being written.)"""
+
+__all__ = []
+
+
+def register() -> None:
+    pass

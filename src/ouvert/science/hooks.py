@@ -1,0 +1,9 @@
+"""What the science module plugs into the platform (called from ``ScienceConfig.ready``): each part
+registers its own menu links, periodic jobs, audit checks, open data and demo content in ``register()``."""
+
+
+def register() -> None:
+    from . import compliance, faq, oai_client, oai_provider, policy, registry, webinars
+
+    for part in (policy, compliance, registry, oai_client, oai_provider, faq, webinars):
+        part.register()

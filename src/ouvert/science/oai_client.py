@@ -1,0 +1,7 @@
+"""(oai_client — being written.)"""
+
+__all__ = []
+
+
+def register() -> None:
+    pass

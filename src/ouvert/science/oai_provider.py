@@ -1,0 +1,7 @@
+"""(oai_provider — being written.)"""
+
+__all__ = []
+
+
+def register() -> None:
+    pass

@@ -1,0 +1,7 @@
+"""(policy — being written.)"""
+
+__all__ = []
+
+
+def register() -> None:
+    pass

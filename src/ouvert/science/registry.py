@@ -1,0 +1,7 @@
+"""(registry — being written.)"""
+
+__all__ = []
+
+
+def register() -> None:
+    pass

@@ -1,0 +1,1 @@
+"""Background work of the science module (``ouvert worker``; immediate in tests)."""

@@ -1,0 +1,3 @@
+"""Pages of the oai part."""
+
+urlpatterns = []

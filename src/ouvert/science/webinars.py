@@ -1,0 +1,7 @@
+"""(webinars — being written.)"""
+
+__all__ = []
+
+
+def register() -> None:
+    pass
