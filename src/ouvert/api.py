@@ -113,10 +113,10 @@ def register_routers():
     from ouvert.geo.api import router as geo_router
     from ouvert.learn.api import router as learn_router
     from ouvert.market.api import router as market_router
-    from ouvert.science.api import router as science_router
     from ouvert.plan.api import router as plan_router
     from ouvert.priorities.api import router as priorities_router
     from ouvert.quality.api import router as quality_router
+    from ouvert.science.api import router as science_router
 
     api.add_router("/core", core_router)
     api.add_router("/plan", plan_router)
