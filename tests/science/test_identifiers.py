@@ -47,3 +47,15 @@ def test_titles_fold_accents_case_punctuation_and_markup():
 def test_models_keep_the_normalised_title(publication_factory, journal_factory):
     assert publication_factory(title="Économie  du Libre-accès").title_normalized == "economie du libre acces"
     assert journal_factory(title="PLOS ONE").title_normalized == "plos one"
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("CC BY 4.0", "CC-BY-4.0"), ("cc-by", "CC-BY-4.0"), ("CC-BY-SA-4.0", "CC-BY-SA-4.0"),
+    ("https://creativecommons.org/licenses/by-nc-nd/3.0/", "CC-BY-NC-ND-3.0"),
+    ("http://creativecommons.org/licenses/by/4.0/legalcode", "CC-BY-4.0"),
+    ("Creative Commons Attribution 4.0 International", "CC-BY-4.0"), ("CC BY-NC-SA", "CC-BY-NC-SA-4.0"),
+    ("CC0", "CC0-1.0"), ("https://creativecommons.org/publicdomain/zero/1.0/", "CC0-1.0"),
+    ("info:eu-repo/semantics/openAccess", None), ("All rights reserved", None), ("CC BY ND SA", None), ("", None),
+])
+def test_licences_as_spdx(raw, expected):
+    assert services.licence_normalize(raw) == expected

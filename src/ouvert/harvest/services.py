@@ -425,6 +425,14 @@ def fetch_to_file(url: str, path, *, max_bytes: int, progress: Callable[[int], N
     return http.fetch_to_file(url, path, max_bytes=max_bytes, progress=progress)
 
 
+def http_get(url: str, *, params: dict | None = None, accept: str = "*/*", ok_statuses=(200,)) -> http.Answer:
+    """GET ``url`` with the harvester's safeguards (vetted addresses, timeout, User-Agent, size limit):
+    an ``Answer`` (``url`` after redirects, ``status``, ``content_type``, ``body``, ``json()``) or
+    ``HarvestHTTPError`` whose ``message`` a person can read. For other modules: open science looks DOIs
+    up and harvests repositories over OAI-PMH with it."""
+    return http.get(url, params=params, accept=accept, ok_statuses=ok_statuses)
+
+
 def _count(job: HarvestJob) -> None:
     counts = dict(job.harvest_objects.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     job.created = counts.get(HarvestObject.Status.CREATED, 0)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["doi_normalize", "doi_find", "issn_normalize", "orcid_normalize", "title_normalize"]
+__all__ = ["doi_normalize", "doi_find", "issn_normalize", "orcid_normalize", "title_normalize", "licence_normalize"]
 
 _DOI_PREFIXES = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/|info:doi/)", re.IGNORECASE)
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -71,3 +71,38 @@ def title_normalize(value: str | None) -> str:
     text = unicodedata.normalize("NFKD", text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae"))
     text = "".join(char for char in text if not unicodedata.combining(char)).casefold()
     return " ".join(re.findall(r"[^\W_]+", text))[:1000]
+
+
+_CC_URL = re.compile(r"creativecommons\.org/(?:licenses|licences)/([a-z-]+)/(\d\.\d)", re.IGNORECASE)
+_CC_ZERO_URL = re.compile(r"creativecommons\.org/publicdomain/zero/1\.0", re.IGNORECASE)
+_CC_TEXT = re.compile(r"^(?:licen[cs]e\s*:?\s*)?(?:creative\s+commons\s+|cc[\s_-]*)"
+                      r"((?:by|attribution)(?:[\s_-]*(?:nc|sa|nd))*)(?:[\s_-]*v?(\d\.\d|\d))?(?:\s+international)?$",
+                      re.IGNORECASE)
+_CC_VERSIONS = {"1": "1.0", "2": "2.0", "3": "3.0", "4": "4.0"}
+
+
+def licence_normalize(value: str | None) -> str | None:
+    """The SPDX identifier of a Creative Commons licence written as its URL (``https://creativecommons.org/
+    licenses/by/4.0/``), its SPDX id (``CC-BY-4.0``) or its name (``CC BY 4.0``, ``CC-BY-NC-ND``, ``CC0``);
+    ``None`` for anything else (all rights reserved, ``info:eu-repo/semantics/openAccess``…). Without a
+    version, 4.0 is meant (the current one)."""
+    text = " ".join((value or "").split())
+    if not text:
+        return None
+    if _CC_ZERO_URL.search(text) or re.fullmatch(r"cc[\s_-]*0(?:[\s_-]*1\.0)?|cc[\s_-]*zero", text, re.IGNORECASE):
+        return "CC0-1.0"
+    found = _CC_URL.search(text)
+    if found:
+        elements, version = found.group(1).lower().split("-"), found.group(2)
+    else:
+        found = _CC_TEXT.match(text)
+        if not found:
+            return None
+        words = re.split(r"[\s_-]+", found.group(1).lower().replace("attribution", "by"))
+        elements, version = words, _CC_VERSIONS.get(found.group(2) or "4", found.group(2) or "4.0")
+    if elements[0] != "by" or len(set(elements)) != len(elements) or not set(elements) <= {"by", "nc", "sa", "nd"}:
+        return None
+    if "sa" in elements and "nd" in elements:
+        return None
+    order = [part for part in ("by", "nc", "nd", "sa") if part in elements]
+    return "CC-" + "-".join(part.upper() for part in order) + f"-{version}"
