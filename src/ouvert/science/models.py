@@ -275,6 +275,9 @@ class Funding(models.Model):
                                     verbose_name=_("publication"))
     fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="fundings", verbose_name=_("fonds"))
     grant_number = models.CharField(_("numéro de subvention"), max_length=100, blank=True)
+    # The FRQ choose the policy version by the launch date of the grant's competition (« concours lancés à
+    # partir du 1er juillet 2023 : version 2022 »); when it is unknown, the publication date decides.
+    competition_date = models.DateField(_("date de lancement du concours"), null=True, blank=True)
     policy_version = models.ForeignKey(PolicyVersion, null=True, blank=True, on_delete=models.SET_NULL,
                                        related_name="fundings", verbose_name=_("version de la politique"))
     verdict = models.CharField(_("verdict"), max_length=14, choices=Compliance.choices, default=Compliance.UNKNOWN,
