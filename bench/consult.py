@@ -44,12 +44,13 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
+
+import live  # noqa: E402  (bench/ is the script's folder)
 
 SIZES = {
     "full": {"proposals": 1000, "comments": 150, "participants": 20_000, "clients": 200, "supports_per_client": 25,
@@ -58,10 +59,6 @@ SIZES = {
               "comments_per_client": 1, "matrix": (400, 40), "repeat": 15, "initial_supports": 300},
 }
 TARGETS = {"page_p95_ms_max": 100, "supports_per_second_min": 500, "opinion_groups_seconds_max": 3}
-
-
-def _log(message: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def _stats(samples: list[float]) -> dict:
@@ -73,51 +70,6 @@ def _stats(samples: list[float]) -> dict:
 
 
 # --- The database ----------------------------------------------------------------------------------
-
-def _database(keep: bool):
-    """A new database for the run; returns (engine, a function that drops it)."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        os.environ.pop("DATABASE_URL", None)
-        return "sqlite", lambda: None
-    import psycopg
-
-    parts = urllib.parse.urlsplit(url)
-    name = f"{parts.path.lstrip('/') or 'ouvert'}_bench_consult_{os.getpid()}"
-    admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
-
-    def drop():
-        if keep:
-            _log(f"database kept: {name}")
-            return
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return "postgresql", drop
-
-
-def _raw_connect():
-    """A new connection of the database driver itself (no Django), autocommit."""
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        import psycopg
-
-        return psycopg.connect(os.environ["DATABASE_URL"], autocommit=True)
-    import sqlite3
-
-    conn = sqlite3.connect(connection.settings_dict["NAME"], timeout=60, isolation_level=None,
-                           check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    return conn
-
 
 def _param(sql: str) -> str:
     from django.db import connection
@@ -370,7 +322,7 @@ def pages(port: int, slug: str, numbers: list[int], repeat: int) -> dict:
 
 def floor_queries(process_id: int, proposal_ids: list[int], repeat: int) -> dict:
     """The raw SQL each page cannot do without, through the driver (no Django)."""
-    conn = _raw_connect()
+    conn = live.raw_connect()
     cur = conn.cursor()
     list_sql = _param("SELECT id, number, title, status, supports_count, comments_count, created_at, author_id, "
                       "category_id FROM consult_proposal WHERE process_id = %s AND NOT is_hidden "
@@ -427,7 +379,7 @@ def raw_inserts(proposal_ids: list[int], user_ids: list[int], clients: int, per_
 
     def run(index: int):
         rng = random.Random(index)
-        conn = _raw_connect()
+        conn = live.raw_connect()
         cur = conn.cursor()
         barrier.wait(timeout=300)
         for _ in range(per_client):
@@ -512,7 +464,7 @@ def main() -> int:
     if args.quick:
         # The test profile: static files from the finders (no collectstatic), tables made from the models.
         os.environ["OUVERT_ENV"] = "test"
-    engine, drop = _database(args.keep)
+    engine, drop = live.database("consult", args.keep)
     try:
         return _run(args, size, engine, started)
     finally:
@@ -526,12 +478,11 @@ def _run(args, size: dict, engine: str, started: float) -> int:
 
     django.setup()
     from django.core.management import call_command
-    from live import server
 
     from ouvert.core import services as core_services
     from ouvert.core.models import User
 
-    _log(f"{engine}: migrating")
+    live.log(f"{engine}: migrating")
     if args.quick:
         from django.apps import apps
         from django.conf import settings
@@ -540,7 +491,7 @@ def _run(args, size: dict, engine: str, started: float) -> int:
         call_command("migrate", run_syncdb=True, verbosity=0)
     else:
         call_command("migrate", verbosity=0)
-    _log(f"generating {size['proposals']} proposals × {size['comments']} comments, {size['participants']} people")
+    live.log(f"generating {size['proposals']} proposals × {size['comments']} comments, {size['participants']} people")
     t0 = time.perf_counter()
     data = generate(size)
     generate_s = time.perf_counter() - t0
@@ -569,27 +520,27 @@ def _run(args, size: dict, engine: str, started: float) -> int:
     env["OUVERT_THREADS"] = str(args.threads)
     numbers = sorted(proposals)
     top = sorted(numbers, key=lambda n: -initial.get(proposals[n], 0))[:20]
-    with server(args.port, env, workers=args.workers):
-        _log(f"{size['clients']} clients: supports and comments over HTTP")
+    with live.server(args.port, env, workers=args.workers):
+        live.log(f"{size['clients']} clients: supports and comments over HTTP")
         result = load(args.port, process.slug, proposals, tokens, size)
         acked = result.pop("acked")
         out["load"] = result
-        _log(json.dumps(result))
-        _log("recount")
+        live.log(json.dumps(result))
+        live.log("recount")
         out["consistency"] = check(process, proposals, acked, initial, client_ids)
-        _log(json.dumps(out["consistency"]))
-        _log("pages")
+        live.log(json.dumps(out["consistency"]))
+        live.log("pages")
         out["pages"] = pages(args.port, process.slug, top + numbers[::max(1, len(numbers) // 30)], size["repeat"])
-        _log(json.dumps(out["pages"]))
-    _log("baselines")
+        live.log(json.dumps(out["pages"]))
+    live.log("baselines")
     out["baseline"] = {**floor_queries(process.pk, [proposals[n] for n in top], size["repeat"]),
                        "raw_insert": raw_inserts(list(proposals.values()), data["user_ids"][-size["clients"]:],
                                                  size["clients"], max(1, result["support_requests"] // size["clients"]))}
-    _log(json.dumps(out["baseline"]))
+    live.log(json.dumps(out["baseline"]))
     if not args.no_opinions:
-        _log("opinion groups")
+        live.log("opinion groups")
         out["opinion_groups"] = opinion_groups(*size["matrix"])
-        _log(json.dumps(out["opinion_groups"]))
+        live.log(json.dumps(out["opinion_groups"]))
     out["targets"] = TARGETS
     met = {
         "proposal_list_p95": out["pages"]["proposal_list"]["p95_ms"] < TARGETS["page_p95_ms_max"],

@@ -1,4 +1,5 @@
-"""What the benches share: timing a call (p50/p95 after a warm-up) and a live ``ouvert serve``."""
+"""What the benches share: a log line, a new database for the run, a raw driver connection, timing a call
+(p50/p95 after a warm-up) and a live ``ouvert serve``."""
 
 from __future__ import annotations
 
@@ -9,10 +10,63 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 #: Untimed calls first: every web process (``--workers 2``) and its database connection warm.
 WARM_UP = 4
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def database(label: str, keep: bool):
+    """A new database for the run; returns (engine, a function that drops it). PostgreSQL when
+    ``DATABASE_URL`` names one: ``<its name>_bench_<label>_<pid>`` is created beside it (and dropped at the
+    end unless ``keep``); otherwise SQLite (the caller points ``OUVERT_DATA_DIR`` at a temporary folder)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        os.environ.pop("DATABASE_URL", None)
+        return "sqlite", lambda: None
+    import psycopg
+
+    parts = urllib.parse.urlsplit(url)
+    name = f"{parts.path.lstrip('/') or 'ouvert'}_bench_{label}_{os.getpid()}"
+    admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+
+    def drop():
+        if keep:
+            log(f"database kept: {name}")
+            return
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return "postgresql", drop
+
+
+def raw_connect():
+    """A new connection of the database driver itself (no Django), autocommit (SQLite in WAL mode, usable
+    from several threads)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        return psycopg.connect(os.environ["DATABASE_URL"], autocommit=True)
+    import sqlite3
+
+    conn = sqlite3.connect(connection.settings_dict["NAME"], timeout=60, isolation_level=None,
+                           check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    return conn
 
 
 def stats(samples: list[float]) -> dict:
@@ -36,7 +90,8 @@ def timed(func, repeat: int) -> dict:
 @contextlib.contextmanager
 def server(port: int, env: dict | None = None, workers: int = 2):
     """``ouvert serve`` on ``port`` (this process's database connections closed first, so that the
-    server's workers never share them), until it answers; stopped on exit."""
+    server's workers never share them), until it answers; gives the server's process id (to read its
+    memory); stopped on exit."""
     from django.db import connections
 
     connections.close_all()
@@ -56,7 +111,7 @@ def server(port: int, env: dict | None = None, workers: int = 2):
             if time.time() > deadline or process.poll() is not None:
                 raise RuntimeError(f"ouvert serve did not start on port {port}")
             time.sleep(0.3)
-        yield
+        yield process.pid
     finally:
         process.terminate()
         try:

@@ -48,57 +48,13 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
+import live  # noqa: E402  (bench/ is the script's folder)
+
 SIZES = {"full": {"opportunities": 2000, "repeat": 3}, "quick": {"opportunities": 150, "repeat": 3}}
 MB = 1024 * 1024
 
 
-def _log(message: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
 # --- The database ----------------------------------------------------------------------------------
-
-def _database(keep: bool):
-    """A new database for the run; returns (engine, a function that drops it)."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        os.environ.pop("DATABASE_URL", None)
-        return "sqlite", lambda: None
-    import psycopg
-
-    parts = urllib.parse.urlsplit(url)
-    name = f"{parts.path.lstrip('/') or 'ouvert'}_bench_market_{os.getpid()}"
-    admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
-
-    def drop():
-        if keep:
-            _log(f"database kept: {name}")
-            return
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return "postgresql", drop
-
-
-def _raw_connect():
-    """A new connection of the database driver itself (no Django)."""
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        import psycopg
-
-        return psycopg.connect(os.environ["DATABASE_URL"], autocommit=True)
-    import sqlite3
-
-    return sqlite3.connect(connection.settings_dict["NAME"], timeout=60)
-
 
 # --- Generating ------------------------------------------------------------------------------------
 
@@ -197,50 +153,12 @@ def generate(n: int, seed: int = 1) -> dict:
                 contract.save()
                 ocds.release_add(opportunity, ["implementation"])
         if (i + 1) % 250 == 0:
-            _log(f"{i + 1} opportunities, {Release.objects.count()} releases")
+            live.log(f"{i + 1} opportunities, {Release.objects.count()} releases")
     return {"opportunities": n, "releases": Release.objects.count(), "seconds": round(time.perf_counter() - t0, 1),
             "release_add_ms": round((time.perf_counter() - t0) / max(1, Release.objects.count()) * 1000, 2)}
 
 
 # --- Reading over HTTP -----------------------------------------------------------------------------
-
-def _server(port: int, workers: int):
-    """``ouvert serve`` (as bench/live.py), with its process id to read the workers' memory."""
-    import contextlib
-    import subprocess
-
-    @contextlib.contextmanager
-    def run():
-        from django.db import connections
-
-        connections.close_all()
-        command = [str(Path(sys.executable).with_name("ouvert")), "serve", "--port", str(port), "--workers",
-                   str(workers)]
-        process = subprocess.Popen(command, env=dict(os.environ), stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, start_new_session=True)
-        try:
-            deadline = time.time() + 60
-            while True:
-                try:
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                    conn.request("GET", "/api/3/action/site_read")
-                    if conn.getresponse().status == 200:
-                        break
-                except OSError:
-                    pass
-                if time.time() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"ouvert serve did not start on port {port}")
-                time.sleep(0.3)
-            yield process.pid
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-    return run()
-
 
 def _children(pid: int) -> list[int]:
     try:
@@ -364,7 +282,7 @@ def in_process() -> dict:
         return run
 
     def baseline():
-        conn = _raw_connect()
+        conn = live.raw_connect()
         cur = conn.cursor()
         cur.execute("SELECT data FROM market_release ORDER BY id")
         rows = [json.loads(data) if isinstance(data, str | bytes) else data for (data,) in cur.fetchall()]
@@ -397,7 +315,7 @@ def main() -> int:
     os.environ["DEBUG"] = "0"
     # The test profile: static files from the finders (no collectstatic), tables made from the models.
     os.environ["OUVERT_ENV"] = "test"
-    engine, drop = _database(args.keep)
+    engine, drop = live.database("market", args.keep)
     try:
         return _run(args, size, engine, started)
     finally:
@@ -420,10 +338,10 @@ def _run(args, size: dict, engine: str, started: float) -> int:
     from django.conf import settings
     from django.core.management import call_command
 
-    _log(f"{engine}: migrating")
+    live.log(f"{engine}: migrating")
     settings.MIGRATION_MODULES = {app.label: None for app in apps.get_app_configs()}
     call_command("migrate", run_syncdb=True, verbosity=0)
-    _log(f"generating {size['opportunities']} opportunities, five releases each")
+    live.log(f"generating {size['opportunities']} opportunities, five releases each")
     generated = generate(size["opportunities"])
     from ouvert.core import services as core_services
 
@@ -431,21 +349,21 @@ def _run(args, size: dict, engine: str, started: float) -> int:
     out: dict = {"bench": "market", "engine": engine, "quick": args.quick, "cores": os.cpu_count(),
                  "load_average_at_start": [round(x, 1) for x in os.getloadavg()], "workers": args.workers,
                  "generated": generated}
-    _log(json.dumps(generated))
-    with _server(args.port, args.workers) as pid:
+    live.log(json.dumps(generated))
+    with live.server(args.port, workers=args.workers) as pid:
         pids = _children(pid) or [pid]
         # Warm the worker (its first API request imports and compiles what every later one uses).
         traverse(args.port, f"/api/v1/market/ocds/{first_reference()}/releases.json")
         out["worker_peak_rss_mb_at_start"] = _peak_rss_mb(pids)
-        _log("HTTP: platform release package")
+        live.log("HTTP: platform release package")
         out["http_release_package"] = http_figures(args.port, "/api/v1/market/ocds/releases.json", size["repeat"], pids)
-        _log(json.dumps(out["http_release_package"]))
-        _log("HTTP: platform record package")
+        live.log(json.dumps(out["http_release_package"]))
+        live.log("HTTP: platform record package")
         out["http_record_package"] = http_figures(args.port, "/api/v1/market/ocds/records.json", size["repeat"], pids)
-        _log(json.dumps(out["http_record_package"]))
-    _log("in this process: streamed generators and the baseline")
+        live.log(json.dumps(out["http_record_package"]))
+    live.log("in this process: streamed generators and the baseline")
     out["in_process"] = in_process()
-    _log(json.dumps(out["in_process"]))
+    live.log(json.dumps(out["in_process"]))
     base = out["in_process"]["baseline_json_dumps_raw_sql"]
     out["ratios_to_baseline"] = {
         "http_release_package_mb_per_second": round(out["http_release_package"]["mb_per_second"]
