@@ -15,6 +15,8 @@
 
 from .access import *  # noqa: F401,F403
 from .compliance import *  # noqa: F401,F403
+from .crossref import *  # noqa: F401,F403
+from .dashboard import *  # noqa: F401,F403
 from .faq import *  # noqa: F401,F403
 from .identifiers import *  # noqa: F401,F403
 from .oai_client import *  # noqa: F401,F403
