@@ -970,9 +970,10 @@ def recompute(publications, *, chunk_size: int = 500) -> int:
         count += len(batch)
 
 
-def recompute_for_journals(*, journals=(), issns=(), publishers=(), actor=None, reason: str = "") -> int:
-    """Recompute the publications of these journals, ISSNs and publishers (after a registry change)."""
-    query = Q(pk__in=[])
+def recompute_for_journals(*, journals=(), issns=(), publishers=(), ids=(), actor=None, reason: str = "") -> int:
+    """Recompute the publications of these journals, ISSNs and publishers (after a registry change), and
+    the publications ``ids``."""
+    query = Q(pk__in=list(ids))
     journal_ids = [journal.pk for journal in journals]
     all_issns = set(issns)
     titles = set()
