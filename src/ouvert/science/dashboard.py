@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from . import access
 from .models import Author, Compliance, Fund, Funding, OAStatus, Publication
 
-__all__ = ["NON_COMPLIANT_LIMIT", "can_see_contacts", "chart_specs", "dashboard_figures", "figures_csv",
+__all__ = ["NON_COMPLIANT_LIMIT", "can_see_contacts", "chart_specs", "dashboard_figures", "dashboard_years", "figures_csv",
            "figures_per_fund_year", "scope_filter"]
 
 #: Non-compliant publications listed at most on the page (the count says how many there are).
@@ -183,12 +183,13 @@ def dashboard_figures(*, filters: dict | None = None, user=None) -> dict:
 def _route_labels() -> dict:
     from . import compliance
 
-    routes = getattr(compliance, "ROUTES", {}) or {}
-    labels = {}
-    for code, route in routes.items() if isinstance(routes, dict) else []:
-        label = getattr(route, "label", None) or (route.get("label") if isinstance(route, dict) else None)
-        labels[code] = str(label or code)
-    return labels
+    return {code: compliance.route_label(code) for code in compliance.ROUTES}
+
+
+def dashboard_years() -> list[int]:
+    """The publication years of the registry, newest first (the dashboard's year filter)."""
+    return [year for year in Publication.objects.filter(withdrawn_at__isnull=True).exclude(published_on=None).order_by()
+            .annotate(y=ExtractYear("published_on")).values_list("y", flat=True).distinct().order_by("-y")]
 
 
 def figures_per_fund_year() -> list[dict]:
