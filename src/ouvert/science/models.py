@@ -372,11 +372,16 @@ class HarvestRun(models.Model):
     matched = models.PositiveIntegerField(_("notices rapprochées"), default=0)
     resumption_token = models.CharField(_("jeton de reprise"), max_length=1000, blank=True)
     error = models.TextField(_("erreur"), blank=True)
+    skipped = models.PositiveIntegerField(_("notices ignorées"), default=0)
+    warnings = models.JSONField(_("avertissements"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("moissonnage")
         verbose_name_plural = _("moissonnages")
         ordering = ["-started_at", "-pk"]
+        # One run at a time per repository: two workers claiming the same source get one run.
+        constraints = [models.UniqueConstraint(fields=["source"], condition=models.Q(status="running"),
+                                               name="science_harvest_one_running")]
 
     def __str__(self):
         return f"{self.source} {self.started_at:%Y-%m-%d %H:%M}"
@@ -388,6 +393,7 @@ class Deposit(models.Model):
     class Match(models.TextChoices):
         DOI = "doi", _("DOI")
         TITLE = "title", _("Titre")
+        MANUAL = "manual", _("À la main")
 
     source = models.ForeignKey(RepositorySource, on_delete=models.CASCADE, related_name="deposits",
                                verbose_name=_("dépôt"))
@@ -408,7 +414,7 @@ class Deposit(models.Model):
     metadata = models.JSONField(_("métadonnées"), default=dict, blank=True)
     publication = models.ForeignKey(Publication, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="deposits", verbose_name=_("publication"))
-    matched_by = models.CharField(_("rapprochée par"), max_length=5, choices=Match.choices, blank=True)
+    matched_by = models.CharField(_("rapprochée par"), max_length=6, choices=Match.choices, blank=True)
     harvested_at = models.DateTimeField(_("moissonnée le"), default=timezone.now)
 
     class Meta:
