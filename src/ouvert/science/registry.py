@@ -794,8 +794,11 @@ COLUMN_FIELDS = {"doi": "doi", "titre": "title", "revue": "journal_title", "issn
                  "date publication": "published_on", "licence": "licence", "version deposee": "version_deposited",
                  "url depot": "repository_url", "date depot": "deposited_on", "depot ouvert le": "deposit_open_on",
                  "licence depot": "deposit_licence", "statut acces": "oa_status", "etablissement": "institution"}
-FIELD_COLUMNS = {field: column for column, field in COLUMN_FIELDS.items()}
+FIELD_COLUMNS = {field: next(name for name in CSV_COLUMNS if csvfile.column_key(name) == column)
+                 for column, field in COLUMN_FIELDS.items()}
 FIELD_COLUMNS.update({"authors": "auteurs", "fundings": "fonds"})
+#: Fields an import compares to tell an unchanged row (the observed status is the verdicts' to set).
+COMPARED = tuple(field for field in FIELDS if field != "oa_status")
 
 
 def _row_data(row: dict) -> tuple[dict, list[tuple[str, str]]]:
@@ -827,13 +830,13 @@ def _error_lines(line: int, errors: dict) -> list[str]:
 
 
 def _state(publication: Publication) -> tuple:
-    return (tuple(getattr(publication, field + "_id" if field == "institution" else field) for field in FIELDS),
+    return (tuple(getattr(publication, field + "_id" if field == "institution" else field) for field in COMPARED),
             tuple((a.name, a.orcid, a.affiliation, a.is_corresponding, a.email) for a in publication.authors.all()),
             tuple(sorted((f.fund_id, f.grant_number, f.competition_date) for f in publication.fundings.all())))
 
 
 def _values_state(values: dict) -> tuple:
-    fields = tuple((values[f].pk if values[f] is not None else None) if f == "institution" else values[f] for f in FIELDS)
+    fields = tuple((values[f].pk if values[f] is not None else None) if f == "institution" else values[f] for f in COMPARED)
     return (fields,
             tuple((a["name"], a["orcid"], a["affiliation"], a["is_corresponding"], a["email"]) for a in values["authors"]),
             tuple(sorted((f["fund"].pk, f["grant_number"], f["competition_date"]) for f in values["fundings"])))
