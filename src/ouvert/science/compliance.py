@@ -874,10 +874,14 @@ def evaluate(publication, fund) -> Verdict:
     return _judge(_evidence(publication, lookup, deposits), fund, lookup)
 
 
-def observed_oa_status(publication, *, journal=None, deposits=None, today=None) -> str:
-    """gold, hybrid, green, bronze or closed (Unpaywall's order: the first that holds)."""
+_UNSET = object()
+
+
+def observed_oa_status(publication, *, journal=_UNSET, deposits=None, today=None) -> str:
+    """gold, hybrid, green, bronze or closed (Unpaywall's order: the first that holds). ``journal`` is the
+    publication's journal when already resolved (``None``: not in the registry)."""
     today = today or timezone.localdate()
-    if journal is None:
+    if journal is _UNSET:
         journal = _Lookup([publication], []).journal(publication)
     if journal is not None and journal.is_open_access:
         return OAStatus.GOLD
