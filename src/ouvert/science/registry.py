@@ -671,6 +671,9 @@ def publication_list_queryset(*, q: str = "", filters: dict | None = None, sort:
         raise ValidationError({"sort": [_("Tri inconnu : « %(v)s » (%(allowed)s).") % {"v": sort[:20],
                                                                                      "allowed": ", ".join(SORTS)}]})
     qs = _filtered(_public(), clean)
+    doi = doi_normalize(q) if (q or "").strip().lower().startswith(("10.", "doi:", "https://doi.org/", "http://dx.doi")) else None
+    if doi:  # a DOI is looked up as it is, not as words
+        return _with_related(qs.filter(doi=doi).order_by("-published_on", "-pk")), clean, _DoiMatch(doi)
     match = search.match(SEARCH_KIND, q or "")
     if match is not None:
         qs = match.apply(qs, rank="search_rank")
@@ -679,6 +682,16 @@ def publication_list_queryset(*, q: str = "", filters: dict | None = None, sort:
     order = {"relevance": ["-search_rank", "-published_on", "-pk"], "date": ["-published_on", "-pk"],
              "-date": ["published_on", "pk"], "title": ["title_normalized", "pk"]}[sort]
     return _with_related(qs.order_by(*order)), clean, match
+
+
+class _DoiMatch:
+    """A search by DOI, restricting facets the way a full-text match does."""
+
+    def __init__(self, doi: str):
+        self.doi = doi
+
+    def restrict(self, queryset):
+        return queryset.filter(doi=self.doi)
 
 
 def publication_search(*, q: str = "", filters: dict | None = None, sort: str = "") -> dict:
