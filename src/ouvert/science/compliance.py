@@ -114,7 +114,7 @@ from .models import (
 )
 
 __all__ = [
-    "MISSING", "REASONS", "ROUTES", "Verdict", "add_months", "evaluate", "evaluate_description", "missing_text",
+    "VERSIONS", "describe", "MISSING", "REASONS", "ROUTES", "Verdict", "add_months", "evaluate", "evaluate_description", "missing_text",
     "months_after", "observed_oa_status", "publication_recompute", "recompute", "recompute_for_fund",
     "recompute_for_journals", "reason_text", "route_label", "validate_routes",
 ]
@@ -1043,10 +1043,18 @@ def recompute_task(*, ids: list[int], reason: str = "", data: dict | None = None
     return recompute_ids(ids, actor=None, reason=reason, data=data)
 
 
+#: The versions of an article, as stored.
+VERSIONS = tuple(Version.values)
+
+
+def describe(data: dict) -> Publication:
+    """An unsaved publication with these fields (for checking one that is not in the registry)."""
+    return Publication(**data)
+
+
 def evaluate_description(data: dict, fund) -> Verdict:
     """The verdict on a publication described by ``data`` (the fields of ``Publication``), never stored."""
-    publication = Publication(**data)
-    return evaluate(publication, fund)
+    return evaluate(describe(data), fund)
 
 
 def register() -> None:

@@ -40,11 +40,12 @@ from django.utils.translation import gettext as _
 from ouvert.core import services as core_services
 
 from . import access, compliance, csvfile
+from .csvfile import ImportTooLarge, check_size
 from .identifiers import issn_normalize, licence_normalize, title_normalize
 from .models import ArchivingPolicy, Fund, Journal, PolicyVersion, Version
 
 __all__ = [
-    "ARCHIVING_COLUMNS", "JOURNAL_TEMPLATE_COLUMNS", "archiving_policies_for", "archiving_policies_import",
+    "ImportTooLarge", "check_size", "ARCHIVING_COLUMNS", "JOURNAL_TEMPLATE_COLUMNS", "archiving_policies_for", "archiving_policies_import",
     "archiving_policy_create", "archiving_policy_delete", "archiving_policy_get", "archiving_policy_list",
     "archiving_policy_update", "assistant", "fund_create", "fund_delete", "fund_get", "fund_list", "fund_update",
     "journal_create", "journal_get", "journal_lookup", "journal_search", "journal_update", "journals_import",
