@@ -32,12 +32,14 @@ import re
 
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from ouvert.core import services as core_services
 
@@ -47,7 +49,7 @@ from .models import Deposit, HarvestRun, Publication, RepositorySource, Version
 
 __all__ = [
     "HARVEST_FORMATS", "deposit_get", "deposit_link", "deposit_list", "deposit_unlink", "harvest", "harvest_due",
-    "harvest_run_list", "oai_parse_record", "repository_create", "repository_get", "repository_list",
+    "harvest_request", "harvest_run_list", "oai_parse_record", "repository_create", "repository_get", "repository_list",
     "repository_update",
 ]
 
@@ -708,3 +710,25 @@ def harvest_due() -> list[HarvestRun]:
         except ValidationError:
             continue
     return runs
+
+
+@task()
+def harvest_task(source_id: int, actor_id: int | None = None, full: bool = False) -> int | None:
+    """``harvest`` in the background (``ouvert worker``); the run's pk, or ``None`` when the source is gone or
+    already being harvested."""
+    source = RepositorySource.objects.filter(pk=source_id).first()
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    if source is None:
+        return None
+    try:
+        return harvest(actor=actor, source=source, full=full).pk
+    except (ValidationError, PermissionDenied):
+        return None
+
+
+def harvest_request(*, actor, source: RepositorySource, full: bool = False) -> None:
+    """« Harvest now »: a science manager queues a run of ``source`` (``ValidationError`` if one is going on)."""
+    _check_manager(actor)
+    if HarvestRun.objects.filter(source=source, status=HarvestRun.Status.RUNNING).exists():
+        raise ValidationError(_("Un moissonnage de ce dépôt est déjà en cours."))
+    harvest_task.enqueue(source.pk, actor.pk, bool(full))
