@@ -50,10 +50,16 @@ def test_version_form_for_managers_only(client, funds, policies, fund_staff, res
     assert bad.status_code == 400 and 'id="err-effective_from"' in html and "maison" in html
     assert 'aria-invalid="true"' in html
     assert PolicyVersion.objects.filter(fund=funds["frqnt"]).count() == 2
+    hostile = client.post(url, {"code": "x'; DROP TABLE science_policyversion; --", "title_fr": "<script>x</script>",
+                                "effective_from": "2031-01-01", "route_journal": "on"})
+    assert hostile.status_code == 400 and b"<script>x</script>" not in hostile.content
     good = client.post(url, {"code": "2025", "title_fr": "Révision", "effective_from": "2025-01-01",
                              "max_embargo_months": "0", "licences": "CC BY", "route_journal": "on",
                              "route_repository": "on", "repository_versions": ["accepted"]})
     assert good.status_code == 302
+    again = client.post(url, {"code": "2025", "title_fr": "Révision", "effective_from": "2025-01-01",
+                              "max_embargo_months": "0", "licences": "CC BY", "route_journal": "on"})
+    assert again.status_code == 400  # a double submit: the code and the date are taken
     version = PolicyVersion.objects.get(fund=funds["frqnt"], code="2025")
     assert version.routes == {"journal": {}, "repository": {"versions": ["accepted"]}}
     edit = reverse("science:policy_version_edit", kwargs={"fund": "frqnt", "code": "2025"})
@@ -81,6 +87,16 @@ def test_journal_list_search_and_queries(client, funds, journal_factory, django_
         assert client.get(reverse("science:journal_list")).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(reverse("science:archiving_list")).status_code == 200
+    for number in range(30):
+        ArchivingPolicy.objects.create(publisher=f"Éditeur {number}", version="accepted")
+        ArchivingPolicy.objects.create(journal=Journal.objects.get(issn_print="0028-0836"), version="published",
+                                       embargo_months=number)
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("science:archiving_list")).status_code == 200
+    with django_assert_max_num_queries(6):
+        assert client.get("/api/v1/science/archiving-policies", {"per_page": "100"}).json()["count"] == 60
+    with django_assert_max_num_queries(6):
+        assert client.get("/api/v1/science/journals", {"per_page": "100"}).json()["count"] == 32
 
 
 def test_journal_import_page(client, funds, fund_staff, researcher, settings):

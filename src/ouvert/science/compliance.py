@@ -942,8 +942,7 @@ def publication_recompute(publication) -> Publication:
         changed = _apply(publication, fundings, deposits, lookup, now)
         if changed:
             Funding.objects.bulk_update(changed, _FUNDING_FIELDS)
-        Publication.objects.filter(pk=publication.pk).update(
-            **{name: getattr(publication, name) for name in _PUBLICATION_FIELDS})
+        publication.save(update_fields=_PUBLICATION_FIELDS)
     return publication
 
 
