@@ -32,6 +32,7 @@ def test_a_manager_reminds_every_corresponding_author_once(known, fund_staff):
     assert "Santé des aînés en région" in body and "Pêcheries" not in body
     assert "Motif : FRQS" in body and "Reason: FRQS" in body  # French, then English
     assert "CC BY" in body and f"/publications/{known['b'].pk}/" in body
+    assert "/fr/science-ouverte/comment-me-conformer/" in body and "/en/" in body  # the assistant, in each language
     assert " / Open access: 1 publication(s) to make compliant" in by_address["b.roy@example.org"].subject
     assert "emilie.cote@example.org" not in by_address  # compliant: never reminded
     assert Reminder.objects.count() == 3 and all(r.sent_by == fund_staff and r.reasons for r in Reminder.objects.all())

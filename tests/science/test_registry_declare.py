@@ -286,3 +286,26 @@ def test_dates_are_checked_against_montreal_today(researcher, policies):
         version_deposited="accepted", deposited_on=registry.today().isoformat(),
         deposit_open_on=(registry.today() + datetime.timedelta(days=180)).isoformat()))
     assert publication.deposit_open_on > registry.today()  # an embargo's end may be ahead
+
+
+def test_the_admin_lists_changes_and_recomputes(client, platform_admin, researcher, policies, journal_factory):
+    publication = services.publication_create(actor=researcher, data=good_data())
+    client.force_login(platform_admin)
+    assert client.get(reverse("admin:science_publication_changelist")).status_code == 200
+    change = client.get(reverse("admin:science_publication_change", args=[publication.pk]))
+    assert change.status_code == 200 and "2023-NC-123456" in change.content.decode()
+    assert client.get(reverse("admin:science_reminder_changelist")).status_code == 200
+    assert client.get(reverse("admin:science_reminder_add")).status_code == 403  # reminders are records of e-mails sent
+    assert publication.compliance != Compliance.COMPLIANT  # the journal is not in the registry yet
+    journal_factory(title="PLoS ONE", issn_electronic="1932-6203")  # now the journal is known as open access
+    before = Publication.objects.get(pk=publication.pk).updated_at
+    from django.contrib import admin as django_admin
+
+    from ouvert.science.admin_registry import PublicationAdmin
+
+    model_admin = PublicationAdmin(Publication, django_admin.site)
+    request = type("R", (), {"user": platform_admin})()
+    form = type("F", (), {"instance": publication, "save_m2m": lambda self: None})()
+    model_admin.save_related(request, form, [], True)
+    publication.refresh_from_db()
+    assert publication.compliance == Compliance.COMPLIANT and publication.updated_at > before

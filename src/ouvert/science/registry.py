@@ -133,16 +133,16 @@ def _fold(value) -> str:
     return csvfile.column_key(str(value or ""))
 
 
-def _url(name: str, **kwargs) -> str:
+def _url(name: str, lang: str = "fr", **kwargs) -> str:
     try:
-        with translation.override("fr"):
+        with translation.override(lang):
             return settings.OUVERT_BASE_URL + reverse(name, kwargs=kwargs)
     except NoReverseMatch:
         return ""
 
 
-def publication_url(publication: Publication) -> str:
-    return _url("science:publication_detail", pk=publication.pk)
+def publication_url(publication: Publication, lang: str = "fr") -> str:
+    return _url("science:publication_detail", lang, pk=publication.pk)
 
 
 def _add(errors: dict, field: str, message: str) -> None:
@@ -1140,8 +1140,8 @@ def _reminder_body(items: list, lang: str) -> str:
             reason = publication_first_failure(publication) or _("voir la page de la publication")
             lines.append(f"- {publication.title}" + (f" (doi:{publication.doi})" if publication.doi else ""))
             lines.append("  " + _("Motif : %(reason)s") % {"reason": reason})
-            lines.append("  " + publication_url(publication))
-        assistant = _url("science:assistant")
+            lines.append("  " + publication_url(publication, lang))
+        assistant = _url("science:assistant", lang)
         intro = _("Selon le registre des publications financées par les Fonds de recherche du Québec, les publications "
                   "suivantes, dont vous êtes l'auteur ou l'autrice de correspondance, ne sont pas conformes à la "
                   "politique de libre accès de leur fonds :")
