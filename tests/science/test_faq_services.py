@@ -11,7 +11,8 @@ from ouvert.core import services as core_services
 from ouvert.core.models import AuditEntry
 from ouvert.science import services
 from ouvert.science.models import FaqEntry
-from tests.science.webinars_kit import FAQ_ENTRIES, faq_entries, with_funds  # noqa: F401
+from tests.science.webinars_kit import *  # noqa: F403  (fixtures: webinar_factory, people, faq_entries…)
+from tests.science.webinars_kit import FAQ_ENTRIES
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("with_funds")]
 

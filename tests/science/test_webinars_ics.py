@@ -11,17 +11,8 @@ from django.utils import timezone
 from ouvert.core.models import AuditEntry
 from ouvert.science import services
 from ouvert.science.models import Webinar
-from tests.science.webinars_kit import (  # noqa: F401
-    DAY,
-    JOIN_URL,
-    odp_bytes,
-    pdf_bytes,
-    people,
-    pptx_bytes,
-    upload,
-    webinar_factory,
-    with_funds,
-)
+from tests.science.webinars_kit import *  # noqa: F403  (fixtures: webinar_factory, people, faq_entries…)
+from tests.science.webinars_kit import DAY, JOIN_URL, odp_bytes, pdf_bytes, pptx_bytes, upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("with_funds")]
 

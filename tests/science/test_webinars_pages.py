@@ -13,16 +13,8 @@ from django.utils import timezone
 
 from ouvert.science import services
 from ouvert.science.models import Registration, Webinar
-from tests.science.webinars_kit import (  # noqa: F401
-    DAY,
-    HOUR,
-    JOIN_URL,
-    pdf_bytes,
-    people,
-    upload,
-    webinar_factory,
-    with_funds,
-)
+from tests.science.webinars_kit import *  # noqa: F403  (fixtures: webinar_factory, people, faq_entries…)
+from tests.science.webinars_kit import DAY, HOUR, JOIN_URL, pdf_bytes, upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("with_funds")]
 

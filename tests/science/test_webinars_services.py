@@ -13,7 +13,8 @@ from ouvert.core import services as core_services
 from ouvert.core.models import AuditEntry
 from ouvert.science import services
 from ouvert.science.models import Registration, Webinar
-from tests.science.webinars_kit import DAY, HOUR, JOIN_URL, people, webinar_factory, with_funds  # noqa: F401
+from tests.science.webinars_kit import *  # noqa: F403  (fixtures: webinar_factory, people, faq_entries…)
+from tests.science.webinars_kit import DAY, HOUR, JOIN_URL
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("with_funds")]
 
