@@ -52,6 +52,16 @@ def test_journal_route_fails_on_licence_then_unknown_without_deposit(funds, poli
         ("repository.no_deposit", "missing"), ("rights_retention.no_deposit", "missing")]
 
 
+def test_journal_route_under_2019_accepts_any_licence(funds, policies, journal_factory, publication_factory):
+    journal_factory()
+    publication = publication_factory(issn="1932-6203", published_on=D(2020, 1, 10))
+    verdict = services.evaluate(publication, funds["frqnt"])
+    assert verdict.verdict == "compliant" and verdict.route == "journal"
+    assert codes(verdict) == [("policy.version_applies", "ok"), ("journal.open_access", "ok"),
+                              ("journal.licence_any", "ok"), ("journal.compliant", "ok")]
+    assert services.reason_text(verdict.steps[2]) == "Cette version de la politique accepte toute licence pour l'article."
+
+
 def test_journal_not_in_registry_and_subscription_journal_fail(funds, policies, journal_factory, publication_factory):
     journal_factory(title="Revue sur abonnement", issn_electronic="0028-0836", is_open_access=False,
                     registry="", licences=[])
@@ -105,7 +115,7 @@ def test_repository_embargo_too_long_under_2022_but_not_2019(funds, policies, pu
                                   deposited_on=D(2022, 6, 15))
     verdict = services.evaluate(in_time, funds["frqnt"])
     assert verdict.verdict == "compliant" and verdict.route == "repository"
-    assert ("repository.licence_accepted", "ok") in codes(verdict)  # 2019: any licence
+    assert ("repository.licence_any", "ok") in codes(verdict)  # 2019: any licence
 
 
 def test_version_chosen_by_publication_date(funds, policies, publication_factory):

@@ -40,6 +40,7 @@ journal.open_access                  ok      listed as fully open access (in whi
 journal.licence_missing              missing the article's licence is not known
 journal.licence_not_accepted         fail    the article's licence is not one the version accepts
 journal.licence_accepted             ok      the article's licence is accepted
+journal.licence_any                  ok      the version accepts any licence
 journal.compliant                    ok      the route passes (open at publication)
 repository.no_deposit                missing no deposit is known (declared or harvested)
 repository.copy                      ok      which copy is checked (declared, or harvested from a source)
@@ -49,7 +50,8 @@ repository.version_not_allowed       fail    that version is not one the version
 repository.version_allowed           ok      that version is accepted
 repository.licence_missing           missing the copy's licence is not known
 repository.licence_not_accepted      fail    the copy's licence is not accepted
-repository.licence_accepted          ok      the copy's licence is accepted (or any licence is)
+repository.licence_accepted          ok      the copy's licence is accepted
+repository.licence_any               ok      the version accepts any licence
 repository.open_date_missing         missing when the copy opened is not known
 repository.embargo_too_long          fail    opened too late: months after publication > months allowed
 repository.open_in_time              ok      opened by the deadline
@@ -166,6 +168,7 @@ REASONS = {
     "journal.licence_not_accepted": gettext_lazy(
         "La licence de l'article (%(licence)s) n'est pas acceptée ; licences acceptées : %(accepted)s."),
     "journal.licence_accepted": gettext_lazy("La licence de l'article (%(licence)s) est acceptée."),
+    "journal.licence_any": gettext_lazy("Cette version de la politique accepte toute licence pour l'article."),
     "journal.compliant": gettext_lazy(
         "L'article est en libre accès dès sa publication dans une revue en libre accès : voie respectée."),
     "repository.no_deposit": gettext_lazy("Aucun dépôt en archive ouverte n'est connu (déclaré ou moissonné)."),
@@ -179,6 +182,7 @@ REASONS = {
     "repository.licence_not_accepted": gettext_lazy(
         "La licence de la copie déposée (%(licence)s) n'est pas acceptée ; licences acceptées : %(accepted)s."),
     "repository.licence_accepted": gettext_lazy("La licence de la copie déposée (%(licence)s) est acceptée."),
+    "repository.licence_any": gettext_lazy("Cette version de la politique accepte toute licence pour la copie déposée."),
     "repository.open_date_missing": gettext_lazy("La date d'ouverture de la copie déposée n'est pas connue."),
     "repository.embargo_too_long": gettext_lazy(
         "La copie est ouverte le %(open_on)s, %(months)s mois après la publication : la politique en permet "
@@ -533,6 +537,10 @@ class JournalRoute(Route):
         checks.add("open_access", OK, journal=journal.title, registry=journal.registry or "—")
         accepted = _accepted_text(version)
         licence = evidence.licence
+        if not accepted:
+            checks.add("licence_any", OK, licence=licence)
+            checks.add("compliant", OK)
+            return checks
         if not licence:
             checks.add("licence_missing", MISSING_OUTCOME, "licence")
             return checks
@@ -618,8 +626,10 @@ class RepositoryRoute(Route):
         elif copy.licence and not _licence_ok(copy.licence, accepted):
             checks.add("licence_not_accepted", FAIL, licence=copy.licence, accepted=accepted)
             return checks
+        elif not accepted:
+            checks.add("licence_any", OK, licence=copy.licence)
         else:
-            checks.add("licence_accepted", OK, licence=copy.licence or _("toute licence"))
+            checks.add("licence_accepted", OK, licence=copy.licence)
         deadline = add_months(evidence.published_on, version.max_embargo_months)
         if copy.open_on is None:
             checks.add("open_date_missing", MISSING_OUTCOME, "deposit_open_on")
