@@ -7,12 +7,14 @@ import datetime
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from ouvert.core.models import AuditEntry
 from ouvert.science import services
 from ouvert.science.models import Reminder
+from tests.concurrency import race
 from tests.science.test_dashboard_figures import make_set
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +91,13 @@ def test_the_page_asks_for_a_choice_and_the_api_sends(known, fund_staff, client)
     sent = client.post("/api/v1/science/reminders", {"all": True, "institution": "udem"},
                        content_type="application/json")
     assert sent.status_code == 200 and sent.json()["sent"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="real concurrency needs PostgreSQL")
+def test_two_simultaneous_sends_remind_once(researcher, journal_factory, udem, policies, fund_staff):
+    make_set(researcher=researcher, journal_factory=journal_factory, udem=udem)
+    results = race([lambda: services.reminders_send(actor=fund_staff, filters={}) for _n in range(2)])
+    assert sorted(r["sent"] for r in results) == [0, 3], results
+    assert sorted(r["skipped"] for r in results) == [0, 3]
+    assert len(mail.outbox) == 3 and Reminder.objects.count() == 3

@@ -176,3 +176,20 @@ def test_no_query_per_publication_on_the_page_and_in_the_api(researcher, publica
         assert client.get("/api/v1/science/publications").status_code == 200
     with django_assert_max_num_queries(api_queries):
         assert client.get(reverse("science:publication_export"), {"format": "csv"}).status_code == 200
+
+
+@pytest.mark.parametrize("q", ["'; DROP TABLE science_publication; --", "<script>alert(1)</script>", '"', "-", "*",
+                               "10.", "doi:", "\x00\x1b", "a" * 600])
+def test_hostile_queries_are_harmless(known, client, q):
+    assert client.get(reverse("science:publication_list"), {"q": q}).status_code == 200
+    assert client.get("/api/v1/science/publications", {"q": q}).status_code == 200
+    assert Publication.objects.count() == 5
+
+
+def test_the_index_can_be_rebuilt(known):
+    from ouvert.core import search
+
+    search.reindex(services.SEARCH_KIND, [])
+    assert titles(services.publication_search(q="forets")) == []
+    assert services.publication_reindex() == 4
+    assert titles(services.publication_search(q="forets")) == ["Forêts boréales et changements climatiques"]

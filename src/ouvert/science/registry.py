@@ -50,7 +50,7 @@ __all__ = [
     "CSV_COLUMNS", "EXPORT_COLUMNS", "MONTREAL", "OPEN_DATA_KEY", "SEARCH_KIND", "SORTS",
     "ImportTooLarge", "can_edit", "import_check_size", "reminder_days", "export_csv", "institution_choices", "publication_url", "export_json", "export_rows", "my_publications", "open_copies",
     "open_data_export", "publication_create", "publication_first_failure", "publication_get",
-    "publication_import", "publication_index", "publication_list_queryset", "publication_search",
+    "publication_import", "publication_index", "publication_reindex", "publication_list_queryset", "publication_search",
     "publication_update", "publication_values", "publication_withdraw", "reasons_text", "reminder_preview",
     "reminders_send", "today",
 ]
@@ -412,6 +412,21 @@ def publication_index(publication: Publication) -> None:
                  keywords=[a.name for a in authors] + [a.orcid for a in authors if a.orcid],
                  body=[publication.journal_title, publication.publisher, publication.doi or "", publication.issn,
                        *[f"{f.fund.acronym} {f.grant_number}" for f in fundings]])
+
+
+def publication_reindex(progress=None) -> int:
+    """Rebuild the search index of the registry (kind ``science.publication``) from the publications not
+    withdrawn, in one transaction; returns how many were indexed."""
+    qs = Publication.objects.filter(withdrawn_at__isnull=True).prefetch_related(
+        "authors", Prefetch("fundings", queryset=Funding.objects.select_related("fund"))).order_by("pk")
+
+    def items():
+        for p in qs.iterator(chunk_size=500):
+            authors = list(p.authors.all())
+            yield p.pk, {"title": p.title, "keywords": [a.name for a in authors] + [a.orcid for a in authors if a.orcid],
+                         "body": [p.journal_title, p.publisher, p.doi or "", p.issn,
+                                  *[f"{f.fund.acronym} {f.grant_number}" for f in p.fundings.all()]]}
+    return search.reindex(SEARCH_KIND, items(), progress=progress)
 
 
 def _write_children(publication: Publication, values: dict) -> None:
