@@ -5,7 +5,12 @@ the converters) — costs more than the query itself: the API token check and th
 
 ``columns(Model, "a")`` gives the select list of every concrete column of ``Model`` under the alias ``a``,
 in the order ``instance(Model, row, start)`` reads them back; the values go through the same converters
-as the ORM's (dates on SQLite, JSON, …), worked out once per model and database."""
+as the ORM's (dates on SQLite, JSON, …), worked out once per model and database.
+
+``update_many(objects, fields)`` writes ``fields`` of many instances of one model with one ``UPDATE … WHERE
+pk = %s`` statement run for each (``executemany``): what ``QuerySet.bulk_update`` does with a ``CASE WHEN``
+per field and row, whose compiling costs about 20 ms per row and field set (``bench/science.py``: the
+verdicts of 1,000 publications, 20 s → under 1 s)."""
 
 from __future__ import annotations
 
@@ -65,3 +70,22 @@ def instance(model, row, start: int = 0):
             value = converter(value, column, connection)
         values[index] = value
     return model.from_db(connection.alias, names, values), end
+
+
+def update_many(objects, fields: list[str]) -> int:
+    """Write ``fields`` (names of concrete fields) of every instance in ``objects`` (one model, saved
+    already), values prepared as ``save()`` prepares them; returns how many instances were written."""
+    objects = list(objects)
+    if not objects:
+        return 0
+    meta = type(objects[0])._meta
+    chosen = [meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    sql = (f"UPDATE {table(type(objects[0]))} SET "
+           + ", ".join(f"{quote(field.column)} = %s" for field in chosen)
+           + f" WHERE {quote(meta.pk.column)} = %s")
+    params = [[field.get_db_prep_save(getattr(obj, field.attname), connection) for field in chosen] + [obj.pk]
+              for obj in objects]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+    return len(objects)
