@@ -133,9 +133,14 @@ def test_unmatched_list_does_not_grow_in_queries(client, harvested, fund_staff, 
         client.get(reverse("science:deposit_unmatched"))
     Deposit.objects.bulk_create([Deposit(source=harvested, identifier=f"oai:x:{n}", title=f"Titre {n}")
                                  for n in range(40)])
+    Deposit.objects.create(source=harvested, identifier="oai:x:hostile", title="<script>alert('x')</script> & co",
+                           doi="10.1/\"><img src=x onerror=alert(1)>")
     with django_assert_max_num_queries(12):
         response = client.get(reverse("science:deposit_unmatched"))
-    assert response.content.decode().count('name="publication"') == 40  # the harvested one is matched
+    page = response.content.decode()
+    assert page.count('name="publication"') == 41  # the harvested one is matched
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; co" in page
 
 
 # --- API -------------------------------------------------------------------------------------------------
