@@ -150,3 +150,26 @@ def test_reason_text_in_both_languages(funds, policies, publication_factory):
     assert services.reason_text({"code": "unknown.code", "params": {}}) == "unknown.code"
     assert services.reason_text({"code": "repository.embargo_too_long", "params": {}})  # never raises
     assert services.missing_text("deposit_open_on").startswith("la date")
+
+
+def test_embargoes_lifted_job(funds, policies, publication_factory):
+    from ouvert.core import registry
+
+    assert "science.embargoes_lifted" in [job.name for job in registry.periodic_jobs()]
+    source = RepositorySource.objects.create(slug="p", name="P", base_url="https://p.example.org/oai")
+    declared = publication_factory(repository_url="https://p.example.org/1", deposit_open_on=D(2024, 6, 1))
+    harvested = publication_factory()
+    Deposit.objects.create(source=source, identifier="a", url="https://p.example.org/a", publication=harvested,
+                           embargo_until=D(2024, 6, 3))
+    untouched = publication_factory()
+    services.recompute(Publication.objects.all(), today=D(2024, 5, 20))
+    assert set(Publication.objects.values_list("oa_status", flat=True)) == {"closed"}
+    assert services.embargoes_lifted(today=D(2024, 5, 31)) == 0
+    assert services.embargoes_lifted(today=D(2024, 6, 4)) == 2
+    declared.refresh_from_db()
+    harvested.refresh_from_db()
+    untouched.refresh_from_db()
+    assert (declared.oa_status, harvested.oa_status, untouched.oa_status) == ("green", "green", "closed")
+    assert services.embargoes_lifted(today=D(2024, 6, 5)) == 0  # already green: nothing to do
+    run = AuditEntry.objects.filter(action="science.verdicts.recompute").get()
+    assert run.data["reason"] == "embargoes_lifted" and run.data["publications"] == 2

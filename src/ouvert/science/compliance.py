@@ -924,7 +924,7 @@ _FUNDING_FIELDS = ["policy_version", "verdict", "route", "reasons", "missing", "
 _PUBLICATION_FIELDS = ["compliance", "oa_status", "checked_at"]
 
 
-def _apply(publication, fundings, deposits, lookup, now) -> list[Funding]:
+def _apply(publication, fundings, deposits, lookup, now, today=None) -> list[Funding]:
     evidence = _evidence(publication, lookup, deposits)
     changed = []
     for funding in fundings:
@@ -937,7 +937,7 @@ def _apply(publication, fundings, deposits, lookup, now) -> list[Funding]:
         funding.checked_at = now
         changed.append(funding)
     publication.compliance = _summary([funding.verdict for funding in fundings])
-    publication.oa_status = observed_oa_status(publication, journal=evidence.journal, deposits=deposits)
+    publication.oa_status = observed_oa_status(publication, journal=evidence.journal, deposits=deposits, today=today)
     publication.checked_at = now
     return changed
 
@@ -956,7 +956,7 @@ def publication_recompute(publication) -> Publication:
     return publication
 
 
-def recompute(publications, *, chunk_size: int = 500) -> int:
+def recompute(publications, *, chunk_size: int = 500, today: datetime.date | None = None) -> int:
     """``publication_recompute`` for every publication of the queryset, in batches (a fixed number of
     queries per batch). Returns how many publications were recomputed."""
     queryset = publications.select_related("journal").prefetch_related(
@@ -975,7 +975,7 @@ def recompute(publications, *, chunk_size: int = 500) -> int:
         fundings = []
         for publication in batch:
             fundings += _apply(publication, list(publication.fundings.all()), list(publication.deposits.all()),
-                               lookup, now)
+                               lookup, now, today)
         with transaction.atomic():
             if fundings:
                 Funding.objects.bulk_update(fundings, _FUNDING_FIELDS, batch_size=500)
@@ -1031,10 +1031,10 @@ def _run(publications, *, actor, reason, data) -> int:
     return recompute_ids(ids, actor=actor, reason=reason, data=data)
 
 
-def recompute_ids(ids, *, actor=None, reason: str = "", data: dict | None = None) -> int:
+def recompute_ids(ids, *, actor=None, reason: str = "", data: dict | None = None, today=None) -> int:
     """Recompute the publications ``ids`` and audit the run with its counts."""
     before = dict(Funding.objects.filter(publication_id__in=ids).values_list("pk", "verdict"))
-    count = recompute(Publication.objects.filter(pk__in=ids))
+    count = recompute(Publication.objects.filter(pk__in=ids), today=today)
     after = dict(Funding.objects.filter(publication_id__in=ids).values_list("pk", "verdict"))
     changed = sum(1 for pk, verdict in after.items() if before.get(pk) != verdict)
     counts = {value: 0 for value in Compliance.values}
@@ -1066,5 +1066,28 @@ def evaluate_description(data: dict, fund) -> Verdict:
     return evaluate(describe(data), fund)
 
 
+def embargoes_lifted(*, today: datetime.date | None = None, days: int = 7) -> int:
+    """Recompute the publications whose open copy opened in the last ``days`` days (a declared
+    ``deposit_open_on`` or a harvested deposit's ``embargo_until``) and whose observed status is not yet
+    green or better: their open-access status changes with time, not with their data. The periodic job
+    ``science.embargoes_lifted`` runs it."""
+    today = today or timezone.localdate()
+    since = today - datetime.timedelta(days=days)
+    window = (Q(deposit_open_on__gt=since, deposit_open_on__lte=today)
+              | Q(deposits__embargo_until__gt=since, deposits__embargo_until__lte=today, deposits__deleted=False))
+    ids = list(Publication.objects.filter(window).exclude(oa_status__in=[OAStatus.GOLD, OAStatus.HYBRID,
+                                                                         OAStatus.GREEN])
+               .values_list("pk", flat=True).distinct())
+    if not ids:
+        return 0
+    return recompute_ids(ids, reason="embargoes_lifted", data={"since": since.isoformat(), "today": today.isoformat()},
+                         today=today)
+
+
+__all__ += ["embargoes_lifted"]
+
+
 def register() -> None:
-    pass
+    from ouvert.core import registry
+
+    registry.register_periodic("science.embargoes_lifted", embargoes_lifted, every_seconds=6 * 3600)
