@@ -65,3 +65,37 @@ def test_assistant_in_french_then_english(live_server, page, assert_accessible, 
     expect(page.locator("[data-route=journal]")).to_be_visible()
     expect(page.locator("textarea#formule-en")).to_have_value(re.compile("^This research was funded"))
     assert_accessible(page)
+
+
+def test_policy_pages_are_accessible(live_server, page, assert_accessible, registry, fund_staff):
+    from django.test import Client
+
+    page.goto(f"{live_server.url}/fr/science-ouverte/politique/")
+    expect(page.locator("h1")).to_have_text("Politique de libre accès des Fonds de recherche du Québec")
+    expect(page.locator(".policy-timeline__item--current")).to_have_count(3)
+    assert_accessible(page)
+    page.locator("#fonds-frqs").locator("..").get_by_role("link", name="Politique de diffusion en libre accès (2019)").click()
+    expect(page.locator("h1")).to_have_text("Politique de diffusion en libre accès (2019)")
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/fr/science-ouverte/revues/?q=PLOS")
+    expect(page.locator("table.science-table tbody tr")).to_have_count(2)
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/fr/science-ouverte/autoarchivage/")
+    assert_accessible(page)
+    client = Client()
+    client.force_login(fund_staff)
+    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                               "url": live_server.url}])
+    page.goto(f"{live_server.url}/fr/science-ouverte/politique/frqnt/nouvelle-version/")
+    assert_accessible(page)
+    page.get_by_label("Code (ex. 2022)").fill("2030")
+    page.get_by_label("Titre (français)").fill("Politique future")
+    page.get_by_label("En vigueur à partir du (AAAA-MM-JJ)").fill("2030-01-01")
+    page.get_by_role("checkbox", name="Rétention des droits").check()
+    page.get_by_label("Formule de rétention des droits (français)").fill("Formule de rétention, version 2030.")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator("h1")).to_have_text("Politique future")
+    expect(page.get_by_role("status")).to_contain_text("Version enregistrée")
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/fr/science-ouverte/revues/importer/")
+    assert_accessible(page)
