@@ -89,3 +89,36 @@ def test_the_faq_and_the_support_page_are_accessible_in_french_and_english(live_
     expect(page.get_by_role("heading", name="What does immediate open access mean?")).to_be_visible()
     assert_accessible(page)
     assert services.faq_search("embargo") is not None
+
+
+def test_a_manager_creates_a_webinar_in_montreal_time_and_sees_its_registrants(live_server, page, assert_accessible,
+                                                                               fund_staff, with_funds, people):
+    import datetime
+
+    from ouvert.science.models import Webinar
+
+    registrant = people[0]
+    _login(page, live_server, fund_staff)
+    page.goto(f"{live_server.url}/fr/science-ouverte/webinaires/nouveau/")
+    expect(page.locator("h1")).to_have_text("Nouveau webinaire")
+    assert_accessible(page)
+    page.get_by_label("Titre (obligatoire)").fill("Retenir ses droits d’auteur")
+    page.get_by_label("Début (obligatoire)").fill("2031-03-10T13:00")
+    page.get_by_label("Fin (obligatoire)").fill("2031-03-10T14:30")
+    page.get_by_label("Places (0 : sans limite)").fill("1")
+    page.get_by_label("Lien de connexion (envoyé aux seules personnes inscrites)").fill("https://visio.example.org/droits")
+    page.get_by_label("Publié (visible de tous)").check()
+    page.locator("#s-0-name").fill("Alex Roy")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator("h1")).to_have_text("Retenir ses droits d’auteur")
+    webinar = Webinar.objects.get()
+    assert webinar.starts_at == datetime.datetime(2031, 3, 10, 17, 0, tzinfo=datetime.UTC)  # EDT since 9 March
+    expect(page.get_by_text("de 13 h 00 à 14 h 30 (heure de Montréal, UTC−4)").first).to_be_visible()
+    assert_accessible(page)
+    services.registration_create(actor=registrant, webinar=webinar)
+    page.reload()
+    expect(page.get_by_text("(confirmées : 1 ; en attente : 0)")).to_be_visible()
+    page.get_by_role("link", name="Personnes inscrites et présences").click()
+    expect(page.locator("h1")).to_contain_text("Personnes inscrites")
+    expect(page.get_by_role("rowheader", name=registrant.full_name + " " + registrant.email)).to_be_visible()
+    assert_accessible(page)

@@ -194,3 +194,25 @@ def test_the_api_lists_and_searches_the_published_entries(client, faq_entries, f
     assert [r["slug"] for r in found["results"]] == ["libre-acces-immediat"] and found["results"][0]["rank"] > 0
     bad = client.get("/api/v1/science/faq", {"q": "x\x00"})
     assert bad.status_code == 400 and "q" in bad.json()["errors"]
+
+
+# --- The Django admin ----------------------------------------------------------------------------
+
+def test_the_admin_reindexes_and_audits_the_faq(client, faq_entries, platform_admin):
+    from ouvert.core.models import AuditEntry
+
+    login(client, platform_admin)
+    entry = faq_entries[2]
+    assert client.get("/fr/admin/science/faqentry/").status_code == 200
+    answer = client.post(f"/fr/admin/science/faqentry/{entry.pk}/change/", {
+        "slug": entry.slug, "category_fr": "Déposer", "category_en": "", "question_fr": "Où archiver mon article ?",
+        "question_en": "", "answer_fr": "Dans une archive ouverte.", "answer_en": "", "position": "3",
+        "is_published": "on"})
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    assert [e.slug for e in services.faq_search("archiver")] == [entry.slug]
+    assert [e.slug for e in services.faq_search("Papyrus")] == []
+    assert AuditEntry.objects.filter(action="science.faq.update", data__via="admin").count() == 1
+    assert client.post(f"/fr/admin/science/faqentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert services.faq_search("archiver").count() == 0
+    assert client.get("/fr/admin/science/webinar/").status_code == 200
+    assert client.get("/fr/admin/science/registration/").status_code == 200
