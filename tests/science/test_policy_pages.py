@@ -213,3 +213,19 @@ def test_admin_pages(client, funds, policies, platform_admin, journal_factory, p
     assert publication.compliance == "not_compliant"  # CC BY no longer accepted
     data["routes"] = '{"nope": {}}'
     assert client.post(url, data).status_code == 200  # the form again, with the error
+
+
+def test_policy_page_queries_do_not_grow(client, funds, policies, django_assert_max_num_queries):
+    import datetime
+
+    with django_assert_max_num_queries(8) as few:
+        assert client.get(reverse("science:policy")).status_code == 200
+    for year in range(2030, 2040):
+        for fund in funds.values():
+            PolicyVersion.objects.create(fund=fund, code=str(year), title_fr=f"Version {year}",
+                                         effective_from=datetime.date(year, 1, 1), routes={"journal": {}})
+    with django_assert_max_num_queries(8) as many:
+        assert client.get(reverse("science:policy")).status_code == 200
+    assert len(many) == len(few)
+    with django_assert_max_num_queries(6):
+        assert len(client.get("/api/v1/science/funds").json()["results"][0]["policies"]) == 12
