@@ -312,3 +312,25 @@ def test_the_api_registrants_and_attendance_are_for_managers(client, webinar_fac
     bad = client.put(f"/api/v1/science/webinars/{webinar.slug}/attendance", {"attendance": []},
                      content_type="application/json")
     assert bad.status_code == 400
+
+
+def test_my_registrations_cost_the_same_queries_whatever_their_number(client, webinar_factory, people,
+                                                                      django_assert_max_num_queries):
+    def add(n):
+        for _i in range(n):
+            webinar = webinar_factory(capacity=1)
+            services.registration_create(actor=people[1], webinar=webinar)
+            services.registration_create(actor=people[2], webinar=webinar)
+            services.registration_create(actor=people[0], webinar=webinar)  # second in line
+    login(client, people[0])
+    add(2)
+    with django_assert_max_num_queries(8):
+        html = client.get("/fr/science-ouverte/webinaires/mes-inscriptions/").content.decode()
+    assert html.count("(position 2)") == 2
+    add(10)
+    with django_assert_max_num_queries(8):
+        html = client.get("/fr/science-ouverte/webinaires/mes-inscriptions/").content.decode()
+    assert html.count("(position 2)") == 12
+    with django_assert_max_num_queries(8):
+        data = client.get("/api/v1/science/webinar-registrations").json()
+    assert {r["waiting_position"] for r in data["results"]} == {2}

@@ -221,6 +221,7 @@ def test_the_reminder_goes_once_to_each_confirmed_person_within_the_window(webin
     assert sorted(m.to[0] for m in mail.outbox) == [people[0].email, people[1].email]
     assert all(m.subject.startswith("Rappel :") and JOIN_URL in m.body for m in mail.outbox)
     assert services.webinar_reminders_send() == 0  # once
+    assert AuditEntry.objects.filter(action="science.webinar.reminders").get().data == {"sent": 2}
     time_machine.move_to(soon.starts_at + HOUR)
     assert services.webinar_reminders_send() == 0  # never after the start
     assert len(mail.outbox) == 2

@@ -34,7 +34,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS, WEEKDAYS
@@ -259,19 +260,29 @@ def registration_by_token(token) -> Registration:
 
 
 def waiting_position(registration: Registration) -> int | None:
-    """1 for the first person waiting, …; ``None`` when not on the waiting list."""
+    """1 for the first person waiting, …; ``None`` when not on the waiting list. Reads the ``waiting_ahead``
+    annotation when the registration holds it (``my_registrations``), else counts."""
     if registration.status != S.WAITING:
         return None
-    ahead = Registration.objects.filter(webinar_id=registration.webinar_id, status=S.WAITING).filter(
-        Q(created_at__lt=registration.created_at) | Q(created_at=registration.created_at, pk__lt=registration.pk))
-    return ahead.count() + 1
+    ahead = getattr(registration, "waiting_ahead", None)
+    if ahead is None:
+        ahead = Registration.objects.filter(webinar_id=registration.webinar_id, status=S.WAITING).filter(
+            Q(created_at__lt=registration.created_at) | Q(created_at=registration.created_at,
+                                                          pk__lt=registration.pk)).count()
+    return ahead + 1
 
 
 def my_registrations(*, user):
-    """``user``'s registrations (cancelled ones included), the soonest webinar first."""
+    """``user``'s registrations (cancelled ones included), the soonest webinar first, each with
+    ``waiting_ahead`` (how many people wait before it) computed in the same query."""
     if not access.is_signed_in(user):
         raise PermissionDenied(_("Connectez-vous pour voir vos inscriptions."))
+    ahead = (Registration.objects.filter(webinar_id=OuterRef("webinar_id"), status=S.WAITING)
+             .filter(Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"),
+                                                                  pk__lt=OuterRef("pk")))
+             .order_by().values("webinar_id").annotate(n=Count("pk")).values("n"))
     return (Registration.objects.filter(user=user).select_related("webinar")
+            .annotate(waiting_ahead=Coalesce(Subquery(ahead, output_field=IntegerField()), 0))
             .order_by("webinar__starts_at", "webinar_id", "-created_at", "-pk"))
 
 
@@ -805,6 +816,7 @@ def webinar_reminders_send(now=None) -> int:
                                        webinar__starts_at__lte=horizon)
            .values_list("pk", flat=True).order_by("pk"))
     sent = 0
+    per_webinar: dict[int, int] = {}
     for pk in list(due):
         with transaction.atomic():
             # The claim: only the worker whose update changes the row sends the reminder.
@@ -815,6 +827,10 @@ def webinar_reminders_send(now=None) -> int:
             registration = Registration.objects.select_related("webinar", "user").get(pk=pk)
             _mail(registration, "reminder")
             sent += 1
+            per_webinar[registration.webinar_id] = per_webinar.get(registration.webinar_id, 0) + 1
+    for webinar in Webinar.objects.filter(pk__in=per_webinar):
+        core_services.audit_append(actor=None, action="science.webinar.reminders", target=webinar,
+                                   data={"sent": per_webinar[webinar.pk]})
     return sent
 
 
