@@ -334,6 +334,11 @@ def test_an_interrupted_run_resumes_from_its_last_token(repository, source, fund
     assert failed.status == "failed" and failed.pages == 2 and failed.resumption_token == "ListRecords3.xml"
     source.refresh_from_db()
     assert source.harvested_until is None
+    # A resumed run that fails before storing a page keeps the token for the next one.
+    repository.answers["Identify"] = (503, b"busy")
+    again = services.harvest(actor=fund_staff, source=source)
+    assert again.status == "failed" and again.resumption_token == "ListRecords3.xml"
+    del repository.answers["Identify"]
     del repository.answers["ListRecords3.xml"]
     repository.calls.clear()
     run = services.harvest(actor=fund_staff, source=source)

@@ -661,12 +661,15 @@ def harvest(*, actor, source: RepositorySource, full: bool = False) -> HarvestRu
     resume = (not full and previous is not None and previous.status == HarvestRun.Status.FAILED
               and previous.resumption_token)
     try:
-        work.identify()
         if resume:
+            # Kept until a page is stored: a resumed run that fails at once can still be resumed.
             run.from_param, run.until_param = previous.from_param, previous.until_param
-            params = {"verb": "ListRecords", "resumptionToken": previous.resumption_token}
+            run.resumption_token = previous.resumption_token
             run.warnings = [_("Reprise du moissonnage interrompu le %(date)s.")
                             % {"date": timezone.localtime(previous.started_at).strftime("%Y-%m-%d %H:%M")}]
+        work.identify()
+        if resume:
+            params = {"verb": "ListRecords", "resumptionToken": previous.resumption_token}
         else:
             params = work.first_params(full, now)
         first_date = work.run_pages(params, resumed=bool(resume), full=full, now=now)
