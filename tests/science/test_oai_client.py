@@ -173,9 +173,12 @@ def test_full_run_over_the_token_chain(repository, source, fund_staff, publicati
     # Matched by normalised title (no DOI in this feed); its verdict recomputed, not the others'.
     assert (alive.publication, alive.matched_by) == (sample, "title")
     assert run.matched == 4
+    before = sample.updated_at
     sample.refresh_from_db()
     other.refresh_from_db()
     assert sample.checked_at is not None and other.checked_at is None
+    assert sample.oa_status == "green"  # an open copy was found
+    assert sample.updated_at > before  # its OAI-PMH record shows it: the datestamp moves
     # harvested_until: the first page's responseDate (the repository's clock is far behind ours).
     source.refresh_from_db()
     assert source.harvested_until == datetime.datetime(2013, 2, 27, 9, 10, 56, tzinfo=UTC)

@@ -327,6 +327,35 @@ def test_embargoed_and_closed_access(client, publication_factory):
     assert "info:eu-repo/semantics/closedAccess" in [e.text for e in root.iter(f"{DC}rights")]
 
 
+def test_a_harvested_deposit_is_the_open_copy_when_none_is_declared(client, publication_factory):
+    from ouvert.science.models import Deposit, RepositorySource
+
+    publication = publication_factory(oa_status="green")
+    source = RepositorySource.objects.create(slug="papyrus", name="Papyrus", base_url="https://papyrus.example.org/oai")
+    Deposit.objects.create(source=source, identifier="oai:papyrus:gone", url="https://papyrus.example.org/gone",
+                           deleted=True, publication=publication)
+    later = timezone.localdate() + datetime.timedelta(days=30)
+    Deposit.objects.create(source=source, identifier="oai:papyrus:later", url="https://papyrus.example.org/later",
+                           embargo_until=later, version="published", publication=publication)
+    Deposit.objects.create(source=source, identifier="oai:papyrus:1", url="https://papyrus.example.org/1",
+                           version="accepted", licence="CC-BY-4.0", publication=publication)
+    root = oai(client, verb="GetRecord", metadataPrefix="oai_openaire", identifier=ident(publication))
+    resource = root.find(f".//{OAIRE}resource")
+    assert resource.find(f"{OAIRE}file").text == "https://papyrus.example.org/1"  # open today, not deleted
+    assert resource.find(f"{OAIRE}version").text == "AM"
+    assert resource.find(f"{OAIRE}licenseCondition").text == "CC-BY-4.0"
+    assert resource.find(f"{DATACITE}rights").get("rightsURI") == "http://purl.org/coar/access_right/c_abf2"
+    root = oai(client, verb="GetRecord", metadataPrefix="oai_dc", identifier=ident(publication))
+    assert "https://papyrus.example.org/1" in [e.text for e in root.iter(f"{DC}identifier")]
+    # Only the embargoed one left: embargoed access until its date.
+    Deposit.objects.filter(identifier="oai:papyrus:1").update(deleted=True)
+    resource = oai(client, verb="GetRecord", metadataPrefix="oai_openaire",
+                   identifier=ident(publication)).find(f".//{OAIRE}resource")
+    assert resource.find(f"{OAIRE}file").text == "https://papyrus.example.org/later"
+    assert resource.find(f"{DATACITE}rights").get("rightsURI") == "http://purl.org/coar/access_right/c_f1cf"
+    assert {d.get("dateType"): d.text for d in resource.iter(f"{DATACITE}date")}["Available"] == later.isoformat()
+
+
 def test_get_record_of_a_withdrawn_publication_is_a_deleted_record(client, publication_factory):
     publication = publication_factory(withdrawn_at=timezone.now(), withdrawn_reason="Doublon")
     for prefix in ("oai_dc", "oai_openaire"):
@@ -544,13 +573,13 @@ def test_queries_do_not_grow_with_the_page_size(client, settings, publication_fa
     for size in (3, 30):
         settings.OUVERT_SCIENCE_OAI_PAGE_SIZE = size
         for prefix in ("oai_dc", "oai_openaire"):
-            # count + page + authors + fundings (with their funds)
-            with django_assert_max_num_queries(4):
+            # count + page + authors + fundings (with their funds) + deposits
+            with django_assert_max_num_queries(5):
                 root = oai(client, verb="ListRecords", metadataPrefix=prefix)
             assert len(identifiers(root)) == size
             token = root.find(f"{OAI}ListRecords/{OAI}resumptionToken")
             if token is not None and token.text:
-                with django_assert_max_num_queries(3):
+                with django_assert_max_num_queries(4):
                     oai(client, verb="ListRecords", resumptionToken=token.text)
 
 

@@ -411,10 +411,13 @@ def deposit_get(*, actor, pk) -> Deposit:
 
 
 def _recompute(publication_ids) -> None:
+    """The publications whose deposits changed: their OAI-PMH datestamp moves (their records show the open copy)
+    and their verdicts are recomputed."""
     ids = {pk for pk in publication_ids if pk}
     if ids:
         from . import compliance
 
+        Publication.objects.filter(pk__in=ids).update(updated_at=timezone.now())
         compliance.recompute(Publication.objects.filter(pk__in=ids))
 
 

@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from .models import Author, Fund, Funding, Publication
+from .models import Author, Deposit, Fund, Funding, Publication
 
 __all__ = ["OAI_FORMATS", "OAI_TOKEN_LIFETIME", "oai_identifier", "oai_repository_id", "oai_respond", "oai_sets"]
 
@@ -194,13 +194,35 @@ def _site_url(publication: Publication) -> str:
     return settings.OUVERT_BASE_URL + path
 
 
-def _access(publication: Publication, today: datetime.date) -> str:
+@dataclass(frozen=True)
+class _Copy:
+    url: str
+    version: str
+    licence: str
+    open_on: datetime.date | None
+    deposited_on: datetime.date | None = None
+
+
+def _open_copy(publication: Publication, today: datetime.date) -> _Copy | None:
+    """The copy in a repository: the one declared, else a harvested deposit matched to the publication (one open
+    today first, else one under embargo)."""
+    if publication.repository_url:
+        return _Copy(publication.repository_url, publication.version_deposited, publication.deposit_licence,
+                     publication.deposit_open_on, publication.deposited_on)
+    deposits = [deposit for deposit in publication.deposits.all() if deposit.url and not deposit.deleted]
+    deposits.sort(key=lambda deposit: (deposit.embargo_until is not None and deposit.embargo_until > today,
+                                       deposit.pk))
+    if not deposits:
+        return None
+    deposit = deposits[0]
+    return _Copy(deposit.url, deposit.version, deposit.licence, deposit.embargo_until)
+
+
+def _access(publication: Publication, copy: _Copy | None, today: datetime.date) -> str:
     if publication.oa_status in ("gold", "hybrid", "bronze"):
         return "open"
-    if publication.repository_url:
-        if publication.deposit_open_on and publication.deposit_open_on > today:
-            return "embargoed"
-        return "open"
+    if copy is not None:
+        return "embargoed" if copy.open_on and copy.open_on > today else "open"
     if publication.oa_status == "green":
         return "open"
     return "metadata"
@@ -231,6 +253,7 @@ def _journal_source(publication: Publication) -> str:
 
 
 def _oai_dc(parent, publication: Publication, today: datetime.date) -> None:
+    copy = _open_copy(publication, today)
     root = _sub(parent, f"{{{NS_OAI_DC}}}dc", nsmap={"oai_dc": NS_OAI_DC, "dc": NS_DC, "xsi": NS_XSI}, **{f"{{{NS_XSI}}}schemaLocation":
                                                 f"{NS_OAI_DC} {OAI_FORMATS['oai_dc'].schema}"})
     dc = f"{{{NS_DC}}}"
@@ -239,8 +262,8 @@ def _oai_dc(parent, publication: Publication, today: datetime.date) -> None:
         _sub(root, dc + "creator", author.name)
     if publication.doi:
         _sub(root, dc + "identifier", f"https://doi.org/{publication.doi}")
-    if publication.repository_url:
-        _sub(root, dc + "identifier", publication.repository_url)
+    if copy is not None:
+        _sub(root, dc + "identifier", copy.url)
     site = _site_url(publication)
     if site:
         _sub(root, dc + "identifier", site)
@@ -251,14 +274,14 @@ def _oai_dc(parent, publication: Publication, today: datetime.date) -> None:
     source = _journal_source(publication)
     if source:
         _sub(root, dc + "source", source)
-    licence = publication.licence or publication.deposit_licence
+    licence = publication.licence or (copy.licence if copy else "")
     if licence:
         _sub(root, dc + "rights", licence_url(licence) or licence)
     _sub(root, dc + "rights", "info:eu-repo/semantics/" + {"open": "openAccess", "embargoed": "embargoedAccess",
-                                                          "metadata": "closedAccess"}[_access(publication, today)])
+                                                          "metadata": "closedAccess"}[_access(publication, copy, today)])
     _sub(root, dc + "type", "info:eu-repo/semantics/article")
-    if publication.version_deposited in EU_REPO_VERSIONS:
-        _sub(root, dc + "type", EU_REPO_VERSIONS[publication.version_deposited])
+    if copy is not None and copy.version in EU_REPO_VERSIONS:
+        _sub(root, dc + "type", EU_REPO_VERSIONS[copy.version])
     for funding in publication.fundings.all():
         if funding.grant_number:
             _sub(root, dc + "relation", _grant_relation(funding))
@@ -266,6 +289,7 @@ def _oai_dc(parent, publication: Publication, today: datetime.date) -> None:
 
 def _oai_openaire(parent, publication: Publication, today: datetime.date) -> None:
     oaire, datacite, dc = f"{{{NS_OAIRE}}}", f"{{{NS_DATACITE}}}", f"{{{NS_DC}}}"
+    copy = _open_copy(publication, today)
     root = _sub(parent, oaire + "resource", nsmap={"oaire": NS_OAIRE, "datacite": NS_DATACITE,
                                                    "dc": NS_DC, "xsi": NS_XSI}, **{f"{{{NS_XSI}}}schemaLocation":
                                                f"{NS_OAIRE} {OAI_FORMATS['oai_openaire'].schema}"})
@@ -291,9 +315,9 @@ def _oai_openaire(parent, publication: Publication, today: datetime.date) -> Non
             _sub(reference, oaire + "fundingStream", funding.fund.acronym)
             if funding.grant_number:
                 _sub(reference, oaire + "awardNumber", funding.grant_number)
-    if publication.repository_url:
+    if copy is not None:
         alternates = _sub(root, datacite + "alternateIdentifiers")
-        _sub(alternates, datacite + "alternateIdentifier", publication.repository_url, alternateIdentifierType="URL")
+        _sub(alternates, datacite + "alternateIdentifier", copy.url, alternateIdentifierType="URL")
     issn = publication.issn or (publication.journal.issns[0] if publication.journal_id and publication.journal.issns
                                 else "")
     if issn:
@@ -302,8 +326,8 @@ def _oai_openaire(parent, publication: Publication, today: datetime.date) -> Non
     dates = []
     if publication.published_on:
         dates.append(("Issued", publication.published_on))
-    if publication.repository_url and publication.deposit_open_on:
-        dates.append(("Available", publication.deposit_open_on))
+    if copy is not None and copy.open_on:
+        dates.append(("Available", copy.open_on))
     if dates:
         element = _sub(root, datacite + "dates")
         for kind, value in dates:
@@ -319,7 +343,7 @@ def _oai_openaire(parent, publication: Publication, today: datetime.date) -> Non
     else:
         _sub(root, datacite + "identifier", _site_url(publication) or oai_identifier(publication),
              identifierType="URL")
-    access = _access(publication, today)
+    access = _access(publication, copy, today)
     uri, label = COAR_ACCESS[access]
     _sub(root, datacite + "rights", label, rightsURI=uri)
     source = _journal_source(publication)
@@ -328,15 +352,14 @@ def _oai_openaire(parent, publication: Publication, today: datetime.date) -> Non
     title = publication.journal_title or (publication.journal.title if publication.journal_id else "")
     if title:
         _sub(root, oaire + "citationTitle", title)
-    if publication.version_deposited in COAR_VERSIONS:
-        version_uri, version_label = COAR_VERSIONS[publication.version_deposited]
+    if copy is not None and copy.version in COAR_VERSIONS:
+        version_uri, version_label = COAR_VERSIONS[copy.version]
         _sub(root, oaire + "version", version_label, uri=version_uri)
-    if publication.repository_url:
-        _sub(root, oaire + "file", publication.repository_url, accessRightsURI=uri, objectType="fulltext")
-    licence = publication.licence or publication.deposit_licence
+    if copy is not None:
+        _sub(root, oaire + "file", copy.url, accessRightsURI=uri, objectType="fulltext")
+    licence = publication.licence or (copy.licence if copy else "")
     if licence:
-        start = publication.published_on if publication.licence else (publication.deposit_open_on
-                                                                     or publication.deposited_on)
+        start = publication.published_on if publication.licence else (copy.open_on or copy.deposited_on)
         _sub(root, oaire + "licenseCondition", licence, uri=licence_url(licence),
              startDate=start.isoformat() if start else "")
 
@@ -349,6 +372,7 @@ _WRITERS = {"oai_dc": _oai_dc, "oai_openaire": _oai_openaire}
 def _records():
     return (Publication.objects.select_related("journal")
             .prefetch_related(Prefetch("authors", queryset=Author.objects.order_by("position", "pk")),
+                              Prefetch("deposits", queryset=Deposit.objects.filter(deleted=False).order_by("pk")),
                               Prefetch("fundings", queryset=Funding.objects.select_related("fund__organisation")
                                        .order_by("fund__position", "fund__acronym", "grant_number", "pk"))))
 
