@@ -101,3 +101,10 @@ def test_two_simultaneous_sends_remind_once(researcher, journal_factory, udem, p
     assert sorted(r["sent"] for r in results) == [0, 3], results
     assert sorted(r["skipped"] for r in results) == [0, 3]
     assert len(mail.outbox) == 3 and Reminder.objects.count() == 3
+
+
+def test_a_chosen_fund_reminds_what_its_own_policy_judges_not_compliant(known, fund_staff):
+    # A is compliant under FRQNT, C not: with FRQNT chosen, only C's authors are reminded.
+    report = services.reminders_send(actor=fund_staff, filters={"fund": "frqnt"})
+    assert report["publications"] == 2 and sorted(m.to[0] for m in mail.outbox) == [
+        "c.gagnon@example.org", "chloe.gagnon@example.org"]

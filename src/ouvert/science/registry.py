@@ -1101,8 +1101,9 @@ def _reminder_scope(actor):
 
 
 def _reminder_targets(actor, *, publication_ids=None, filters: dict | None = None):
-    scope = _reminder_scope(actor).filter(compliance=Compliance.NOT_COMPLIANT)
+    scope = _reminder_scope(actor)
     if publication_ids:
+        scope = scope.filter(compliance=Compliance.NOT_COMPLIANT)
         try:
             ids = [int(str(pk)) for pk in publication_ids]
         except ValueError:
@@ -1114,7 +1115,8 @@ def _reminder_targets(actor, *, publication_ids=None, filters: dict | None = Non
     else:
         from . import dashboard
 
-        qs = dashboard.scope_filter(scope, filters or {})
+        # As the dashboard counts: a chosen fund's own verdict, else the publication's.
+        qs = dashboard.scope_filter(scope, filters or {}).filter(verdict=Compliance.NOT_COMPLIANT)
     return qs.prefetch_related(Prefetch("authors", queryset=Author.objects.filter(is_corresponding=True).exclude(email="")),
                                Prefetch("fundings", queryset=Funding.objects.select_related("fund")))
 
