@@ -112,6 +112,8 @@ def test_a_full_answer_fills_the_form(crossref, funds, snsf):
     # the text-mining licence is ignored; the accepted manuscript's Elsevier licence is not Creative Commons
     assert data["licence"] == "" and data["deposit_licence"] == ""
     assert any("elsevier.com/open-access/userlicense" in note for note in data["notes"])
+    assert [(link["version"], link["content_type"]) for link in data["links"]] == [("vor", "text/xml"), ("vor", "text/plain")]
+    assert data["links"][0]["url"].startswith("https://api.elsevier.com/content/article/PII:S0001870815301614")
 
 
 def test_year_only_dates_two_issns_and_no_funder(crossref, funds):

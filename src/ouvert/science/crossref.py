@@ -14,6 +14,7 @@ declaration form takes (see ``registry.publication_create``), for the person to 
   ``unspecified``) when it applies from publication (no delay); ``deposit_licence`` and ``deposit_open_on``:
   the accepted manuscript's (``am``) licence and its start; text-mining licences (``tdm``) are ignored and a
   licence that is not Creative Commons (or applies only later) is reported in ``notes``;
+- ``links``: the publisher's addresses of the work (landing page, full-text links with their version);
 - ``fundings``: each ``funder`` recognised as one of the funds (by acronym, French or English name, or one of
   the funds' former names), one row per award number; the others are listed in ``notes``.
 
@@ -135,6 +136,22 @@ def _parse_licences(licences, published_on, notes: list[str]) -> dict:
     return found
 
 
+def _links(work: dict) -> list[dict]:
+    """The publisher's addresses of the work: its landing page (``resource.primary``), then its ``link`` entries
+    (full text for text mining or similarity checking), each once."""
+    links: list[dict] = []
+    primary = ((work.get("resource") or {}).get("primary") or {}).get("URL") if isinstance(work.get("resource"), dict) else None
+    if isinstance(primary, str) and primary.startswith(("http://", "https://")):
+        links.append({"url": primary, "content_type": "text/html", "version": "vor", "application": "landing"})
+    for link in work.get("link") or []:
+        url = link.get("URL") if isinstance(link, dict) else None
+        if isinstance(url, str) and url.startswith(("http://", "https://")) and url not in [x["url"] for x in links]:
+            links.append({"url": url, "content_type": str(link.get("content-type") or ""),
+                          "version": str(link.get("content-version") or ""),
+                          "application": str(link.get("intended-application") or "")})
+    return links
+
+
 def crossref_parse(payload, *, doi: str | None = None) -> dict:
     """The declaration form's data from one Crossref work answer (see the module's docstring); ``notes``
     lists what the person should check. ``ValidationError`` when ``payload`` is not a Crossref work."""
@@ -199,6 +216,7 @@ def crossref_parse(payload, *, doi: str | None = None) -> dict:
         "authors": authors,
         "fundings": _parse_funders(work.get("funder"), notes),
         "type": str(work.get("type") or ""),
+        "links": _links(work),
         "source": "crossref",
     }
     data.update(_parse_licences(work.get("license"), published_on, notes))
