@@ -116,10 +116,10 @@ _url_validator = URLValidator(schemes=["http", "https"])
 
 
 def register() -> None:
-    """Menu link, search kind and the open dataset of the registry."""
+    """The open dataset of the registry (the module's one main-menu link, « Science ouverte », is the support
+    part's; the registry's pages are in the module's own navigation)."""
     from ouvert.core import registry
 
-    registry.register_menu_link(gettext_lazy("Publications financées"), "science:publication_list", order=62)
     registry.register_open_data_publisher(OPEN_DATA_KEY, open_data_export)
 
 
