@@ -102,6 +102,14 @@ def test_identify(client, publication_factory):
     assert root.find(f"{OAI}responseDate").text.endswith("Z")
 
 
+def test_admin_email_is_the_support_contact(client, settings, db):
+    settings.OUVERT_SCIENCE_CONTACT_EMAIL = "libre-acces@frq.example.org"
+    assert oai(client, verb="Identify").findtext(f"{OAI}Identify/{OAI}adminEmail") == "libre-acces@frq.example.org"
+    settings.OUVERT_SCIENCE_CONTACT_EMAIL = ""
+    settings.DEFAULT_FROM_EMAIL = "Ouvert <ne-pas-repondre@ouvert.example.org>"
+    assert oai(client, verb="Identify").findtext(f"{OAI}Identify/{OAI}adminEmail") == "ne-pas-repondre@ouvert.example.org"
+
+
 def test_repository_id_defaults_to_the_host_of_the_base_url(client, settings, publication_factory):
     settings.OUVERT_SCIENCE_OAI_REPOSITORY_ID = ""
     settings.OUVERT_BASE_URL = "https://donnees.quebec.example"

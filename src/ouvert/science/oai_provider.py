@@ -494,7 +494,9 @@ def _identify(response: _Response, verb: str, arguments: dict) -> None:
                                              "recherche du Québec"))
     _sub(identify, oai + "baseURL", response.request.text)
     _sub(identify, oai + "protocolVersion", "2.0")
-    admin = getattr(settings, "OUVERT_SCIENCE_OAI_ADMIN_EMAIL", "") or _email_address(settings.DEFAULT_FROM_EMAIL)
+    from .faq import support_contact_email
+
+    admin = support_contact_email() or _email_address(settings.DEFAULT_FROM_EMAIL)
     _sub(identify, oai + "adminEmail", admin)
     earliest = Publication.objects.aggregate(earliest=Min("updated_at"))["earliest"] or timezone.now()
     _sub(identify, oai + "earliestDatestamp", _datestamp(earliest))
