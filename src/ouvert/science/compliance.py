@@ -1004,8 +1004,8 @@ def recompute_for_journals(*, journals=(), issns=(), publishers=(), ids=(), acto
         query |= Q(publisher__iexact=name) | Q(journal__publisher__iexact=name)
     publications = Publication.objects.filter(query)
     if titles:
-        # A publication declared with a journal title only is linked by its normalised title.
-        candidates = Publication.objects.filter(journal=None, issn="").exclude(journal_title="") \
+        # A publication without a registry journal is looked up by its normalised title too.
+        candidates = Publication.objects.filter(journal=None).exclude(journal_title="") \
             .values_list("pk", "journal_title")
         title_ids = [pk for pk, title in candidates if title_normalize(title) in titles]
         publications = Publication.objects.filter(query | Q(pk__in=title_ids))
