@@ -82,7 +82,13 @@ hybrid.licence_accepted              ok      accepted licence
 hybrid.compliant                     ok      the route passes
 ==================================== ======= ===========================================================
 
-The assistant (``assistant``) uses the same routes on a journal alone (no publication): each route says
+Recomputing: ``publication_recompute`` (one publication), ``recompute`` (a queryset, in batches of a fixed
+number of queries), ``recompute_for_fund`` and ``recompute_for_journals`` (after a policy or registry
+change: audited as ``science.verdicts.recompute`` with the counts; above ``TASK_THRESHOLD`` publications,
+through the task ``recompute_task``), and the periodic job ``science.embargoes_lifted`` (the observed
+status of publications whose open copy opened in the last week).
+
+The assistant (``policy.assistant``) uses the same routes on a journal alone (no publication): each route says
 whether it *works*, *does not work* or *depends*, with the same kind of steps (codes ``*.advice_*``).
 """
 
