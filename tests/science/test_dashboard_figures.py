@@ -151,3 +151,15 @@ def test_the_dashboard_does_not_query_per_publication(researcher, journal_factor
         assert client.get(reverse("science:dashboard")).status_code == 200
     with django_assert_max_num_queries(baseline):
         assert client.get("/api/v1/science/dashboard").status_code == 200
+
+
+def test_the_pages_render_in_english_too(known, client, fund_staff):
+    client.force_login(fund_staff)
+    pk = known["c"].pk
+    for url in ["/en/science-ouverte/publications/", "/en/science-ouverte/conformite/",
+                f"/en/science-ouverte/publications/{pk}/", "/en/science-ouverte/publications/declarer/",
+                "/en/science-ouverte/publications/importer/", "/en/science-ouverte/publications/miennes/",
+                f"/en/science-ouverte/publications/{pk}/modifier/", f"/en/science-ouverte/publications/{pk}/retirer/"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert '<html lang="en' in response.content.decode()[:500], url
