@@ -334,3 +334,30 @@ def test_my_registrations_cost_the_same_queries_whatever_their_number(client, we
     with django_assert_max_num_queries(8):
         data = client.get("/api/v1/science/webinar-registrations").json()
     assert {r["waiting_position"] for r in data["results"]} == {2}
+
+
+def test_a_capacity_raised_in_the_admin_promotes_the_people_waiting(client, webinar_factory, people, platform_admin):
+    webinar = webinar_factory(capacity=1)
+    regs = [services.registration_create(actor=p, webinar=webinar) for p in people[:3]]
+    login(client, platform_admin)
+    page = client.get(f"/fr/admin/science/webinar/{webinar.pk}/change/")
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    for name in ("starts_at", "ends_at"):
+        value = webinar.starts_at if name == "starts_at" else webinar.ends_at
+        local = value.astimezone(services.MONTREAL)
+        data.pop(name)
+        data[f"{name}_0"], data[f"{name}_1"] = local.strftime("%Y-%m-%d"), local.strftime("%H:%M:%S")
+    data.update({"capacity": "2", "is_published": "on", "registration_open": "on", "slides": "",
+                 "speakers-TOTAL_FORMS": "1", "speakers-INITIAL_FORMS": "1", "speakers-MIN_NUM_FORMS": "0",
+                 "speakers-MAX_NUM_FORMS": "1000", "speakers-0-id": str(webinar.speakers.get().pk),
+                 "speakers-0-webinar": str(webinar.pk), "speakers-0-position": "0", "speakers-0-name": "Marie Lavoie",
+                 "registrations-TOTAL_FORMS": "3", "registrations-INITIAL_FORMS": "3",
+                 "registrations-MIN_NUM_FORMS": "0", "registrations-MAX_NUM_FORMS": "1000"})
+    for i, r in enumerate(regs):
+        data[f"registrations-{i}-id"] = str(r.pk)
+        data[f"registrations-{i}-webinar"] = str(webinar.pk)
+    answer = client.post(f"/fr/admin/science/webinar/{webinar.pk}/change/", data)
+    assert answer.status_code == 302, [str(e) for e in answer.context["errors"]] if answer.context else answer
+    assert [Registration.objects.get(pk=r.pk).status for r in regs] == ["confirmed", "confirmed", "waiting"]

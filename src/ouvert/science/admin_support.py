@@ -9,7 +9,7 @@ from ouvert.core import search
 from ouvert.core import services as core_services
 from ouvert.core.admin_base import ReadOnlyAdmin, ReadOnlyInline
 
-from . import faq
+from . import faq, webinars
 from .models import FaqEntry, Registration, Speaker, Webinar
 
 
@@ -70,7 +70,7 @@ class WebinarAdmin(admin.ModelAdmin):
     list_select_related = ("organiser",)
     inlines = [SpeakerInline, RegistrationInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    # Cancelling (with its e-mails) goes through the pages or the services; capacity changes promote there.
+    # Cancelling (with its e-mails) goes through the pages or the services.
     readonly_fields = ("cancelled_at", "cancel_reason", "created_at", "created_by")
 
     def has_module_permission(self, request):
@@ -81,6 +81,8 @@ class WebinarAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+        if change and "capacity" in form.changed_data:  # seats added go to the people waiting, in order
+            webinars._promote(Webinar.objects.select_for_update().get(pk=obj.pk))
         core_services.audit_append(actor=request.user,
                                    action="science.webinar.update" if change else "science.webinar.create",
                                    target=obj, data={"fields": sorted(form.changed_data), "via": "admin"})
