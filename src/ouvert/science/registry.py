@@ -903,11 +903,25 @@ def publication_import(*, actor, data: bytes, institution: Organisation | str | 
     errors: list[str] = []
     planned: list[tuple[int, dict, Publication | None]] = []
     seen: dict[str, int] = {}
+    funds = {}
+    for fund in Fund.objects.all():
+        funds.setdefault(fund.slug.lower(), fund)
+        funds.setdefault(fund.acronym.lower(), fund)
+    institutions = {}
+    for organisation in Organisation.objects.filter(kind=Organisation.Kind.UNIVERSITY):
+        for key in (organisation.slug, organisation.acronym, organisation.name_fr):
+            if key:
+                institutions.setdefault(key.lower(), organisation)
     existing = {p.doi: p for p in Publication.objects.filter(
         doi__in=[doi_normalize(row.get("doi")) for _line, row in table.rows if doi_normalize(row.get("doi"))])
         .prefetch_related("authors", "fundings")}
     for line, row in table.rows:
         data_row, problems = _row_data(row)
+        for funding in data_row["fundings"]:  # known funds and institutions resolved once for the whole file
+            funding["fund"] = funds.get(str(funding["fund"]).strip().lower(), funding["fund"])
+        if data_row["institution"]:
+            data_row["institution"] = institutions.get(str(data_row["institution"]).strip().lower(),
+                                                       data_row["institution"])
         if not data_row["institution"] and default_institution is not None:
             data_row["institution"] = default_institution
         row_errors: dict = {}
