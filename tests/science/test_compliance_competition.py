@@ -1,0 +1,50 @@
+"""The FRQ choose the policy version by the launch date of the grant's competition; without it, the
+publication date decides — and the first step says which."""
+
+import datetime
+
+from ouvert.science import services
+from ouvert.science.models import Compliance, Funding
+
+
+def _late_deposit(publication_factory, **funding):
+    """Published 2023-06-15 in a subscription journal; the accepted manuscript opened ten months later."""
+    publication = publication_factory(
+        published_on=datetime.date(2023, 6, 15), journal_title="Revue sur abonnement", version_deposited="accepted",
+        repository_url="https://papyrus.example.org/1866/1", deposited_on=datetime.date(2024, 4, 15),
+        deposit_open_on=datetime.date(2024, 4, 15), deposit_licence="CC-BY-4.0")
+    Funding.objects.filter(publication=publication).update(**funding)
+    return services.publication_recompute(publication)
+
+
+def test_a_competition_launched_under_the_2019_policy_keeps_it(policies, publication_factory):
+    publication = _late_deposit(publication_factory, competition_date=datetime.date(2021, 10, 1))
+    funding = publication.fundings.get()
+    assert funding.verdict == Compliance.COMPLIANT and funding.route == "repository"
+    assert funding.policy_version == policies[("frqnt", "2019")]
+    first = funding.reasons[0]
+    assert first["code"] == "policy.version_by_competition"
+    assert first["params"]["competition_date"] == "2021-10-01"
+    assert "date de lancement du concours de la subvention (2021-10-01)" in services.reason_text(first)
+
+
+def test_without_a_competition_date_the_publication_date_decides(policies, publication_factory):
+    publication = _late_deposit(publication_factory)
+    funding = publication.fundings.get()
+    assert funding.policy_version == policies[("frqnt", "2022")]
+    assert funding.verdict == Compliance.NOT_COMPLIANT
+    assert funding.reasons[0]["code"] == "policy.version_applies"
+    assert "repository.embargo_too_long" in [step["code"] for step in funding.reasons]
+
+
+def test_a_competition_before_any_policy_has_no_version(policies, publication_factory):
+    funding = _late_deposit(publication_factory, competition_date=datetime.date(2018, 1, 10)).fundings.get()
+    assert funding.verdict == Compliance.UNKNOWN and funding.reasons[0]["code"] == "policy.no_version"
+
+
+def test_bulk_recompute_judges_the_same(policies, publication_factory):
+    publication = _late_deposit(publication_factory, competition_date=datetime.date(2021, 10, 1))
+    Funding.objects.filter(publication=publication).update(verdict=Compliance.UNKNOWN, reasons=[])
+    assert services.recompute(type(publication).objects.filter(pk=publication.pk)) == 1
+    funding = publication.fundings.get()
+    assert funding.verdict == Compliance.COMPLIANT and funding.reasons[0]["code"] == "policy.version_by_competition"
