@@ -48,3 +48,18 @@ def test_bulk_recompute_judges_the_same(policies, publication_factory):
     assert services.recompute(type(publication).objects.filter(pk=publication.pk)) == 1
     funding = publication.fundings.get()
     assert funding.verdict == Compliance.COMPLIANT and funding.reasons[0]["code"] == "policy.version_by_competition"
+
+
+def test_a_bulk_recompute_refreshes_the_open_dataset_once(policies, publication_factory, monkeypatch,
+                                                         django_capture_on_commit_callbacks):
+    from ouvert.core import registry as core_registry
+
+    publications = [publication_factory() for _ in range(3)]
+    refreshed = []
+    monkeypatch.setattr(core_registry, "_open_data_refreshers", [refreshed.append])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.recompute(type(publications[0]).objects.all(), chunk_size=2)
+    assert refreshed == ["science"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.recompute(type(publications[0]).objects.none()) == 0
+    assert refreshed == ["science"]

@@ -973,7 +973,8 @@ def publication_recompute(publication) -> Publication:
 
 def recompute(publications, *, chunk_size: int = 500, today: datetime.date | None = None) -> int:
     """``publication_recompute`` for every publication of the queryset, in batches (a fixed number of
-    queries per batch). Returns how many publications were recomputed."""
+    queries per batch), then the open dataset's refresh (``open_data_changed``). Returns how many
+    publications were recomputed."""
     queryset = publications.select_related("journal").prefetch_related(
         Prefetch("fundings", queryset=Funding.objects.select_related("fund")),
         Prefetch("deposits", queryset=Deposit.objects.select_related("source"))).order_by("pk")
@@ -982,6 +983,8 @@ def recompute(publications, *, chunk_size: int = 500, today: datetime.date | Non
     while True:
         batch = list(queryset.filter(pk__gt=last_pk)[:chunk_size])
         if not batch:
+            if count:  # the published verdicts changed: the registry's open dataset follows
+                core_services.open_data_changed("science")
             return count
         last_pk = batch[-1].pk
         fund_ids = {funding.fund_id for publication in batch for funding in publication.fundings.all()}
