@@ -374,3 +374,12 @@ def test_my_registrations_and_the_personal_ics_token(webinar_factory, people):
     with pytest.raises(core_services.NotFound):
         services.registration_by_token(registration.token)
     assert timezone.now() < webinar.starts_at
+
+
+def test_month_and_day_names_follow_the_language():
+    from django.utils import translation
+
+    moment = datetime.datetime(2030, 3, 14, 17, 0, tzinfo=datetime.UTC)
+    assert "14 mars 2030" in services.montreal_text(moment)
+    with translation.override("en"):
+        assert "March" in services.montreal_text(moment) and "mars" not in services.montreal_text(moment)

@@ -153,15 +153,15 @@ def montreal_text(value: datetime.datetime | None) -> str:
         return ""
     local = value.astimezone(MONTREAL)
     return _("%(day)s %(month)s %(year)s à %(hour)s h %(minute)02d (heure de Montréal, %(offset)s)") % {
-        "day": local.day, "month": str(MONTHS[local.month]).lower(), "year": local.year, "hour": local.hour,
+        "day": local.day, "month": str(MONTHS[local.month]), "year": local.year, "hour": local.hour,
         "minute": local.minute, "offset": _offset(local)}
 
 
 def webinar_when(webinar: Webinar) -> str:
     """« jeudi 15 mars 2026, de 13 h 00 à 14 h 30 (heure de Montréal, UTC−4) »."""
     start, end = webinar.starts_at.astimezone(MONTREAL), webinar.ends_at.astimezone(MONTREAL)
-    values = {"weekday": str(WEEKDAYS[start.weekday()]).lower(), "day": start.day,
-              "month": str(MONTHS[start.month]).lower(), "year": start.year, "start_hour": start.hour,
+    values = {"weekday": str(WEEKDAYS[start.weekday()]), "day": start.day,
+              "month": str(MONTHS[start.month]), "year": start.year, "start_hour": start.hour,
               "start_minute": start.minute, "end_hour": end.hour, "end_minute": end.minute, "offset": _offset(start)}
     if start.date() == end.date():
         return _("%(weekday)s %(day)s %(month)s %(year)s, de %(start_hour)s h %(start_minute)02d à %(end_hour)s h "
