@@ -63,3 +63,18 @@ def test_a_bulk_recompute_refreshes_the_open_dataset_once(policies, publication_
     with django_capture_on_commit_callbacks(execute=True):
         assert services.recompute(type(publications[0]).objects.none()) == 0
     assert refreshed == ["science"]
+
+
+def test_a_changed_observed_status_moves_the_oai_datestamp(policies, publication_factory):
+    """``updated_at`` is the OAI-PMH datestamp: harvesters see a record again when what it shows changes."""
+    publication = services.publication_recompute(publication_factory(journal_title="Revue sur abonnement"))
+    assert publication.oa_status == "closed"
+    stamp = publication.updated_at
+    services.publication_recompute(publication)
+    assert type(publication).objects.get(pk=publication.pk).updated_at == stamp  # nothing changed
+    type(publication).objects.filter(pk=publication.pk).update(
+        repository_url="https://papyrus.example.org/1866/2", version_deposited="accepted",
+        deposited_on=datetime.date(2023, 6, 15), deposit_open_on=datetime.date(2023, 6, 15))
+    services.recompute(type(publication).objects.filter(pk=publication.pk))
+    fresh = type(publication).objects.get(pk=publication.pk)
+    assert fresh.oa_status == "green" and fresh.updated_at > stamp

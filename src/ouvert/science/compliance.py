@@ -937,7 +937,7 @@ def _summary(verdicts: list[str]) -> str:
 
 
 _FUNDING_FIELDS = ["policy_version", "verdict", "route", "reasons", "missing", "checked_at"]
-_PUBLICATION_FIELDS = ["compliance", "oa_status", "checked_at"]
+_PUBLICATION_FIELDS = ["compliance", "oa_status", "checked_at", "updated_at"]
 
 
 def _apply(publication, fundings, deposits, lookup, now, today=None) -> list[Funding]:
@@ -953,7 +953,9 @@ def _apply(publication, fundings, deposits, lookup, now, today=None) -> list[Fun
         funding.checked_at = now
         changed.append(funding)
     publication.compliance = _summary([funding.verdict for funding in fundings])
-    publication.oa_status = observed_oa_status(publication, journal=evidence.journal, deposits=deposits, today=today)
+    status = observed_oa_status(publication, journal=evidence.journal, deposits=deposits, today=today)
+    if status != publication.oa_status:  # the OAI-PMH records show it: their datestamp moves
+        publication.oa_status, publication.updated_at = status, now
     publication.checked_at = now
     return changed
 
