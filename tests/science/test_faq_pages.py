@@ -170,8 +170,11 @@ def test_others_get_403_and_anonymous_people_are_sent_to_sign_in(client, faq_ent
 
 def test_the_faq_page_costs_the_same_queries_whatever_the_number_of_entries(client, fund_staff,
                                                                             django_assert_max_num_queries):
+    counter = iter(range(1000))
+
     def add(n):
-        for i in range(n):
+        for _n in range(n):
+            i = next(counter)
             services.faq_create(actor=fund_staff, data={"category_fr": f"Rubrique {i % 3}",
                                                         "question_fr": f"Question {i}", "answer_fr": "Réponse"})
     add(2)
@@ -216,3 +219,12 @@ def test_the_admin_reindexes_and_audits_the_faq(client, faq_entries, platform_ad
     assert services.faq_search("archiver").count() == 0
     assert client.get("/fr/admin/science/webinar/").status_code == 200
     assert client.get("/fr/admin/science/registration/").status_code == 200
+
+
+def test_a_double_submitted_question_is_refused_the_second_time(client, faq_entries, fund_staff):
+    login(client, fund_staff)
+    data = {"question_fr": "Quelle licence choisir ?", "answer_fr": "CC BY.", "slug": "", "is_published": "on"}
+    assert client.post("/fr/science-ouverte/faq/nouvelle/", data).status_code == 302
+    again = client.post("/fr/science-ouverte/faq/nouvelle/", data)
+    assert again.status_code == 400 and "figure déjà dans la FAQ" in again.content.decode()
+    assert FaqEntry.objects.filter(question_fr="Quelle licence choisir ?").count() == 1

@@ -361,3 +361,13 @@ def test_a_capacity_raised_in_the_admin_promotes_the_people_waiting(client, webi
     answer = client.post(f"/fr/admin/science/webinar/{webinar.pk}/change/", data)
     assert answer.status_code == 302, [str(e) for e in answer.context["errors"]] if answer.context else answer
     assert [Registration.objects.get(pk=r.pk).status for r in regs] == ["confirmed", "confirmed", "waiting"]
+
+
+def test_a_double_submitted_webinar_form_creates_one_webinar(client, fund_staff):
+    login(client, fund_staff)
+    data = {"title_fr": "Atelier de dépôt", "language": "fr", "starts_at": "2030-05-10T13:00",
+            "ends_at": "2030-05-10T14:00", "capacity": "20", "is_published": "on", "registration_open": "on"}
+    assert client.post("/fr/science-ouverte/webinaires/nouveau/", data).status_code == 302
+    again = client.post("/fr/science-ouverte/webinaires/nouveau/", data)
+    assert again.status_code == 400 and "premier envoi" in again.content.decode()
+    assert Webinar.objects.count() == 1

@@ -298,7 +298,10 @@ def test_only_science_managers_create_change_and_see_the_registrants(webinar_fac
     created = services.webinar_create(actor=platform_admin, data=data)
     assert created.slug == "atelier-2030-01-10" and not created.is_published
     assert AuditEntry.objects.filter(action="science.webinar.create").count() == 2
-    assert services.webinar_create(actor=fund_staff, data=data).slug == "atelier-2030-01-10-2"
+    with pytest.raises(ValidationError, match="premier envoi"):  # a double submit
+        services.webinar_create(actor=platform_admin, data=data)
+    afternoon = dict(data, starts_at="2030-01-10T14:00", ends_at="2030-01-10T15:00")
+    assert services.webinar_create(actor=fund_staff, data=afternoon).slug == "atelier-2030-01-10-2"
     assert webinar.organiser.slug == "frq"
 
 

@@ -190,6 +190,9 @@ def faq_create(*, actor, data: dict) -> FaqEntry:
     slug = values.pop("slug", "")
     if slug and FaqEntry.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": [_("L'ancre « %(slug)s » est déjà prise.") % {"slug": slug}]})
+    if FaqEntry.objects.filter(question_fr=values["question_fr"]).exists():
+        raise ValidationError({"question_fr": [_("Cette question figure déjà dans la FAQ : modifiez-la plutôt que de "
+                                                 "la créer une seconde fois.")]})
     values.setdefault("is_published", True)
     position = (FaqEntry.objects.aggregate(m=Max("position"))["m"] or 0) + 1
     entry = FaqEntry(slug=slug or _unique_slug(slugify(values["question_fr"])[:80]), position=position, **values)

@@ -430,6 +430,9 @@ def webinar_create(*, actor, data: dict, speakers=None) -> Webinar:
         MONTREAL).strftime("-%Y-%m-%d"))
     if Webinar.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": [_("L'identifiant « %(slug)s » est déjà pris.") % {"slug": slug}]})
+    if Webinar.objects.filter(title_fr=values["title_fr"], starts_at=values["starts_at"]).exists():
+        raise ValidationError({"title_fr": [_("Un webinaire de même titre commence déjà à cette heure : il a sans doute "
+                                              "été créé par un premier envoi du formulaire.")]})
     organiser = access.managed_funds(actor).exclude(organisation=None).values_list("organisation", flat=True).first()
     webinar = Webinar(slug=slug, created_by=actor, organiser_id=organiser, **values)
     try:
