@@ -48,8 +48,8 @@ from .identifiers import doi_find, doi_normalize, licence_normalize, title_norma
 from .models import Deposit, HarvestRun, Publication, RepositorySource, Version
 
 __all__ = [
-    "HARVEST_FORMATS", "deposit_get", "deposit_link", "deposit_list", "deposit_unlink", "harvest", "harvest_due",
-    "harvest_request", "harvest_run_list", "oai_parse_record", "repository_create", "repository_get", "repository_list",
+    "HARVEST_FORMATS", "deposit_get", "deposit_link", "deposit_list", "deposit_unlink", "harvest", "harvest_document",
+    "harvest_due", "harvest_request", "harvest_run_list", "oai_parse_record", "repository_create", "repository_get", "repository_list",
     "repository_update",
 ]
 
@@ -698,6 +698,46 @@ def harvest(*, actor, source: RepositorySource, full: bool = False) -> HarvestRu
             "run": run.pk, "status": run.status, "from": run.from_param, "until": run.until_param,
             "pages": run.pages, "records": run.records, "deleted": run.deleted, "matched": run.matched,
             "skipped": run.skipped, "error": run.error[:300]})
+    return run
+
+
+def harvest_document(*, actor, source: RepositorySource, body: bytes) -> HarvestRun:
+    """Harvest ``source`` from one ``ListRecords`` response given as bytes (a file the repository exported; the
+    demo, which has no network) instead of over HTTP: the same parsing, storing, matching, recomputing and audit
+    as ``harvest`` (a science manager; ``ValidationError`` if a run of this source is going on). The run fails
+    with a readable message for a document that is not OAI-PMH, answers an OAI error, or has a resumption token
+    (the rest of the list would be missing). The source's ``harvested_until`` is left as it is: the next
+    harvest over HTTP asks for everything it has not fetched itself."""
+    if actor is not None:
+        _check_manager(actor)
+    run = _claim(source)
+    work = _Harvest(run, source)
+    try:
+        root = _parse(body, source.base_url)
+        errors = [(error.get("code") or "", _text(error)) for error in root.findall(f"{NS_OAI}error")]
+        if errors:
+            code, message = errors[0]
+            raise HarvestFailure(_("Le document contient l'erreur OAI-PMH « %(code)s » : %(message)s")
+                                 % {"code": code[:60], "message": message[:300] or "—"})
+        records = root.find(f"{NS_OAI}ListRecords")
+        if records is None:
+            raise HarvestFailure(_("Le document n'est pas une réponse à ListRecords."))
+        if _text(records.find(f"{NS_OAI}resumptionToken")):
+            raise HarvestFailure(_("Le document annonce une suite (jeton de reprise) : il ne contient pas toute la "
+                                   "liste."))
+        work.page(root, records)
+    except HarvestFailure as failure:
+        run.status, run.error = HarvestRun.Status.FAILED, failure.message
+    else:
+        run.status, run.resumption_token = HarvestRun.Status.DONE, ""
+    run.finished_at = timezone.now()
+    run.save()
+    try:
+        _recompute(work.touched)
+    finally:
+        core_services.audit_append(actor=actor, action="science.harvest.run", target=source, data={
+            "run": run.pk, "status": run.status, "document": True, "pages": run.pages, "records": run.records,
+            "deleted": run.deleted, "matched": run.matched, "skipped": run.skipped, "error": run.error[:300]})
     return run
 
 
