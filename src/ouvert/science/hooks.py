@@ -3,7 +3,7 @@ registers its own menu links, periodic jobs, audit checks, open data and demo co
 
 
 def register() -> None:
-    from . import compliance, dashboard, faq, oai_client, oai_provider, policy, registry, webinars
+    from . import compliance, dashboard, demo, faq, oai_client, oai_provider, policy, registry, webinars
 
-    for part in (policy, compliance, registry, dashboard, oai_client, oai_provider, faq, webinars):
+    for part in (policy, compliance, registry, dashboard, oai_client, oai_provider, faq, webinars, demo):
         part.register()
