@@ -57,6 +57,14 @@ def test_it_loads_then_a_second_load_changes_nothing(loaded, capsys):
     assert before["journals"] == 28 and before["archiving"] == 9
     assert before["publications"] == 40 and before["faq"] == 12 and before["webinars"] == 4
     assert demo.loaded()
+    from ouvert.core import services as core_services
+
+    for email, _name in demo.PEOPLE:
+        assert core_services.user_get_by_email(email=email).check_password(demo.DEMO_PASSWORD)
+    assert core_services.user_get_by_email(email=demo.ADMIN).is_superuser
+    assert services.is_science_manager(core_services.user_get_by_email(email=demo.FRQ_STAFF))
+    assert list(services.staff_institutions(core_services.user_get_by_email(email=demo.LIBRARY))
+                .values_list("slug", flat=True)) == ["udem"]
 
     class Out:
         text = ""

@@ -428,17 +428,27 @@ def _write(stdout, text: str) -> None:
         stdout.write(text + "\n")
 
 
-def _person(email: str, full_name: str, **extra):
-    try:
-        return core_services.user_get_by_email(email=email)
-    except core_services.NotFound:
-        return core_services.user_upsert(email=email, password=DEMO_PASSWORD, full_name=full_name, **extra)
+def _person(email: str, full_name: str, password_hash: str, **extra):
+    """A new account with the demo password, hashed once for all the new accounts (each hash costs about a
+    second, on purpose)."""
+    user = core_services.user_upsert(email=email, password=None, full_name=full_name, **extra)
+    type(user).objects.filter(pk=user.pk).update(password=password_hash)
+    user.password = password_hash
+    return user
 
 
 def _people() -> dict:
+    from django.contrib.auth.hashers import make_password
+
     people = {}
+    password_hash = None
     for email, name in PEOPLE:
-        people[email] = _person(email, name, **({"is_superuser": True} if email == ADMIN else {}))
+        try:
+            people[email] = core_services.user_get_by_email(email=email)
+            continue
+        except core_services.NotFound:
+            password_hash = password_hash or make_password(DEMO_PASSWORD)
+        people[email] = _person(email, name, password_hash, **({"is_superuser": True} if email == ADMIN else {}))
     return people
 
 
