@@ -546,3 +546,20 @@ def test_repository_create_and_update_validate_and_audit(fund_staff, udem, funds
     source.refresh_from_db()
     assert source.harvested_until is None  # another feed: harvested whole next time
     assert AuditEntry.objects.filter(action__startswith="science.repository.").count() == 3
+
+
+def test_a_record_twice_on_a_page_is_stored_once_the_last_way(repository, source, fund_staff):
+    """A repository that repeats a record on one page: one deposit (the last occurrence wins), the run goes on."""
+    body = (DATA / "sickle_ListRecords.xml").read_text(encoding="utf-8")
+    start = body.index("<record>", body.index("</record>"))  # the second record (the first is deleted)
+    end = body.index("</record>", start) + len("</record>")
+    first = body[start:end]
+    repeated = first.replace("</dc:title>", " (corrigé)</dc:title>", 1)
+    assert repeated != first
+    body = body.replace(first, first + repeated, 1).replace(">ListRecords2.xml<", "><")  # one page only
+    repository.answers["first"] = (200, body.encode("utf-8"))
+    run = services.harvest(actor=fund_staff, source=source)
+    assert run.status == "done", run.error
+    identifiers = list(Deposit.objects.filter(source=source).values_list("identifier", flat=True))
+    assert len(identifiers) == len(set(identifiers))
+    assert Deposit.objects.filter(source=source, title__endswith="(corrigé)").count() == 1
