@@ -11,7 +11,7 @@ import pytest
 from django.core import mail
 from django.db.models import Count
 
-from ouvert.core.models import AuditEntry
+from ouvert.core.models import AuditEntry, Organisation
 from ouvert.science import demo, identifiers, services
 from ouvert.science.models import (
     ArchivingPolicy,
@@ -95,6 +95,9 @@ def test_a_load_interrupted_resumes_with_what_is_missing(make_org):
 def test_everything_is_marked_demo_and_identifiers_are_valid(loaded):
     for model in (Fund, PolicyVersion, Journal, ArchivingPolicy, Publication, FaqEntry, Webinar, RepositorySource):
         assert not model.objects.filter(is_demo=False).exists(), model
+    universities = Organisation.objects.filter(kind="university")
+    assert sorted(universities.filter(is_demo=True).values_list("slug", flat=True)) == ["mcgill", "udem", "ulaval", "uqam"]
+    assert set(Fund.objects.values_list("organisation__slug", flat=True)) == {"frq"}
     for journal in Journal.objects.all():
         for issn in journal.issns:
             assert identifiers.issn_normalize(issn) == issn
