@@ -45,7 +45,9 @@ def test_draw_a_zone_and_type_one(live_server, page, assert_accessible, places):
     # Draw a zone over the western part of the map (Montréal's side; Québec is east).
     page.get_by_role("button", name="Dessiner une zone").click()
     expect(page.get_by_role("button", name="Dessiner une zone")).to_have_attribute("aria-pressed", "true")
-    canvas = page.locator(".spatial-search__canvas canvas").bounding_box()
+    drawing = page.locator(".spatial-search__canvas canvas")
+    drawing.scroll_into_view_if_needed()  # the mouse only reaches what the viewport shows
+    canvas = drawing.bounding_box()
     x0, y0 = canvas["x"] + 5, canvas["y"] + 5
     x1, y1 = canvas["x"] + canvas["width"] * 0.4, canvas["y"] + canvas["height"] - 5
     page.mouse.move(x0, y0)
