@@ -163,3 +163,8 @@ def test_the_pages_render_in_english_too(known, client, fund_staff):
         response = client.get(url)
         assert response.status_code == 200, url
         assert '<html lang="en' in response.content.decode()[:500], url
+    # the French words that mean other things elsewhere on the platform say what they mean here
+    detail = client.get(f"/en/science-ouverte/publications/{pk}/").content.decode()
+    assert "<dt>Publisher</dt>" in detail and "<dt>Deposit</dt>" in detail and "Editor" not in detail
+    withdraw = client.get(f"/en/science-ouverte/publications/{pk}/retirer/").content.decode()
+    assert "Withdraw the publication" in withdraw and "Unpublish" not in withdraw

@@ -22,6 +22,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ouvert.core.i18n import Translated
 from ouvert.core.models import Organisation
@@ -237,7 +238,7 @@ class Publication(models.Model):
 
     class Meta:
         verbose_name = _("publication")
-        verbose_name_plural = _("publications")
+        verbose_name_plural = pgettext_lazy("scholarly", "publications")
         ordering = ["-published_on", "-pk"]
         indexes = [models.Index(fields=["updated_at", "id"], name="science_pub_datestamp")]
 

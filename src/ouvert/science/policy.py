@@ -36,6 +36,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from ouvert.core import services as core_services
 
@@ -423,7 +424,7 @@ def _journal_values(data, *, prefix_errors=None) -> dict:
     errors: dict = {}
     values = {
         "title": _text(data, "title", limit=500, required=True, label=_("Titre"), errors=errors),
-        "publisher": _text(data, "publisher", limit=300, label=_("Éditeur"), errors=errors),
+        "publisher": _text(data, "publisher", limit=300, label=pgettext("publisher", "Éditeur"), errors=errors),
         "registry": _text(data, "registry", limit=60, label=_("Répertoire"), errors=errors),
         "url": _url(data, "url", label=_("Site"), errors=errors),
     }
@@ -687,7 +688,7 @@ def archiving_policies_for(journal: Journal | None, publisher: str = "") -> list
 def _archiving_values(data) -> dict:
     errors: dict = {}
     values = {
-        "publisher": _text(data, "publisher", limit=300, label=_("Éditeur"), errors=errors),
+        "publisher": _text(data, "publisher", limit=300, label=pgettext("publisher", "Éditeur"), errors=errors),
         "conditions": _text(data, "conditions", limit=5000, label=_("Conditions"), errors=errors),
         "url": _url(data, "url", label=_("Source"), errors=errors),
         "journal": None,
