@@ -418,6 +418,9 @@ OUVERT_SCIENCE_IMPORT_MAX_BYTES = int(os.environ.get("OUVERT_SCIENCE_IMPORT_MAX_
 OUVERT_SCIENCE_CROSSREF_URL = os.environ.get("OUVERT_SCIENCE_CROSSREF_URL", "https://api.crossref.org/works/")
 OUVERT_SCIENCE_REMINDER_DAYS = int(os.environ.get("OUVERT_SCIENCE_REMINDER_DAYS", "30"))
 OUVERT_SCIENCE_WEBINAR_REMINDER_HOURS = int(os.environ.get("OUVERT_SCIENCE_WEBINAR_REMINDER_HOURS", "24"))
+# Days a deposit may still be unknown after its deadline (declared late, not yet harvested) before the
+# publication is judged not compliant instead of unknown.
+OUVERT_SCIENCE_DEPOSIT_GRACE_DAYS = int(os.environ.get("OUVERT_SCIENCE_DEPOSIT_GRACE_DAYS", "30"))
 # The largest slides file of a webinar (bytes; above: 413), and the address researchers write to when the FAQ has
 # no answer (also the OAI-PMH adminEmail; empty: the pages point to the funds' sites).
 OUVERT_SCIENCE_SLIDES_MAX_BYTES = int(os.environ.get("OUVERT_SCIENCE_SLIDES_MAX_BYTES", str(50 * 1024 * 1024)))

@@ -34,7 +34,7 @@ def test_journal_import_flips_the_verdict(funds, policies, fund_staff, publicati
     publication = publication_factory(issn="2050-084X", licence="CC-BY-4.0")
     services.publication_recompute(publication)
     publication.refresh_from_db()
-    assert publication.compliance == "unknown"  # eLife not yet in the registry: deposit missing
+    assert publication.compliance == "not_compliant"  # eLife not yet in the registry, no deposit (overdue)
     result = services.journals_import(actor=fund_staff, data=(DATA / "doaj_journals_sample.csv").read_bytes())
     assert result["recomputed"] == 1
     publication.refresh_from_db()
@@ -46,7 +46,7 @@ def test_journal_import_flips_the_verdict(funds, policies, fund_staff, publicati
     journal = services.journal_lookup(issn="2050-084X")
     services.journal_update(actor=fund_staff, journal=journal, data={"is_open_access": False})
     publication.refresh_from_db()
-    assert publication.compliance == "unknown" and publication.oa_status == "hybrid"
+    assert publication.compliance == "not_compliant" and publication.oa_status == "hybrid"
 
 
 def test_publication_declared_by_journal_title_is_recomputed(funds, policies, fund_staff, publication_factory):
@@ -176,3 +176,29 @@ def test_embargoes_lifted_job(funds, policies, publication_factory):
     assert services.embargoes_lifted(today=D(2024, 6, 5)) == 0  # already green: nothing to do
     run = AuditEntry.objects.filter(action="science.verdicts.recompute").get()
     assert run.data["reason"] == "embargoes_lifted" and run.data["publications"] == 2
+
+
+def test_deposits_overdue_job(funds, policies, publication_factory):
+    from ouvert.core import registry
+
+    assert "science.deposits_overdue" in [job.name for job in registry.periodic_jobs()]
+    journal = {"issn": "0028-0836", "licence": "CC-BY-4.0"}  # not in the registry: only a deposit can do
+    within_12 = publication_factory(published_on=D(2021, 3, 10), **journal)  # 2019: due 9 April 2022
+    immediate = publication_factory(published_on=D(2022, 4, 1), **journal)  # 2022: due 1 May 2022
+    later = publication_factory(published_on=D(2022, 3, 31), **journal)  # 2019: due 30 April 2023
+    services.recompute(Publication.objects.all(), today=D(2022, 4, 9))
+
+    def verdicts():
+        return [p.compliance for p in Publication.objects.filter(pk__in=[within_12.pk, immediate.pk, later.pk])
+                .order_by("pk")]
+    assert verdicts() == ["unknown", "unknown", "unknown"]
+    services.deposits_overdue(today=D(2022, 4, 9))
+    assert verdicts() == ["unknown", "unknown", "unknown"]
+    assert services.deposits_overdue(today=D(2022, 4, 10)) >= 1
+    assert verdicts() == ["not_compliant", "unknown", "unknown"]
+    services.deposits_overdue(today=D(2022, 5, 1))
+    assert verdicts() == ["not_compliant", "unknown", "unknown"]
+    services.deposits_overdue(today=D(2022, 5, 2))
+    assert verdicts() == ["not_compliant", "not_compliant", "unknown"]
+    run = AuditEntry.objects.filter(action="science.verdicts.recompute").order_by("-seq").first()
+    assert run.data["reason"] == "deposits_overdue" and run.data["today"] == "2022-05-02"

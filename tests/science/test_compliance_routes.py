@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone, translation
 
 from ouvert.science import services
 from ouvert.science.models import ArchivingPolicy, Deposit, Funding, RepositorySource
@@ -10,6 +11,7 @@ from ouvert.science.models import ArchivingPolicy, Deposit, Funding, RepositoryS
 pytestmark = pytest.mark.django_db
 
 D = datetime.date
+TODAY = timezone.localdate()
 
 
 def codes(verdict_or_steps):
@@ -40,16 +42,43 @@ def test_journal_route_passes(funds, policies, journal_factory, publication_fact
     assert verdict.steps[1]["params"]["journal"] == journal.title
 
 
-def test_journal_route_fails_on_licence_then_unknown_without_deposit(funds, policies, journal_factory,
-                                                                      publication_factory):
+def test_journal_route_fails_on_licence_then_the_deposit_is_missing_then_overdue(funds, policies, journal_factory,
+                                                                                publication_factory):
     journal_factory()
-    publication = publication_factory(issn="1932-6203", licence="CC-BY-NC-4.0")
-    verdict = services.evaluate(publication, funds["frqnt"])
+    recent = publication_factory(issn="1932-6203", licence="CC-BY-NC-4.0", published_on=TODAY - datetime.timedelta(days=5))
+    verdict = services.evaluate(recent, funds["frqnt"])
     assert verdict.verdict == "unknown"
     assert verdict.missing == ["deposit"]
     assert codes(verdict) == [
         ("policy.version_applies", "ok"), ("journal.open_access", "ok"), ("journal.licence_not_accepted", "fail"),
         ("repository.no_deposit", "missing"), ("rights_retention.no_deposit", "missing")]
+    due = (TODAY + datetime.timedelta(days=25)).isoformat()  # immediate open access, plus 30 days of grace
+    assert verdict.steps[3]["params"]["due"] == due
+    with translation.override("fr"):
+        assert services.reason_text(verdict.steps[3]).endswith(f"il est attendu au plus tard le {due}.")
+    old = publication_factory(issn="1932-6203", licence="CC-BY-NC-4.0")  # 15 June 2023
+    verdict = services.evaluate(old, funds["frqnt"])
+    assert verdict.verdict == "not_compliant" and verdict.missing == []
+    assert codes(verdict)[3:] == [("repository.deposit_overdue", "fail"), ("rights_retention.deposit_overdue", "fail")]
+    assert verdict.steps[3]["params"] == {"deadline": "2023-06-15", "due": "2023-07-15", "grace": 30}
+    with translation.override("fr"):
+        text = services.reason_text(verdict.steps[3])
+    assert "au plus tard le 2023-06-15" in text and "30 jours échu le 2023-07-15" in text
+    with translation.override("en"):
+        assert "2023-07-15" in services.reason_text(verdict.steps[4])
+    assert services.reason_text({"code": "repository.no_deposit", "params": {}}).endswith("(déclaré ou moissonné).")
+
+
+def test_the_grace_is_counted_in_days_after_the_deadline(settings, funds, policies, publication_factory):
+    def verdict(days_ago):
+        return services.evaluate(publication_factory(published_on=TODAY - datetime.timedelta(days=days_ago),
+                                                     issn="0028-0836", licence="CC-BY-4.0"), funds["frqnt"]).verdict
+    settings.OUVERT_SCIENCE_DEPOSIT_GRACE_DAYS = 30
+    assert verdict(30) == "unknown" and verdict(31) == "not_compliant"
+    settings.OUVERT_SCIENCE_DEPOSIT_GRACE_DAYS = 0
+    assert verdict(0) == "unknown" and verdict(1) == "not_compliant"
+    settings.OUVERT_SCIENCE_DEPOSIT_GRACE_DAYS = -4  # a negative grace counts as none
+    assert verdict(0) == "unknown" and verdict(1) == "not_compliant"
 
 
 def test_journal_route_under_2019_accepts_any_licence(funds, policies, journal_factory, publication_factory):
@@ -74,10 +103,12 @@ def test_journal_not_in_registry_and_subscription_journal_fail(funds, policies, 
 def test_no_journal_no_deposit_is_unknown_with_what_is_missing(funds, policies, publication_factory):
     publication = publication_factory()
     verdict = services.evaluate(publication, funds["frqnt"])
-    assert verdict.verdict == "unknown"
-    assert verdict.missing == ["journal", "deposit"]
+    assert verdict.verdict == "unknown"  # a journal could still make it compliant; the deposit is overdue
+    assert verdict.missing == ["journal"]
     assert codes(verdict) == [("policy.version_applies", "ok"), ("journal.unknown", "missing"),
-                              ("repository.no_deposit", "missing"), ("rights_retention.no_deposit", "missing")]
+                              ("repository.deposit_overdue", "fail"), ("rights_retention.deposit_overdue", "fail")]
+    recent = publication_factory(published_on=TODAY)
+    assert services.evaluate(recent, funds["frqnt"]).missing == ["journal", "deposit"]
 
 
 def test_repository_route_passes_with_accepted_manuscript_at_publication(funds, policies, publication_factory):

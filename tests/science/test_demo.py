@@ -137,6 +137,13 @@ def test_every_verdict_and_route_on_both_policy_versions(loaded):
     assert verdict(28) == ("2022", "unknown", "")  # no licence
     assert "licence" in Funding.objects.get(publication__doi=demo.doi(28)).missing
     assert verdict(16, "frqs")[1] == verdict(16, "frqsc")[1] == "compliant"  # two funds
+    # No deposit known: missing until the deadline plus the grace, then overdue.
+    assert verdict(35) == ("2022", "unknown", "")  # published twelve days ago
+    assert Funding.objects.get(publication__doi=demo.doi(35)).missing == ["deposit"]
+    assert verdict(7) == ("2019", "not_compliant", "")  # twelve months and the grace long past
+    assert "repository.deposit_overdue" in [step["code"] for step in Funding.objects.get(publication__doi=demo.doi(7)).reasons]
+    assert verdict(10) == ("2019", "unknown", "")  # a deposit declared without its version
+    assert Funding.objects.get(publication__doi=demo.doi(10)).missing == ["version_deposited"]
     # The competition's launch chooses the version: published after 1 July 2022, judged under 2019.
     publication = Publication.objects.get(doi=demo.doi(5))
     assert publication.published_on > datetime.date(2022, 7, 1)

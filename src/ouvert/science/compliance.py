@@ -43,7 +43,9 @@ journal.licence_not_accepted         fail    the article's licence is not one th
 journal.licence_accepted             ok      the article's licence is accepted
 journal.licence_any                  ok      the version accepts any licence
 journal.compliant                    ok      the route passes (open at publication)
-repository.no_deposit                missing no deposit is known (declared or harvested)
+repository.no_deposit                missing no deposit is known (declared or harvested), and the deadline plus
+                                             the grace (``OUVERT_SCIENCE_DEPOSIT_GRACE_DAYS``) has not passed
+repository.deposit_overdue           fail    no deposit is known and the deadline plus the grace has passed
 repository.copy                      ok      which copy is checked (declared, or harvested from a source)
 repository.url_missing               missing the declared deposit has no address
 repository.version_missing           missing the version deposited is not known
@@ -60,7 +62,8 @@ repository.publisher_disallows       fail    the publisher's self-archiving poli
 repository.publisher_allows          ok      the publisher's self-archiving policy allows it
 repository.publisher_policy_unknown  ok      no self-archiving policy known (the deposit counts)
 repository.compliant                 ok      the route passes
-rights_retention.no_deposit          missing no deposit is known
+rights_retention.no_deposit          missing no deposit is known, the publication date plus the grace not passed
+rights_retention.deposit_overdue     fail    no deposit is known and the publication date plus the grace passed
 rights_retention.no_accepted_manuscript fail no accepted manuscript among the copies
 rights_retention.licence_missing     missing the manuscript's licence is not known
 rights_retention.licence_not_accepted fail   the manuscript's licence is not accepted
@@ -86,8 +89,9 @@ hybrid.compliant                     ok      the route passes
 Recomputing: ``publication_recompute`` (one publication), ``recompute`` (a queryset, in batches of a fixed
 number of queries), ``recompute_for_fund`` and ``recompute_for_journals`` (after a policy or registry
 change: audited as ``science.verdicts.recompute`` with the counts; above ``TASK_THRESHOLD`` publications,
-through the task ``recompute_task``), and the periodic job ``science.embargoes_lifted`` (the observed
-status of publications whose open copy opened in the last week).
+through the task ``recompute_task``), and the periodic jobs ``science.embargoes_lifted`` (the observed
+status of publications whose open copy opened in the last week) and ``science.deposits_overdue`` (the
+verdicts whose missing deposit became overdue in the last week).
 
 The assistant (``policy.assistant``) uses the same routes on a journal alone (no publication): each route says
 whether it *works*, *does not work* or *depends*, with the same kind of steps (codes ``*.advice_*``).
@@ -99,6 +103,7 @@ import calendar
 import datetime
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, Q
@@ -182,7 +187,11 @@ REASONS = {
     "journal.licence_any": gettext_lazy("Cette version de la politique accepte toute licence pour l'article."),
     "journal.compliant": gettext_lazy(
         "L'article est en libre accès dès sa publication dans une revue en libre accès : voie respectée."),
-    "repository.no_deposit": gettext_lazy("Aucun dépôt en archive ouverte n'est connu (déclaré ou moissonné)."),
+    "repository.no_deposit": gettext_lazy(
+        "Aucun dépôt en archive ouverte n'est connu (déclaré ou moissonné)%(due_text)s."),
+    "repository.deposit_overdue": gettext_lazy(
+        "Aucun dépôt en archive ouverte n'est connu, et la copie devait être ouverte au plus tard le "
+        "%(deadline)s (délai de grâce de %(grace)s jours échu le %(due)s)."),
     "repository.copy": gettext_lazy("Copie examinée : %(copy)s."),
     "repository.url_missing": gettext_lazy("L'adresse du dépôt déclaré manque."),
     "repository.version_missing": gettext_lazy("La version déposée n'est pas connue."),
@@ -208,7 +217,10 @@ REASONS = {
     "repository.publisher_policy_unknown": gettext_lazy(
         "Aucune politique d'autoarchivage de l'éditeur n'est connue : le dépôt est pris tel quel."),
     "repository.compliant": gettext_lazy("La copie en archive ouverte respecte la politique : voie respectée."),
-    "rights_retention.no_deposit": gettext_lazy("Aucun dépôt du manuscrit accepté n'est connu."),
+    "rights_retention.no_deposit": gettext_lazy("Aucun dépôt du manuscrit accepté n'est connu%(due_text)s."),
+    "rights_retention.deposit_overdue": gettext_lazy(
+        "Aucun dépôt du manuscrit accepté n'est connu, et il devait être ouvert dès la publication, le "
+        "%(deadline)s (délai de grâce de %(grace)s jours échu le %(due)s)."),
     "rights_retention.no_accepted_manuscript": gettext_lazy(
         "Aucune copie déposée n'est le manuscrit accepté (la rétention des droits porte sur lui)."),
     "rights_retention.licence_missing": gettext_lazy("La licence du manuscrit accepté déposé n'est pas connue."),
@@ -312,6 +324,8 @@ def reason_text(step: dict) -> str:
         return code
     until = (step.get("params") or {}).get("until")
     params.setdefault("until_text", (_(" jusqu'au %(date)s") % {"date": until}) if until else _(" à aujourd'hui"))
+    due = (step.get("params") or {}).get("due")
+    params.setdefault("due_text", (_(" ; il est attendu au plus tard le %(date)s") % {"date": due}) if due else "")
     embargo = (step.get("params") or {}).get("embargo")
     if "embargo_text" not in params:
         params["embargo_text"] = (_(" (l'éditeur exige %(months)s mois)") % {"months": embargo}
@@ -356,6 +370,7 @@ class Evidence:
     journal_label: str
     copies: list[Copy]
     archiving: list[ArchivingPolicy]
+    today: datetime.date
 
 
 def _iso(day):
@@ -456,7 +471,7 @@ class _Lookup:
         return current, following
 
 
-def _evidence(publication, lookup: _Lookup, deposits) -> Evidence:
+def _evidence(publication, lookup: _Lookup, deposits, today: datetime.date) -> Evidence:
     journal = lookup.journal(publication)
     copies = []
     declared = _declared_copy(publication)
@@ -469,7 +484,7 @@ def _evidence(publication, lookup: _Lookup, deposits) -> Evidence:
     return Evidence(published_on=publication.published_on, licence=publication.licence or "", journal=journal,
                     journal_given=bool(publication.journal_id or publication.issn or publication.journal_title),
                     journal_label=label, copies=copies,
-                    archiving=lookup.archiving(journal, publication.publisher))
+                    archiving=lookup.archiving(journal, publication.publisher), today=today)
 
 
 # --- Routes ----------------------------------------------------------------------------------------
@@ -500,6 +515,29 @@ def _licence_ok(licence: str, accepted: list[str]) -> bool:
 
 def _accepted_text(version: PolicyVersion) -> list[str]:
     return list(version.licences or [])
+
+
+def grace_days() -> int:
+    """``OUVERT_SCIENCE_DEPOSIT_GRACE_DAYS``: how long after its deadline a deposit may still be unknown
+    (declared late, or not yet harvested) before the publication is judged not compliant."""
+    return max(0, int(settings.OUVERT_SCIENCE_DEPOSIT_GRACE_DAYS))
+
+
+def deposit_due(published_on: datetime.date, months: int) -> datetime.date:
+    """The last day a deposit may still be unknown: the deadline (publication + ``months``) plus the grace."""
+    return add_months(published_on, months) + datetime.timedelta(days=grace_days())
+
+
+def _no_deposit(route: str, evidence: Evidence, months: int) -> _Checks:
+    """No copy is known: the deposit is *missing* until its deadline plus the grace, then *overdue*."""
+    checks = _Checks(route)
+    due = deposit_due(evidence.published_on, months)
+    deadline = _iso(add_months(evidence.published_on, months))
+    if evidence.today > due:
+        checks.add("deposit_overdue", FAIL, deadline=deadline, due=_iso(due), grace=grace_days())
+    else:
+        checks.add("no_deposit", MISSING_OUTCOME, "deposit", deadline=deadline, due=_iso(due))
+    return checks
 
 
 class Route:
@@ -665,9 +703,7 @@ class RepositoryRoute(Route):
 
     def evaluate(self, evidence, version, params):
         if not evidence.copies:
-            checks = _Checks(self.code)
-            checks.add("no_deposit", MISSING_OUTCOME, "deposit")
-            return checks
+            return _no_deposit(self.code, evidence, version.max_embargo_months)
         results = [self._copy(copy, evidence, version, params) for copy in evidence.copies]
         for wanted in (OK, MISSING_OUTCOME, FAIL):
             for result in results:
@@ -704,10 +740,9 @@ class RightsRetentionRoute(Route):
         "une licence acceptée dès la publication, quoi qu'en dise la politique de l'éditeur.")
 
     def evaluate(self, evidence, version, params):
-        checks = _Checks(self.code)
         if not evidence.copies:
-            checks.add("no_deposit", MISSING_OUTCOME, "deposit")
-            return checks
+            return _no_deposit(self.code, evidence, 0)  # rights retention: open at publication
+        checks = _Checks(self.code)
         manuscripts = [copy for copy in evidence.copies if copy.version == Version.ACCEPTED]
         if not manuscripts:
             if any(not copy.version for copy in evidence.copies):
@@ -897,7 +932,7 @@ def evaluate(publication, fund) -> Verdict:
     (``evaluate_description``): then its harvested deposits are none."""
     lookup = _Lookup([publication], [fund.pk])
     deposits = list(publication.deposits.select_related("source")) if publication.pk else []
-    return _judge(_evidence(publication, lookup, deposits), fund, lookup)
+    return _judge(_evidence(publication, lookup, deposits, timezone.localdate()), fund, lookup)
 
 
 _UNSET = object()
@@ -941,7 +976,8 @@ _PUBLICATION_FIELDS = ["compliance", "oa_status", "checked_at", "updated_at"]
 
 
 def _apply(publication, fundings, deposits, lookup, now, today=None) -> list[Funding]:
-    evidence = _evidence(publication, lookup, deposits)
+    today = today or timezone.localdate()
+    evidence = _evidence(publication, lookup, deposits, today)
     changed = []
     for funding in fundings:
         verdict = _judge(evidence, funding.fund, lookup, funding.competition_date)
@@ -1103,10 +1139,34 @@ def embargoes_lifted(*, today: datetime.date | None = None, days: int = 7) -> in
                          today=today)
 
 
-__all__ += ["embargoes_lifted"]
+def deposits_overdue(*, today: datetime.date | None = None, days: int = 7) -> int:
+    """Recompute the publications still ``unknown`` whose deposit became overdue in the last ``days`` days
+    (deadline of a policy version, or the publication date for rights retention, plus the grace): without
+    any new data, a missing deposit turns into a failure (``*.deposit_overdue``). The periodic job
+    ``science.deposits_overdue`` runs it. The windows are a few days wider than needed (months end on
+    different days): recomputing a publication again changes nothing."""
+    today = today or timezone.localdate()
+    grace = datetime.timedelta(days=grace_days())
+    since = today - datetime.timedelta(days=days)
+    months = set(PolicyVersion.objects.values_list("max_embargo_months", flat=True)) | {0}
+    slack = datetime.timedelta(days=3)
+    window = Q()
+    for count in months:
+        window |= Q(published_on__gt=add_months(since - grace, -count) - slack,
+                    published_on__lte=add_months(today - grace, -count) + slack)
+    ids = list(Publication.objects.filter(window, compliance=Compliance.UNKNOWN, withdrawn_at__isnull=True)
+               .values_list("pk", flat=True))
+    if not ids:
+        return 0
+    return recompute_ids(ids, reason="deposits_overdue", data={"since": since.isoformat(), "today": today.isoformat()},
+                         today=today)
+
+
+__all__ += ["deposit_due", "deposits_overdue", "embargoes_lifted", "grace_days"]
 
 
 def register() -> None:
     from ouvert.core import registry
 
     registry.register_periodic("science.embargoes_lifted", embargoes_lifted, every_seconds=6 * 3600)
+    registry.register_periodic("science.deposits_overdue", deposits_overdue, every_seconds=6 * 3600)

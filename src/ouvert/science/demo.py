@@ -268,6 +268,9 @@ def _d(text: str | None) -> datetime.date | None:
 # data/demo/publications_udem.csv), its DOI suffix (10.5555/frq-demo.<n>; None: no DOI), title, journal,
 # date, licence, deposit (version, address, deposited, open from, licence), funds (fund, grant, competition
 # launched), institution, authors (the first with a star is the corresponding author), and what it shows.
+#: A publication date twelve days before the demo is loaded: its deposit is not overdue yet.
+RECENT = (datetime.date.today() - datetime.timedelta(days=12)).isoformat()
+
 PUBLICATIONS = [
     # --- The 2019 policy (competitions launched before 1 July 2022) ---
     dict(n=1, by="frq", title="Single-cell atlas of the developing human hypothalamus", journal="plosbio",
@@ -289,14 +292,15 @@ PUBLICATIONS = [
          authors=["gagnon*", "pelletier"]),  # 10 months later: compliant under 2019 (see n=25 under 2022)
     dict(n=7, by="frq", title="Boreal forest carbon sinks under intensifying fire regimes", journal="gcb",
          published="2022-05-09", funds=[("frqnt", "NT-2020-281944", "2020-10-01")], institution="mcgill",
-         authors=["okafor*", "raman"]),  # no deposit known: unknown
+         authors=["okafor*", "raman"]),  # no deposit known, 12 months and the grace long past: not compliant
     dict(n=8, by="library", doi=None,
          title="Les îlots de chaleur urbains à Montréal : inégalités sociales et verdissement des quartiers",
          journal="cgq", published="2022-11-02", funds=[("frqsc", "SC-2021-296610", "2021-09-15")],
          institution="udem", authors=["cote*", "lavoie"]),  # no DOI: its Papyrus deposit is matched by title
     dict(n=10, by="frq", title="Le sentiment de compétence des enseignantes du primaire en éducation inclusive",
-         journal="rse", published="2020-05-12", funds=[("frqsc", "SC-2018-262203", None)], institution="uqam",
-         authors=["bouchard*", "diallo"]),  # no competition date: the publication date chooses 2019; unknown
+         journal="rse", published="2020-05-12", deposit=("", ARCHIPEL + "13377", "2020-11-20", None, ""),
+         funds=[("frqsc", "SC-2018-262203", None)], institution="uqam", authors=["bouchard*", "diallo"]),
+    # no competition date: the publication date chooses 2019; the deposit's version is not given: unknown
     # --- The 2022 policy (competitions launched from 1 July 2022) ---
     dict(n=11, by="chercheuse", title="Microplastiques dans les eaux de surface du fleuve Saint-Laurent : "
          "distribution et sources", journal="plosone", published="2023-09-27", licence="CC BY 4.0",
@@ -365,8 +369,8 @@ PUBLICATIONS = [
          "de faisabilité", journal="jmir", published="2026-04-21", licence="CC BY 4.0",
          funds=[("frqs", "S-2024-323901", "2024-06-01")], institution="ulaval", authors=["gagnon*", "fortin"]),
     dict(n=35, by="frq", title="Semaglutide and cardiovascular outcomes in adults with type 1 diabetes",
-         journal="nejm", published="2026-06-11", funds=[("frqs", "S-2024-322006", "2024-01-10")],
-         institution="mcgill", authors=["okafor*", "leblanc"]),  # no copy known yet: unknown
+         journal="nejm", published=RECENT, funds=[("frqs", "S-2024-322006", "2024-01-10")],
+         institution="mcgill", authors=["okafor*", "leblanc"]),  # published days ago, no copy known yet: unknown
     dict(n=36, by="frq", title="Attachment security and social media use in adolescence", journal="frontpsy",
          published="2026-08-25", licence="CC BY 4.0", funds=[("frqsc", "SC-2024-325512", "2024-09-01")],
          institution="uqam", authors=["morin*", "diallo"]),
