@@ -517,6 +517,31 @@ def _accepted_text(version: PolicyVersion) -> list[str]:
     return list(version.licences or [])
 
 
+def _journal_known(checks: _Checks, evidence: Evidence, unknown_code: str) -> bool:
+    """Whether the publication's journal is in the registry; when not, the step that says why (no journal
+    given: missing; given but not listed: fail)."""
+    if evidence.journal is not None:
+        return True
+    if not evidence.journal_given:
+        checks.add(unknown_code, MISSING_OUTCOME, "journal")
+    else:
+        checks.add("not_in_registry", FAIL, journal=evidence.journal_label)
+    return False
+
+
+def _article_licence(checks: _Checks, licence: str, accepted: list[str]) -> _Checks:
+    """The article's licence against those the version accepts: the last steps of the journal and hybrid
+    routes."""
+    if not licence:
+        checks.add("licence_missing", MISSING_OUTCOME, "licence")
+    elif not _licence_ok(licence, accepted):
+        checks.add("licence_not_accepted", FAIL, licence=licence, accepted=accepted)
+    else:
+        checks.add("licence_accepted", OK, licence=licence)
+        checks.add("compliant", OK)
+    return checks
+
+
 def grace_days() -> int:
     """``OUVERT_SCIENCE_DEPOSIT_GRACE_DAYS``: how long after its deadline a deposit may still be unknown
     (declared late, or not yet harvested) before the publication is judged not compliant."""
@@ -573,32 +598,19 @@ class JournalRoute(Route):
 
     def evaluate(self, evidence, version, params):
         checks = _Checks(self.code)
-        journal = evidence.journal
-        if journal is None:
-            if not evidence.journal_given:
-                checks.add("unknown", MISSING_OUTCOME, "journal")
-            else:
-                checks.add("not_in_registry", FAIL, journal=evidence.journal_label)
+        if not _journal_known(checks, evidence, "unknown"):
             return checks
+        journal = evidence.journal
         if not journal.is_open_access:
             checks.add("not_open_access", FAIL, journal=journal.title)
             return checks
         checks.add("open_access", OK, journal=journal.title, registry=journal.registry or "—")
         accepted = _accepted_text(version)
-        licence = evidence.licence
         if not accepted:
-            checks.add("licence_any", OK, licence=licence)
+            checks.add("licence_any", OK, licence=evidence.licence)
             checks.add("compliant", OK)
             return checks
-        if not licence:
-            checks.add("licence_missing", MISSING_OUTCOME, "licence")
-            return checks
-        if not _licence_ok(licence, accepted):
-            checks.add("licence_not_accepted", FAIL, licence=licence, accepted=accepted)
-            return checks
-        checks.add("licence_accepted", OK, licence=licence)
-        checks.add("compliant", OK)
-        return checks
+        return _article_licence(checks, evidence.licence, accepted)
 
     def advise(self, journal, archiving, version, params):
         checks = _Checks(self.code)
@@ -815,13 +827,9 @@ class HybridRoute(Route):
 
     def evaluate(self, evidence, version, params):
         checks = _Checks(self.code)
-        journal = evidence.journal
-        if journal is None:
-            if not evidence.journal_given:
-                checks.add("journal_unknown", MISSING_OUTCOME, "journal")
-            else:
-                checks.add("not_in_registry", FAIL, journal=evidence.journal_label)
+        if not _journal_known(checks, evidence, "journal_unknown"):
             return checks
+        journal = evidence.journal
         if journal.is_open_access:
             checks.add("journal_fully_open", FAIL, journal=journal.title)
             return checks
@@ -830,16 +838,7 @@ class HybridRoute(Route):
                 checks.add("not_transformative", FAIL, journal=journal.title)
                 return checks
             checks.add("transformative", OK, journal=journal.title)
-        accepted = _accepted_text(version)
-        if not evidence.licence:
-            checks.add("licence_missing", MISSING_OUTCOME, "licence")
-            return checks
-        if not _licence_ok(evidence.licence, accepted):
-            checks.add("licence_not_accepted", FAIL, licence=evidence.licence, accepted=accepted)
-            return checks
-        checks.add("licence_accepted", OK, licence=evidence.licence)
-        checks.add("compliant", OK)
-        return checks
+        return _article_licence(checks, evidence.licence, _accepted_text(version))
 
     def advise(self, journal, archiving, version, params):
         checks = _Checks(self.code)
