@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import time_machine
 from django.conf import settings
@@ -40,11 +39,11 @@ from django.utils import timezone
 
 from ouvert.core import services as core_services
 from ouvert.core.models import Membership
+from ouvert.core.montreal import MONTREAL
 
 from . import delivery, evaluation, opportunities, proposals, suppliers
 from .models import BuyerSettings, Opportunity, Proposal, Release, Supplier
 
-MONTREAL = ZoneInfo("America/Montreal")
 DEMO_PASSWORD = "demo-ouvert-2021"
 BUYER_SLUG = "sct"
 GIT = "https://git.demo.ouvert.local/sct"

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
-from django.utils.dates import MONTHS
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-__all__ = ["MONTREAL", "money", "montreal_text", "time_left"]
+from ouvert.core import montreal
+from ouvert.core.montreal import MONTREAL
 
-MONTREAL = ZoneInfo("America/Montreal")
+__all__ = ["MONTREAL", "money", "montreal_text", "time_left"]
 
 
 def money(value) -> str:
@@ -31,12 +30,7 @@ def money(value) -> str:
 
 def montreal_text(value: datetime.datetime | None) -> str:
     """« 15 décembre 2026 à 14 h 00 (heure de Montréal) »."""
-    if value is None:
-        return ""
-    local = value.astimezone(MONTREAL)
-    return _("%(day)s %(month)s %(year)s à %(hour)s h %(minute)02d (heure de Montréal)") % {
-        "day": local.day, "month": str(MONTHS[local.month]), "year": local.year, "hour": local.hour,
-        "minute": local.minute}
+    return montreal.text(value)
 
 
 def time_left(deadline: datetime.datetime | None, now: datetime.datetime | None = None) -> str:

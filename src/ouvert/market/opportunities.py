@@ -31,6 +31,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ouvert.core import montreal
 from ouvert.core import services as core_services
 from ouvert.core.models import Membership, Organisation
 
@@ -103,24 +104,9 @@ def register() -> None:
 # --- Helpers -------------------------------------------------------------------------------------
 
 def parse_deadline(value, field: str = "deadline") -> datetime.datetime | None:
-    """A deadline from a form or the API: an aware datetime, or an ISO 8601 text (``2026-12-12T17:00``,
-    read in Montreal time unless it carries an offset). ``ValidationError`` naming ``field`` otherwise."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime.datetime):
-        parsed = value
-    else:
-        try:
-            parsed = datetime.datetime.fromisoformat(str(value).strip().replace(" ", "T", 1))
-        except ValueError:
-            raise ValidationError({field: [_("Date limite invalide : écrivez AAAA-MM-JJTHH:MM (heure de "
-                                             "Montréal).")]}) from None
-    if timezone.is_naive(parsed):
-        parsed = parsed.replace(tzinfo=MONTREAL)
-    try:
-        return parsed.astimezone(datetime.UTC)
-    except OverflowError:
-        raise ValidationError({field: [_("Date limite hors des limites du calendrier.")]}) from None
+    """A deadline from a form or the API (``core.montreal.parse``: read in Montreal time unless it carries an
+    offset); ``None`` when empty."""
+    return montreal.parse(value, field)
 
 
 def _parse_date(value, field: str, errors: dict):

@@ -3,7 +3,8 @@ the stored values back into what the forms show."""
 
 from __future__ import annotations
 
-from .formats import MONTREAL
+from ouvert.core import montreal
+
 from .models import Opportunity
 from .opportunities import EDITABLE_FIELDS
 
@@ -45,9 +46,7 @@ def criteria_from_post(post) -> list[dict]:
 
 def deadline_input(value) -> str:
     """A stored deadline as a ``datetime-local`` input shows it (Montreal time)."""
-    if not value:
-        return ""
-    return value.astimezone(MONTREAL).strftime("%Y-%m-%dT%H:%M")
+    return montreal.input_value(value)
 
 
 def values_of(opportunity: Opportunity) -> dict:

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import time_machine
 from django.db import transaction
@@ -50,6 +49,7 @@ from django.utils import timezone
 
 from ouvert.core import services as core_services
 from ouvert.core.models import Membership
+from ouvert.core.montreal import MONTREAL
 
 from . import faq, oai_client, policy, registry, webinars
 from .models import (
@@ -67,7 +67,6 @@ from .models import (
     Webinar,
 )
 
-MONTREAL = ZoneInfo("America/Montreal")
 DATA = Path(__file__).parent / "data" / "demo"
 DEMO_PASSWORD = "demo-ouvert-2021"
 

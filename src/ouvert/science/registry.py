@@ -23,7 +23,6 @@ import io
 import json
 import re
 from collections import OrderedDict
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -40,6 +39,7 @@ from django.utils.translation import gettext_lazy
 from ouvert.core import search
 from ouvert.core import services as core_services
 from ouvert.core.models import Organisation
+from ouvert.core.montreal import MONTREAL, today
 
 from . import access, csvfile
 from .csvfile import ImportTooLarge
@@ -55,7 +55,6 @@ __all__ = [
     "reminders_send", "today",
 ]
 
-MONTREAL = ZoneInfo("America/Montreal")
 SEARCH_KIND = "science.publication"
 OPEN_DATA_KEY = "science"
 SORTS = ("relevance", "date", "-date", "title")
@@ -124,10 +123,6 @@ def register() -> None:
 
 
 # --- Helpers -------------------------------------------------------------------------------------
-
-def today() -> datetime.date:
-    return timezone.now().astimezone(MONTREAL).date()
-
 
 def _fold(value) -> str:
     return csvfile.column_key(str(value or ""))

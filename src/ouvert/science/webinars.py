@@ -27,7 +27,6 @@ import datetime
 import io
 import re
 import zipfile
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -42,9 +41,10 @@ from django.utils.dates import MONTHS, WEEKDAYS
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from ouvert.core import ical
+from ouvert.core import ical, montreal
 from ouvert.core import services as core_services
 from ouvert.core.markdown import markdown_to_text
+from ouvert.core.montreal import MONTREAL
 
 from . import access
 from .models import Registration, Speaker, Webinar
@@ -58,7 +58,6 @@ __all__ = [
     "webinar_reminders_send", "webinar_update", "webinar_when", "webinars_feed_ics",
 ]
 
-MONTREAL = ZoneInfo("America/Montreal")
 S = Registration.Status
 
 #: What ``webinar_create`` / ``webinar_update`` take (plus ``speakers``).
@@ -102,59 +101,21 @@ def slides_max_bytes() -> int:
 # --- Montreal time -------------------------------------------------------------------------------
 
 def parse_montreal(value, field: str) -> datetime.datetime:
-    """A time typed in Montreal (``2026-03-15T13:00``, what a ``datetime-local`` field sends), or an aware
-    datetime / ISO 8601 text with an offset, as an aware UTC datetime. ``ValidationError`` naming ``field``
-    for an empty, malformed or non-existent time."""
-    if value in (None, ""):
+    """A webinar's time (``core.montreal.parse``), which must be given."""
+    parsed = montreal.parse(value, field)
+    if parsed is None:
         raise ValidationError({field: [_("Indiquez la date et l'heure (heure de Montréal).")]})
-    if isinstance(value, datetime.datetime):
-        parsed = value
-    else:
-        text = str(value).strip()
-        if len(text) > 40 or _CONTROL.search(text):
-            parsed = None
-        else:
-            try:
-                parsed = datetime.datetime.fromisoformat(text.replace(" ", "T", 1))
-            except ValueError:
-                parsed = None
-        if parsed is None:
-            raise ValidationError({field: [_("Date et heure invalides : écrivez AAAA-MM-JJTHH:MM (heure de "
-                                             "Montréal).")]})
-    if timezone.is_naive(parsed):
-        local = parsed.replace(tzinfo=MONTREAL, fold=0)
-        # A wall time skipped by the change to daylight saving time does not round-trip.
-        back = local.astimezone(datetime.UTC).astimezone(MONTREAL)
-        if back.replace(tzinfo=None) != parsed.replace(fold=0):
-            raise ValidationError({field: [_("%(time)s n'existe pas à Montréal (passage à l'heure avancée) : "
-                                             "choisissez une autre heure.") % {"time": parsed.strftime("%Y-%m-%d %H:%M")}]})
-        parsed = local
-    try:
-        return parsed.astimezone(datetime.UTC)
-    except OverflowError:
-        raise ValidationError({field: [_("Date hors des limites du calendrier.")]}) from None
+    return parsed
 
 
 def montreal_input(value: datetime.datetime | None) -> str:
     """A stored time as a ``datetime-local`` field shows it (Montreal time)."""
-    return value.astimezone(MONTREAL).strftime("%Y-%m-%dT%H:%M") if value else ""
-
-
-def _offset(local: datetime.datetime) -> str:
-    minutes = int(local.utcoffset().total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "−"
-    hours, rest = divmod(abs(minutes), 60)
-    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+    return montreal.input_value(value)
 
 
 def montreal_text(value: datetime.datetime | None) -> str:
-    """« 15 mars 2026 à 13 h 00 (heure de Montréal, UTC−4) »."""
-    if value is None:
-        return ""
-    local = value.astimezone(MONTREAL)
-    return _("%(day)s %(month)s %(year)s à %(hour)s h %(minute)02d (heure de Montréal, %(offset)s)") % {
-        "day": local.day, "month": str(MONTHS[local.month]), "year": local.year, "hour": local.hour,
-        "minute": local.minute, "offset": _offset(local)}
+    """« 15 mars 2026 à 13 h 00 (heure de Montréal, UTC−4) »: a webinar may straddle the change of time."""
+    return montreal.text(value, offset=True)
 
 
 def webinar_when(webinar: Webinar) -> str:
@@ -162,11 +123,13 @@ def webinar_when(webinar: Webinar) -> str:
     start, end = webinar.starts_at.astimezone(MONTREAL), webinar.ends_at.astimezone(MONTREAL)
     values = {"weekday": str(WEEKDAYS[start.weekday()]), "day": start.day,
               "month": str(MONTHS[start.month]), "year": start.year, "start_hour": start.hour,
-              "start_minute": start.minute, "end_hour": end.hour, "end_minute": end.minute, "offset": _offset(start)}
+              "start_minute": start.minute, "end_hour": end.hour, "end_minute": end.minute,
+              "offset": montreal.utc_offset(start)}
     if start.date() == end.date():
         return _("%(weekday)s %(day)s %(month)s %(year)s, de %(start_hour)s h %(start_minute)02d à %(end_hour)s h "
                  "%(end_minute)02d (heure de Montréal, %(offset)s)") % values
-    return _("du %(start)s au %(end)s") % {"start": montreal_text(webinar.starts_at), "end": montreal_text(webinar.ends_at)}
+    return _("du %(start)s au %(end)s") % {"start": montreal_text(webinar.starts_at),
+                                           "end": montreal_text(webinar.ends_at)}
 
 
 # --- Reading -------------------------------------------------------------------------------------
