@@ -25,6 +25,7 @@ from ouvert.api import AUTH
 from ouvert.core import services as core_services
 from ouvert.science import services
 
+from .api_registry import PublicationFacts
 from .models import ArchivingPolicy, Fund, Journal, PolicyVersion
 
 router = Router(tags=["science"])
@@ -361,18 +362,8 @@ def assistant(request: HttpRequest, journal: str = "", fund: str = ""):
     }
 
 
-class CheckIn(Schema):
+class CheckIn(PublicationFacts):
     fund: str = ""
-    published_on: str | None = None
-    issn: str = ""
-    journal_title: str = ""
-    publisher: str = ""
-    licence: str = ""
-    version_deposited: str = ""
-    repository_url: str = ""
-    deposited_on: str | None = None
-    deposit_open_on: str | None = None
-    deposit_licence: str = ""
 
 
 def _check_date(value, name, errors):

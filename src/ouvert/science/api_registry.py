@@ -130,9 +130,9 @@ class FundingIn(Schema):
     competition_date: str | None = None
 
 
-class PublicationIn(Schema):
-    doi: str = ""
-    title: str = ""
+class PublicationFacts(Schema):
+    """What a verdict is decided on: the journal, the dates, the licences and the declared deposit (also the
+    body of ``POST /compliance/check``)."""
     journal_title: str = ""
     issn: str = ""
     publisher: str = ""
@@ -143,6 +143,11 @@ class PublicationIn(Schema):
     deposited_on: str | None = None
     deposit_open_on: str | None = None
     deposit_licence: str = ""
+
+
+class PublicationIn(PublicationFacts):
+    doi: str = ""
+    title: str = ""
     oa_status: str = ""
     institution: str = ""
     authors: list[AuthorIn] = []

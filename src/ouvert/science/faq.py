@@ -25,8 +25,8 @@ from ouvert.core import search
 from ouvert.core import services as core_services
 from ouvert.core.markdown import markdown_to_text
 
-from . import access
-from .models import FaqEntry, Fund, PolicyVersion
+from . import access, policy
+from .models import FaqEntry
 
 __all__ = ["FAQ_FIELDS", "FAQ_SEARCH_KIND", "faq_categories", "faq_create", "faq_delete", "faq_get", "faq_list",
            "faq_move", "faq_reindex", "faq_search", "faq_set_published", "faq_top", "faq_update",
@@ -261,18 +261,13 @@ def faq_move(*, actor, entry: FaqEntry, direction: str) -> list[int]:
 # --- The support page ----------------------------------------------------------------------------
 
 def support_policies(today: datetime.date | None = None) -> list[dict]:
-    """For each fund, the policy version in force today (the latest whose ``effective_from`` has come) and
-    the one it replaced: ``[{"fund", "current", "previous"}]`` (funds without a version left out)."""
-    today = today or timezone.localdate()
-    funds = list(Fund.objects.all().order_by("position", "acronym"))
-    versions: dict[int, list[PolicyVersion]] = {}
-    for version in PolicyVersion.objects.filter(effective_from__lte=today).order_by("fund_id", "-effective_from"):
-        versions.setdefault(version.fund_id, []).append(version)
+    """For each fund, the policy version in force today and the one it replaced (from
+    ``policy.policy_overview``): ``[{"fund", "current", "previous"}]`` (funds without a version left out)."""
     rows = []
-    for fund in funds:
-        in_force = versions.get(fund.pk, [])
-        if in_force:
-            rows.append({"fund": fund, "current": in_force[0], "previous": in_force[1] if len(in_force) > 1 else None})
+    for item in policy.policy_overview(today):
+        come = [entry["version"] for entry in item["timeline"] if not entry["future"]]
+        if come:
+            rows.append({"fund": item["fund"], "current": come[-1], "previous": come[-2] if len(come) > 1 else None})
     return rows
 
 
