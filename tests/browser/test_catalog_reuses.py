@@ -7,20 +7,13 @@ import re
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.test import Client
 from PIL import Image
 from playwright.sync_api import expect
 
+from tests.browser.session import login
 from tests.catalog.conftest import *  # noqa: F403  (fixtures: publisher, editor, admin, factories)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": live_server.url}])
 
 
 def test_propose_moderate_and_show(live_server, page, browser, assert_accessible, dataset_factory, make_user,
@@ -35,7 +28,7 @@ def test_propose_moderate_and_show(live_server, page, browser, assert_accessible
     image.write_bytes(buffer.getvalue())
 
     # The citizen proposes a reuse, finding the dataset through the form's search.
-    _login(page, live_server, citizen)
+    login(page, live_server, citizen)
     page.goto(f"{live_server.url}/fr/catalogue/reutilisations/proposer/")
     expect(page.locator("h1")).to_have_text("Proposer une réutilisation")
     assert_accessible(page)
@@ -62,7 +55,7 @@ def test_propose_moderate_and_show(live_server, page, browser, assert_accessible
 
     # The moderator publishes it from the queue.
     tab = browser.new_context(locale="fr-CA", viewport={"width": 1280, "height": 900}).new_page()
-    _login(tab, live_server, moderator)
+    login(tab, live_server, moderator)
     tab.goto(f"{live_server.url}/fr/catalogue/reutilisations/moderation/")
     expect(tab.locator("h2")).to_contain_text(["Vélos et météo à Montréal"])
     assert_accessible(tab)

@@ -3,19 +3,12 @@ script), and again without JavaScript; a moderator hides a reported comment from
 public then sees « Contenu masqué par la modération ». axe finds no serious or critical violation."""
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
+from tests.browser.session import login
 from tests.consult.conftest import *  # noqa: F403  (fixtures: mamh, organiser, citizen, process_factory…)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": live_server.url}])
 
 
 @pytest.fixture
@@ -40,7 +33,7 @@ def test_citizen_comments_replies_votes(live_server, page, assert_accessible, pr
     other = comments.comment_post(user=citizen(2), process=proposal.process, target_kind="proposal",
                                   target_id=proposal.pk, body="Il faudrait aussi les **arrêts accessibles**.")
     me = citizen(1)
-    _login(page, live_server, me)
+    login(page, live_server, me)
     page.goto(_url(live_server, proposal))
     thread = page.locator("[data-comments-thread]")
     expect(thread.get_by_text("arrêts accessibles")).to_be_visible()
@@ -86,7 +79,7 @@ def test_comment_without_javascript(live_server, browser, proposal, citizen):
 
     context = browser.new_context(locale="fr-CA", java_script_enabled=False)
     page = context.new_page()
-    _login(page, live_server, citizen(3))
+    login(page, live_server, citizen(3))
     page.goto(_url(live_server, proposal))
     page.get_by_label("Votre commentaire").fill("Sans script, ça fonctionne aussi.")
     page.get_by_role("button", name="Publier le commentaire").click()
@@ -103,7 +96,7 @@ def test_moderator_hides_from_queue(live_server, page, assert_accessible, propos
                                 target_id=proposal.pk, body="Achetez nos forfaits pas chers sur notre site !")
     comments.flag_create(user=citizen(5), process=proposal.process, target_kind="comment", target_id=bad.pk,
                          reason="spam", details="Publicité")
-    _login(page, live_server, organiser)
+    login(page, live_server, organiser)
     page.goto(f"{live_server.url}/fr/consultations/moderation/")
     expect(page.locator("h1")).to_have_text("Modération des consultations")
     item = page.locator(".moderation-item").first

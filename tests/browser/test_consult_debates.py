@@ -4,9 +4,9 @@ phone); posts an argument against in a debate and finds it in the « Contre » c
 serious or critical violation on the debate, the draft and the lists."""
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
+from tests.browser.session import login
 from tests.consult.conftest import *  # noqa: F403  (fixtures: mamh, organiser, citizen, process…)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -14,13 +14,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SOURCE = ("# Préambule\n\nLe gouvernement reconnaît que ses données sont une ressource publique.\n\n"
           "## Article 1\n\nChaque organisme publie ses données par défaut, dans un format ouvert.\n\n"
           "Les données sont décrites :\n\n- producteur;\n- fréquence de mise à jour.")
-
-
-def _login(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": live_server.url}])
 
 
 @pytest.fixture
@@ -35,7 +28,7 @@ def test_citizen_comments_a_paragraph_and_sees_it_beside(live_server, page, asse
                                                          citizen):
     from ouvert.consult.models import Comment, Paragraph
 
-    _login(page, live_server, citizen(1))
+    login(page, live_server, citizen(1))
     page.goto(f"{live_server.url}/fr/consultations/{process.slug}/textes/")
     assert_accessible(page)
     page.get_by_role("link", name="Projet de directive sur les données ouvertes").click()
@@ -85,7 +78,7 @@ def test_argument_against_lands_in_its_column(live_server, page, assert_accessib
         "title_fr": "Faut-il rendre obligatoire la publication des données de toutes les municipalités?",
         "description_fr": "Une quarantaine de municipalités publient déjà leurs données."})
     debates.debate_argument_post(user=citizen(2), debate=debate, body="La transparence pour tous.", stance="for")
-    _login(page, live_server, citizen(1))
+    login(page, live_server, citizen(1))
     page.goto(f"{live_server.url}/fr/consultations/{process.slug}/debats/")
     assert_accessible(page)
     page.get_by_role("link", name=debate.title_fr).click()

@@ -3,12 +3,12 @@ changes without a page reload), adds a statement, sees the opinion groups' chart
 finds no serious or critical violation on the conversation page."""
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
 from ouvert.consult import services
 from ouvert.consult.models import StatementVote
 from ouvert.consult.opinions_analysis import synthetic_votes
+from tests.browser.session import login
 from tests.consult.conftest import *  # noqa: F403  (fixtures: mamh, organiser, citizen, process…)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,13 +17,6 @@ SEEDS = ["Les contrats publics devraient être publiés en données ouvertes.",
          "Les horaires des autobus en temps réel devraient être ouverts.",
          "Les données de santé ne devraient jamais être publiées.",
          "Les budgets des ministères devraient être détaillés poste par poste."]
-
-
-def _login(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": live_server.url}])
 
 
 def test_vote_add_and_groups(live_server, page, assert_accessible, process, organiser, citizen):
@@ -40,7 +33,7 @@ def test_vote_add_and_groups(live_server, page, assert_accessible, process, orga
             services.statement_vote(user=person, statement=statement, value=int(matrix[i, j]))
 
     me = citizen(1)
-    _login(page, live_server, me)
+    login(page, live_server, me)
     page.goto(f"{live_server.url}/fr/consultations/{process.slug}/opinions/")
     page.get_by_role("link", name="Quelles données ouvrir en priorité?").click()
     expect(page.locator("h1")).to_have_text("Quelles données ouvrir en priorité?")

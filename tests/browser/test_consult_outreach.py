@@ -5,20 +5,13 @@ preferences and indicators pages; axe finds no serious or critical violation on 
 import datetime
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from tests.browser.session import login
 from tests.consult.conftest import *  # noqa: F403  (fixtures: mamh, organiser, citizen, process_factory…)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": live_server.url}])
 
 
 def test_list_filters_and_calendar(live_server, page, assert_accessible, process_factory, organiser):
@@ -77,7 +70,7 @@ def test_register_to_a_meeting(live_server, page, assert_accessible, process_fac
         "place": "Centre de congrès et d'expositions de Lévis", "address": "5750, rue J.-B.-Michaud, Lévis",
         "latitude": "46.7915", "longitude": "-71.1855", "capacity": "2"})
     person = citizen(1)
-    _login(page, live_server, person)
+    login(page, live_server, person)
     page.goto(f"{live_server.url}/fr/consultations/{process.slug}/rencontres/")
     expect(page.locator("h1")).to_have_text("Rencontres")
     assert_accessible(page)
@@ -127,7 +120,7 @@ def test_cancelled_meeting_stays_listed(live_server, page, assert_accessible, pr
     meeting = outreach.meeting_create(actor=organiser, process=process, data={
         "title_fr": "Séance publique à Saint-Philémon", "mode": "in_person", "starts_at": start.isoformat(),
         "ends_at": (start + datetime.timedelta(hours=2)).isoformat(), "place": "Salle communautaire"})
-    _login(page, live_server, organiser)
+    login(page, live_server, organiser)
     page.goto(f"{live_server.url}/fr/consultations/{process.slug}/rencontres/{meeting.pk}/")
     page.get_by_label("Raison (envoyée aux personnes inscrites)").fill("Tempête de neige annoncée")
     page.get_by_role("button", name="Annuler la rencontre").click()
@@ -135,7 +128,7 @@ def test_cancelled_meeting_stays_listed(live_server, page, assert_accessible, pr
     expect(page.get_by_text("Motif : Tempête de neige annoncée")).to_be_visible()
     expect(page.get_by_role("button", name="Annuler la rencontre")).to_have_count(0)
     assert_accessible(page)
-    _login(page, live_server, citizen(1))
+    login(page, live_server, citizen(1))
     page.goto(f"{live_server.url}/fr/consultations/{process.slug}/rencontres/")
     item = page.locator(".outreach-meeting").filter(has_text="Séance publique à Saint-Philémon")
     expect(item).to_contain_text("Annulée")

@@ -5,20 +5,13 @@ critical violation on the wizard, the process page and the guides."""
 import datetime
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from tests.browser.session import login
 from tests.consult.conftest import *  # noqa: F403  (fixtures: mamh, organiser, citizen, process_factory…)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": live_server.url}])
 
 
 def _todo(page) -> int:
@@ -28,7 +21,7 @@ def _todo(page) -> int:
 def test_organiser_goes_through_the_wizard_and_publishes(live_server, page, assert_accessible, organiser, citizen):
     from ouvert.consult.models import Process
 
-    _login(page, live_server, organiser)
+    login(page, live_server, organiser)
     page.goto(f"{live_server.url}/fr/consultations/gestion/")
     expect(page.locator("h1")).to_have_text("Mes consultations")
     assert_accessible(page)
@@ -111,7 +104,7 @@ def test_organiser_goes_through_the_wizard_and_publishes(live_server, page, asse
 
     # A participant sees it and follows it.
     page.context.clear_cookies()
-    _login(page, live_server, citizen(1))
+    login(page, live_server, citizen(1))
     page.reload()
     expect(page.get_by_role("heading", name="Déroulement")).to_be_visible()
     page.get_by_role("button", name="Suivre cette consultation").click()

@@ -3,21 +3,14 @@ place, without reloading) and takes the support back, then submits a proposal of
 form (its refusals are tested with Django's client); axe finds no serious or critical violation on the list, the proposal page and the form."""
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
+from tests.browser.session import login
 from tests.consult.conftest import *  # noqa: F403  (fixtures: mamh, organiser, citizen, process_factory…)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 BODY = "Créer un registre public des logements vacants, mis à jour chaque trimestre, par municipalité."
-
-
-def _login(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": live_server.url}])
 
 
 def test_citizen_supports_then_submits_a_proposal(live_server, page, assert_accessible, process_factory, citizen):
@@ -28,7 +21,7 @@ def test_citizen_supports_then_submits_a_proposal(live_server, page, assert_acce
     author, supporter = citizen(1), citizen(2)
     services.proposal_create(process=process, user=author, title="Registre des logements vacants", body=BODY,
                              latitude="46.81", longitude="-71.21", address="Québec")
-    _login(page, live_server, supporter)
+    login(page, live_server, supporter)
 
     page.goto(f"{live_server.url}/fr/consultations/{process.slug}/propositions/")
     expect(page.locator("h1")).to_have_text("Propositions")

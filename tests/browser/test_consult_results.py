@@ -6,20 +6,13 @@ or critical violation on any of these pages."""
 import re
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
+from tests.browser.session import login
 from tests.consult.conftest import *  # noqa: F403  (fixtures: mamh, organiser, citizen, process_factory…)
 from tests.consult.test_results_dashboard import build_results_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": live_server.url}])
 
 
 def test_dashboard_charts_and_satisfaction(live_server, page, assert_accessible, process, citizen):
@@ -38,7 +31,7 @@ def test_dashboard_charts_and_satisfaction(live_server, page, assert_accessible,
     expect(page.get_by_role("table", name="Mode principal")).to_contain_text("Vélo")
     assert_accessible(page)
 
-    _login(page, live_server, data["people"][0])
+    login(page, live_server, data["people"][0])
     page.goto(f"{live_server.url}/fr/consultations/{process.slug}/resultats/")
     expect(page.get_by_role("heading", name="Comment s’est passée votre participation ?")).to_be_visible()
     assert_accessible(page)
@@ -53,7 +46,7 @@ def test_dashboard_charts_and_satisfaction(live_server, page, assert_accessible,
 def test_organiser_edits_and_publishes_the_report(live_server, page, assert_accessible, process, citizen,
                                                    organiser):
     build_results_data(process, citizen)
-    _login(page, live_server, organiser)
+    login(page, live_server, organiser)
     page.goto(f"{live_server.url}/fr/consultations/{process.slug}/resultats/")
     page.get_by_role("link", name="Préparer le rapport « Ce que nous avons entendu »").click()
     expect(page.locator("h1")).to_have_text("Préparer le rapport « Ce que nous avons entendu »")
@@ -94,7 +87,7 @@ def test_suggestions_and_satisfaction_pages(live_server, page, assert_accessible
     page.get_by_role("button", name="Envoyer la suggestion").click()
     expect(page.get_by_role("status")).to_contain_text("Votre suggestion a été reçue")
 
-    _login(page, live_server, organiser)
+    login(page, live_server, organiser)
     page.goto(f"{live_server.url}/fr/consultations/suggestions/")
     expect(page.get_by_role("heading", name="Suggestions reçues (à traiter par vous)")).to_be_visible()
     assert_accessible(page)

@@ -4,19 +4,12 @@ submits and sees the thank-you page; the results page draws its charts next to t
 builder adds a question. axe finds no serious or critical violation on any of these pages."""
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
+from tests.browser.session import login
 from tests.consult.conftest import *  # noqa: F403  (fixtures: mamh, organiser, citizen, process_factory…)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": live_server.url}])
 
 
 def _survey(process, organiser):
@@ -50,7 +43,7 @@ def test_citizen_answers_with_a_condition_then_results(live_server, page, assert
     process = process_factory(demographics_enabled=True)
     survey = _survey(process, organiser)
     person = citizen(1)
-    _login(page, live_server, person)
+    login(page, live_server, person)
     page.goto(f"{live_server.url}/fr/consultations/{process.slug}/questionnaires/")
     expect(page.locator("h1")).to_have_text("Questionnaires")
     assert_accessible(page)
@@ -98,7 +91,7 @@ def test_citizen_answers_with_a_condition_then_results(live_server, page, assert
 
 def test_organiser_builds_a_survey(live_server, page, assert_accessible, process_factory, organiser):
     process = process_factory(demographics_enabled=True)
-    _login(page, live_server, organiser)
+    login(page, live_server, organiser)
     page.goto(f"{live_server.url}/fr/consultations/{process.slug}/questionnaires/")
     page.get_by_role("link", name="Nouveau questionnaire").click()
     assert_accessible(page)
@@ -132,7 +125,7 @@ def test_errors_are_explained_beside_the_fields(live_server, browser, assert_acc
     context = browser.new_context(locale="fr-CA", viewport={"width": 390, "height": 844})
     page = context.new_page()
     try:
-        _login(page, live_server, citizen(1))
+        login(page, live_server, citizen(1))
         page.goto(f"{live_server.url}/fr/consultations/{process.slug}/questionnaires/{survey.slug}/")
         page.get_by_label("En auto", exact=True).check()
         page.get_by_role("button", name="Envoyer mes réponses").click()

@@ -8,8 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
+
+from tests.browser.session import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,13 +42,6 @@ def bikes(transactional_db, settings, tmp_path):
     assert selectors.table_for_resource(resource) is not None, "the upload was not ingested"
     yield {"editor": editor, "resource": resource}
     query.clear()
-
-
-def _login(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": live_server.url}])
 
 
 def test_preview_pages_sorts_and_filters_in_place(live_server, page, assert_accessible, bikes):
@@ -97,7 +91,7 @@ def test_preview_pages_sorts_and_filters_in_place(live_server, page, assert_acce
 
 def test_editor_builds_saves_and_embeds_a_chart(live_server, page, assert_accessible, bikes):
     resource = bikes["resource"]
-    _login(page, live_server, bikes["editor"])
+    login(page, live_server, bikes["editor"])
     page.goto(f"{live_server.url}/fr/catalogue/jeux/velos-comptage/ressources/{resource.pk}/apercu/")
     expect(page.get_by_role("heading", name="Traitement des données (visible par les éditeurs)")).to_be_visible()
     builder = page.locator("#graphique-form")

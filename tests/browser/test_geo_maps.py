@@ -8,6 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.session import login
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -164,18 +166,9 @@ def stations(transactional_db, settings, tmp_path):
     query.clear()
 
 
-def _login(page, live_server, user):
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": live_server.url}])
-
-
 def test_chart_builder_map_of_points_is_a_maplibre_map_offline(live_server, page, assert_accessible, stations):
     _offline(page, live_server)
-    _login(page, live_server, stations.editor)
+    login(page, live_server, stations.editor)
     page.goto(f"{live_server.url}/fr/catalogue/jeux/stations-bixi/ressources/{stations.pk}/apercu/")
     builder = page.locator("#graphique-form")
     builder.get_by_label("Type de graphique").select_option("map")

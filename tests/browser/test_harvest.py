@@ -38,22 +38,6 @@ def remote_catalogue(allow_local_outbound):
     server.close()
 
 
-@pytest.fixture
-def page_with_400(browser):
-    """A French tab failing on any JavaScript error but the 400 of a form sent with errors (Chromium logs
-    it as a console error; the ``page`` fixture would fail on it)."""
-    context = browser.new_context(locale="fr-CA", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" and "status of 400" not in m.text
-           else None)
-    yield tab
-    context.close()
-    assert not errors, f"JavaScript errors in the page: {errors}"
-
-
 def test_create_a_source_see_it_listed_and_read_a_job_report(live_server, page_with_400, assert_accessible, publisher,
                                                             remote_catalogue):
     page = page_with_400

@@ -6,25 +6,18 @@ tutorial and the glossary."""
 import re
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
+from tests.browser.session import login
 from tests.learn.conftest import teaching_fresh, teaching_instance  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _login(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": live_server.url}])
-
-
 def test_tutorial_copy_by_keyboard_and_progress(live_server, page, assert_accessible, teaching_instance,  # noqa: F811
                                                 make_user):
     user = make_user(email="apprenante@example.org", full_name="Apprenante")
-    _login(page, live_server, user)
+    login(page, live_server, user)
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
 
     page.goto(f"{live_server.url}/fr/apprendre/")

@@ -5,22 +5,14 @@ the winner delivers, the buyer accepts and records the payment, the deliverable 
 finds no serious or critical violation on any of these pages."""
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
+from tests.browser.session import login
 from tests.market.conftest import *  # noqa: F403  (fixtures: mcn, buyer, buyer_admin, evaluators, suppliers…)
 from tests.market.evaluation_kit import *  # noqa: F403  (fixtures: clock, market)
 from tests.market.evaluation_kit import past_deadline, score, sheet
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, live_server, user):
-    page.context.clear_cookies()
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": live_server.url}])
 
 
 def test_declare_score_agree_and_award(live_server, page, assert_accessible, market):
@@ -29,7 +21,7 @@ def test_declare_score_agree_and_award(live_server, page, assert_accessible, mar
 
     opportunity = past_deadline(market)
     ref = opportunity.reference
-    _login(page, live_server, market.chair)
+    login(page, live_server, market.chair, fresh=True)
 
     page.goto(f"{live_server.url}/fr/marches/evaluation/")
     expect(page.locator("h1")).to_have_text("Espace évaluation")
@@ -70,7 +62,7 @@ def test_declare_score_agree_and_award(live_server, page, assert_accessible, mar
     page.get_by_role("button", name="Consigner le consensus").click()
     expect(page.get_by_text("Le consensus est consigné.")).to_be_visible()
 
-    _login(page, live_server, market.buyer_admin)
+    login(page, live_server, market.buyer_admin, fresh=True)
     page.goto(f"{live_server.url}/fr/marches/evaluation/{ref}/classement/")
     expect(page.get_by_text("À égalité, l'emporte la proposition la mieux notée", exact=False)).to_be_visible()
     assert_accessible(page)
@@ -90,12 +82,12 @@ def test_debrief_delivery_payment_and_components(live_server, page, assert_acces
     evaluate_and_award(market)
     ref = market.opportunity.reference
 
-    _login(page, live_server, market.supplier_b.owner)
+    login(page, live_server, market.supplier_b.owner, fresh=True)
     page.goto(f"{live_server.url}/fr/marches/evaluation/{ref}/bilan/")
     expect(page.get_by_text("Rang 2 sur 2", exact=False)).to_be_visible()
     assert_accessible(page)
 
-    _login(page, live_server, market.supplier_a.owner)
+    login(page, live_server, market.supplier_a.owner, fresh=True)
     page.goto(f"{live_server.url}/fr/marches/contrats/{ref}/")
     assert_accessible(page)
     page.get_by_label("Adresse du dépôt").fill("https://git.example.org/logilibre/reservation")
@@ -103,7 +95,7 @@ def test_debrief_delivery_payment_and_components(live_server, page, assert_acces
     page.get_by_role("button", name="Transmettre la livraison").click()
     expect(page.get_by_text("La livraison est transmise à l'acheteur.")).to_be_visible()
 
-    _login(page, live_server, market.buyer)
+    login(page, live_server, market.buyer, fresh=True)
     page.goto(f"{live_server.url}/fr/marches/contrats/{ref}/")
     assert_accessible(page)
     page.get_by_label("Tests automatisés").check()

@@ -5,37 +5,13 @@ public list and on its page. axe finds no serious or critical violation on any o
 import datetime
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from tests.browser.session import login
 from tests.market.conftest import *  # noqa: F403  (fixtures: mcn, buyer, buyer_admin…)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def page_with_400(browser):
-    """A French tab failing on any JavaScript error but the 400 of the form sent with a refused price
-    (Chromium logs it as a console error; the ``page`` fixture would fail on it)."""
-    context = browser.new_context(locale="fr-CA", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" and "status of 400" not in m.text
-           else None)
-    yield tab
-    context.close()
-    assert not errors, f"JavaScript errors in the page: {errors}"
-
-
-def _login(page, live_server, user):
-    page.context.clear_cookies()
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": live_server.url}])
 
 
 def test_a_buyer_creates_an_admin_publishes_everyone_sees(live_server, page_with_400, assert_accessible, buyer,
@@ -48,7 +24,7 @@ def test_a_buyer_creates_an_admin_publishes_everyone_sees(live_server, page_with
     deadline = (local_now + datetime.timedelta(days=20)).replace(hour=14, minute=0)
     assignment = deadline.date() + datetime.timedelta(days=5)
 
-    _login(page, live_server, buyer)
+    login(page, live_server, buyer, fresh=True)
     page.goto(f"{live_server.url}/fr/marches/acheteur/")
     expect(page.locator("h1")).to_have_text("Espace acheteur")
     assert_accessible(page)
@@ -87,7 +63,7 @@ def test_a_buyer_creates_an_admin_publishes_everyone_sees(live_server, page_with
     expect(page.locator("table")).to_contain_text(reference)
     assert_accessible(page)
 
-    _login(page, live_server, buyer_admin)
+    login(page, live_server, buyer_admin, fresh=True)
     page.goto(f"{live_server.url}/fr/marches/acheteur/revision/")
     expect(page.locator("h1")).to_have_text("Opportunités à réviser")
     expect(page.locator("tbody")).to_contain_text("Rien : publiable")
@@ -132,7 +108,7 @@ def test_questions_and_addenda_pages_are_accessible(live_server, page, assert_ac
     opportunities.opportunity_submit_for_review(actor=buyer, opportunity=o)
     opportunities.opportunity_publish(actor=buyer_admin, opportunity=o)
 
-    _login(page, live_server, supplier_a.owner)
+    login(page, live_server, supplier_a.owner, fresh=True)
     page.goto(f"{live_server.url}/fr/marches/{o.reference}/")
     page.get_by_role("button", name="Suivre cette opportunité").click()
     expect(page.get_by_role("button", name="Ne plus suivre")).to_be_visible()
@@ -142,7 +118,7 @@ def test_questions_and_addenda_pages_are_accessible(live_server, page, assert_ac
     expect(page.locator("#questions")).to_contain_text("En attente")
     assert_accessible(page)
 
-    _login(page, live_server, buyer)
+    login(page, live_server, buyer, fresh=True)
     page.goto(f"{live_server.url}/fr/marches/acheteur/")
     expect(page.get_by_role("heading", name="Questions en attente de réponse")).to_be_visible()
     assert_accessible(page)

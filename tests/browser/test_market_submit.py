@@ -7,19 +7,12 @@ Django's client in tests/market/test_proposals_pages.py.)"""
 import re
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
+from tests.browser.session import login
 from tests.market.conftest import *  # noqa: F403  (fixtures: mcn, buyer, opportunity_factory…)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": live_server.url}])
 
 
 def test_a_supplier_registers_writes_submits_and_gets_its_receipt(live_server, page, assert_accessible,
@@ -28,7 +21,7 @@ def test_a_supplier_registers_writes_submits_and_gets_its_receipt(live_server, p
 
     opportunity = opportunity_factory()
     person = make_user(email="fondatrice@boreal.example.com", full_name="Fondatrice Boréal")
-    _login(page, live_server, person)
+    login(page, live_server, person)
 
     page.goto(f"{live_server.url}/fr/marches/propositions/{opportunity.reference}/")
     expect(page.locator("h1")).to_have_text("Préparer une proposition")

@@ -3,19 +3,12 @@ changes it, and after the close the results page shows the weighted scores and t
 axe finds no serious or critical violation on the ballot page, the requests list and the results page."""
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
+from tests.browser.session import login
 from tests.priorities.conftest import *  # noqa: F403  (fixtures: banq, banq_editor, citizen, campaign_factory…)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": live_server.url}])
 
 
 def test_ballot_by_keyboard_then_results(live_server, page, assert_accessible, campaign_factory, citizen,
@@ -33,7 +26,7 @@ def test_ballot_by_keyboard_then_results(live_server, page, assert_accessible, c
 
     campaign = campaign_factory()
     voter = citizen(1)
-    _login(page, live_server, voter)
+    login(page, live_server, voter)
     page.goto(f"{live_server.url}/fr/priorites/campagnes/")
     page.get_by_role("link", name=campaign.title_fr).click()
     expect(page.locator("h1")).to_have_text(campaign.title_fr)

@@ -5,20 +5,13 @@ finds no serious or critical violation on the list, a dataset's criteria page an
 import re
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
+from tests.browser.session import login
 from tests.catalog.conftest import *  # noqa: F403  (fixtures: publisher, editor, admin, factories)
 from tests.quality.reference_kit import *  # noqa: F403  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": live_server.url}])
 
 
 def test_certify_from_the_list_then_withdraw(live_server, page, browser, assert_accessible, reference_factory,
@@ -41,7 +34,7 @@ def test_certify_from_the_list_then_withdraw(live_server, page, browser, assert_
     # The admin certifies the candidate from the list.
     admin = browser.new_context(locale="fr-CA", viewport={"width": 1280, "height": 900})
     tab = admin.new_page()
-    _login(tab, live_server, admin_user)
+    login(tab, live_server, admin_user)
     tab.goto(f"{live_server.url}/fr/catalogue/donnees-de-reference/")
     candidates = tab.locator("#candidats-legende").locator("xpath=..")
     expect(candidates).to_contain_text("Territoires de Montréal")

@@ -4,9 +4,9 @@ deposit to a publication by hand. axe finds no serious or critical violation on 
 with its errors included."""
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
+from tests.browser.session import login
 from tests.science.conftest import *  # noqa: F403  (fixtures: funds, fund_staff, publication_factory…)
 from tests.science.test_oai_client import FakeRepository
 
@@ -20,35 +20,11 @@ def repository(allow_local_outbound):
     server.close()
 
 
-@pytest.fixture
-def page_with_400(browser):
-    """A French tab failing on any JavaScript error but the 400 of a form sent with errors (Chromium logs it as
-    a console error; the ``page`` fixture would fail on it)."""
-    context = browser.new_context(locale="fr-CA", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" and "status of 400" not in m.text
-           else None)
-    yield tab
-    context.close()
-    assert not errors, f"JavaScript errors in the page: {errors}"
-
-
-def _login(page, live_server, user):
-    page.context.clear_cookies()
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": live_server.url}])
-
-
 def test_add_harvest_and_link_by_hand(live_server, page_with_400, assert_accessible, fund_staff, repository,
                                       publication_factory):
     page = page_with_400
     target = publication_factory(title="Un article déclaré autrement", doi="10.5555/ouvert.main")
-    _login(page, live_server, fund_staff)
+    login(page, live_server, fund_staff, fresh=True)
     page.goto(f"{live_server.url}/fr/science-ouverte/depots/")
     expect(page.locator("h1")).to_have_text("Moissonnage des dépôts institutionnels")
     assert_accessible(page)

@@ -4,9 +4,9 @@ with its open copy, and the compliance dashboard shows it. axe finds no serious 
 these pages."""
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
+from tests.browser.session import login
 from tests.science.conftest import *  # noqa: F403  (fixtures: funds, policies, researcher…)
 from tests.science.test_crossref import CrossrefServer
 
@@ -21,16 +21,8 @@ def crossref_answers(allow_local_outbound, settings):
     server.close()
 
 
-def _login(page, live_server, user):
-    page.context.clear_cookies()
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": live_server.url}])
-
-
 def test_declare_by_doi_then_find_it(live_server, page, assert_accessible, researcher, policies, crossref_answers):
-    _login(page, live_server, researcher)
+    login(page, live_server, researcher, fresh=True)
     page.goto(f"{live_server.url}/fr/science-ouverte/publications/declarer/")
     expect(page.locator("h1")).to_have_text("Déclarer une publication")
     assert_accessible(page)
@@ -77,7 +69,7 @@ def test_a_refused_declaration_shows_linked_errors(live_server, browser, assert_
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    _login(page, live_server, researcher)
+    login(page, live_server, researcher, fresh=True)
     page.goto(f"{live_server.url}/fr/science-ouverte/publications/declarer/")
     page.get_by_label("Titre (obligatoire)").fill("Un titre")
     page.get_by_label("ISSN de la revue").fill("1234-5678")

@@ -6,29 +6,22 @@ with a 4xx status that the browser fixture counts as an error, are tested with D
 tests/science/test_webinars_pages.py and test_faq_pages.py.)"""
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
 from ouvert.science import services
 from ouvert.science.models import Registration
+from tests.browser.session import login
 from tests.science.conftest import *  # noqa: F403  (fixtures: funds, policies, fund_staff…)
 from tests.science.webinars_kit import *  # noqa: F403  (fixtures: webinar_factory, people, faq_entries…)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _login(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": live_server.url}])
-
-
 def test_a_person_registers_sees_inscrite_and_the_ics_then_cancels(live_server, page, assert_accessible,
                                                                    webinar_factory, people):
     webinar = webinar_factory(capacity=1, title_fr="Déposer son manuscrit accepté sans embargo")
     webinar_factory(capacity=5, title_fr="Atelier à venir")
-    _login(page, live_server, people[0])
+    login(page, live_server, people[0])
 
     page.goto(f"{live_server.url}/fr/science-ouverte/webinaires/")
     expect(page.locator("h1")).to_have_text("Webinaires de formation")
@@ -52,7 +45,7 @@ def test_a_person_registers_sees_inscrite_and_the_ics_then_cancels(live_server, 
     other = page.context.browser.new_context(locale="fr-CA")
     try:
         tab = other.new_page()
-        _login(tab, live_server, people[1])
+        login(tab, live_server, people[1])
         tab.goto(f"{live_server.url}/fr/science-ouverte/webinaires/{webinar.slug}/")
         tab.get_by_role("button", name="M’inscrire en liste d’attente").click()
         expect(tab.locator("[data-registration-status=waiting]")).to_contain_text(
@@ -98,7 +91,7 @@ def test_a_manager_creates_a_webinar_in_montreal_time_and_sees_its_registrants(l
     from ouvert.science.models import Webinar
 
     registrant = people[0]
-    _login(page, live_server, fund_staff)
+    login(page, live_server, fund_staff)
     page.goto(f"{live_server.url}/fr/science-ouverte/webinaires/nouveau/")
     expect(page.locator("h1")).to_have_text("Nouveau webinaire")
     assert_accessible(page)
