@@ -20,7 +20,9 @@ the e-mails and the open dataset are the real ones), every row that has the flag
 - 40 publications (2020–2026, the three funds, the four universities): declared with the form service by
   the researchers, the library and the FRQ, or imported by the library from ``data/demo/publications_udem.csv``;
   competitions on both sides of 1 July 2022, every verdict (compliant, not compliant, unknown) and every
-  route the policies enable (journal, repository, rights retention); one withdrawn (a deleted OAI-PMH record);
+  route the policies enable (journal, repository, rights retention); a deposit missing long after its
+  deadline (not compliant) and one missing for a publication of twelve days ago (unknown: not due yet);
+  one withdrawn (a deleted OAI-PMH record);
   DOIs under the test prefix ``10.5555/``; ORCIDs of the form ``0000-0000-0000-nnnC``: valid check digits,
   outside the ranges ORCID assigns, so nobody's;
 - a repository « Papyrus — Université de Montréal (démo) » (not harvested periodically: the demo has no
