@@ -11,7 +11,8 @@
 # Re-running is fast: pip and npm only run again when pyproject.toml or
 # package-lock.json change (stamp files), static files and .mo files only when their
 # sources change. Pass PYTHON=python3.12 to choose the interpreter, PYTEST_ARGS=... to
-# narrow the tests, DATABASE_URL=postgres://... to test on PostgreSQL.
+# narrow the tests, DATABASE_URL=postgres://... to test on PostgreSQL, PYTEST_WORKERS=N
+# to run the tests in N processes (default: one per core; 0: in make's own process).
 
 PYTHON ?= python3
 VENV := .venv
@@ -22,6 +23,7 @@ VENDOR_STAMP := src/ouvert/static/vendor/versions.json
 PO_FILES := $(wildcard src/ouvert/locale/*/LC_MESSAGES/*.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 PYTEST_ARGS ?=
+PYTEST_WORKERS ?= auto
 
 export OUVERT_DATA_DIR ?= $(CURDIR)/var
 
@@ -67,7 +69,7 @@ demo: setup
 	$(BIN)/ouvert demo
 
 test: setup
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(PIP_STAMP)
 	$(BIN)/ruff check src tests scripts
