@@ -440,7 +440,7 @@ def demo_load(stdout=None) -> None:
     count = scores_recompute()
     snapshot_take()
     if stdout is not None:
-        stdout.write(f"quality: {count} score(s), snapshot of {timezone.localdate().isoformat()}\n")
+        stdout.write(f"qualité : {count} note(s) calculée(s), relevé du {timezone.localdate().isoformat()}\n")
 
 
 # --- Registrations ------------------------------------------------------------------------------
