@@ -242,4 +242,4 @@ def test_the_demo_loader_scores_and_takes_todays_snapshot(dataset_factory):
     loader.func(out)  # idempotent
     assert DatasetScore.objects.count() == 1
     assert QualitySnapshot.objects.filter(date=timezone.localdate(), organisation__isnull=True).count() == 1
-    assert "quality: 1 score(s)" in out.getvalue()
+    assert "qualité : 1 note(s) calculée(s)" in out.getvalue()
