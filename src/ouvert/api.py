@@ -117,6 +117,7 @@ def register_routers():
     from ouvert.priorities.api import router as priorities_router
     from ouvert.quality.api import router as quality_router
     from ouvert.science.api import router as science_router
+    from ouvert.software.api import router as software_router
 
     api.add_router("/core", core_router)
     api.add_router("/plan", plan_router)
@@ -129,6 +130,7 @@ def register_routers():
     api.add_router("/consult", consult_router)
     api.add_router("/market", market_router)
     api.add_router("/science", science_router)
+    api.add_router("/software", software_router)
 
 
 register_routers()

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "ouvert.consult",
     "ouvert.market",
     "ouvert.science",
+    "ouvert.software",
 ]
 
 MIDDLEWARE = [

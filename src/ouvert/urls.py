@@ -31,6 +31,7 @@ urlpatterns += i18n_patterns(
     path("consultations/", include("ouvert.consult.urls")),
     path("marches/", include("ouvert.market.urls")),
     path("science-ouverte/", include("ouvert.science.urls")),
+    path("logiciel-libre/", include("ouvert.software.urls")),
     path("compte/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=True,

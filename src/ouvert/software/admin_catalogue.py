@@ -1,0 +1,1 @@
+"""The Django admin of this part (nothing registered yet)."""
