@@ -260,6 +260,9 @@ class Guide(models.Model):
     body_en = models.TextField(_("texte (anglais, Markdown)"), blank=True, max_length=200_000)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
     updated_at = models.DateTimeField(_("modifié le"), default=timezone.now)
+    #: SHA-256 of the shipped text last loaded into this guide (``guides.guides_sync``): a guide whose text no
+    #: longer matches it was edited by the team and is never overwritten.
+    source_hash = models.CharField(_("empreinte du texte livré"), max_length=64, blank=True, editable=False)
     is_demo = models.BooleanField(_("donnée de démonstration"), default=False)
 
     title = Translated("title")
