@@ -368,3 +368,51 @@ class CommitteeMembership(models.Model):
         return f"{self.committee} — {self.organisation}"
 
     role = Translated("role")
+
+
+class MilestoneMeasure(models.Model):
+    """A figure of a milestone that a module of the platform feeds automatically (``key``, for instance
+    ``software.accompaniments_completed``): its value, its target, and when it first reached the target
+    (``reached_at``: the platform writes its progress update once, then)."""
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="measures",
+                                  verbose_name=_("jalon"))
+    key = models.CharField(_("clé"), max_length=100,
+                           help_text=_("Le module et la mesure, par exemple « software.accompaniments_completed »."))
+    label_fr = models.CharField(_("libellé (français)"), max_length=300)
+    label_en = models.CharField(_("libellé (anglais)"), max_length=300, blank=True)
+    value = models.DecimalField(_("valeur"), max_digits=12, decimal_places=2)
+    target = models.DecimalField(_("cible"), max_digits=12, decimal_places=2, null=True, blank=True)
+    reached_at = models.DateTimeField(_("cible atteinte le"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("mis à jour le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("mesure d'un jalon")
+        verbose_name_plural = _("mesures des jalons")
+        ordering = ["milestone", "key"]
+        constraints = [models.UniqueConstraint(fields=["milestone", "key"], name="plan_milestone_measure_once")]
+
+    def __str__(self):
+        return f"{self.milestone.number} — {self.key}"
+
+    label = Translated("label")
+
+    @staticmethod
+    def number_text(value) -> str:
+        """A figure without trailing zeros (« 2 », « 2.5 »)."""
+        if value is None:
+            return ""
+        text = f"{value:f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+
+    @property
+    def value_text(self) -> str:
+        return self.number_text(self.value)
+
+    @property
+    def target_text(self) -> str:
+        return self.number_text(self.target)
+
+    @property
+    def is_reached(self) -> bool:
+        return self.target is not None and self.value >= self.target

@@ -154,12 +154,27 @@ class ProgressUpdateOut(Schema):
         return list(obj.evidence.all())
 
 
+class MeasureOut(Schema):
+    key: str
+    label_fr: str
+    label_en: str
+    value: float
+    target: float | None
+    reached_at: datetime.datetime | None
+    updated_at: datetime.datetime
+
+
 class MilestoneDetailOut(MilestoneOut):
     updates: list[ProgressUpdateOut]
+    measures: list[MeasureOut] = []
 
     @staticmethod
     def resolve_updates(obj) -> list:
         return list(obj.updates.all())
+
+    @staticmethod
+    def resolve_measures(obj) -> list:
+        return list(obj.measures.all())
 
 
 class EvidenceIn(Schema):

@@ -167,7 +167,7 @@ def _updates_queryset():
 def milestone_get(*, plan_slug: str, number: str, with_updates: bool = True) -> Milestone:
     qs = _milestone_base().filter(plan__slug=plan_slug, number=number)
     if with_updates:
-        qs = qs.prefetch_related(Prefetch("updates", queryset=_updates_queryset()))
+        qs = qs.prefetch_related(Prefetch("updates", queryset=_updates_queryset()), "measures")
     milestone = qs.first()
     if milestone is None:
         raise core_services.NotFound(_("Jalon « %(number)s » introuvable dans le plan « %(plan)s ».")

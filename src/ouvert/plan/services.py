@@ -11,7 +11,9 @@ import csv
 import datetime
 import io
 import json
+import re
 from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
@@ -24,7 +26,7 @@ from django.utils.translation import override
 from ouvert.core import services as core_services
 
 from . import policy
-from .models import TEXT_MAX_LENGTH, EvidenceLink, Milestone, ProgressUpdate, Status
+from .models import TEXT_MAX_LENGTH, EvidenceLink, Milestone, MilestoneMeasure, ProgressUpdate, Status
 from .selectors import (  # noqa: F401  (public read API of the module)
     MilestoneFilters,
     commitment_get,
@@ -222,6 +224,100 @@ def milestone_update(*, actor, milestone: Milestone, due_date=None, description_
         setattr(milestone, f, v)
     milestone.updated_at = locked.updated_at
     return milestone
+
+
+# --- Measures fed by the platform's modules ---------------------------------------------
+
+#: The author of the progress updates the platform writes when a measure reaches its target.
+PLATFORM_AUTHOR_LABEL = "Plateforme Ouvert"
+_MEASURE_KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+
+
+def _measure_number(errors: dict, field: str, value, *, required: bool) -> Decimal | None:
+    if value is None and not required:
+        return None
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        number = None
+    if number is None or not number.is_finite() or number < 0 or number >= Decimal("1e10"):
+        errors[field] = [_("« %(value)s » n'est pas une valeur de mesure (un nombre positif ou nul).")
+                         % {"value": str(value)[:40]}]
+        return None
+    return number.quantize(Decimal("0.01"))
+
+
+def milestone_measure_set(*, number: str, key: str, value, target=None, label_fr: str,
+                          label_en: str = "") -> MilestoneMeasure | None:
+    """Set the measure ``key`` of milestone ``number`` of the current plan (created on first call), fed by a
+    module of the platform (``software.accompaniments_completed``…). No current plan, or no such milestone
+    in it: nothing happens (``None``), so a module calls it without knowing which plan is loaded.
+
+    The first time the value reaches the target (``reached_at`` still empty), the platform writes a progress
+    update (author « Plateforme Ouvert ») moving the milestone to ``completed`` — unless it is already
+    completed. This happens once per measure: if the value falls below the target later (a request
+    reopened), the platform writes nothing and never lowers the status (respondents report that by hand, and
+    a manual update always wins: a milestone they moved back is not completed again by the same measure).
+    """
+    errors: dict[str, list[str]] = {}
+    if not isinstance(key, str) or not _MEASURE_KEY.match(key) or len(key) > 100:
+        errors["key"] = [_("Clé de mesure invalide : « module.mesure » en minuscules.")]
+    value = _measure_number(errors, "value", value, required=True)
+    target = _measure_number(errors, "target", target, required=False)
+    if target is not None and target <= 0 and "target" not in errors:
+        errors["target"] = [_("La cible d'une mesure est un nombre positif.")]
+    label_fr = _check_text(errors, "label_fr", label_fr, required=True)[:300]
+    label_en = _check_text(errors, "label_en", label_en)[:300]
+    if errors:
+        raise ValidationError(errors)
+    try:
+        plan = plan_current()
+    except core_services.NotFound:
+        return None
+    if not Milestone.objects.filter(plan=plan, number=number).exists():
+        return None
+    with transaction.atomic():
+        locked = Milestone.objects.select_for_update().select_related("plan").get(plan=plan, number=number)
+        now = timezone.now()
+        measure = MilestoneMeasure.objects.filter(milestone=locked, key=key).first()
+        if measure is None:
+            measure = MilestoneMeasure(milestone=locked, key=key)
+        before = measure.value
+        measure.value, measure.target, measure.label_fr, measure.label_en = value, target, label_fr, label_en
+        measure.updated_at = now
+        reached_now = target is not None and value >= target and measure.reached_at is None
+        if reached_now:
+            measure.reached_at = now
+        measure.save()
+        if reached_now and locked.status != Status.COMPLETED:
+            update = ProgressUpdate.objects.create(
+                milestone=locked, author=None, author_label=PLATFORM_AUTHOR_LABEL, created_at=now,
+                text_fr=_measure_text(measure, "fr"), text_en=_measure_text(measure, "en"),
+                status_before=locked.status, status_after=Status.COMPLETED)
+            core_services.audit_append(actor=None, action="plan.milestone.status", target=locked, data={
+                "plan": locked.plan.slug, "milestone": locked.number, "update": update.pk,
+                "before": locked.status, "after": Status.COMPLETED, "measure": key,
+                "value": str(value), "target": str(target)})
+            locked.status = Status.COMPLETED
+            locked.is_demo_status = False
+            locked.completed_at = now
+            locked.updated_at = now
+            locked.save(update_fields=["status", "is_demo_status", "completed_at", "updated_at"])
+        if before != value or reached_now:
+            core_services.open_data_changed(OPEN_DATA_KEY)
+    return measure
+
+
+def _measure_text(measure: MilestoneMeasure, language: str) -> str:
+    if language == "en":
+        return (f"Target reached: {measure.value_text} {measure.label_en or measure.label_fr} out of "
+                f"{measure.target_text} (measured automatically by the platform).")
+    return (f"Cible atteinte : {measure.value_text} {measure.label_fr} sur {measure.target_text} "
+            "(mesure automatique de la plateforme).")
+
+
+def milestone_measures(milestone: Milestone) -> list[MilestoneMeasure]:
+    return list(milestone.measures.all())
 
 
 # --- Open by default --------------------------------------------------------------------
