@@ -866,7 +866,7 @@ def publiccode_generate(software: Software) -> str:
                                              "publiccode.yml.") % {"name": software.name}]})
     stored = software.publiccode if isinstance(software.publiccode, dict) else {}
     filled: list[str] = []
-    document: dict = {"publiccodeYmlVersion": PUBLICCODE_VERSION, "name": software.name}
+    document: dict = {"publiccodeYmlVersion": PUBLICCODE_VERSION, "name": str(software.name)}
     if software.repository_url:
         document["url"] = software.repository_url
     else:
@@ -891,7 +891,8 @@ def publiccode_generate(software: Software) -> str:
     if software.development_status:
         document["developmentStatus"] = software.development_status
     else:
-        document["developmentStatus"] = DevelopmentStatus.STABLE if software.latest_version else DevelopmentStatus.DEVELOPMENT
+        document["developmentStatus"] = (DevelopmentStatus.STABLE.value if software.latest_version
+                                         else DevelopmentStatus.DEVELOPMENT.value)
         filled.append("developmentStatus")
     if software.software_type:
         document["softwareType"] = software.software_type
