@@ -31,10 +31,23 @@ from ouvert.core import services as core_services
 from ouvert.core.models import Organisation
 
 from . import access, spdx, vocabulary
-from .models import TEXT_MAX_LENGTH, CatalogueStatus, DevelopmentStatus, Software, SoftwareType
+from .models import (
+    TEXT_MAX_LENGTH,
+    CatalogueStatus,
+    CodeRepository,
+    DevelopmentStatus,
+    Software,
+    SoftwareType,
+    StatusChange,
+    Usage,
+)
+from .vocabulary import PLATFORMS, category_choices, category_label, platform_label
 
 __all__ = [
-    "OPEN_DATA_KEY", "SEARCH_KIND", "normalize_repository_url", "software_by_repository", "software_get",
+    "FILTERS", "PLATFORMS", "catalogue_figures", "category_choices", "category_label", "platform_label", "logo_check_size", "market_components",
+    "publisher_choices", "LOGO_TYPES", "OPEN_DATA_KEY", "SEARCH_KIND", "SORTS", "LogoTooLarge", "can_edit_catalogue", "can_set_status",
+    "catalogue_export_csv", "catalogue_export_json", "catalogue_search", "components_sync", "logo_max_bytes",
+    "logo_set", "open_data_export", "software_detail", "software_list_queryset", "status_set", "normalize_repository_url", "software_by_repository", "software_get",
     "software_index", "software_reindex", "software_save", "software_url",
 ]
 
@@ -78,7 +91,9 @@ def register() -> None:
 
     from ouvert.core import registry
 
-    del gettext_lazy, registry  # registered as the pages, the open dataset and the sync arrive
+    registry.register_menu_link(gettext_lazy("Logiciel libre"), "software:home", order=50)
+    registry.register_open_data_publisher(OPEN_DATA_KEY, open_data_export)
+    registry.register_periodic("software.market_components", _components_sync_job, every_seconds=3600)
 
 
 # --- Helpers -------------------------------------------------------------------------------------
@@ -487,6 +502,11 @@ def software_save(*, actor, data: dict, software: Software | None = None) -> Sof
     written then. Audited (``software.software.create`` / ``.update``); the search index and the open
     dataset follow."""
     _require_team(actor)
+    return _save(actor=actor, data=data, software=software)
+
+
+def _save(*, actor, data: dict, software: Software | None) -> Software:
+    """``software_save`` once who acts is checked (``actor`` None: the platform itself, a periodic job)."""
     if not isinstance(data, dict):
         raise ValidationError({"__all__": [_("Données attendues sous forme de dictionnaire.")]})
     errors: dict = {}
@@ -526,8 +546,8 @@ def software_save(*, actor, data: dict, software: Software | None = None) -> Sof
             core_services.open_data_changed(OPEN_DATA_KEY)
     except IntegrityError:
         if creating and Software.objects.filter(slug=values.get("slug")).exists():
-            raise ValidationError({"slug": [_("L'identifiant « %(slug)s » est déjà pris.") % {"slug": values["slug"]}]}) \
-                from None
+            raise ValidationError({"slug": [_("L'identifiant « %(slug)s » est déjà pris.")
+                                            % {"slug": values["slug"]}]}) from None
         raise
     if software is not None:
         software.refresh_from_db()
@@ -559,3 +579,520 @@ def software_by_repository(url) -> Software | None:
         if normalize_repository_url(software.repository_url) == wanted:
             return software
     return None
+
+
+def can_edit_catalogue(user) -> bool:
+    """Whether ``user`` adds and edits entries (the free-software team)."""
+    return access.is_software_team(user)
+
+
+def can_set_status(user) -> bool:
+    """Whether ``user`` decides statuses in the catalogue (platform admins)."""
+    return access.is_platform_admin(user)
+
+
+def software_detail(slug) -> dict:
+    """What an entry's page shows: ``software``, ``status_changes`` (newest first), ``similar``, ``replaces``
+    (what it can replace), ``replaced_by`` (what can replace it), ``usage_count`` (public bodies using it)."""
+    software = software_get(slug)
+    return {
+        "software": software,
+        "status_changes": list(software.status_changes.select_related("actor").order_by("-created_at", "-pk")),
+        "similar": list(software.similar.order_by("name", "pk")),
+        "replaces": list(software.replaces.order_by("name", "pk")),
+        "replaced_by": list(software.replaced_by.order_by("name", "pk")),
+        "usage_count": Usage.objects.filter(software=software).values("organisation").distinct().count(),
+    }
+
+
+def publisher_choices():
+    """The organisations an entry may name as its publisher (public bodies and municipalities), by name."""
+    return Organisation.objects.filter(kind__in=access.BODY_KINDS).order_by("name_fr")
+
+
+def catalogue_figures() -> dict:
+    """The home page's figures: entries (free, proprietary), recommended ones, bodies using free software."""
+    from django.db.models import Count, Q
+
+    figures = Software.objects.aggregate(
+        free=Count("pk", filter=Q(is_proprietary=False)), proprietary=Count("pk", filter=Q(is_proprietary=True)),
+        recommended=Count("pk", filter=Q(status=CatalogueStatus.RECOMMENDED)),
+        quebec=Count("pk", filter=Q(from_quebec_public_body=True)))
+    figures["bodies"] = Usage.objects.values("organisation").distinct().count()
+    figures["latest"] = list(Software.objects.filter(is_proprietary=False).order_by("-created_at", "-pk")[:5])
+    return figures
+
+
+def market_components() -> list[dict]:
+    """The market's accepted components, each with the catalogue entry made for it (``software``, or None)."""
+    from ouvert.market import services as market_services
+
+    rows = market_services.components_list()
+    by_url = {normalize_repository_url(s.repository_url): s
+              for s in Software.objects.exclude(repository_url="").only("slug", "name", "repository_url")}
+    return [{**row, "software": by_url.get(normalize_repository_url(row.get("repository_url")))} for row in rows]
+
+
+# --- Status in the catalogue ----------------------------------------------------------------------
+
+REASON_MAX = 2000
+
+
+def status_set(*, actor, software: Software, status: str, reason: str = "",
+               last_recommended_version: str = "") -> Software:
+    """Change an entry's status in the catalogue (platform admins only): ``recommended``, ``observation``,
+    ``withdrawn`` or back to ``listed``. Withdrawing needs a reason and keeps the last recommended version
+    (given, else the version that was recommended, else the latest version); a proprietary product is never
+    recommended; the same status twice is refused. Each change is a ``StatusChange`` and an audit entry."""
+    if not can_set_status(actor):
+        raise PermissionDenied(_("Seuls les administrateurs de la plateforme décident de l'état d'un logiciel au "
+                                 "catalogue."))
+    errors: dict = {}
+    status = str(status or "").strip()
+    if status not in CatalogueStatus.values:
+        _add(errors, "status", _("État inconnu : « %(v)s » (%(allowed)s).") % {
+            "v": status[:30], "allowed": ", ".join(CatalogueStatus.values)})
+    reason = _clean_text(reason, "reason", errors, limit=REASON_MAX)
+    version = _clean_line(last_recommended_version, "last_recommended_version", errors, limit=60)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = Software.objects.select_for_update().get(pk=software.pk)
+        if locked.status == status:
+            raise ValidationError({"status": [_("« %(name)s » est déjà dans l'état « %(status)s ».") % {
+                "name": locked.name, "status": CatalogueStatus(status).label}]})
+        if status == CatalogueStatus.RECOMMENDED and locked.is_proprietary:
+            raise ValidationError({"status": [_("Un produit propriétaire n'est jamais recommandé au catalogue.")]})
+        if status == CatalogueStatus.WITHDRAWN and not reason:
+            raise ValidationError({"reason": [_("Donnez le motif du retrait.")]})
+        before = locked.status
+        if status == CatalogueStatus.RECOMMENDED:
+            kept = version or locked.latest_version
+        elif status == CatalogueStatus.WITHDRAWN:
+            kept = version or (locked.last_recommended_version if before == CatalogueStatus.RECOMMENDED or
+                               locked.last_recommended_version else "") or locked.latest_version
+        else:
+            kept = version or locked.last_recommended_version
+        now = timezone.now()
+        locked.status, locked.status_reason, locked.last_recommended_version = status, reason, kept
+        locked.updated_at = now
+        locked.save(update_fields=["status", "status_reason", "last_recommended_version", "updated_at"])
+        StatusChange.objects.create(software=locked, status_before=before, status_after=status, reason=reason,
+                                    last_recommended_version=kept, actor=actor, created_at=now)
+        core_services.audit_append(actor=actor, action="software.software.status", target=locked, data={
+            "slug": locked.slug, "before": before, "after": status, "reason": reason[:500],
+            "last_recommended_version": kept})
+        core_services.open_data_changed(OPEN_DATA_KEY)
+    software.refresh_from_db()
+    return software
+
+
+# --- Logo -----------------------------------------------------------------------------------------
+
+#: What a logo may be, known by its first bytes: ``{content type: extension}``.
+LOGO_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
+
+
+class LogoTooLarge(ValidationError):
+    """A logo above ``OUVERT_SOFTWARE_LOGO_MAX_BYTES`` (HTTP 413)."""
+
+
+def logo_max_bytes() -> int:
+    return int(getattr(settings, "OUVERT_SOFTWARE_LOGO_MAX_BYTES", 1024 * 1024))
+
+
+def logo_check_size(size: int) -> None:
+    """``LogoTooLarge`` when an upload of ``size`` bytes is above the limit (before reading it)."""
+    limit = logo_max_bytes()
+    if (size or 0) > limit:
+        raise LogoTooLarge({"logo": [_("Logo trop lourd : %(max)s Kio au plus.") % {"max": limit // 1024}]})
+
+
+def _logo_type(head: bytes) -> str:
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return ""
+
+
+def logo_set(*, actor, software: Software, content: bytes | None, size: int | None = None) -> Software:
+    """Store (or, with ``content=None``, remove) an entry's logo: PNG, JPEG or WebP recognised by its content
+    (never SVG), at most ``logo_max_bytes()`` (``LogoTooLarge`` above). The free-software team only."""
+    from django.core.files.base import ContentFile
+
+    _require_team(actor)
+    logo_check_size(max(size or 0, len(content) if content is not None else 0))
+    if content is not None:
+        kind = _logo_type(content[:16])
+        if not kind:
+            raise ValidationError({"logo": [_("Le logo doit être une image PNG, JPEG ou WebP (le SVG n'est pas "
+                                              "accepté).")]})
+        if len(content) < 16:
+            raise ValidationError({"logo": [_("Fichier d'image illisible.")]})
+    with transaction.atomic():
+        locked = Software.objects.select_for_update().get(pk=software.pk)
+        old = locked.logo.name if locked.logo else ""
+        if content is None:
+            locked.logo = ""
+        else:
+            locked.logo.save(f"{locked.slug}.{LOGO_TYPES[kind]}", ContentFile(content), save=False)
+        locked.updated_at = timezone.now()
+        locked.save(update_fields=["logo", "updated_at"])
+        core_services.audit_append(actor=actor, action="software.software.logo", target=locked,
+                                   data={"slug": locked.slug, "logo": locked.logo.name if locked.logo else ""})
+        if old and old != (locked.logo.name if locked.logo else ""):
+            transaction.on_commit(lambda: locked.logo.storage.delete(old))
+    software.refresh_from_db()
+    return software
+
+
+# --- Search ---------------------------------------------------------------------------------------
+
+SORTS = ("relevance", "name", "updated")
+FILTERS = ("category", "licence", "type", "status", "quebec", "publisher")
+
+
+def _filters_clean(filters: dict) -> dict:
+    errors: dict = {}
+    clean: dict = {}
+    category = str(filters.get("category") or "").strip()
+    if category:
+        if category not in vocabulary.CATEGORIES:
+            _add(errors, "category", _("Catégorie inconnue : « %(v)s ».") % {"v": category[:60]})
+        clean["category"] = category
+    licence = str(filters.get("licence") or "").strip()
+    if licence:
+        if len(licence) > 80 or not re.match(r"^[A-Za-z0-9.+-]+$", licence):
+            _add(errors, "licence", _("Identifiant de licence invalide : « %(v)s ».") % {"v": licence[:60]})
+        clean["licence"] = licence
+    kind = str(filters.get("type") or "").strip()
+    if kind:
+        if kind not in SoftwareType.values:
+            _add(errors, "type", _("Type inconnu : « %(v)s ».") % {"v": kind[:40]})
+        clean["type"] = kind
+    status = str(filters.get("status") or "").strip()
+    if status:
+        if status not in CatalogueStatus.values:
+            _add(errors, "status", _("État inconnu : « %(v)s ».") % {"v": status[:40]})
+        clean["status"] = status
+    quebec = str(filters.get("quebec") or "").strip().lower()
+    if quebec:
+        if quebec not in ("1", "0", "true", "false", "oui", "non"):
+            _add(errors, "quebec", _("« quebec » vaut 1 ou 0."))
+        clean["quebec"] = quebec in ("1", "true", "oui")
+    publisher = str(filters.get("publisher") or "").strip()
+    if publisher:
+        found = Organisation.objects.filter(slug=publisher[:100]).first()
+        if found is None:
+            _add(errors, "publisher", _("Organisme inconnu : « %(v)s ».") % {"v": publisher[:60]})
+        clean["publisher"] = found
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def _licence_regex(identifier: str) -> str:
+    return r"(^|[ (])" + re.escape(identifier) + r"($|[ )])"
+
+
+def _filtered(qs, clean: dict, *, skip: str = ""):
+    if "category" in clean and skip != "category":
+        qs = qs.filter(categories__icontains=f'"{clean["category"]}"')
+    if "licence" in clean and skip != "licence":
+        qs = qs.filter(licence__iregex=_licence_regex(clean["licence"]))
+    if "type" in clean and skip != "type":
+        qs = qs.filter(software_type=clean["type"])
+    if "status" in clean and skip != "status":
+        qs = qs.filter(status=clean["status"])
+    if "quebec" in clean and skip != "quebec":
+        qs = qs.filter(from_quebec_public_body=clean["quebec"])
+    if "publisher" in clean and skip != "publisher":
+        qs = qs.filter(publisher=clean["publisher"])
+    return qs
+
+
+def _with_related(qs):
+    """With the publisher and ``usage_count`` (public bodies using it: one ``Usage`` per body), as a subquery so
+    that the full-text rank is never grouped."""
+    from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    counts = (Usage.objects.filter(software=OuterRef("pk")).order_by().values("software")
+              .annotate(n=Count("pk")).values("n"))
+    return qs.select_related("publisher").annotate(
+        usage_count=Coalesce(Subquery(counts, output_field=IntegerField()), Value(0)))
+
+
+def software_list_queryset(*, q: str = "", filters: dict | None = None, sort: str = ""):
+    """``(queryset, clean filters, match, sort)``: the entries matching ``q`` (full text in French and English:
+    name, descriptions, function, features, categories' labels) and ``filters`` (``category``, ``licence``
+    identifier, ``type``, ``status``, ``quebec``, ``publisher`` slug), sorted by ``relevance`` (default with
+    ``q``), ``name`` (default without) or ``updated`` (last update first). ``ValidationError`` on a bad one."""
+    from django.db.models.functions import Lower
+
+    clean = _filters_clean(filters or {})
+    q = str(q or "")[:500]
+    sort = str(sort or "").strip()
+    if sort and sort not in SORTS:
+        raise ValidationError({"sort": [_("Tri inconnu : « %(v)s » (%(allowed)s).") % {
+            "v": sort[:20], "allowed": ", ".join(SORTS)}]})
+    qs = _filtered(Software.objects.all(), clean)
+    match = search.match(SEARCH_KIND, q)
+    if match is not None:
+        qs = match.apply(qs, rank="search_rank")
+    sort = sort or ("relevance" if match is not None else "name")
+    if sort == "relevance" and match is None:
+        sort = "name"
+    order = {"relevance": ["-search_rank", Lower("name"), "pk"], "name": [Lower("name"), "pk"],
+             "updated": ["-updated_at", "-pk"]}[sort]
+    return _with_related(qs).order_by(*order), clean, match, sort
+
+
+def catalogue_search(*, q: str = "", filters: dict | None = None, sort: str = "") -> dict:
+    """``{"queryset", "facets", "filters", "sort"}``: the matching entries and, for each filter, the values
+    found among them with their counts (counted in SQL: a fixed number of queries)."""
+    from django.db.models import Count, Q
+
+    qs, clean, match, sort = software_list_queryset(q=q, filters=filters, sort=sort)
+    facets: dict = {}
+
+    def base(name):
+        rows = _filtered(Software.objects.all(), clean, skip=name)
+        return (match.restrict(rows) if match is not None else rows).order_by()
+
+    counts = base("category").aggregate(**{f"c{n}": Count("pk", filter=Q(categories__icontains=f'"{code}"'))
+                                           for n, code in enumerate(vocabulary.CATEGORIES)})
+    facets["category"] = sorted(
+        ({"value": code, "label": vocabulary.category_label(code), "count": counts[f"c{n}"]}
+         for n, code in enumerate(vocabulary.CATEGORIES) if counts[f"c{n}"]),
+        key=lambda item: search.fold(item["label"]))
+    totals: dict[str, int] = {}
+    for row in base("licence").exclude(licence="").values("licence").annotate(n=Count("pk")):
+        for identifier in dict.fromkeys(spdx.licence_identifiers(row["licence"])):
+            totals[identifier] = totals.get(identifier, 0) + row["n"]
+    facets["licence"] = [{"value": key, "label": key, "count": n}
+                         for key, n in sorted(totals.items(), key=lambda item: item[0].lower())]
+    labels = dict(SoftwareType.choices)
+    facets["type"] = [{"value": r["software_type"], "label": str(labels.get(r["software_type"], r["software_type"])),
+                       "count": r["n"]} for r in base("type").exclude(software_type="").values("software_type")
+                      .annotate(n=Count("pk")).order_by("software_type")]
+    labels = dict(CatalogueStatus.choices)
+    facets["status"] = [{"value": r["status"], "label": str(labels.get(r["status"], r["status"])), "count": r["n"]}
+                        for r in base("status").values("status").annotate(n=Count("pk")).order_by("status")]
+    facets["quebec"] = [{"value": "1" if r["from_quebec_public_body"] else "0",
+                         "label": str(_("D'un organisme public québécois") if r["from_quebec_public_body"]
+                                      else _("D'ailleurs")), "count": r["n"]}
+                        for r in base("quebec").values("from_quebec_public_body").annotate(n=Count("pk"))
+                        .order_by("-from_quebec_public_body")]
+    facets["publisher"] = [{"value": r["publisher__slug"], "label": r["publisher__acronym"] or r["publisher__name_fr"],
+                            "count": r["n"]}
+                           for r in base("publisher").exclude(publisher=None)
+                           .values("publisher__slug", "publisher__name_fr", "publisher__acronym")
+                           .annotate(n=Count("pk")).order_by("publisher__name_fr")]
+    return {"queryset": qs, "facets": facets, "filters": clean, "sort": sort}
+
+
+# --- Components of the micro-procurement market --------------------------------------------------
+
+def components_sync(*, actor=None) -> dict:
+    """One catalogue entry per deliverable accepted on the micro-procurement market under a free licence
+    (``market_services.components_list()``), found again by its repository's address: from a Quebec public
+    body, published by the buyer, with the licence, the repository and the opportunity's title as name;
+    listed with status ``listed`` when new. Idempotent. Run by the team (``actor``) or the periodic job
+    (``actor=None``). Returns ``{"created", "updated", "unchanged", "skipped"}``."""
+    from ouvert.market import services as market_services
+
+    if actor is not None and not access.is_software_team(actor):
+        raise PermissionDenied(_("Seule l'équipe du logiciel libre synchronise les composants du marché."))
+    result = {"created": 0, "updated": 0, "unchanged": 0, "skipped": 0}
+    for row in market_services.components_list():
+        repository = str(row.get("repository_url") or "").strip()
+        if not repository:
+            result["skipped"] += 1
+            continue
+        try:
+            licence = spdx.licence_expression_normalize(row.get("licence"))
+        except ValidationError:
+            licence = ""
+        if not licence:
+            result["skipped"] += 1
+            continue
+        data = {"name": str(row.get("name") or row.get("reference") or "")[:200], "licence": licence,
+                "repository_url": repository, "from_quebec_public_body": True,
+                "publisher": row.get("buyer_slug") or "",
+                "maintainer_name": str(row.get("supplier") or "")[:200]}
+        existing = software_by_repository(repository)
+        with transaction.atomic():
+            if existing is None:
+                _system_save(actor, data, None)
+                result["created"] += 1
+            else:
+                current = {"licence": existing.licence, "repository_url": existing.repository_url,
+                           "from_quebec_public_body": existing.from_quebec_public_body,
+                           "publisher": existing.publisher.slug if existing.publisher_id else ""}
+                changes = {key: data[key] for key in current if current[key] != data[key]}
+                if changes:
+                    _system_save(actor, changes, existing)
+                    result["updated"] += 1
+                else:
+                    result["unchanged"] += 1
+    if actor is not None:
+        core_services.audit_append(actor=actor, action="software.components.sync", target=None, data=result)
+    return result
+
+
+def _system_save(actor, data: dict, software: Software | None) -> Software:
+    """``software_save`` for the team (checked), or for the periodic job (``actor`` None: the platform)."""
+    if actor is not None:
+        return software_save(actor=actor, data=data, software=software)
+    return _save(actor=None, data=data, software=software)
+
+
+def _components_sync_job() -> dict:
+    return components_sync(actor=None)
+
+
+# --- Open data ------------------------------------------------------------------------------------
+
+SOFTWARE_COLUMNS = ["identifiant", "nom", "description_fr", "description_en", "fonction_fr", "fonction_en",
+                    "categories", "licence", "proprietaire", "etat", "motif_etat", "derniere_version_recommandee",
+                    "derniere_version", "date_derniere_version", "site_web", "depot", "wikidata", "type",
+                    "etat_developpement", "plateformes", "langues", "organisme_quebecois", "organisme_editeur",
+                    "responsable_maintenance", "semblables", "peut_remplacer", "nombre_organismes_utilisateurs",
+                    "adresse", "modifie_le"]
+USAGE_COLUMNS = ["logiciel", "nom_logiciel", "organisme", "nom_organisme", "utilisation_fr", "utilisation_en",
+                 "version", "depuis", "declaree_le"]
+REPOSITORY_COLUMNS = ["adresse", "nom", "description", "organisme", "compte", "forge", "langage", "licence",
+                      "sujets", "derniere_activite", "archive", "logiciel", "importe_le"]
+
+
+def _iso(value):
+    return value.isoformat() if value else ""
+
+
+def catalogue_rows(queryset=None) -> list[dict]:
+    """The entries as rows of the open dataset and the exports (never an e-mail)."""
+    from django.db.models import Prefetch
+
+    qs = queryset if queryset is not None else _with_related(Software.objects.order_by("slug"))
+    qs = qs.prefetch_related(Prefetch("similar", queryset=Software.objects.only("slug").order_by("slug")),
+                             Prefetch("replaces", queryset=Software.objects.only("slug").order_by("slug")))
+    rows = []
+    for s in qs:
+        rows.append({
+            "identifiant": s.slug, "nom": s.name, "description_fr": s.short_description_fr,
+            "description_en": s.short_description_en, "fonction_fr": s.function_fr, "fonction_en": s.function_en,
+            "categories": ";".join(s.categories or []), "licence": s.licence, "proprietaire": s.is_proprietary,
+            "etat": s.status, "motif_etat": s.status_reason, "derniere_version_recommandee": s.last_recommended_version,
+            "derniere_version": s.latest_version, "date_derniere_version": _iso(s.release_date),
+            "site_web": s.website_url, "depot": s.repository_url, "wikidata": s.wikidata_id, "type": s.software_type,
+            "etat_developpement": s.development_status, "plateformes": ";".join(s.platforms or []),
+            "langues": ";".join(s.available_languages or []), "organisme_quebecois": s.from_quebec_public_body,
+            "organisme_editeur": s.publisher.slug if s.publisher_id else "",
+            "responsable_maintenance": s.maintainer_name,
+            "semblables": ";".join(x.slug for x in s.similar.all()),
+            "peut_remplacer": ";".join(x.slug for x in s.replaces.all()),
+            "nombre_organismes_utilisateurs": getattr(s, "usage_count", 0),
+            "adresse": software_url(s), "modifie_le": _iso(s.updated_at),
+        })
+    return rows
+
+
+def _usage_rows() -> list[dict]:
+    return [{"logiciel": u.software.slug, "nom_logiciel": u.software.name, "organisme": u.organisation.slug,
+             "nom_organisme": u.organisation.name_fr, "utilisation_fr": u.purpose_fr, "utilisation_en": u.purpose_en,
+             "version": u.version, "depuis": _iso(u.since), "declaree_le": _iso(u.created_at)}
+            for u in Usage.objects.select_related("software", "organisation").order_by("software__slug",
+                                                                                        "organisation__slug")]
+
+
+def _repository_rows() -> list[dict]:
+    return [{"adresse": r.url, "nom": r.name, "description": r.description,
+             "organisme": r.organisation.slug if r.organisation_id else "", "compte": r.owner, "forge": r.forge,
+             "langage": r.language, "licence": r.licence, "sujets": ";".join(str(t) for t in r.topics or []),
+             "derniere_activite": _iso(r.last_activity), "archive": r.archived,
+             "logiciel": r.software.slug if r.software_id else "", "importe_le": _iso(r.imported_at)}
+            for r in CodeRepository.objects.select_related("organisation", "software").order_by("url")]
+
+
+def _csv_safe(value) -> str:
+    text = "oui" if value is True else "non" if value is False else str(value if value is not None else "")
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv(rows: list[dict], columns: list[str]) -> bytes:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_csv_safe(row[c]) for c in columns])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _json(name: str, rows: list[dict]) -> bytes:
+    return json.dumps({name: rows}, ensure_ascii=False, indent=1, default=str).encode("utf-8")
+
+
+def catalogue_export_csv(queryset=None) -> bytes:
+    return _csv(catalogue_rows(queryset), SOFTWARE_COLUMNS)
+
+
+def catalogue_export_json(queryset=None) -> bytes:
+    return _json("logiciels", catalogue_rows(queryset))
+
+
+def open_data_export() -> dict | None:
+    """What the software module publishes (open-data publisher ``software``): the catalogue with the statuses,
+    the uses by public bodies (with the body and the version, never a referent's e-mail) and the inventory of
+    code repositories, each in CSV and JSON. ``None`` while the catalogue and the inventory are empty."""
+    if not Software.objects.exists() and not CodeRepository.objects.exists():
+        return None
+    with translation.override("fr"):
+        software, usages, repositories = catalogue_rows(), _usage_rows(), _repository_rows()
+        return {
+            "organisation": core_services.open_data_organisation(),
+            "metadata": {
+                "name": "catalogue-logiciels-libres",
+                "title_fr": "Catalogue gouvernemental des logiciels libres, leurs utilisations et l'inventaire des "
+                            "dépôts de code des organismes publics",
+                "title_en": "Government catalogue of free software, their uses and the inventory of public bodies' "
+                            "code repositories",
+                "notes_fr": ("Les logiciels du catalogue (licence SPDX, état au catalogue : répertorié, en observation, "
+                             "recommandé ou retiré, avec la dernière version recommandée), les logiciels propriétaires "
+                             "qu'ils peuvent remplacer, les utilisations déclarées par les organismes publics (organisme, "
+                             "version) et l'inventaire des dépôts de code publiés par les organismes. Aucun courriel "
+                             "n'est publié. Mis à jour automatiquement."),
+                "notes_en": ("The catalogue's software (SPDX licence, status in the catalogue: listed, under observation, "
+                             "recommended or withdrawn, with the last recommended version), the proprietary products "
+                             "they can replace, the uses declared by public bodies (body, version) and the inventory of "
+                             "code repositories published by public bodies. No e-mail is published. Refreshed "
+                             "automatically."),
+                "licence": "CC-BY-4.0",
+                "tags": ["logiciel libre", "free software", "open source", "SPDX", "publiccode.yml"],
+                "themes": ["gouvernement"],
+                "frequency": "IRREG",
+                "languages": ["fr", "en"],
+                "spatial_name": "Québec",
+                "url": _url("software:catalogue") or settings.OUVERT_BASE_URL + "/",
+            },
+            "resources": [
+                {"name_fr": "Logiciels du catalogue (CSV)", "name_en": "Catalogue software (CSV)", "format": "CSV",
+                 "filename": "logiciels.csv", "content": _csv(software, SOFTWARE_COLUMNS)},
+                {"name_fr": "Logiciels du catalogue (JSON)", "name_en": "Catalogue software (JSON)", "format": "JSON",
+                 "filename": "logiciels.json", "content": _json("logiciels", software)},
+                {"name_fr": "Utilisations par les organismes publics (CSV)", "name_en": "Uses by public bodies (CSV)",
+                 "format": "CSV", "filename": "utilisations.csv", "content": _csv(usages, USAGE_COLUMNS)},
+                {"name_fr": "Utilisations par les organismes publics (JSON)", "name_en": "Uses by public bodies (JSON)",
+                 "format": "JSON", "filename": "utilisations.json", "content": _json("utilisations", usages)},
+                {"name_fr": "Inventaire des dépôts de code (CSV)", "name_en": "Inventory of code repositories (CSV)",
+                 "format": "CSV", "filename": "depots.csv", "content": _csv(repositories, REPOSITORY_COLUMNS)},
+                {"name_fr": "Inventaire des dépôts de code (JSON)", "name_en": "Inventory of code repositories (JSON)",
+                 "format": "JSON", "filename": "depots.json", "content": _json("depots", repositories)},
+            ],
+        }
