@@ -6,6 +6,5 @@ from . import (  # noqa: F401
     admin_grids,
     admin_guides,
     admin_inventory,
-    admin_publiccode,
     admin_usage,
 )

@@ -1,1 +1,0 @@
-"""The Django admin of this part (nothing registered yet)."""
