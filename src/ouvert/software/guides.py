@@ -62,12 +62,18 @@ _HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.S)
 
 
 def register() -> None:
-    """Load the shipped guides after every ``migrate`` (a fresh install has them; an edited guide is kept)."""
+    """Load the shipped guides after every ``migrate`` (a fresh install has them; an edited guide is kept) and
+    when ``ouvert demo`` runs."""
     from django.apps import apps
     from django.db.models.signals import post_migrate
 
+    from ouvert.core import registry
+
+    from . import demo_guides
+
     post_migrate.connect(_after_migrate, sender=apps.get_app_config("software"),
                          dispatch_uid="ouvert.software.guides.sync")
+    registry.register_demo_loader("software_guides", demo_guides.load, order=330)
 
 
 def _after_migrate(app_config, using="default", apps=None, **kwargs) -> None:
