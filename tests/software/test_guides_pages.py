@@ -185,3 +185,16 @@ def test_the_api_update_is_for_the_team(client, team, stranger):
     assert client.patch(url, "[1, 2]", content_type="application/json", HTTP_AUTHORIZATION=token).status_code in (400, 422)
     assert client.patch("/api/v1/software/guides/inconnu", body, content_type="application/json",
                         HTTP_AUTHORIZATION=token).status_code == 404
+
+
+def test_the_edit_page_refuses_to_overwrite_a_newer_version(client, team):
+    client.force_login(team)
+    url = "/fr/logiciel-libre/guides/publier-le-code-source/modifier/"
+    html = client.get(url).content.decode()
+    version = html.split('name="updated_at" value="')[1].split('"')[0]
+    guide = services.guide_get(slug="publier-le-code-source")
+    services.guide_update(actor=team, guide=guide, data={"title_en": "Changed elsewhere"})
+    data = {f: getattr(guide, f) for f in services.GUIDE_FIELDS}
+    page = client.post(url, {**data, "title_fr": "Mon titre", "updated_at": version, "action": "save"})
+    assert page.status_code == 400 and "modifié par une autre personne" in page.content.decode()
+    assert services.guide_get(slug="publier-le-code-source").title_fr != "Mon titre"

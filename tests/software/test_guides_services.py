@@ -278,3 +278,17 @@ def test_the_search_refuses_bad_queries_and_ignores_empty_ones():
 def test_reindex_rebuilds_the_guides_documents():
     assert services.guides_reindex() == Guide.objects.count()
     assert services.guide_search("LiLiQ")[0].slug == "publier-le-code-source"
+
+
+def test_an_edit_made_on_an_outdated_version_is_refused_but_a_double_submit_is_harmless(team, platform_admin):
+    guide = services.guide_get(slug="publier-le-code-source")
+    opened = guide.updated_at.isoformat()
+    services.guide_update(actor=team, guide=guide, data={"title_en": "First"}, expected_updated_at=opened)
+    # the same form sent a second time: nothing to change, nothing refused
+    services.guide_update(actor=team, guide=guide, data={"title_en": "First"}, expected_updated_at=opened)
+    # someone else's change made on the version opened before the first one
+    with pytest.raises(ValidationError) as caught:
+        services.guide_update(actor=platform_admin, guide=guide, data={"title_en": "Second"},
+                              expected_updated_at=opened)
+    assert "modifié par une autre personne" in caught.value.message_dict["updated_at"][0]
+    assert services.guide_get(slug="publier-le-code-source").title_en == "First"

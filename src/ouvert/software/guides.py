@@ -352,15 +352,23 @@ def guide_preview(*, actor, guide: Guide, data: dict) -> dict:
 
 
 @transaction.atomic
-def guide_update(*, actor, guide: Guide, data: dict) -> Guide:
+def guide_update(*, actor, guide: Guide, data: dict, expected_updated_at: str | None = None) -> Guide:
     """Change a guide's titles, summaries, texts or order (the team only); audited and reindexed. The guide is
-    then the team's: the sync no longer overwrites it."""
+    then the team's: the sync no longer overwrites it.
+
+    ``expected_updated_at`` (the ``updated_at`` the editor's form was opened with, ISO 8601): when the guide was
+    changed since by someone else, the change is refused rather than silently overwriting theirs (the same form
+    sent twice changes nothing the second time, so it is not refused)."""
     _require_team(actor)
     values = _clean(data, guide)
     guide = Guide.objects.select_for_update().get(pk=guide.pk)
     changed = sorted(f for f, v in values.items() if getattr(guide, f) != v)
     if not changed:
         return guide
+    if expected_updated_at and expected_updated_at != guide.updated_at.isoformat():
+        raise ValidationError({"updated_at": [_(
+            "Ce guide a été modifié par une autre personne depuis que vous l'avez ouvert : rechargez la page pour "
+            "voir sa version actuelle, puis refaites vos changements.")]})
     for field in changed:
         setattr(guide, field, values[field])
     guide.updated_at = timezone.now()

@@ -79,7 +79,8 @@ def guide_edit(request, slug):
             if request.POST.get("action") == "preview":
                 preview = services.guide_preview(actor=request.user, guide=guide, data=data)
             else:
-                services.guide_update(actor=request.user, guide=guide, data=data)
+                services.guide_update(actor=request.user, guide=guide, data=data,
+                                      expected_updated_at=request.POST.get("updated_at") or None)
                 messages.success(request, _("Guide enregistré."))
                 return HttpResponseRedirect(reverse("software:guide", kwargs={"slug": guide.slug}))
         except ValidationError as exc:
@@ -87,4 +88,5 @@ def guide_edit(request, slug):
             invalid = set(exc.message_dict) if hasattr(exc, "message_dict") else set()
     return render(request, "software/guides/edit.html", {
         "guide": guide, "values": values, "errors": errors, "invalid": invalid, "preview": preview,
+        "version": request.POST.get("updated_at") or guide.updated_at.isoformat(),
     }, status=400 if errors else 200)
