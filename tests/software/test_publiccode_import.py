@@ -225,3 +225,10 @@ def test_concurrent_double_import_makes_one_entry(team):
         thread.join()
     assert errors == []
     assert Software.objects.count() == 1 and len(set(results)) == 1
+
+
+def test_odd_values_of_unknown_keys_are_stored_on_both_databases(team):
+    text = read("catala_publiccode.yml").decode() + "extra:\n  big: .inf\n  when: 2020-01-01T10:00:00Z\n  1: un\n"
+    software = services.publiccode_import(actor=team, data=text)
+    software.refresh_from_db()
+    assert software.publiccode["extra"] == {"big": "inf", "when": "2020-01-01T10:00:00+00:00", "1": "un"}

@@ -286,3 +286,16 @@ def test_hostile_strings_stay_text():
     report = validate(document)
     assert report.ok
     assert report.document["name"] == "<script>alert(1)</script>"
+
+
+def test_nul_character_and_infinite_numbers():
+    text = read("standard_example_publiccode.minimal.yml").decode()
+    report = services.publiccode_validate(text.replace("name: Medusa", 'name: "Med\\0usa"'))
+    assert paths(report.errors) == ["file"] and "caractère nul" in report.errors[0].message
+    report = services.publiccode_validate(text + "extra: .inf\n")
+    assert report.ok and report.document["extra"] == "inf"
+
+
+def test_ten_thousand_levels_say_so_in_french():
+    report = services.publiccode_validate("a: " + "[" * 10_000 + "]" * 10_000)
+    assert "niveaux" in report.errors[0].message

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import math
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -222,19 +223,22 @@ def _expanded_size(node, sizes: dict, active: set) -> int:
 
 
 def _plain(value):
-    """The document as JSON-compatible values (dates become ``YYYY-MM-DD`` text, keys text)."""
+    """The document as values JSON and both databases store (dates become ``YYYY-MM-DD`` text, keys text,
+    infinite numbers text); a NUL character (``"\\0"`` in YAML), which PostgreSQL cannot store, is refused."""
     if isinstance(value, dict):
-        return {str(key) if not isinstance(key, str) else key: _plain(item) for key, item in value.items()}
+        return {_plain(key) if isinstance(key, str) else str(key): _plain(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_plain(item) for item in value]
-    if isinstance(value, datetime.datetime):
-        return value.isoformat()
-    if isinstance(value, datetime.date):
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise _file_error(_("Le fichier contient un caractère nul (\\0) : il n'est pas accepté."))
+        return value
+    if isinstance(value, datetime.date):  # datetimes too
         return value.isoformat()
     if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    if isinstance(value, float) and value != value:  # NaN
-        return None
+        return _plain(value.decode("utf-8", "replace"))
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
     return value
 
 
@@ -256,6 +260,9 @@ def publiccode_read(data: bytes | str) -> dict:
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
+        if "nesting depth" in str(getattr(exc, "problem", "")):
+            raise _file_error(_("Le fichier imbrique plus de %(max)s niveaux : un publiccode.yml n'en a pas besoin.")
+                              % {"max": MAX_DEPTH}) from None
         raise _syntax_error(exc) from None
     except RecursionError:
         raise _file_error(_("Le fichier imbrique trop de niveaux.")) from None
