@@ -130,3 +130,30 @@ def test_get_and_by_repository(team):
     assert services.software_by_repository("") is None
     with pytest.raises(core_services.NotFound):
         services.software_get("absent")
+
+
+def test_one_entry_per_repository(team):
+    first = services.software_save(actor=team, data=QGIS)
+    with pytest.raises(ValidationError) as caught:  # a second submit of the same form
+        services.software_save(actor=team, data={**QGIS, "repository_url": "https://GITHUB.com/qgis/QGIS.git"})
+    assert "repository_url" in caught.value.message_dict and "qgis" in caught.value.message_dict["repository_url"][0]
+    assert services.software_save(actor=team, software=first, data=QGIS).pk == first.pk  # itself: fine
+    assert Software.objects.count() == 1
+
+
+def test_changes_refresh_the_open_dataset(team, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.software_save(actor=team, data={"name": "Moodle", "licence": "GPL-3.0-or-later"})
+    assert "software" in [getattr(c, "open_data_key", None) for c in callbacks]
+
+
+def test_menu_link_and_hostile_queries(client, team):
+    services.software_save(actor=team, data={"name": "Moodle", "licence": "GPL-3.0-or-later",
+                                             "short_description_fr": "<img src=x onerror=alert(1)>"})
+    page = client.get("/fr/").content.decode()
+    assert 'href="/fr/logiciel-libre/"' in page and "Logiciel libre" in page
+    for q in ('"', "-", "*", "moodle*", '"plate forme', "a" * 2000, "'; DROP TABLE software_software; --"):
+        response = client.get("/fr/logiciel-libre/catalogue/", {"q": q})
+        assert response.status_code == 200, q
+    body = client.get("/fr/logiciel-libre/catalogue/", {"q": "moodle"}).content.decode()
+    assert "<img src=x" not in body and "&lt;img src=x onerror=alert(1)&gt;" in body

@@ -419,6 +419,12 @@ def _clean(data: dict, errors: dict, *, software: Software | None) -> dict:
     for key in ("similar", "replaces"):
         if key in data:
             values[key] = _clean_related(data.get(key), key, errors, own_slug=own_slug)
+    # One entry per repository (found again by its address, as ``software_by_repository`` does).
+    if values.get("repository_url") and "repository_url" not in errors:
+        other = software_by_repository(values["repository_url"])
+        if other is not None and (software is None or other.pk != software.pk):
+            _add(errors, "repository_url", _("Ce dépôt est déjà au catalogue : « %(name)s » (%(slug)s).")
+                 % {"name": other.name, "slug": other.slug})
     # Licence and proprietary products, on the state the entry will have.
     def final(key, default):
         if key in values:
