@@ -122,3 +122,10 @@ def test_list_page_constant_queries(client, team, django_assert_max_num_queries)
         services.software_save(actor=team, data={"name": f"Outil {n}", "licence": "MIT", "categories": ["office"]})
     with django_assert_max_num_queries(len(first.captured_queries)):
         client.get("/fr/logiciel-libre/catalogue/", {"q": "outil"})
+
+
+def test_entry_in_english(client, entries):
+    body = client.get("/en/logiciel-libre/catalogue/libreoffice/").content.decode()
+    assert "Free office suite." in body and "Office</a>" in body  # the category's English label
+    listing = client.get("/en/logiciel-libre/catalogue/").content.decode()
+    assert "Free office suite." in listing
