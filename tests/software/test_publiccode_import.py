@@ -232,3 +232,19 @@ def test_odd_values_of_unknown_keys_are_stored_on_both_databases(team):
     software = services.publiccode_import(actor=team, data=text)
     software.refresh_from_db()
     assert software.publiccode["extra"] == {"big": "inf", "when": "2020-01-01T10:00:00+00:00", "1": "un"}
+
+
+def test_update_keeps_what_the_file_does_not_say(team):
+    software = services.publiccode_import(actor=team, data=read("amsterdam_signals-frontend_publiccode.yml"))
+    assert software.function_en == "Signalen frontend"  # from the deprecated genericName
+    software.short_description_fr = "Signalements sur l'espace public, triés et acheminés."
+    software.save()
+    text = services.publiccode_generate(software)
+    assert "genericName" not in text
+    again = services.publiccode_import(actor=team, data=text)
+    again.refresh_from_db()
+    assert again.pk == software.pk
+    assert again.function_en == "Signalen frontend"
+    assert again.short_description_fr == "Signalements sur l'espace public, triés et acheminés."
+    # The Dutch description of the first file is kept in the generated one.
+    assert again.publiccode["description"]["nl"]["features"][0] == "Meldingen classificeren"

@@ -741,7 +741,8 @@ def _maintainer(document: dict) -> str:
 
 def software_data(document: dict) -> tuple[dict, list[str]]:
     """What ``catalogue.software_save`` takes, from a valid document, and the notes a person should read
-    (what was not imported, such as the logo's address)."""
+    (what was not imported, such as the logo's address). Only what the file says: an empty value is left out, so
+    that an update keeps the entry's own."""
     description = document.get("description") or {}
     french, english = _pick_language(description, "fr"), _pick_language(description, "en")
     notes = []
@@ -772,7 +773,9 @@ def software_data(document: dict) -> tuple[dict, list[str]]:
         "maintainer_name": _maintainer(document),
         "publiccode": document,
     }
-    if not data["repository_url"]:
+    # What the file does not say leaves the entry as it is (an update keeps the team's French text, its site…).
+    data = {key: value for key, value in data.items() if value not in ("", None, [])}
+    if not data.get("repository_url"):
         notes.append(_("L'adresse du dépôt « %(url)s » n'est pas une adresse web : elle n'est pas reprise.")
                      % {"url": document["url"]})
     logo = document.get("logo")
@@ -804,7 +807,7 @@ def publiccode_import(*, actor, data: bytes | str, software: Software | None = N
         raise ValidationError(_group(report.errors))
     values, notes = software_data(report.document)
     with transaction.atomic():
-        if software is None and values["repository_url"]:
+        if software is None and values.get("repository_url"):
             _repository_lock(catalogue.normalize_repository_url(values["repository_url"]))
             software = catalogue.software_by_repository(values["repository_url"])
         created = software is None
@@ -912,8 +915,8 @@ def publiccode_generate(software: Software) -> str:
     description = {}
     stored_description = stored.get("description") if isinstance(stored.get("description"), dict) else {}
     for tag, section in stored_description.items():
-        if isinstance(tag, str) and tag.lower().split("-")[0] not in ("fr", "en"):
-            description[tag] = section
+        if isinstance(tag, str) and tag.lower().split("-")[0] not in ("fr", "en") and isinstance(section, dict):
+            description[tag] = {key: value for key, value in section.items() if key in DESCRIPTION_KEYS}
     languages = [(lang, getattr(software, f"short_description_{lang}"), getattr(software, f"long_description_{lang}"),
                   getattr(software, f"features_{lang}"), getattr(software, f"function_{lang}"))
                  for lang in ("fr", "en")]
