@@ -80,7 +80,7 @@ def test_detail_shows_the_ranking_and_matrix_as_accessible_tables(member_client,
     assert html.count("<caption>") >= 2 and 'scope="col"' in html and 'scope="row"' in html
     ranking = html[html.index('id="grid-ranking"'):]
     assert ranking.index("LibreOffice") < ranking.index("Microsoft 365")
-    assert "85.0" in html and "30.0" in html  # (3×4 + 5)/20 ; 3×2/20
+    assert "85,0" in html and "30,0" in html  # (3×4 + 5)/20 ; 3×2/20, in French
     assert "1 note manquante" in html
     assert 'id="grid-chart"' in html
 
