@@ -248,3 +248,13 @@ def test_update_keeps_what_the_file_does_not_say(team):
     assert again.short_description_fr == "Signalements sur l'espace public, triés et acheminés."
     # The Dutch description of the first file is kept in the generated one.
     assert again.publiccode["description"]["nl"]["features"][0] == "Meldingen classificeren"
+
+
+def test_non_web_repository_address_is_found_again_by_the_stored_file(team):
+    text = read("catala_publiccode.yml").decode().replace("url: https://github.com/CatalaLang/catala\n",
+                                                          "url: git://git.example.org/catala.git\n")
+    first = services.publiccode_import(actor=team, data=text)
+    assert first.repository_url == ""
+    assert any("git://git.example.org/catala.git" in note for note in first.publiccode_notes)
+    second = services.publiccode_import(actor=team, data=text)
+    assert second.pk == first.pk and Software.objects.count() == 1

@@ -810,6 +810,11 @@ def publiccode_import(*, actor, data: bytes | str, software: Software | None = N
         if software is None and values.get("repository_url"):
             _repository_lock(catalogue.normalize_repository_url(values["repository_url"]))
             software = catalogue.software_by_repository(values["repository_url"])
+        elif software is None:
+            # A repository known by a non-web address (git://, ssh://): the entry imported from the same file.
+            address = str(report.document["url"])
+            _repository_lock(address)
+            software = Software.objects.filter(publiccode__url=address).order_by("pk").first()
         created = software is None
         saved = catalogue.software_save(actor=actor, data=values, software=software)
         core_services.audit_append(actor=actor, action="software.publiccode.import", target=saved,
