@@ -99,3 +99,26 @@ def test_shown_on_the_milestone_page_and_in_the_api(real_plan, client):
                                  "reached_at": None, "updated_at": data["measures"][0]["updated_at"]}]
     other = client.get("/api/v1/plan/milestones/2021-2023/5.1").json()
     assert other["measures"] == []
+
+
+def test_in_the_open_data_json(real_plan):
+    import json
+
+    _set(2)
+    document = json.loads(services.open_data_export()["resources"][1]["content"])
+    rows = {m["number"]: m for m in document["milestones"]}
+    assert rows["5.3"]["measures"] == [{"key": KEY, "label_fr": "accompagnements terminés",
+                                        "label_en": "accompaniments completed", "value": 2.0, "target": 3.0,
+                                        "reached_at": None}]
+    assert rows["5.1"]["measures"] == []
+
+
+def test_admin_lists_measures_read_only(real_plan, client, django_user_model):
+    admin = django_user_model.objects.create_superuser(email="root@example.org", password="x-Tres-Solide-42")
+    _set(1)
+    client.force_login(admin)
+    response = client.get(reverse("admin:plan_milestonemeasure_changelist"))
+    assert response.status_code == 200 and KEY in response.content.decode()
+    measure = MilestoneMeasure.objects.get()
+    assert client.post(reverse("admin:plan_milestonemeasure_change", args=[measure.pk]),
+                       {"value": "3"}).status_code == 403

@@ -11,6 +11,7 @@ from .models import (
     CommitteeMembership,
     EvidenceLink,
     Milestone,
+    MilestoneMeasure,
     ProgressUpdate,
 )
 
@@ -90,3 +91,12 @@ class CommitteeMembershipAdmin(admin.ModelAdmin):
     list_display = ["committee", "organisation", "seat", "mandate_start", "mandate_end"]
     list_filter = ["committee", "seat"]
     list_select_related = ["committee", "organisation"]
+
+
+@admin.register(MilestoneMeasure)
+class MilestoneMeasureAdmin(ReadOnlyAdmin):
+    """Measures are fed by the platform's modules (``milestone_measure_set``): read only here."""
+
+    list_display = ["milestone", "key", "value", "target", "reached_at", "updated_at"]
+    list_filter = ["key"]
+    list_select_related = ["milestone"]

@@ -357,11 +357,18 @@ def open_data_export() -> dict | None:
     for row in updates:
         by_milestone.setdefault((row["plan"], row["milestone"]), []).append(
             {k: v for k, v in row.items() if k not in ("plan", "milestone")})
+    measures: dict = {}
+    for m in MilestoneMeasure.objects.select_related("milestone__plan").order_by("milestone_id", "key"):
+        measures.setdefault((m.milestone.plan.slug, m.milestone.number), []).append({
+            "key": m.key, "label_fr": m.label_fr, "label_en": m.label_en, "value": float(m.value),
+            "target": float(m.target) if m.target is not None else None,
+            "reached_at": m.reached_at.isoformat() if m.reached_at else None})
     document = {
         "plans": [{"slug": p.slug, "title_fr": p.title_fr, "title_en": p.title_en,
                    "period_start": p.period_start.isoformat(), "period_end": p.period_end.isoformat(),
                    "source_url": p.source_url} for p in plans],
-        "milestones": [{**row, "updates": by_milestone.get((row["plan"], row["number"]), [])}
+        "milestones": [{**row, "updates": by_milestone.get((row["plan"], row["number"]), []),
+                        "measures": measures.get((row["plan"], row["number"]), [])}
                        for row in milestones],
     }
     first, last = min(p.period_start for p in plans), max(p.period_end for p in plans)
