@@ -64,3 +64,29 @@ def test_make_score_and_rank_a_grid(live_server, page, assert_accessible, body_m
     assert _ranking(page) == ["Zoom", "Jitsi Meet"]
     expect(page.locator("#grid-ranking tbody tr").first).to_contain_text("84,0")
     assert_accessible(page)
+
+
+def test_accompaniment_pages_are_accessible(live_server, page, assert_accessible, body_member, team):
+    from ouvert.software import services
+
+    login(page, live_server, body_member)
+    page.goto(f"{live_server.url}/fr/logiciel-libre/accompagnement/")
+    expect(page.locator("h1")).to_have_text("Accompagnement des organismes publics")
+    assert_accessible(page)
+    page.get_by_label("Objet de la demande").fill("Adopter Nextcloud")
+    page.get_by_label("Besoin").fill("Partager des fichiers entre directions.")
+    page.get_by_role("button", name="Envoyer la demande").click()
+    expect(page.locator("h1")).to_contain_text("Adopter Nextcloud")
+    assert_accessible(page)
+    request = services.accompaniment_mine(user=body_member).get()
+    services.accompaniment_move(actor=team, request=request, status="accepted")
+    login(page, live_server, team, fresh=True)
+    page.goto(f"{live_server.url}/fr/logiciel-libre/accompagnement/equipe/")
+    expect(page.get_by_role("link", name=request.reference)).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name=request.reference).click()
+    page.get_by_label("En cours").check()
+    page.get_by_role("button", name="Enregistrer l’état").click()
+    expect(page.get_by_role("status").first).to_contain_text("État de la demande enregistré.")
+    expect(page.locator(".acc-facts")).to_contain_text("En cours")
+    assert_accessible(page)

@@ -152,3 +152,14 @@ def test_queue_and_mine_query_counts(client, team, body_member, mcn, django_asse
         with django_assert_max_num_queries(len(first.captured_queries)):
             html = client.get(url).content.decode()
         assert html.count("ACC-") >= 7
+
+
+def test_admin_is_read_only(client, platform_admin, req):
+    client.force_login(platform_admin)
+    assert req.reference in client.get(reverse("admin:software_accompanimentrequest_changelist")).content.decode()
+    response = client.get(reverse("admin:software_accompanimentrequest_change", args=[req.pk]))
+    assert response.status_code == 200 and "Demande soumise." in response.content.decode()
+    assert client.post(reverse("admin:software_accompanimentrequest_change", args=[req.pk]),
+                       {"status": "completed"}).status_code == 403
+    req.refresh_from_db()
+    assert req.status == "submitted"

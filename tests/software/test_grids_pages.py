@@ -182,3 +182,12 @@ def test_detail_query_count(member_client, grid, body_member, django_assert_max_
         services.criterion_add(actor=body_member, grid=grid, data={"name": f"C{n}"})
     with django_assert_max_num_queries(len(first.captured_queries)):
         member_client.get(url)
+
+
+def test_admin_pages(client, platform_admin, grid):
+    client.force_login(platform_admin)
+    assert grid.title in client.get(reverse("admin:software_grid_changelist")).content.decode()
+    html = client.get(reverse("admin:software_grid_change", args=[grid.pk])).content.decode()
+    assert "LibreOffice" in html and "Coût" in html
+    assert client.get(reverse("admin:software_score_changelist")).status_code == 200
+    assert client.get(reverse("admin:software_score_add")).status_code == 403
