@@ -4,6 +4,7 @@ Every variable is documented in the README ("Configuration"). ``OUVERT_ENV`` sel
 the profile: ``development`` (default), ``production`` or ``test``.
 """
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -426,3 +427,12 @@ OUVERT_SCIENCE_DEPOSIT_GRACE_DAYS = int(os.environ.get("OUVERT_SCIENCE_DEPOSIT_G
 # no answer (also the OAI-PMH adminEmail; empty: the pages point to the funds' sites).
 OUVERT_SCIENCE_SLIDES_MAX_BYTES = int(os.environ.get("OUVERT_SCIENCE_SLIDES_MAX_BYTES", str(50 * 1024 * 1024)))
 OUVERT_SCIENCE_CONTACT_EMAIL = os.environ.get("OUVERT_SCIENCE_CONTACT_EMAIL", "")
+
+# Free software (ouvert.software): the largest logo (PNG, JPEG or WebP), publiccode.yml file, inventory list
+# (CSV, JSON, Open Resource Exchange YAML) and accompaniment document (bytes; above: 413); the Open Resource
+# Exchange's administration codes mapped to organisation slugs (JSON object), added to the built-in ones.
+OUVERT_SOFTWARE_LOGO_MAX_BYTES = int(os.environ.get("OUVERT_SOFTWARE_LOGO_MAX_BYTES", str(1024 * 1024)))
+OUVERT_SOFTWARE_PUBLICCODE_MAX_BYTES = int(os.environ.get("OUVERT_SOFTWARE_PUBLICCODE_MAX_BYTES", str(512 * 1024)))
+OUVERT_SOFTWARE_IMPORT_MAX_BYTES = int(os.environ.get("OUVERT_SOFTWARE_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+OUVERT_SOFTWARE_DOCUMENT_MAX_BYTES = int(os.environ.get("OUVERT_SOFTWARE_DOCUMENT_MAX_BYTES", str(20 * 1024 * 1024)))
+OUVERT_SOFTWARE_ORE_ORGANISATIONS = json.loads(os.environ.get("OUVERT_SOFTWARE_ORE_ORGANISATIONS", "{}") or "{}")
