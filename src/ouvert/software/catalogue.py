@@ -496,6 +496,19 @@ def _audit_value(value):
     return value
 
 
+def _repository_lock(url: str) -> None:
+    """Serialise two writes naming the same repository: PostgreSQL takes an advisory lock for the transaction
+    (the same key as the publiccode.yml import's); SQLite transactions are already serialised."""
+    import hashlib
+
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        key = int.from_bytes(hashlib.sha256(normalize_repository_url(url).encode()).digest()[:8], "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
 def software_save(*, actor, data: dict, software: Software | None = None) -> Software:
     """Create (``software=None``) or update a catalogue entry (the free-software team only).
 
@@ -530,6 +543,13 @@ def _save(*, actor, data: dict, software: Software | None) -> Software:
                     values["slug"] = _unique_slug(values["name"])
             else:
                 target = Software.objects.select_for_update().get(pk=software.pk)
+            if values.get("repository_url"):  # a double submit: the second sees the first's entry
+                _repository_lock(values["repository_url"])
+                other = software_by_repository(values["repository_url"])
+                if other is not None and other.pk != target.pk:
+                    raise ValidationError({"repository_url": [
+                        _("Ce dépôt est déjà au catalogue : « %(name)s » (%(slug)s).") % {"name": other.name,
+                                                                                           "slug": other.slug}]})
             changed = []
             for key, value in values.items():
                 if creating or getattr(target, key) != value:
