@@ -332,3 +332,37 @@ def test_delete_grid(body_member, grid, stranger):
     services.candidate_add(actor=body_member, grid=grid, data={"name": "A"})
     services.grid_delete(actor=body_member, grid=grid)
     assert not Grid.objects.exists() and not Candidate.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_double_submit_adds_one_criterion(body_member, mcn):
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("real concurrency needs PostgreSQL (SQLite serialises writers)")
+    grid = services.grid_create(actor=body_member, organisation=mcn, data={"title": "Concurrence"})
+    barrier = threading.Barrier(4)
+    outcomes = []
+
+    def submit():
+        from django.db import connection as thread_connection
+
+        try:
+            barrier.wait()
+            services.criterion_add(actor=body_member, grid=grid, data={"name": "Coût", "weight": "2"})
+            outcomes.append("ok")
+        except ValidationError as exc:
+            outcomes.append(exc.message_dict["name"][0])
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(outcomes) == 4 and outcomes.count("ok") == 1
+    assert all("figure déjà" in o for o in outcomes if o != "ok")
+    assert Criterion.objects.filter(grid=grid).count() == 1

@@ -191,3 +191,13 @@ def test_admin_pages(client, platform_admin, grid):
     assert "LibreOffice" in html and "Coût" in html
     assert client.get(reverse("admin:software_score_changelist")).status_code == 200
     assert client.get(reverse("admin:software_score_add")).status_code == 403
+
+
+def test_hostile_strings_are_escaped(member_client, body_member, mcn):
+    grid = services.grid_create(actor=body_member, organisation=mcn,
+                                data={"title": "<script>alert('t')</script>", "visibility": "public"})
+    services.candidate_add(actor=body_member, grid=grid, data={"name": "<img src=x onerror=alert(1)>"})
+    services.criterion_add(actor=body_member, grid=grid, data={"name": "\"><b>gras</b>"})
+    html = member_client.get(reverse("software:grid_detail", kwargs={"pk": grid.pk})).content.decode()
+    assert "<script>alert" not in html and "<img src=x" not in html and "<b>gras</b>" not in html
+    assert "&lt;script&gt;alert(&#x27;t&#x27;)&lt;/script&gt;" in html
