@@ -201,3 +201,11 @@ def test_hostile_strings_are_escaped(member_client, body_member, mcn):
     html = member_client.get(reverse("software:grid_detail", kwargs={"pk": grid.pk})).content.decode()
     assert "<script>alert" not in html and "<img src=x" not in html and "<b>gras</b>" not in html
     assert "&lt;script&gt;alert(&#x27;t&#x27;)&lt;/script&gt;" in html
+
+
+def test_english_pages_render(client, body_member, grid, mcn):
+    client.force_login(body_member)
+    for url in ("/en/logiciel-libre/grilles/", f"/en/logiciel-libre/grilles/{grid.pk}/",
+                "/en/logiciel-libre/accompagnement/"):
+        response = client.get(url)
+        assert response.status_code == 200 and '<html lang="en' in response.content.decode()

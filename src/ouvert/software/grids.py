@@ -39,7 +39,8 @@ from .models import Candidate, Criterion, Grid, Score, Software
 __all__ = ["GRID_FIELDS", "MAX_CANDIDATES", "MAX_CRITERIA", "candidate_add", "candidate_delete", "candidate_get",
            "candidate_update", "criterion_add", "criterion_delete", "criterion_get", "criterion_update",
            "csv_cell", "grid_can_edit", "grid_copy", "grid_create", "grid_delete", "grid_export_csv",
-           "grid_export_xlsx", "grid_get", "grid_lists", "grid_matrix", "grid_update", "score_set", "scores_set"]
+           "grid_export_xlsx", "grid_get", "grid_lists", "grid_matrix", "grid_update", "score_set", "scores_set",
+           "software_choices"]
 
 GRID_FIELDS = ("title", "needs", "visibility", "is_template", "scale_max")
 CRITERION_FIELDS = ("name", "description", "weight")
@@ -98,6 +99,11 @@ def grid_lists(*, user) -> dict:
         "shared": list(_annotated(Grid.objects.filter(public, is_template=False).exclude(organisation__in=bodies))),
         "templates": list(_annotated(Grid.objects.filter(Q(is_template=True) & (public | Q(organisation__in=bodies))))),
     }
+
+
+def software_choices(limit: int = 1000) -> list[tuple[str, str]]:
+    """``[(slug, name)]`` of the catalogue's entries, by name: what the forms offer to pick a software from."""
+    return list(Software.objects.order_by("name", "pk").values_list("slug", "name")[:limit])
 
 
 def criterion_get(*, grid: Grid, pk) -> Criterion:

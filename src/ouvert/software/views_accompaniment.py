@@ -55,14 +55,8 @@ def offer(request):
         "bodies": bodies, "values": values, "form_errors": errors, "field_errors": invalid,
         "mine": list(services.accompaniment_mine(user=request.user)),
         "is_team": services.is_software_team(request.user),
-        "software_choices": services_software_choices(),
+        "software_choices": services.software_choices() if bodies else [],
     }, status=status)
-
-
-def services_software_choices():
-    from .models import Software
-
-    return list(Software.objects.order_by("name").values_list("slug", "name")[:500])
 
 
 @require_safe

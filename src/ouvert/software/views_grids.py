@@ -19,7 +19,7 @@ from ouvert.core import services as core_services
 from ouvert.software import services
 
 from . import forms_grids as forms
-from .models import Grid, Software
+from .models import Grid
 
 GRID_FORM_FIELDS = ("title", "needs", "visibility", "scale_max")
 
@@ -122,8 +122,7 @@ def _detail_context(request, grid, **extra) -> dict:
         "grid": grid, "matrix": matrix, "can_edit": can_edit, "copy_bodies": bodies,
         "chart_spec": _chart_spec(matrix) if matrix["candidates"] and matrix["criteria"] else None,
         "has_charts": bool(matrix["candidates"] and matrix["criteria"]),
-        "software_choices": list(Software.objects.order_by("name").values_list("slug", "name")[:500]) if can_edit
-        else [],
+        "software_choices": services.software_choices() if can_edit else [],
         "form_errors": [], "field_errors": {}, "values": {}, "error_form": "", **extra,
     }
 
