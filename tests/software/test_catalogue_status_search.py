@@ -166,3 +166,17 @@ def test_open_data(catalogue, mcn, body_member, platform_admin):
 
 def test_open_data_empty_is_none(db):
     assert services.open_data_export() is None
+
+
+def test_the_catalogue_lands_in_the_open_data_catalogue(catalogue, sct, settings, tmp_path):
+    from ouvert.catalog import services as catalog_services
+
+    settings.MEDIA_ROOT = tmp_path
+    dataset = catalog_services.open_data_refresh("software")
+    assert dataset.name == "catalogue-logiciels-libres" and dataset.organisation == sct
+    assert dataset.licence_id == "CC-BY-4.0"
+    assert sorted(dataset.resources.values_list("format", flat=True)) == ["CSV", "CSV", "CSV", "JSON", "JSON", "JSON"]
+    resource = dataset.resources.get(name_fr="Logiciels du catalogue (CSV)")
+    with resource.current_version.file.open("rb") as handle:
+        text = handle.read().decode("utf-8-sig")
+    assert "libreoffice" in text and "microsoft-office" in text
