@@ -3,7 +3,7 @@ registers its own menu links, periodic jobs, open data and demo content in ``reg
 
 
 def register() -> None:
-    from . import accompaniment, catalogue, grids, guides, inventory, publiccode, usage
+    from . import accompaniment, catalogue, demo, grids, guides, inventory, publiccode, usage
 
-    for part in (catalogue, publiccode, usage, inventory, guides, grids, accompaniment):
+    for part in (catalogue, publiccode, usage, inventory, guides, grids, accompaniment, demo):
         part.register()
