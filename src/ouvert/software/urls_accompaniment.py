@@ -3,7 +3,7 @@ request form and the body's requests, the team's queue, a request's page with it
 
 from django.urls import path
 
-from . import views_accompaniment as views
+from . import accompaniment_views as views
 
 urlpatterns: list = [
     path("accompagnement/", views.offer, name="accompaniment"),

@@ -4,7 +4,7 @@ catalogue's exports and the team's page (market components)."""
 
 from django.urls import path
 
-from . import views_catalogue as views
+from . import catalogue_views as views
 
 urlpatterns: list = [
     path("", views.home, name="home"),

@@ -4,7 +4,7 @@ the exports."""
 
 from django.urls import path
 
-from . import views_grids as views
+from . import grids_views as views
 
 urlpatterns: list = [
     path("grilles/", views.grid_list, name="grids"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_guides as views
+from . import guides_views as views
 
 urlpatterns: list = [
     path("guides/", views.guide_list, name="guides"),

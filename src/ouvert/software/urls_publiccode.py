@@ -3,7 +3,7 @@ and an entry's ``publiccode.yml``."""
 
 from django.urls import path
 
-from . import views_publiccode as views
+from . import publiccode_views as views
 
 urlpatterns: list = [
     path("publiccode/valider/", views.publiccode_validate, name="publiccode_validate"),

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from ouvert.core import services as core_services
 from ouvert.software import services
 
-from . import forms_grids as forms
+from . import grids_forms as forms
 from .models import AccompanimentStatus
 
 FIELDS = ("title", "need", "software", "software_name", "context", "wished_start", "wished_end")

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from ouvert.core import services as core_services
 from ouvert.software import services
 
-from . import forms_grids as forms
+from . import grids_forms as forms
 from .models import Grid
 
 GRID_FORM_FIELDS = ("title", "needs", "visibility", "scale_max")

@@ -19,7 +19,7 @@ from ouvert.core import services as core_services
 from ouvert.core.markdown import render_markdown
 from ouvert.software import services
 
-from . import forms_catalogue as forms
+from . import catalogue_forms as forms
 from .models import CatalogueStatus, DevelopmentStatus, SoftwareType
 
 PER_PAGE = 20
