@@ -37,6 +37,30 @@ def test_a_member_declares_a_use_with_referents_and_it_is_audited(office, mcn, b
     assert entry.target_id == str(usage.pk) and entry.data["organisation"] == "mcn"
 
 
+def _refreshes(callbacks):
+    return "software" in [getattr(callback, "open_data_key", None) for callback in callbacks]
+
+
+def test_declaring_a_use_refreshes_the_catalogue_dataset(office, mcn, body_member,
+                                                         django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.usage_declare(actor=body_member, software=office, organisation=mcn, data=DATA)
+    assert _refreshes(callbacks)
+
+
+@pytest.mark.parametrize("change", ["update", "withdraw"])
+def test_changing_or_withdrawing_a_use_refreshes_it_too(change, office, mcn, body_member,
+                                                        django_capture_on_commit_callbacks):
+    # (made directly: a refresh already pending in the test's transaction would absorb the next one)
+    usage = Usage.objects.create(software=office, organisation=mcn, purpose_fr="Bureautique.")
+    with django_capture_on_commit_callbacks() as callbacks:
+        if change == "update":
+            services.usage_update(actor=body_member, usage=usage, data={**DATA, "version": "25.2"})
+        else:
+            services.usage_withdraw(actor=body_member, usage=usage)
+    assert _refreshes(callbacks)
+
+
 def test_a_municipality_declares_by_its_slug_too(office, montreal, city_member):
     usage = services.usage_declare(actor=city_member, software=office, organisation="ville-montreal",
                                    data={"purpose_fr": "Bureautique."})

@@ -30,6 +30,7 @@ from ouvert.core import services as core_services
 from ouvert.core.models import Membership, Organisation
 
 from . import access
+from .catalogue import OPEN_DATA_KEY
 from .models import Referent, Software, Usage
 
 __all__ = ["MAX_REFERENTS", "body_get", "referent_emails_visible", "usage_body_choices", "usage_counts", "usage_counts_by_slug",
@@ -317,6 +318,7 @@ def usage_declare(*, actor, software: Software, organisation, data: dict) -> Usa
             _write_referents(usage, values["referents"])
             core_services.audit_append(actor=actor, action="software.usage.declare", target=usage,
                                        data=_audit_data(usage, values))
+            core_services.open_data_changed(OPEN_DATA_KEY)  # the catalogue's dataset lists the uses
     except IntegrityError:  # the same use declared at the same instant by someone else
         raise _already_declared(software, body) from None
     return usage_get(pk=usage.pk)
@@ -340,6 +342,7 @@ def usage_update(*, actor, usage: Usage, data: dict) -> Usage:
         _write_referents(locked, values["referents"])
         core_services.audit_append(actor=actor, action="software.usage.update", target=locked,
                                    data=_audit_data(usage, values))
+        core_services.open_data_changed(OPEN_DATA_KEY)
     return usage_get(pk=usage.pk)
 
 
@@ -353,3 +356,4 @@ def usage_withdraw(*, actor, usage: Usage) -> None:
         core_services.audit_append(actor=actor, action="software.usage.withdraw", target=usage,
                                    data={"software": usage.software.slug, "organisation": usage.organisation.slug})
         Usage.objects.filter(pk=usage.pk).delete()
+        core_services.open_data_changed(OPEN_DATA_KEY)
