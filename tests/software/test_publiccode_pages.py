@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from ouvert.core import services as core_services
 from ouvert.software.models import Software
@@ -200,3 +201,13 @@ def test_api_export(client, software_factory):
     assert response["Content-Type"] == "text/yaml; charset=utf-8"
     assert yaml.safe_load(response.content)["name"] == "Nextcloud"
     assert client.get(f"{API}/inconnu/publiccode.yml").status_code == 404
+
+
+def test_the_catalogue_pages_lead_to_the_validator_and_to_each_entry_s_file(client, software_factory):
+    free = software_factory(slug="qgis", name="QGIS", licence="GPL-2.0-or-later")
+    closed = software_factory(slug="arcgis", name="ArcGIS", licence="", is_proprietary=True)
+    home = client.get(reverse("software:home")).content.decode()
+    assert reverse("software:publiccode_validate") in home
+    assert reverse("software:publiccode_export", kwargs={"slug": free.slug}) in \
+        client.get(reverse("software:detail", kwargs={"slug": free.slug})).content.decode()
+    assert "publiccode.yml" not in client.get(reverse("software:detail", kwargs={"slug": closed.slug})).content.decode()
