@@ -56,6 +56,15 @@ def test_value_and_target_then_the_platform_update_once(real_plan, milestone):
     assert ProgressUpdate.objects.count() == 1
 
 
+def test_the_same_measure_again_changes_nothing(real_plan, milestone, django_capture_on_commit_callbacks):
+    first = _set(1)
+    with django_capture_on_commit_callbacks() as callbacks:
+        again = _set(1)
+    assert again.updated_at == first.updated_at
+    assert MilestoneMeasure.objects.get().updated_at == first.updated_at
+    assert callbacks == []  # no open-data refresh either
+
+
 def test_manual_update_wins(real_plan, milestone, respondent):
     sct = respondent("sct")
     _set(3)

@@ -3,6 +3,7 @@ both idempotent."""
 
 import pytest
 
+from ouvert.core.models import AuditEntry
 from ouvert.software import demo_inventory, demo_usage
 from ouvert.software.models import CodeRepository, Usage
 
@@ -13,8 +14,10 @@ def test_the_inventory_demo_loads_twice(software_factory):
     software_factory(slug="workit", name="WorkIt", repository_url="https://github.com/VilledeMontreal/workit")
     first = demo_inventory.load()
     assert first["created"] == 2 and first["linked"] == 1
+    audits = AuditEntry.objects.count()
     second = demo_inventory.load()
     assert (second["created"], second["updated"], second["unchanged"]) == (0, 0, 2)
+    assert AuditEntry.objects.count() == audits  # the second run imports nothing
     assert set(CodeRepository.objects.values_list("name", "is_demo", "organisation__slug")) == {
         ("CKAN-Extension-Territoire", True, "ville-de-montreal"), ("WorkIt", True, "ville-de-montreal")}
 

@@ -283,6 +283,9 @@ def milestone_measure_set(*, number: str, key: str, value, target=None, label_fr
         if measure is None:
             measure = MilestoneMeasure(milestone=locked, key=key)
         before = measure.value
+        if measure.pk is not None and (measure.value, measure.target, measure.label_fr, measure.label_en) == (
+                value, target, label_fr, label_en):
+            return measure  # nothing new: the milestone and its open data stay as they are
         measure.value, measure.target, measure.label_fr, measure.label_en = value, target, label_fr, label_en
         measure.updated_at = now
         reached_now = target is not None and value >= target and measure.reached_at is None

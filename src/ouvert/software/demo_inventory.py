@@ -39,8 +39,14 @@ def _montreal() -> Organisation:
 
 
 def load(stdout=None) -> dict:
-    """Import Montréal's releases into the inventory; returns the import's report."""
+    """Import Montréal's releases into the inventory; returns the import's report. Once they are there, a new
+    run imports nothing (no new audit entry) and reports them unchanged."""
     city = _montreal()
+    known = CodeRepository.objects.filter(organisation=city, is_demo=True).count()
+    if known:
+        if stdout is not None:
+            stdout.write(f"inventaire : déjà chargé ({known} dépôt(s) de la Ville de Montréal)\n")
+        return {"created": 0, "updated": 0, "unchanged": known, "linked": 0}
     report = inventory.repositories_import(actor=_team(), data=(DATA / MONTREAL_FILE).read_bytes(),
                                            filename=MONTREAL_FILE, organisation=city, is_demo=True)
     CodeRepository.objects.filter(organisation=city, url__startswith="https://github.com/VilledeMontreal/",
