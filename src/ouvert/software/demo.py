@@ -23,7 +23,38 @@ from . import (
 
 __all__: list[str] = []
 
+#: The demo's people of this module, with the demo password of the other modules' accounts: the platform's
+#: free-software team, and a member of the demo municipality (uses, grids, accompaniment requests).
+ACCOUNTS = [
+    (demo_catalogue.TEAM_EMAIL, "Équipe du logiciel libre (démo)"),
+    (demo_usage.MEMBER_EMAIL, "Service des technologies (démo)"),
+]
+DEMO_PASSWORD = "demo-ouvert-2021"
+
+
+def accounts(stdout=None) -> int:
+    """Make the module's demo accounts, with the demo password, before the parts give them their roles; an
+    account that already has a password keeps it. Returns how many were made or given a password."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+
+    password_hash = None
+    changed = 0
+    for email, full_name in ACCOUNTS:
+        user = get_user_model().objects.filter(email=email).first()
+        if user is not None and user.has_usable_password():
+            continue
+        user = user or core_services.user_upsert(email=email, password=None, full_name=full_name)
+        password_hash = password_hash or make_password(DEMO_PASSWORD)
+        type(user).objects.filter(pk=user.pk).update(password=password_hash)
+        changed += 1
+    if stdout is not None and changed:
+        stdout.write(f"logiciel libre : {changed} compte(s) de démonstration (mot de passe « {DEMO_PASSWORD} »)\n")
+    return changed
+
+
 LOADERS = [
+    ("software_accounts", accounts, 319),
     ("software_catalogue", demo_catalogue.load, 320),
     ("software_publiccode", demo_publiccode.load, 321),
     ("software_usage", demo_usage.load, 322),
