@@ -316,21 +316,37 @@ def _unique_name(model, grid: Grid, name: str, exclude: int | None, field: str, 
         raise ValidationError({field: [message % {"name": name}]})
 
 
+# --- Criteria and candidates: rows of a grid, added at its end, renamed only to a free name -------------
+
+def _row_add(model, grid, locked, values: dict, limit: int, taken: str, too_many: str):
+    _unique_name(model, locked, values["name"], None, "name", taken)
+    if model.objects.filter(grid=locked).count() >= limit:
+        raise ValidationError({"name": [too_many % {"n": limit}]})
+    position = (model.objects.filter(grid=locked).aggregate(m=Max("position"))["m"] or 0) + 1
+    row = model.objects.create(grid=locked, position=position, **values)
+    _touch(grid)
+    return row
+
+
+def _row_update(row, grid, values: dict, taken: str):
+    if "name" in values:
+        _unique_name(type(row), grid, values["name"], row.pk, "name", taken)
+    for field, value in values.items():
+        setattr(row, field, value)
+    row.save()
+    _touch(grid)
+    return row
+
+
 @transaction.atomic
 def criterion_add(*, actor, grid: Grid, data: dict) -> Criterion:
     """A criterion at the end of the grid (weight 1 when none is given)."""
     _require_editor(actor, grid)
     locked = _locked(grid)
     values = _criterion_values(data, None)
-    _unique_name(Criterion, locked, values["name"], None, "name",
-                 _("Le critère « %(name)s » figure déjà dans cette grille."))
-    count = Criterion.objects.filter(grid=locked).count()
-    if count >= MAX_CRITERIA:
-        raise ValidationError({"name": [_("Une grille compte au plus %(n)s critères.") % {"n": MAX_CRITERIA}]})
-    position = (Criterion.objects.filter(grid=locked).aggregate(m=Max("position"))["m"] or 0) + 1
-    criterion = Criterion.objects.create(grid=locked, position=position, **values)
-    _touch(grid)
-    return criterion
+    return _row_add(Criterion, grid, locked, values, MAX_CRITERIA,
+                    _("Le critère « %(name)s » figure déjà dans cette grille."),
+                    _("Une grille compte au plus %(n)s critères."))
 
 
 @transaction.atomic
@@ -339,14 +355,7 @@ def criterion_update(*, actor, criterion: Criterion, data: dict) -> Criterion:
     _require_editor(actor, grid)
     _locked(grid)
     values = _criterion_values(data, criterion)
-    if "name" in values:
-        _unique_name(Criterion, grid, values["name"], criterion.pk, "name",
-                     _("Le critère « %(name)s » figure déjà dans cette grille."))
-    for field, value in values.items():
-        setattr(criterion, field, value)
-    criterion.save()
-    _touch(grid)
-    return criterion
+    return _row_update(criterion, grid, values, _("Le critère « %(name)s » figure déjà dans cette grille."))
 
 
 @transaction.atomic
@@ -403,14 +412,9 @@ def candidate_add(*, actor, grid: Grid, data: dict) -> Candidate:
     _require_editor(actor, grid)
     locked = _locked(grid)
     values = _candidate_values(data, None)
-    _unique_name(Candidate, locked, values["name"], None, "name",
-                 _("La solution « %(name)s » figure déjà dans cette grille."))
-    if Candidate.objects.filter(grid=locked).count() >= MAX_CANDIDATES:
-        raise ValidationError({"name": [_("Une grille compte au plus %(n)s solutions.") % {"n": MAX_CANDIDATES}]})
-    position = (Candidate.objects.filter(grid=locked).aggregate(m=Max("position"))["m"] or 0) + 1
-    candidate = Candidate.objects.create(grid=locked, position=position, **values)
-    _touch(grid)
-    return candidate
+    return _row_add(Candidate, grid, locked, values, MAX_CANDIDATES,
+                    _("La solution « %(name)s » figure déjà dans cette grille."),
+                    _("Une grille compte au plus %(n)s solutions."))
 
 
 @transaction.atomic
@@ -419,14 +423,7 @@ def candidate_update(*, actor, candidate: Candidate, data: dict) -> Candidate:
     _require_editor(actor, grid)
     _locked(grid)
     values = _candidate_values(data, candidate)
-    if "name" in values:
-        _unique_name(Candidate, grid, values["name"], candidate.pk, "name",
-                     _("La solution « %(name)s » figure déjà dans cette grille."))
-    for field, value in values.items():
-        setattr(candidate, field, value)
-    candidate.save()
-    _touch(grid)
-    return candidate
+    return _row_update(candidate, grid, values, _("La solution « %(name)s » figure déjà dans cette grille."))
 
 
 @transaction.atomic
