@@ -41,3 +41,19 @@ def test_publish_then_refresh_only_what_changed(publisher_org):
     assert csv_resource.current_version.number == 2 and json_resource.current_version.number == 1
     assert ResourceVersion.objects.count() == 3
     assert Activity.objects.filter(dataset=dataset).count() == activities + 1
+
+
+def test_a_resource_the_module_no_longer_publishes_is_removed_but_not_a_persons(publisher_org, editor):
+    from django.core.files.base import ContentFile
+
+    dataset = services.open_data_publish(key="plan", organisation=publisher_org, metadata=METADATA,
+                                         resources=_resources(b"numero;etat\n1.1;completed\n"))
+    mine = services.resource_create(actor=editor, dataset=dataset, data={"name_fr": "Notes de l'équipe",
+                                                                         "format": "TXT"},
+                                    upload=ContentFile(b"Notes.", name="notes.txt"))
+    services.open_data_publish(key="plan", organisation=publisher_org, metadata=METADATA,
+                               resources=_resources(b"numero;etat\n1.1;completed\n")[:1])
+    names = [r.name_fr for r in services.resource_list(dataset=dataset)]
+    assert names == ["Jalons (CSV)", "Notes de l'équipe"]
+    mine.refresh_from_db()
+    assert mine.state == "active"

@@ -1243,7 +1243,8 @@ def open_data_publish(*, key: str, organisation, metadata: dict, resources: list
     ``title_fr``…); ``resources`` are ``{name_fr, name_en, format, filename, content: bytes}``.
     The platform publishes (no actor). Metadata is changed only when it differs, and a
     resource gets a new file version only when its bytes changed, so that refreshing an
-    unchanged module records nothing.
+    unchanged module records nothing. A resource the platform published that the module no
+    longer lists is removed; one whose current file a person uploaded is left as it is.
     """
     if not key or not isinstance(key, str):
         raise ValidationError({"key": [_("Ce champ est obligatoire.")]})
@@ -1277,6 +1278,10 @@ def open_data_publish(*, key: str, organisation, metadata: dict, resources: list
                 resource_create(actor=None, dataset=dataset, data=data, upload=upload)
             elif resource.sha256 != hashlib.sha256(content).hexdigest() or resource.kind != Resource.Kind.UPLOAD:
                 resource_update(actor=None, resource=resource, data=data, upload=upload, partial=True)
+        dropped = [r.pk for name, r in existing.items() if name not in {item["name_fr"] for item in resources}]
+        for resource in Resource.objects.filter(pk__in=dropped, current_version__isnull=False,
+                                                current_version__created_by__isnull=True):
+            resource_delete(actor=None, resource=resource)
     dataset.refresh_from_db()
     return dataset
 
