@@ -161,7 +161,7 @@ def test_open_data(catalogue, mcn, body_member, platform_admin):
                        "utilisation_en": "", "version": "24.8", "depuis": "",
                        "declaree_le": usages[0]["declaree_le"]}]
     assert "@" not in files["utilisations.csv"].decode("utf-8-sig")
-    assert "depots.csv" in files
+    assert sorted(files) == ["logiciels.csv", "logiciels.json", "utilisations.csv", "utilisations.json"]
 
 
 def test_open_data_empty_is_none(db):
@@ -175,7 +175,7 @@ def test_the_catalogue_lands_in_the_open_data_catalogue(catalogue, sct, settings
     dataset = catalog_services.open_data_refresh("software")
     assert dataset.name == "catalogue-logiciels-libres" and dataset.organisation == sct
     assert dataset.licence_id == "CC-BY-4.0"
-    assert sorted(dataset.resources.values_list("format", flat=True)) == ["CSV", "CSV", "CSV", "JSON", "JSON", "JSON"]
+    assert sorted(dataset.resources.values_list("format", flat=True)) == ["CSV", "CSV", "JSON", "JSON"]
     resource = dataset.resources.get(name_fr="Logiciels du catalogue (CSV)")
     with resource.current_version.file.open("rb") as handle:
         text = handle.read().decode("utf-8-sig")

@@ -15,7 +15,6 @@ Errors: 400 bad input (``errors`` per field), 401 without a token, 403 not allow
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Body, Router, Schema, Status
@@ -24,6 +23,7 @@ from ouvert.api import AUTH
 from ouvert.core import services as core_services
 from ouvert.software import services
 
+from .api_inventory import repository_row
 from .catalogue import FIELDS
 from .models import Software
 
@@ -72,30 +72,22 @@ def detail_data(slug: str) -> dict:
     return data
 
 
-def _per_page(value: str) -> int:
-    try:
-        size = int(value)
-        if not 1 <= size <= MAX_PER_PAGE:
-            raise ValueError
-    except ValueError:
-        raise ValidationError({"per_page": [_("« per_page » doit être un nombre entier de 1 à %(n)s.")
-                                            % {"n": MAX_PER_PAGE}]}) from None
-    return size
-
-
 @router.get("/catalogue", url_name="software_catalogue", summary="Catalogue des logiciels / Software catalogue")
 def catalogue(request: HttpRequest, q: str = "", category: str = "", licence: str = "", type: str = "",
-              status: str = "", quebec: str = "", publisher: str = "", sort: str = "", page: str = "1",
-              per_page: str = "20"):
-    page_number = core_services.page_number(page)
-    size = _per_page(per_page)
+              status: str = "", quebec: str = "", publisher: str = "", used_by: str = "", sort: str = "",
+              page: str = "1", per_page: str = "20"):
+    """Full text ``q``; filters ``category``, ``licence`` (an SPDX identifier), ``type``, ``status``, ``quebec``
+    (1/0), ``publisher`` and ``used_by`` (a body's slug); ``sort`` (relevance, name, updated); ``page`` and
+    ``per_page`` (1 to 100). ``facets`` gives each filter's values with their counts; with ``q``,
+    ``repositories`` gives the inventory's matching code repositories (the count and the five best)."""
     result = services.catalogue_search(q=q[:500], filters={
         "category": category, "licence": licence, "type": type, "status": status, "quebec": quebec,
-        "publisher": publisher}, sort=sort)
-    paginator = Paginator(result["queryset"], size)
-    rows = list(paginator.page(page_number).object_list) if page_number <= paginator.num_pages else []
-    return {"count": paginator.count, "page": page_number, "pages": paginator.num_pages, "per_page": size,
-            "sort": result["sort"], "facets": result["facets"], "results": [_row(s) for s in rows]}
+        "publisher": publisher, "used_by": used_by}, sort=sort)
+    meta, rows = core_services.api_page(result["queryset"], page=page, per_page=per_page, maximum=MAX_PER_PAGE)
+    repositories = services.repositories_matching(q)
+    return {**meta, "sort": result["sort"], "facets": result["facets"], "results": [_row(s) for s in rows],
+            "repositories": {"count": repositories["count"],
+                             "results": [repository_row(r) for r in repositories["items"]]}}
 
 
 @router.get("/catalogue/{slug}", url_name="software_detail", summary="Un logiciel / One software")

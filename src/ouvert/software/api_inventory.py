@@ -5,10 +5,7 @@ others). Errors: 400 (``errors`` per field, or every problem by line, entry or r
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
@@ -20,7 +17,7 @@ router = Router(tags=["software"])
 MAX_PER_PAGE = 100
 
 
-def _row(r) -> dict:
+def repository_row(r) -> dict:
     return {
         "id": r.pk, "url": r.url, "name": r.name, "description": r.description,
         "organisation": {"slug": r.organisation.slug, "name_fr": r.organisation.name_fr} if r.organisation_id else None,
@@ -28,17 +25,6 @@ def _row(r) -> dict:
         "last_activity": r.last_activity.isoformat() if r.last_activity else None, "archived": r.archived,
         "software": r.software.slug if r.software_id else None, "imported_at": r.imported_at.isoformat(),
     }
-
-
-def _per_page(value: str) -> int:
-    try:
-        size = int(value)
-        if not 1 <= size <= MAX_PER_PAGE:
-            raise ValueError
-    except ValueError:
-        raise ValidationError({"per_page": [_("« per_page » doit être un nombre entier de 1 à %(n)s.")
-                                            % {"n": MAX_PER_PAGE}]}) from None
-    return size
 
 
 @router.get("/repositories", url_name="software_repositories",
@@ -49,19 +35,15 @@ def repository_list(request: HttpRequest, q: str = "", organisation: str = "", l
     ``language``, ``licence`` (an SPDX identifier), ``forge``, ``archived`` (oui/non, yes/no); ``sort``
     (relevance, name, activity); ``page`` and ``per_page`` (1 to 100). ``facets`` gives each filter's values
     with their counts."""
-    page_number = core_services.page_number(page)
-    size = _per_page(per_page)
     result = services.repository_search(q=q, sort=sort, filters={
         "organisation": organisation, "language": language, "licence": licence, "forge": forge, "archived": archived})
-    paginator = Paginator(result["queryset"], size)
-    rows = list(paginator.page(page_number).object_list) if page_number <= paginator.num_pages else []
-    return {"count": paginator.count, "page": page_number, "pages": paginator.num_pages, "per_page": size,
-            "sort": result["sort"], "facets": result["facets"], "results": [_row(r) for r in rows]}
+    meta, rows = core_services.api_page(result["queryset"], page=page, per_page=per_page, maximum=MAX_PER_PAGE)
+    return {**meta, "sort": result["sort"], "facets": result["facets"], "results": [repository_row(r) for r in rows]}
 
 
 @router.get("/repositories/{int:pk}", url_name="software_repository", summary="Un dépôt / One repository")
 def repository_detail(request: HttpRequest, pk: int):
-    return _row(services.repository_get(pk=pk))
+    return repository_row(services.repository_get(pk=pk))
 
 
 @router.post("/repositories/import", auth=AUTH, response={200: dict, 413: dict},

@@ -2,7 +2,7 @@
 (``software_save``), their status in the catalogue decided by platform admins (``status_set``, with its
 history), similar software and the proprietary products a free one can replace, the logo, the public search
 with its facets, the components accepted on the micro-procurement market (``components_sync``) and the open
-dataset of the catalogue, its uses and the inventory.
+dataset of the catalogue and its uses (the inventory of code repositories is a dataset of its own, ``inventory``).
 
 Every writing function takes keyword-only arguments, checks who acts (``access``), validates everything at
 once (``ValidationError`` whose dict names the fields, in French), writes in one transaction with an audit
@@ -34,7 +34,6 @@ from . import access, spdx, vocabulary
 from .models import (
     TEXT_MAX_LENGTH,
     CatalogueStatus,
-    CodeRepository,
     DevelopmentStatus,
     Software,
     SoftwareType,
@@ -564,6 +563,10 @@ def _save(*, actor, data: dict, software: Software | None) -> Software:
                     changed.append(key)
                 manager.set(items)
             software_index(target)
+            if "repository_url" in changed:  # the inventory's repositories follow the entry's address
+                from .inventory import repositories_link
+
+                repositories_link(software=target)
             action = "software.software.create" if creating else "software.software.update"
             core_services.audit_append(actor=actor, action=action, target=target, data={
                 "slug": target.slug, "name": target.name, "fields": sorted(set(changed)),
@@ -778,7 +781,7 @@ def logo_set(*, actor, software: Software, content: bytes | None, size: int | No
 # --- Search ---------------------------------------------------------------------------------------
 
 SORTS = ("relevance", "name", "updated")
-FILTERS = ("category", "licence", "type", "status", "quebec", "publisher")
+FILTERS = ("category", "licence", "type", "status", "quebec", "publisher", "used_by")
 
 
 def _filters_clean(filters: dict) -> dict:
@@ -815,6 +818,12 @@ def _filters_clean(filters: dict) -> dict:
         if found is None:
             _add(errors, "publisher", _("Organisme inconnu : « %(v)s ».") % {"v": publisher[:60]})
         clean["publisher"] = found
+    used_by = str(filters.get("used_by") or "").strip()
+    if used_by:
+        found = Organisation.objects.filter(slug=used_by[:100]).first()
+        if found is None:
+            _add(errors, "used_by", _("Organisme inconnu : « %(v)s ».") % {"v": used_by[:60]})
+        clean["used_by"] = found
     if errors:
         raise ValidationError(errors)
     return clean
@@ -837,6 +846,8 @@ def _filtered(qs, clean: dict, *, skip: str = ""):
         qs = qs.filter(from_quebec_public_body=clean["quebec"])
     if "publisher" in clean and skip != "publisher":
         qs = qs.filter(publisher=clean["publisher"])
+    if "used_by" in clean and skip != "used_by":
+        qs = qs.filter(pk__in=Usage.objects.filter(organisation=clean["used_by"]).values("software_id"))
     return qs
 
 
@@ -918,6 +929,11 @@ def catalogue_search(*, q: str = "", filters: dict | None = None, sort: str = ""
                            for r in base("publisher").exclude(publisher=None)
                            .values("publisher__slug", "publisher__name_fr", "publisher__acronym")
                            .annotate(n=Count("pk")).order_by("publisher__name_fr")]
+    facets["used_by"] = [{"value": r["organisation__slug"], "label": r["organisation__acronym"] or
+                          r["organisation__name_fr"], "count": r["n"]}
+                         for r in Usage.objects.filter(software__in=base("used_by").values("pk"))
+                         .values("organisation__slug", "organisation__name_fr", "organisation__acronym")
+                         .annotate(n=Count("pk")).order_by("organisation__name_fr")]
     return {"queryset": qs, "facets": facets, "filters": clean, "sort": sort}
 
 
@@ -991,8 +1007,6 @@ SOFTWARE_COLUMNS = ["identifiant", "nom", "description_fr", "description_en", "f
                     "adresse", "modifie_le"]
 USAGE_COLUMNS = ["logiciel", "nom_logiciel", "organisme", "nom_organisme", "utilisation_fr", "utilisation_en",
                  "version", "depuis", "declaree_le"]
-REPOSITORY_COLUMNS = ["adresse", "nom", "description", "organisme", "compte", "forge", "langage", "licence",
-                      "sujets", "derniere_activite", "archive", "logiciel", "importe_le"]
 
 
 def _iso(value):
@@ -1035,15 +1049,6 @@ def _usage_rows() -> list[dict]:
                                                                                         "organisation__slug")]
 
 
-def _repository_rows() -> list[dict]:
-    return [{"adresse": r.url, "nom": r.name, "description": r.description,
-             "organisme": r.organisation.slug if r.organisation_id else "", "compte": r.owner, "forge": r.forge,
-             "langage": r.language, "licence": r.licence, "sujets": ";".join(str(t) for t in r.topics or []),
-             "derniere_activite": _iso(r.last_activity), "archive": r.archived,
-             "logiciel": r.software.slug if r.software_id else "", "importe_le": _iso(r.imported_at)}
-            for r in CodeRepository.objects.select_related("organisation", "software").order_by("url")]
-
-
 def _csv_safe(value) -> str:
     text = "oui" if value is True else "non" if value is False else str(value if value is not None else "")
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
@@ -1074,31 +1079,31 @@ def catalogue_export_json(queryset=None) -> bytes:
 
 
 def open_data_export() -> dict | None:
-    """What the software module publishes (open-data publisher ``software``): the catalogue with the statuses,
-    the uses by public bodies (with the body and the version, never a referent's e-mail) and the inventory of
-    code repositories, each in CSV and JSON. ``None`` while the catalogue and the inventory are empty."""
-    if not Software.objects.exists() and not CodeRepository.objects.exists():
+    """What the software module publishes (open-data publisher ``software``): the catalogue with the statuses
+    and the uses by public bodies (with the body and the version, never a referent's e-mail), each in CSV and
+    JSON. ``None`` while the catalogue is empty. The inventory of code repositories is its own dataset
+    (``inventory.open_data_export``)."""
+    if not Software.objects.exists():
         return None
     with translation.override("fr"):
-        software, usages, repositories = catalogue_rows(), _usage_rows(), _repository_rows()
+        software, usages = catalogue_rows(), _usage_rows()
         return {
             "organisation": core_services.open_data_organisation(),
             "metadata": {
                 "name": "catalogue-logiciels-libres",
-                "title_fr": "Catalogue gouvernemental des logiciels libres, leurs utilisations et l'inventaire des "
-                            "dépôts de code des organismes publics",
-                "title_en": "Government catalogue of free software, their uses and the inventory of public bodies' "
-                            "code repositories",
+                "title_fr": "Catalogue gouvernemental des logiciels libres et leurs utilisations par les "
+                            "organismes publics",
+                "title_en": "Government catalogue of free software and their uses by public bodies",
                 "notes_fr": ("Les logiciels du catalogue (licence SPDX, état au catalogue : répertorié, en observation, "
                              "recommandé ou retiré, avec la dernière version recommandée), les logiciels propriétaires "
-                             "qu'ils peuvent remplacer, les utilisations déclarées par les organismes publics (organisme, "
-                             "version) et l'inventaire des dépôts de code publiés par les organismes. Aucun courriel "
-                             "n'est publié. Mis à jour automatiquement."),
+                             "qu'ils peuvent remplacer et les utilisations déclarées par les organismes publics "
+                             "(organisme, version). L'inventaire des dépôts de code des organismes est publié dans un "
+                             "jeu de données à part. Aucun courriel n'est publié. Mis à jour automatiquement."),
                 "notes_en": ("The catalogue's software (SPDX licence, status in the catalogue: listed, under observation, "
                              "recommended or withdrawn, with the last recommended version), the proprietary products "
-                             "they can replace, the uses declared by public bodies (body, version) and the inventory of "
-                             "code repositories published by public bodies. No e-mail is published. Refreshed "
-                             "automatically."),
+                             "they can replace and the uses declared by public bodies (body, version). The inventory of "
+                             "public bodies' code repositories is published as a dataset of its own. No e-mail is "
+                             "published. Refreshed automatically."),
                 "licence": "CC-BY-4.0",
                 "tags": ["logiciel libre", "free software", "open source", "SPDX", "publiccode.yml"],
                 "themes": ["gouvernement"],
@@ -1116,9 +1121,5 @@ def open_data_export() -> dict | None:
                  "format": "CSV", "filename": "utilisations.csv", "content": _csv(usages, USAGE_COLUMNS)},
                 {"name_fr": "Utilisations par les organismes publics (JSON)", "name_en": "Uses by public bodies (JSON)",
                  "format": "JSON", "filename": "utilisations.json", "content": _json("utilisations", usages)},
-                {"name_fr": "Inventaire des dépôts de code (CSV)", "name_en": "Inventory of code repositories (CSV)",
-                 "format": "CSV", "filename": "depots.csv", "content": _csv(repositories, REPOSITORY_COLUMNS)},
-                {"name_fr": "Inventaire des dépôts de code (JSON)", "name_en": "Inventory of code repositories (JSON)",
-                 "format": "JSON", "filename": "depots.json", "content": _json("depots", repositories)},
             ],
         }

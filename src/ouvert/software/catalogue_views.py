@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
-from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -59,15 +58,12 @@ def catalogue(request):
         errors = forms.error_items(exc)
         page_number = 1
         result = services.catalogue_search()
-    paginator = Paginator(result["queryset"], PER_PAGE)
-    try:
-        page = paginator.page(page_number)
-    except EmptyPage:
-        page = paginator.page(paginator.num_pages)
+    page = core_services.page_get(result["queryset"], page_number, PER_PAGE)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "software/catalogue/list.html", {
         "page": page, "q": q, "filters": filters, "sort": result["sort"], "facets": result["facets"],
+        "repositories": services.repositories_matching(q) if not errors else None,
         "form_errors": errors, "query": query.urlencode(), "can_edit": services.can_edit_catalogue(request.user),
         "sorts": [("relevance", _("Pertinence")), ("name", _("Nom")), ("updated", _("Dernière mise à jour"))],
     }, status=400 if errors else 200)

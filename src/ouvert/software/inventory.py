@@ -61,7 +61,7 @@ from .spdx import licence_expression_normalize, licence_identifiers
 __all__ = ["INVENTORY_CSV_COLUMNS", "INVENTORY_OPEN_DATA_KEY", "INVENTORY_SEARCH_KIND", "ImportTooLarge",
            "ORE_ORGANISATIONS", "import_max_bytes", "inventory_check_size", "inventory_filter_choices",
            "repositories_import", "repositories_link", "repositories_of_body", "repository_get",
-           "repository_reindex", "repository_search", "repository_url_normalize"]
+           "repositories_matching", "repository_reindex", "repository_search", "repository_url_normalize"]
 
 INVENTORY_SEARCH_KIND = "software_repository"
 INVENTORY_OPEN_DATA_KEY = "software_inventory"
@@ -758,6 +758,17 @@ def repository_search(*, q: str = "", filters: dict | None = None, sort: str = "
             rows = scope.exclude(**{name: ""}).values(name).annotate(n=Count("pk")).order_by("-n", name)
             facets[name] = [{"value": r[name], "label": r[name], "count": r["n"]} for r in rows[:50]]
     return {"queryset": qs, "facets": facets, "filters": clean, "sort": sort}
+
+
+def repositories_matching(q: str, *, limit: int = 5) -> dict:
+    """``{"count", "items"}``: the inventory's repositories matching ``q`` (full text), the ``limit`` best first —
+    what the catalogue's search shows of the inventory (two queries; nothing without ``q``)."""
+    match = search.match(INVENTORY_SEARCH_KIND, str(q or "")[:500])
+    if match is None:
+        return {"count": 0, "items": []}
+    qs = match.apply(CodeRepository.objects.all(), rank="search_rank")
+    return {"count": qs.count(),
+            "items": list(qs.select_related("organisation", "software").order_by("-search_rank", "name", "pk")[:limit])}
 
 
 def inventory_filter_choices() -> dict:
