@@ -85,6 +85,40 @@ def page_number(value) -> int:
     return page
 
 
+def per_page_number(value, *, maximum: int = 100) -> int:
+    """A ``per_page`` parameter: a whole number from 1 to ``maximum``, or ``ValidationError``."""
+    try:
+        size = int(str(value).strip())
+    except ValueError:
+        size = 0
+    if not 1 <= size <= maximum:
+        raise ValidationError({"per_page": [_("« per_page » doit être un nombre entier de 1 à %(n)s.")
+                                            % {"n": maximum}]})
+    return size
+
+
+def page_get(queryset, number: int, size: int):
+    """Page ``number`` of ``queryset`` for a page of results (the last one when ``number`` is past it)."""
+    from django.core.paginator import EmptyPage, Paginator
+
+    paginator = Paginator(queryset, size)
+    try:
+        return paginator.page(number)
+    except EmptyPage:
+        return paginator.page(paginator.num_pages)
+
+
+def api_page(queryset, *, page, per_page, maximum: int = 100) -> tuple[dict, list]:
+    """``({"count", "page", "pages", "per_page"}, rows)`` for a list of the API: ``page`` and ``per_page`` as
+    given (``ValidationError`` when bad); past the last page, no rows."""
+    from django.core.paginator import Paginator
+
+    number, size = page_number(page), per_page_number(per_page, maximum=maximum)
+    paginator = Paginator(queryset, size)
+    rows = list(paginator.page(number).object_list) if number <= paginator.num_pages else []
+    return {"count": paginator.count, "page": number, "pages": paginator.num_pages, "per_page": size}, rows
+
+
 # --- Organisations and roles ----------------------------------------------------------
 
 def organisation_get(*, slug: str) -> Organisation:

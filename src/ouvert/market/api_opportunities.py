@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -103,23 +102,13 @@ def opportunity_list(request: HttpRequest, status: str = "", skill: str = "", va
                      buyer: str = "", remote: str = "", q: str = "", page: str = "1", per_page: str = "20"):
     """Filters: ``status`` and ``skill`` (repeat them for several), ``value_min`` / ``value_max`` (CAD),
     ``buyer`` (slug), ``remote`` (true/false), ``q``; ``page`` (from 1) and ``per_page`` (1 to 100)."""
-    page_number = core_services.page_number(page)
-    try:
-        size = int(per_page)
-        if not 1 <= size <= MAX_PER_PAGE:
-            raise ValueError
-    except ValueError:
-        raise ValidationError({"per_page": [_("« per_page » doit être un nombre entier de 1 à %(n)s.")
-                                            % {"n": MAX_PER_PAGE}]}) from None
     filters = {"status": request.GET.getlist("status"), "skills": request.GET.getlist("skill"),
                "value_min": value_min, "value_max": value_max, "buyer": buyer, "remote": remote, "q": q}
     services.opportunity_close_due()  # the periodic job may be a minute away: the statuses are current
     qs = services.opportunity_list(filters=filters, user=reader(request))
-    paginator = Paginator(qs, size)
+    meta, rows = core_services.api_page(qs, page=page, per_page=per_page, maximum=MAX_PER_PAGE)
     now = timezone.now()
-    rows = list(paginator.page(page_number).object_list) if page_number <= paginator.num_pages else []
-    return {"count": paginator.count, "page": page_number, "pages": paginator.num_pages, "per_page": size,
-            "results": [_row(o, now) for o in rows]}
+    return {**meta, "results": [_row(o, now) for o in rows]}
 
 
 class OpportunityIn(Schema):

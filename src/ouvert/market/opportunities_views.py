@@ -10,7 +10,6 @@ import re
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import EmptyPage, Paginator
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -67,11 +66,7 @@ def opportunity_list(request):
     except ValidationError as exc:
         errors = forms.error_lines(exc)
         page_number, qs = 1, services.opportunity_list(filters={}, user=request.user).none()
-    paginator = Paginator(qs, PER_PAGE)
-    try:
-        page = paginator.page(page_number)
-    except EmptyPage:
-        page = paginator.page(paginator.num_pages)
+    page = core_services.page_get(qs, page_number, PER_PAGE)
     query = request.GET.copy()
     query.pop("page", None)
     now = timezone.now()

@@ -15,7 +15,6 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status
@@ -68,18 +67,8 @@ def _archiving(p: ArchivingPolicy) -> dict:
 
 
 def _page(queryset, page: str, per_page: str, row) -> dict:
-    number = core_services.page_number(page)
-    try:
-        size = int(per_page)
-        if not 1 <= size <= MAX_PER_PAGE:
-            raise ValueError
-    except ValueError:
-        raise ValidationError({"per_page": [_("« per_page » doit être un nombre entier de 1 à %(n)s.")
-                                            % {"n": MAX_PER_PAGE}]}) from None
-    paginator = Paginator(queryset, size)
-    rows = list(paginator.page(number).object_list) if number <= paginator.num_pages else []
-    return {"count": paginator.count, "page": number, "pages": paginator.num_pages, "per_page": size,
-            "results": [row(item) for item in rows]}
+    meta, rows = core_services.api_page(queryset, page=page, per_page=per_page, maximum=MAX_PER_PAGE)
+    return {**meta, "results": [row(item) for item in rows]}
 
 
 # --- Funds and policy versions ---------------------------------------------------------------------

@@ -10,7 +10,6 @@ the reason), 404 unknown, 413 file too large.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Body, File, Form, Router, Schema, Status
@@ -67,31 +66,16 @@ def detail_data(p: Publication) -> dict:
     return data
 
 
-def _per_page(value: str) -> int:
-    try:
-        size = int(value)
-        if not 1 <= size <= MAX_PER_PAGE:
-            raise ValueError
-    except ValueError:
-        raise ValidationError({"per_page": [_("« per_page » doit être un nombre entier de 1 à %(n)s.")
-                                            % {"n": MAX_PER_PAGE}]}) from None
-    return size
-
-
 @router.get("/publications", url_name="science_publications", summary="Publications financées / Funded publications")
 def publication_list(request: HttpRequest, q: str = "", fund: str = "", year: str = "", verdict: str = "",
                      oa_status: str = "", institution: str = "", sort: str = "", page: str = "1", per_page: str = "20"):
     """Full text ``q`` (title, authors, journal, DOI); filters ``fund``, ``year``, ``verdict`` (compliant,
     not_compliant, unknown), ``oa_status``, ``institution``; ``sort`` (relevance, date, -date, title); ``page``
     and ``per_page`` (1 to 100). ``facets`` gives each filter's values with their counts."""
-    page_number = core_services.page_number(page)
-    size = _per_page(per_page)
     result = services.publication_search(q=q, filters={"fund": fund, "year": year, "verdict": verdict,
                                                        "oa_status": oa_status, "institution": institution}, sort=sort)
-    paginator = Paginator(result["queryset"], size)
-    rows = list(paginator.page(page_number).object_list) if page_number <= paginator.num_pages else []
-    return {"count": paginator.count, "page": page_number, "pages": paginator.num_pages, "per_page": size,
-            "sort": result["sort"], "facets": result["facets"], "results": [_row(p) for p in rows]}
+    meta, rows = core_services.api_page(result["queryset"], page=page, per_page=per_page, maximum=MAX_PER_PAGE)
+    return {**meta, "sort": result["sort"], "facets": result["facets"], "results": [_row(p) for p in rows]}
 
 
 @router.get("/publications/export", url_name="science_publications_export",

@@ -11,7 +11,6 @@ import re
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -146,11 +145,11 @@ def policy_version_delete(request, fund, code):
 # --- Journals --------------------------------------------------------------------------------------
 
 def _page(request, queryset):
-    paginator = Paginator(queryset, PER_PAGE)
     try:
-        return paginator.page(core_services.page_number(request.GET.get("page")))
-    except (EmptyPage, ValidationError):
-        return paginator.page(paginator.num_pages)
+        number = core_services.page_number(request.GET.get("page"))
+    except ValidationError:
+        number = 1
+    return core_services.page_get(queryset, number, PER_PAGE)
 
 
 @require_safe

@@ -8,7 +8,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -54,11 +53,7 @@ def publication_list(request):
         errors = forms.error_items(exc)
         page_number = 1
         result = services.publication_search()
-    paginator = Paginator(result["queryset"], PER_PAGE)
-    try:
-        page = paginator.page(page_number)
-    except EmptyPage:
-        page = paginator.page(paginator.num_pages)
+    page = core_services.page_get(result["queryset"], page_number, PER_PAGE)
     rows = [{"publication": p, "copies": services.open_copies(p)} for p in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
@@ -198,11 +193,11 @@ def publication_withdraw(request, pk):
 def my_publications(request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    paginator = Paginator(services.my_publications(user=request.user), PER_PAGE)
     try:
-        page = paginator.page(core_services.page_number(request.GET.get("page")))
-    except (EmptyPage, ValidationError):
-        page = paginator.page(1)
+        number = core_services.page_number(request.GET.get("page"))
+    except ValidationError:
+        number = 1
+    page = core_services.page_get(services.my_publications(user=request.user), number, PER_PAGE)
     return render(request, "science/registry/mine.html", {"page": page})
 
 

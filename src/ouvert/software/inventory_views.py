@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import EmptyPage, Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -35,11 +34,7 @@ def inventory(request):
         errors = error_items(exc)
         page_number = 1
         result = services.repository_search()
-    paginator = Paginator(result["queryset"], PER_PAGE)
-    try:
-        page = paginator.page(page_number)
-    except EmptyPage:
-        page = paginator.page(paginator.num_pages)
+    page = core_services.page_get(result["queryset"], page_number, PER_PAGE)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "software/inventory/list.html", {
