@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from ouvert.software import demo_publiccode, services
+from ouvert.software import demo_people, demo_publiccode, services
 from ouvert.software.models import Software
 
 
@@ -18,7 +18,7 @@ def test_demo_loads_twice():
     assert [s.name for s in entries] == ["Catala", "Signalen frontend", "Web Analytics Italia - Portale"]
     assert all(s.is_demo and s.publiccode for s in entries)
     team = entries[0].created_by
-    assert team.email == demo_publiccode.TEAM_EMAIL and services.is_software_team(team)
+    assert team.email == demo_people.TEAM_EMAIL and services.is_software_team(team)
     assert team.has_usable_password() is False
     catala = entries[0]
     assert catala.short_description_fr.startswith("Langage de programmation")

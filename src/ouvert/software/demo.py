@@ -16,6 +16,7 @@ from . import (
     demo_catalogue,
     demo_grids,
     demo_inventory,
+    demo_people,
     demo_publiccode,
     demo_usage,
     inventory,
@@ -26,8 +27,8 @@ __all__: list[str] = []
 #: The demo's people of this module, with the demo password of the other modules' accounts: the platform's
 #: free-software team, and a member of the demo municipality (uses, grids, accompaniment requests).
 ACCOUNTS = [
-    (demo_catalogue.TEAM_EMAIL, "Équipe du logiciel libre (démo)"),
-    (demo_usage.MEMBER_EMAIL, "Service des technologies (démo)"),
+    (demo_people.TEAM_EMAIL, demo_people.TEAM_NAME),
+    (demo_people.MEMBER_EMAIL, demo_people.MEMBER_NAME),
 ]
 DEMO_PASSWORD = "demo-ouvert-2021"
 

@@ -6,8 +6,7 @@ body, is left as it is)."""
 
 from __future__ import annotations
 
-from . import accompaniment
-from .demo_grids import _people
+from . import accompaniment, demo_people
 from .models import AccompanimentRequest
 
 #: ``(title, need, software name, moves)``: the moves the team makes after the request.
@@ -33,7 +32,7 @@ REQUESTS = [
 
 def load(stdout=None) -> dict:
     """Create the demo requests not yet there; ``{"created": n, "kept": n}``."""
-    _sct, team, body, member = _people()
+    team, (body, member) = demo_people.team(), demo_people.body_and_member()
     created = kept = 0
     for title, need, software_name, moves in REQUESTS:
         if AccompanimentRequest.objects.filter(title=title, organisation=body).exists():

@@ -6,14 +6,8 @@ is left as it is, a status already decided is not decided again); rows marked ``
 
 from __future__ import annotations
 
-from ouvert.core import services as core_services
-from ouvert.core.models import Membership, Organisation
-
-from . import catalogue
+from . import catalogue, demo_people
 from .models import CatalogueStatus, Software
-
-ADMIN_EMAIL = "admin@demo.ouvert.local"
-TEAM_EMAIL = "logiciel-libre@demo.ouvert.local"
 
 PROPRIETARY = [
     {"slug": "microsoft-office", "name": "Microsoft Office", "wikidata_id": "Q11255",
@@ -157,29 +151,10 @@ STATUSES = [
 ]
 
 
-def _people():
-    sct = Organisation.objects.filter(slug=core_services.open_data_organisation()).first() or \
-        core_services.organisation_upsert(slug=core_services.open_data_organisation(),
-                                          name_fr="Secrétariat du Conseil du trésor", kind="public_body")
-    admin = _user(ADMIN_EMAIL) or core_services.user_upsert(email=ADMIN_EMAIL, password=None,
-                                                           full_name="Administration (démo)", is_superuser=True)
-    team = _user(TEAM_EMAIL) or core_services.user_upsert(email=TEAM_EMAIL, password=None,
-                                                         full_name="Équipe du logiciel libre (démo)")
-    if not Membership.objects.filter(user=team, organisation=sct).exists():
-        core_services.membership_set(user=team, organisation=sct, role=Membership.Role.EDITOR)
-    return admin, team
-
-
-def _user(email):
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.filter(email=email).first()
-
-
 def load(stdout=None) -> dict:
     """Add the demo entries not yet there, then the statuses not yet decided; ``{"created", "kept",
     "statuses"}``."""
-    admin, team = _people()
+    admin, team = demo_people.admin(), demo_people.team()
     created = kept = 0
     for spec in PROPRIETARY + FREE:
         if Software.objects.filter(slug=spec["slug"]).exists():

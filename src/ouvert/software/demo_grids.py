@@ -5,15 +5,9 @@ and Microsoft 365. The scores and their notes are fictional (every note says so)
 
 from __future__ import annotations
 
-from ouvert.core import services as core_services
-from ouvert.core.models import Membership, Organisation, User
-
-from . import grids
+from . import demo_people, grids
 from .models import Grid, Software
 
-TEAM_EMAIL = "logiciel-libre@demo.ouvert.local"
-BODY_SLUG = "municipalite-demo"
-MEMBER_EMAIL = "ti@municipalite-demo.ouvert.local"
 TEMPLATE_TITLE = "Suite bureautique : critères usuels"
 SCORED_TITLE = "Suite bureautique de la municipalité (démonstration)"
 
@@ -39,30 +33,10 @@ SCORES = {
 }
 
 
-def _user(email: str, full_name: str, **kwargs) -> User:
-    return User.objects.filter(email=email).first() or core_services.user_upsert(
-        email=email, password=None, full_name=full_name, **kwargs)
-
-
-def _people():
-    sct = Organisation.objects.filter(slug=core_services.open_data_organisation()).first() or \
-        core_services.organisation_upsert(slug=core_services.open_data_organisation(),
-                                          name_fr="Secrétariat du Conseil du trésor", kind="public_body")
-    team = _user(TEAM_EMAIL, "Équipe du logiciel libre (démo)")
-    if not Membership.objects.filter(user=team, organisation=sct).exists():
-        core_services.membership_set(user=team, organisation=sct, role=Membership.Role.EDITOR)
-    body = Organisation.objects.filter(slug=BODY_SLUG).first() or core_services.organisation_upsert(
-        slug=BODY_SLUG, name_fr="Municipalité de démonstration", name_en="Demo municipality", kind="municipality",
-        is_demo=True)
-    member = _user(MEMBER_EMAIL, "Service des technologies (démo)")
-    if not Membership.objects.filter(user=member, organisation=body).exists():
-        core_services.membership_set(user=member, organisation=body, role=Membership.Role.EDITOR)
-    return sct, team, body, member
-
-
 def load(stdout=None) -> dict:
     """Create the demo grids not yet there; ``{"created": n, "kept": n}``."""
-    sct, team, body, member = _people()
+    sct, team = demo_people.platform_organisation(), demo_people.team()
+    body, member = demo_people.body_and_member()
     created = kept = 0
     template = Grid.objects.filter(title=TEMPLATE_TITLE, organisation=sct).first()
     if template is None:

@@ -7,34 +7,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ouvert.core import services as core_services
-from ouvert.core.models import Membership
-
-from . import catalogue, publiccode
+from . import catalogue, demo_people, publiccode
 from .models import Software
 
 DATA = Path(__file__).parent / "data" / "publiccode"
 FILES = ("catala_publiccode.yml", "amsterdam_signals-frontend_publiccode.yml", "agid_wai-portal_publiccode.yml")
-TEAM_EMAIL = "logiciel-libre@demo.ouvert.local"
-
-
-def _team():
-    slug = core_services.open_data_organisation()
-    try:
-        organisation = core_services.organisation_get(slug=slug)
-    except core_services.NotFound:
-        organisation = core_services.organisation_upsert(slug=slug, name_fr="Secrétariat du Conseil du trésor",
-                                                         name_en="Treasury Board Secretariat", acronym="SCT",
-                                                         kind="public_body", is_demo=True)
-    user = core_services.user_upsert(email=TEAM_EMAIL, password=None, full_name="Équipe du logiciel libre (démo)")
-    if not core_services.user_has_role(user, organisation, [Membership.Role.EDITOR, Membership.Role.ADMIN]):
-        core_services.membership_set(user=user, organisation=organisation, role=Membership.Role.EDITOR)
-    return user
 
 
 def load(stdout=None) -> dict[str, int]:
     """Import the demo files not yet in the catalogue; ``{"created": n, "kept": n}``."""
-    team = _team()
+    team = demo_people.team()
     created = kept = 0
     for name in FILES:
         data = (DATA / name).read_bytes()

@@ -5,31 +5,15 @@ use already declared is left as it is). Load it after the catalogue's demo."""
 
 from __future__ import annotations
 
-from ouvert.core import services as core_services
-from ouvert.core.models import Membership, Organisation
-
-from . import usage
+from . import demo_people, usage
 from .models import Software, Usage
 
-BODY_SLUG = "municipalite-demo"
-MEMBER_EMAIL = "ti@municipalite-demo.ouvert.local"
 COUNT = 3
-
-
-def _body_and_member():
-    body = Organisation.objects.filter(slug=BODY_SLUG).first() or core_services.organisation_upsert(
-        slug=BODY_SLUG, name_fr="Municipalité de démonstration", name_en="Demo municipality", kind="municipality",
-        is_demo=True)
-    member = core_services.user_upsert(email=MEMBER_EMAIL, password=None,
-                                       full_name="Service des technologies (démo)")
-    if not Membership.objects.filter(user=member, organisation=body).exists():
-        core_services.membership_set(user=member, organisation=body, role=Membership.Role.EDITOR)
-    return body, member
 
 
 def load(stdout=None) -> dict:
     """Declare the demo uses not yet declared; ``{"created": n, "kept": n}``."""
-    body, member = _body_and_member()
+    body, member = demo_people.body_and_member()
     created = kept = 0
     for software in Software.objects.filter(is_demo=True, is_proprietary=False).order_by("slug")[:COUNT]:
         if Usage.objects.filter(software=software, organisation=body).exists():
