@@ -85,6 +85,20 @@ def page_number(value) -> int:
     return page
 
 
+def absolute_url(name: str, lang: str = "fr", **kwargs) -> str:
+    """The full address (``OUVERT_BASE_URL`` and the path in ``lang``) of the page ``name``, for exports, open
+    datasets and e-mails; empty when no such page is installed."""
+    from django.conf import settings
+    from django.urls import NoReverseMatch, reverse
+    from django.utils import translation
+
+    try:
+        with translation.override(lang):
+            return settings.OUVERT_BASE_URL + reverse(name, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return ""
+
+
 def per_page_number(value, *, maximum: int = 100) -> int:
     """A ``per_page`` parameter: a whole number from 1 to ``maximum``, or ``ValidationError``."""
     try:
@@ -106,6 +120,26 @@ def page_get(queryset, number: int, size: int):
         return paginator.page(number)
     except EmptyPage:
         return paginator.page(paginator.num_pages)
+
+
+def search_page(params, search, *, filters, per_page: int) -> dict:
+    """What a search page shows, from its query string ``params`` (``request.GET``): ``q`` (500 characters at
+    most), the ``filters`` named, ``sort`` and ``page``, given to ``search(q=, filters=, sort=)``, which returns
+    ``{"queryset", …}``. When any is bad, the search runs without them and ``error`` is the ValidationError (the
+    page answers 400). Returns ``{"q", "filters", "result", "page", "query" (the query string without the
+    page, for the pages' links), "error"}``."""
+    q = params.get("q", "")[:500]
+    values = {name: params.get(name, "")[:200] for name in filters}
+    error = None
+    try:
+        number = page_number(params.get("page"))
+        result = search(q=q, filters=values, sort=params.get("sort", ""))
+    except ValidationError as exc:
+        error, number, result = exc, 1, search()
+    query = params.copy()
+    query.pop("page", None)
+    return {"q": q, "filters": values, "result": result, "page": page_get(result["queryset"], number, per_page),
+            "query": query.urlencode(), "error": error}
 
 
 def api_page(queryset, *, page, per_page, maximum: int = 100) -> tuple[dict, list]:

@@ -31,7 +31,6 @@ from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import ExtractYear
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -128,16 +127,8 @@ def _fold(value) -> str:
     return csvfile.column_key(str(value or ""))
 
 
-def _url(name: str, lang: str = "fr", **kwargs) -> str:
-    try:
-        with translation.override(lang):
-            return settings.OUVERT_BASE_URL + reverse(name, kwargs=kwargs)
-    except NoReverseMatch:
-        return ""
-
-
 def publication_url(publication: Publication, lang: str = "fr") -> str:
-    return _url("science:publication_detail", lang, pk=publication.pk)
+    return core_services.absolute_url("science:publication_detail", lang, pk=publication.pk)
 
 
 def _add(errors: dict, field: str, message: str) -> None:
@@ -1074,7 +1065,7 @@ def open_data_export() -> dict | None:
                 "languages": ["fr", "en"],
                 "temporal_start": first.isoformat() if first else None,
                 "spatial_name": "Québec",
-                "url": _url("science:publication_list") or settings.OUVERT_BASE_URL + "/",
+                "url": core_services.absolute_url("science:publication_list") or settings.OUVERT_BASE_URL + "/",
             },
             "resources": [
                 {"name_fr": "Publications et verdicts (CSV)", "name_en": "Publications and verdicts (CSV)",
@@ -1167,7 +1158,7 @@ def _reminder_body(items: list, lang: str) -> str:
             lines.append(f"- {publication.title}" + (f" (doi:{publication.doi})" if publication.doi else ""))
             lines.append("  " + _("Motif : %(reason)s") % {"reason": reason})
             lines.append("  " + publication_url(publication, lang))
-        assistant = _url("science:assistant", lang)
+        assistant = core_services.absolute_url("science:assistant", lang)
         intro = _("Selon le registre des publications financées par les Fonds de recherche du Québec, les publications "
                   "suivantes, dont vous êtes l'auteur ou l'autrice de correspondance, ne sont pas conformes à la "
                   "politique de libre accès de leur fonds :")

@@ -44,27 +44,16 @@ def _search_args(request) -> tuple[str, dict, str]:
 
 @require_safe
 def publication_list(request):
-    q, filters, sort = _search_args(request)
-    errors = []
-    try:
-        page_number = core_services.page_number(request.GET.get("page"))
-        result = services.publication_search(q=q, filters=filters, sort=sort)
-    except ValidationError as exc:
-        errors = forms.error_items(exc)
-        page_number = 1
-        result = services.publication_search()
-    page = core_services.page_get(result["queryset"], page_number, PER_PAGE)
+    found = core_services.search_page(request.GET, services.publication_search, filters=FILTERS, per_page=PER_PAGE)
+    result, page = found["result"], found["page"]
     rows = [{"publication": p, "copies": services.open_copies(p)} for p in page.object_list]
-    query = request.GET.copy()
-    query.pop("page", None)
-    export = request.GET.copy()
-    export.pop("page", None)
     return render(request, "science/registry/list.html", {
-        "page": page, "rows": rows, "q": q, "filters": filters, "sort": result["sort"], "facets": result["facets"],
-        "form_errors": errors, "query": query.urlencode(), "export_query": export.urlencode(),
+        "page": page, "rows": rows, "q": found["q"], "filters": found["filters"], "sort": result["sort"],
+        "facets": result["facets"], "query": found["query"], "export_query": found["query"],
+        "form_errors": forms.error_items(found["error"]) if found["error"] else [],
         "sorts": [("relevance", _("Pertinence")), ("date", _("Plus récentes")), ("-date", _("Plus anciennes")),
                   ("title", _("Titre"))],
-    }, status=400 if errors else 200)
+    }, status=400 if found["error"] else 200)
 
 
 @require_safe

@@ -21,7 +21,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -101,17 +100,9 @@ def _add(errors: dict, field: str, message: str) -> None:
     errors.setdefault(field, []).append(message)
 
 
-def _url(name: str, lang: str = "fr", **kwargs) -> str:
-    try:
-        with translation.override(lang):
-            return settings.OUVERT_BASE_URL + reverse(name, kwargs=kwargs)
-    except NoReverseMatch:
-        return ""
-
-
 def software_url(software: Software, lang: str = "fr") -> str:
     """The full address of an entry's page."""
-    return _url("software:detail", lang, slug=software.slug)
+    return core_services.absolute_url("software:detail", lang, slug=software.slug)
 
 
 def normalize_repository_url(url) -> str:
@@ -812,18 +803,12 @@ def _filters_clean(filters: dict) -> dict:
         if quebec not in ("1", "0", "true", "false", "oui", "non"):
             _add(errors, "quebec", _("« quebec » vaut 1 ou 0."))
         clean["quebec"] = quebec in ("1", "true", "oui")
-    publisher = str(filters.get("publisher") or "").strip()
-    if publisher:
-        found = Organisation.objects.filter(slug=publisher[:100]).first()
-        if found is None:
-            _add(errors, "publisher", _("Organisme inconnu : « %(v)s ».") % {"v": publisher[:60]})
-        clean["publisher"] = found
-    used_by = str(filters.get("used_by") or "").strip()
-    if used_by:
-        found = Organisation.objects.filter(slug=used_by[:100]).first()
-        if found is None:
-            _add(errors, "used_by", _("Organisme inconnu : « %(v)s ».") % {"v": used_by[:60]})
-        clean["used_by"] = found
+    for name in ("publisher", "used_by"):
+        slug = str(filters.get(name) or "").strip()
+        if slug:
+            clean[name] = Organisation.objects.filter(slug=slug[:100]).first()
+            if clean[name] is None:
+                _add(errors, name, _("Organisme inconnu : « %(v)s ».") % {"v": slug[:60]})
     if errors:
         raise ValidationError(errors)
     return clean
@@ -1110,7 +1095,7 @@ def open_data_export() -> dict | None:
                 "frequency": "IRREG",
                 "languages": ["fr", "en"],
                 "spatial_name": "Québec",
-                "url": _url("software:catalogue") or settings.OUVERT_BASE_URL + "/",
+                "url": core_services.absolute_url("software:catalogue") or settings.OUVERT_BASE_URL + "/",
             },
             "resources": [
                 {"name_fr": "Logiciels du catalogue (CSV)", "name_en": "Catalogue software (CSV)", "format": "CSV",

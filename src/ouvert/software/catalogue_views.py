@@ -49,22 +49,13 @@ def _search_args(request):
 
 @require_safe
 def catalogue(request):
-    q, filters, sort = _search_args(request)
-    errors = []
-    try:
-        page_number = core_services.page_number(request.GET.get("page"))
-        result = services.catalogue_search(q=q, filters=filters, sort=sort)
-    except ValidationError as exc:
-        errors = forms.error_items(exc)
-        page_number = 1
-        result = services.catalogue_search()
-    page = core_services.page_get(result["queryset"], page_number, PER_PAGE)
-    query = request.GET.copy()
-    query.pop("page", None)
+    found = core_services.search_page(request.GET, services.catalogue_search, filters=services.FILTERS,
+                                      per_page=PER_PAGE)
+    result, errors = found["result"], forms.error_items(found["error"]) if found["error"] else []
     return render(request, "software/catalogue/list.html", {
-        "page": page, "q": q, "filters": filters, "sort": result["sort"], "facets": result["facets"],
-        "repositories": services.repositories_matching(q) if not errors else None,
-        "form_errors": errors, "query": query.urlencode(), "can_edit": services.can_edit_catalogue(request.user),
+        "page": found["page"], "q": found["q"], "filters": found["filters"], "sort": result["sort"],
+        "facets": result["facets"], "repositories": services.repositories_matching(found["q"]) if not errors else None,
+        "form_errors": errors, "query": found["query"], "can_edit": services.can_edit_catalogue(request.user),
         "sorts": [("relevance", _("Pertinence")), ("name", _("Nom")), ("updated", _("Dernière mise à jour"))],
     }, status=400 if errors else 200)
 

@@ -44,8 +44,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
-from django.urls import NoReverseMatch, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -813,14 +812,6 @@ def export_json(queryset) -> bytes:
     return json.dumps({"repositories": _export_rows(queryset)}, ensure_ascii=False, indent=1).encode("utf-8")
 
 
-def _url(name: str) -> str:
-    try:
-        with translation.override("fr"):
-            return settings.OUVERT_BASE_URL + reverse(name)
-    except NoReverseMatch:
-        return settings.OUVERT_BASE_URL + "/"
-
-
 def open_data_export() -> dict | None:
     """The inventory as an open dataset (CSV and JSON); ``None`` while it is empty."""
     qs = CodeRepository.objects.select_related("organisation", "software").order_by("url")
@@ -845,7 +836,7 @@ def open_data_export() -> dict | None:
             "frequency": "IRREG",
             "languages": ["fr", "en"],
             "spatial_name": "Québec",
-            "url": _url("software:inventory"),
+            "url": core_services.absolute_url("software:inventory") or settings.OUVERT_BASE_URL + "/",
         },
         "resources": [
             {"name_fr": "Dépôts de code (CSV)", "name_en": "Code repositories (CSV)", "format": "CSV",

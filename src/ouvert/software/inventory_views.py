@@ -24,22 +24,13 @@ FILTERS = ("organisation", "language", "licence", "forge", "archived")
 
 @require_safe
 def inventory(request):
-    q = request.GET.get("q", "")[:500]
-    filters = {name: request.GET.get(name, "")[:200] for name in FILTERS}
-    errors = []
-    try:
-        page_number = core_services.page_number(request.GET.get("page"))
-        result = services.repository_search(q=q, filters=filters, sort=request.GET.get("sort", ""))
-    except ValidationError as exc:
-        errors = error_items(exc)
-        page_number = 1
-        result = services.repository_search()
-    page = core_services.page_get(result["queryset"], page_number, PER_PAGE)
-    query = request.GET.copy()
-    query.pop("page", None)
+    found = core_services.search_page(request.GET, services.repository_search, filters=FILTERS, per_page=PER_PAGE)
+    result = found["result"]
+    errors = error_items(found["error"]) if found["error"] else []
     return render(request, "software/inventory/list.html", {
-        "page": page, "q": q, "filters": filters, "facets": result["facets"], "sort": result["sort"],
-        "form_errors": errors, "query": query.urlencode(), "is_team": services.is_software_team(request.user),
+        "page": found["page"], "q": found["q"], "filters": found["filters"], "facets": result["facets"],
+        "sort": result["sort"], "form_errors": errors, "query": found["query"],
+        "is_team": services.is_software_team(request.user),
         "sorts": [("relevance", _("Pertinence")), ("name", _("Nom")), ("activity", _("Activité récente"))],
         "facet_labels": {"organisation": _("Organisme"), "language": _("Langage"), "licence": _("Licence"),
                          "forge": _("Forge"), "archived": _("État")},
