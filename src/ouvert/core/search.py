@@ -635,6 +635,27 @@ def index(kind: str, object_id, *, title: FieldValue = None, keywords: FieldValu
     _changed(kind)
 
 
+def index_many(kind: str, items: Iterable[tuple[object, dict]], *, batch_size: int = 1000) -> int:
+    """Add or replace the documents of many objects — ``(object_id, {"title": …, "keywords": …, "body": …,
+    "terms": …})`` pairs, as ``index`` takes them — in the caller's transaction, a query per ``batch_size``
+    (an import). Returns how many were indexed."""
+    from .models import SearchDocument
+
+    total = 0
+    batch: list[SearchDocument] = []
+    for object_id, fields in [*items, (None, None)]:
+        if object_id is not None:
+            batch.append(SearchDocument(kind=kind, object_id=object_key(object_id), **document(kind, **fields)))
+        if batch and (object_id is None or len(batch) >= batch_size):
+            SearchDocument.objects.bulk_create(batch, update_conflicts=True, unique_fields=["kind", "object_id"],
+                                               update_fields=["title", "keywords", "body", "terms"])
+            total += len(batch)
+            batch = []
+    if total:
+        _changed(kind)
+    return total
+
+
 def remove(kind: str, object_id) -> int:
     """Remove one object's document; returns how many were removed (0 or 1)."""
     from .models import SearchDocument
