@@ -45,7 +45,7 @@ __all__ = [
     "FILTERS", "PLATFORMS", "catalogue_figures", "category_choices", "category_label", "platform_label", "logo_check_size", "market_components",
     "publisher_choices", "LOGO_TYPES", "OPEN_DATA_KEY", "SEARCH_KIND", "SORTS", "LogoTooLarge", "can_edit_catalogue", "can_set_status",
     "catalogue_export_csv", "catalogue_export_json", "catalogue_search", "components_sync", "logo_max_bytes",
-    "logo_set", "open_data_export", "software_detail", "software_list_queryset", "status_set", "normalize_repository_url", "software_by_repository", "software_get",
+    "logo_set", "open_data_export", "software_detail", "software_list_queryset", "status_set", "normalize_repository_url", "software_by_repository", "software_clean", "software_get",
     "software_index", "software_reindex", "software_save", "software_url",
 ]
 
@@ -431,6 +431,16 @@ def _clean(data: dict, errors: dict, *, software: Software | None) -> dict:
     if proprietary and software is not None and software.status == CatalogueStatus.RECOMMENDED:
         _add(errors, "is_proprietary", _("Un logiciel recommandé ne devient pas propriétaire : changez d'abord son "
                                          "état au catalogue."))
+    return values
+
+
+def software_clean(data: dict, *, software: Software | None = None) -> dict:
+    """``data`` checked and normalised as ``software_save`` would, nothing written (Django's admin form):
+    the values, or ``ValidationError`` naming the fields."""
+    errors: dict = {}
+    values = _clean(data, errors, software=software)
+    if errors:
+        raise ValidationError(errors)
     return values
 
 

@@ -1,5 +1,6 @@
 """Demo content of the catalogue: twelve real free software with facts checked against their own sites (licence,
-site, source repository, Wikidata identifier when sure), five proprietary products they can replace, and
+site, source repository, Wikidata identifier when sure; a version is given with its release date, as known when
+the demo was written: newer ones have come out since), five proprietary products they can replace, and
 statuses with their history (one withdrawn with its reason). The statuses are demonstration decisions, not the
 government's. Everything goes through ``software_save`` and ``status_set``; idempotent (an entry already there
 is left as it is, a status already decided is not decided again); rows marked ``is_demo``."""
@@ -39,7 +40,7 @@ FREE = [
                      "Format OpenDocument (ISO/IEC 26300)"],
      "features_en": ["Word processor (Writer)", "Spreadsheet (Calc)", "Presentations (Impress)",
                      "OpenDocument format (ISO/IEC 26300)"],
-     "categories": ["office", "productivity-suite"], "latest_version": "24.8",
+     "categories": ["office", "productivity-suite"], "latest_version": "24.8", "release_date": "2024-08-22",
      "website_url": "https://www.libreoffice.org", "repository_url": "https://git.libreoffice.org/core",
      "software_type": "standalone/desktop", "development_status": "stable",
      "platforms": ["windows", "mac", "linux"], "available_languages": ["fr", "en"],
@@ -48,7 +49,8 @@ FREE = [
      "function_fr": "système d'information géographique", "function_en": "geographic information system",
      "short_description_fr": "Système d'information géographique libre : créer, analyser et publier des cartes.",
      "short_description_en": "Free geographic information system: create, analyse and publish maps.",
-     "categories": ["geographic-information-systems", "data-visualization"], "latest_version": "3.40",
+     "categories": ["geographic-information-systems", "data-visualization"],
+     "latest_version": "3.40", "release_date": "2024-10-25",
      "website_url": "https://qgis.org", "repository_url": "https://github.com/qgis/QGIS",
      "software_type": "standalone/desktop", "development_status": "stable",
      "platforms": ["windows", "mac", "linux"], "available_languages": ["fr", "en"],
@@ -58,7 +60,7 @@ FREE = [
      "short_description_fr": "Plateforme libre de partage de fichiers, d'agendas et de collaboration, hébergée "
                              "chez soi.",
      "short_description_en": "Self-hosted free platform for file sharing, calendars and collaboration.",
-     "categories": ["collaboration", "document-management"], "latest_version": "30",
+     "categories": ["collaboration", "document-management"], "latest_version": "30", "release_date": "2024-09-14",
      "website_url": "https://nextcloud.com", "repository_url": "https://github.com/nextcloud/server",
      "software_type": "standalone/web", "development_status": "stable", "platforms": ["web", "linux"],
      "available_languages": ["fr", "en"], "maintainer_name": "Nextcloud GmbH"},
@@ -66,7 +68,8 @@ FREE = [
      "function_fr": "plateforme d'apprentissage en ligne", "function_en": "learning management system",
      "short_description_fr": "Plateforme libre d'apprentissage en ligne : cours, activités, évaluations.",
      "short_description_en": "Free learning platform: courses, activities, assessments.",
-     "categories": ["learning-management-system", "educational-content"], "latest_version": "4.5",
+     "categories": ["learning-management-system", "educational-content"],
+     "latest_version": "4.5", "release_date": "2024-10-07",
      "website_url": "https://moodle.org", "repository_url": "https://github.com/moodle/moodle",
      "software_type": "standalone/web", "development_status": "stable", "platforms": ["web"],
      "available_languages": ["fr", "en"], "maintainer_name": "Moodle HQ"},
@@ -92,7 +95,7 @@ FREE = [
      "function_fr": "système de gestion de bases de données", "function_en": "database management system",
      "short_description_fr": "Système libre de gestion de bases de données relationnelles.",
      "short_description_en": "Free relational database management system.",
-     "categories": ["application-development"], "latest_version": "17",
+     "categories": ["application-development"], "latest_version": "17", "release_date": "2024-09-26",
      "website_url": "https://www.postgresql.org", "repository_url": "https://github.com/postgres/postgres",
      "software_type": "standalone/backend", "development_status": "stable",
      "platforms": ["windows", "mac", "linux"], "maintainer_name": "PostgreSQL Global Development Group",
@@ -133,7 +136,7 @@ FREE = [
      "function_fr": "gestion de contenu web", "function_en": "web content management",
      "short_description_fr": "Système libre de gestion de contenu pour les sites web.",
      "short_description_en": "Free content management system for websites.",
-     "categories": ["content-management", "website-builder"], "latest_version": "11",
+     "categories": ["content-management", "website-builder"], "latest_version": "11", "release_date": "2024-08-02",
      "website_url": "https://www.drupal.org", "repository_url": "https://git.drupalcode.org/project/drupal",
      "software_type": "standalone/web", "development_status": "stable", "platforms": ["web"],
      "available_languages": ["fr", "en"]},
