@@ -62,3 +62,27 @@ def test_team_form_errors_are_accessible(live_server, page_with_400, assert_acce
     expect(page.get_by_role("alert")).to_contain_text("SPDX")
     expect(page.locator("#s-licence")).to_have_attribute("aria-describedby", "s-licence-err")
     assert_accessible(page)
+
+
+def test_the_search_shows_who_uses_an_entry_and_the_inventory(live_server, page, assert_accessible, entries, team,
+                                                             mcn, body_member):
+    from ouvert.software.models import Usage
+
+    Usage.objects.create(software=entries, organisation=mcn, purpose_fr="Bureautique.", declared_by=body_member)
+    services.repositories_import(actor=team, filename="depots.csv", data=(
+        "url;nom;description;organisme\n"
+        "https://github.com/mcn/gabarits-bureautiques;Gabarits;Gabarits de suite bureautique du ministère;mcn\n"
+    ).encode())
+    page.goto(f"{live_server.url}/fr/logiciel-libre/catalogue/")
+    page.get_by_label("Utilisé par").select_option("mcn")
+    page.get_by_role("button", name="Chercher").click()
+    expect(page.get_by_role("heading", name="1 logiciel", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="LibreOffice")).to_be_visible()
+    page.get_by_label("Utilisé par").select_option("")
+    page.get_by_label("Nom, fonction, description").fill("bureautique")
+    page.get_by_role("button", name="Chercher").click()
+    expect(page.get_by_role("heading", name="Dans l’inventaire des dépôts de code : 1 dépôt")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Voir le dépôt dans l’inventaire").click()
+    expect(page.get_by_role("link", name="Gabarits")).to_be_visible()
+    assert_accessible(page)
