@@ -180,3 +180,38 @@ def test_the_catalogue_lands_in_the_open_data_catalogue(catalogue, sct, settings
     with resource.current_version.file.open("rb") as handle:
         text = handle.read().decode("utf-8-sig")
     assert "libreoffice" in text and "microsoft-office" in text
+
+
+def test_every_facet_count_is_the_count_its_filter_gives(team, platform_admin, mcn, montreal, body_member,
+                                                         city_member):
+    """A facet value's count is what choosing it (with the other filters and the words kept) finds."""
+    import random
+
+    rng = random.Random(11)
+    licences = ["MIT", "GPL-3.0-or-later", "LiLiQ-R-1.1 OR MIT", "Apache-2.0 WITH LLVM-exception", "MPL-2.0"]
+    for n in range(36):
+        entry = services.software_save(actor=team, data={
+            "name": f"Outil {n}", "licence": rng.choice(licences),
+            "categories": rng.sample(["office", "collaboration", "it-security", "data-analytics"], rng.randint(0, 2)),
+            "software_type": rng.choice(["", "standalone/web", "library"]),
+            "from_quebec_public_body": n % 3 == 0, "publisher": rng.choice(["", "mcn", "ville-montreal"]),
+            "short_description_fr": rng.choice(["Gestion des courriels.", "Tableau de bord de données.",
+                                                "Gestion documentaire."])})
+        if n % 4 == 0:
+            services.status_set(actor=platform_admin, software=entry, status="recommended")
+        for body, member in ((mcn, body_member), (montreal, city_member)):
+            if rng.random() < 0.4:
+                Usage.objects.create(software=entry, organisation=body, declared_by=member)
+    for q, filters in (("", {}), ("gestion", {}), ("gestion", {"category": "office"}),
+                       ("", {"licence": "MIT", "used_by": "mcn"}), ("données", {"quebec": "1", "type": "library"}),
+                       ("", {"publisher": "ville-montreal", "status": "recommended"})):
+        result = services.catalogue_search(q=q, filters=filters)
+        for name, values in result["facets"].items():
+            assert all(item["count"] > 0 for item in values)
+            for item in values:
+                chosen = services.catalogue_search(q=q, filters={**filters, name: item["value"]})
+                assert chosen["queryset"].count() == item["count"], (q, filters, name, item)
+        for name in ("status", "quebec"):  # one value an entry: nothing left out
+            others = {key: value for key, value in filters.items() if key != name}
+            assert sum(item["count"] for item in result["facets"][name]) == \
+                services.catalogue_search(q=q, filters=others)["queryset"].count()

@@ -883,67 +883,79 @@ def software_list_queryset(*, q: str = "", filters: dict | None = None, sort: st
     return _with_related(qs).order_by(*order), clean, match, sort
 
 
-def _category_counts(queryset) -> dict[str, int]:
-    """How many of ``queryset``'s entries name each category: one pass over their JSON lists (SQLite's
-    ``json_each``, PostgreSQL's ``jsonb_array_elements_text``), whatever the size of the vocabulary."""
-    from django.db import connection
+_FACET_COLUMNS = ("pk", "categories", "licence", "software_type", "status", "from_quebec_public_body", "publisher_id")
 
-    sql, params = queryset.values("pk").query.sql_with_params()
-    table = connection.ops.quote_name(Software._meta.db_table)
-    each = "json_each(s.categories) AS c" if connection.vendor == "sqlite" else \
-        "jsonb_array_elements_text(s.categories) AS c(value)"
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT c.value, COUNT(*) FROM {table} s, {each} WHERE s.id IN ({sql}) "  # noqa: S608
-                       "GROUP BY c.value", params)
-        return dict(cursor.fetchall())
+
+def _facet_values(row: tuple, uses: dict) -> dict:
+    """What an entry (a row of ``_FACET_COLUMNS``) brings to each facet."""
+    _pk, categories, licence, kind, status, quebec, publisher = row
+    return {"category": [c for c in dict.fromkeys(categories or []) if isinstance(c, str)],
+            "licence": list(dict.fromkeys(spdx.licence_identifiers(licence))) if licence else [],
+            "type": [kind] if kind else [], "status": [status], "quebec": ["1" if quebec else "0"],
+            "publisher": [publisher] if publisher else [], "used_by": uses.get(row[0], [])}
+
+
+def _passes(row: tuple, uses: dict, clean: dict) -> dict:
+    """For each filter given, whether the entry passes it (as ``_filtered`` does in SQL)."""
+    _pk, categories, licence, kind, status, quebec, publisher = row
+    tests = {"category": lambda: clean["category"] in (categories or []),
+             "licence": lambda: bool(re.search(_licence_regex(clean["licence"]), licence or "", re.IGNORECASE)),
+             "type": lambda: kind == clean["type"], "status": lambda: status == clean["status"],
+             "quebec": lambda: quebec == clean["quebec"], "publisher": lambda: publisher == clean["publisher"].pk,
+             "used_by": lambda: clean["used_by"].pk in uses.get(row[0], [])}
+    return {name: tests[name]() for name in clean}
+
+
+def _facets(match, clean: dict) -> dict:
+    """Each filter's values with their counts among the entries that pass the *other* filters (and the words),
+    computed from one read of the matching entries' few columns and of their uses: the full-text match runs
+    twice, whatever the number of facets."""
+    from collections import Counter
+
+    matching = Software.objects.order_by()
+    if match is not None:
+        matching = match.restrict(matching)
+    rows = list(matching.values_list(*_FACET_COLUMNS))
+    used = Usage.objects.order_by()
+    if match is not None:
+        used = used.filter(software__in=match.restrict(Software.objects.order_by()).values("pk"))
+    uses: dict = {}
+    for software_id, organisation_id in used.values_list("software_id", "organisation_id"):
+        uses.setdefault(software_id, []).append(organisation_id)
+    found: dict[str, list] = {name: [] for name in FILTERS}
+    for row in rows:
+        failed = [name for name, ok in _passes(row, uses, clean).items() if not ok] if clean else []
+        if len(failed) > 1:
+            continue
+        for name, values in _facet_values(row, uses).items():
+            if not failed or failed == [name]:
+                found[name].extend(values)
+    counts = {name: Counter(values) for name, values in found.items()}
+    bodies = {o.pk: o for o in Organisation.objects.filter(pk__in={*counts["publisher"], *counts["used_by"]})}
+    types, statuses = dict(SoftwareType.choices), dict(CatalogueStatus.choices)
+    return {
+        "category": sorted(({"value": code, "label": vocabulary.category_label(code), "count": n}
+                            for code, n in counts["category"].items() if code in vocabulary.CATEGORIES),
+                           key=lambda item: search.fold(item["label"])),
+        "licence": [{"value": key, "label": key, "count": n}
+                    for key, n in sorted(counts["licence"].items(), key=lambda item: item[0].lower())],
+        "type": [{"value": key, "label": str(types.get(key, key)), "count": n}
+                 for key, n in sorted(counts["type"].items())],
+        "status": [{"value": key, "label": str(statuses.get(key, key)), "count": n}
+                   for key, n in sorted(counts["status"].items())],
+        "quebec": [{"value": key, "label": str(_("D'un organisme public québécois") if key == "1" else _("D'ailleurs")),
+                    "count": counts["quebec"][key]} for key in ("1", "0") if counts["quebec"][key]],
+        **{name: [{"value": bodies[pk].slug, "label": bodies[pk].acronym or bodies[pk].name_fr, "count": n}
+                  for pk, n in sorted(counts[name].items(), key=lambda item: bodies[item[0]].name_fr)]
+           for name in ("publisher", "used_by")},
+    }
 
 
 def catalogue_search(*, q: str = "", filters: dict | None = None, sort: str = "") -> dict:
     """``{"queryset", "facets", "filters", "sort"}``: the matching entries and, for each filter, the values
-    found among them with their counts (counted in SQL: a fixed number of queries)."""
-    from django.db.models import Count
-
+    found among them with their counts (a fixed number of queries: see ``_facets``)."""
     qs, clean, match, sort = software_list_queryset(q=q, filters=filters, sort=sort)
-    facets: dict = {}
-
-    def base(name):
-        rows = _filtered(Software.objects.all(), clean, skip=name)
-        return (match.restrict(rows) if match is not None else rows).order_by()
-
-    counts = _category_counts(base("category"))
-    facets["category"] = sorted(
-        ({"value": code, "label": vocabulary.category_label(code), "count": counts[code]}
-         for code in vocabulary.CATEGORIES if counts.get(code)),
-        key=lambda item: search.fold(item["label"]))
-    totals: dict[str, int] = {}
-    for row in base("licence").exclude(licence="").values("licence").annotate(n=Count("pk")):
-        for identifier in dict.fromkeys(spdx.licence_identifiers(row["licence"])):
-            totals[identifier] = totals.get(identifier, 0) + row["n"]
-    facets["licence"] = [{"value": key, "label": key, "count": n}
-                         for key, n in sorted(totals.items(), key=lambda item: item[0].lower())]
-    labels = dict(SoftwareType.choices)
-    facets["type"] = [{"value": r["software_type"], "label": str(labels.get(r["software_type"], r["software_type"])),
-                       "count": r["n"]} for r in base("type").exclude(software_type="").values("software_type")
-                      .annotate(n=Count("pk")).order_by("software_type")]
-    labels = dict(CatalogueStatus.choices)
-    facets["status"] = [{"value": r["status"], "label": str(labels.get(r["status"], r["status"])), "count": r["n"]}
-                        for r in base("status").values("status").annotate(n=Count("pk")).order_by("status")]
-    facets["quebec"] = [{"value": "1" if r["from_quebec_public_body"] else "0",
-                         "label": str(_("D'un organisme public québécois") if r["from_quebec_public_body"]
-                                      else _("D'ailleurs")), "count": r["n"]}
-                        for r in base("quebec").values("from_quebec_public_body").annotate(n=Count("pk"))
-                        .order_by("-from_quebec_public_body")]
-    facets["publisher"] = [{"value": r["publisher__slug"], "label": r["publisher__acronym"] or r["publisher__name_fr"],
-                            "count": r["n"]}
-                           for r in base("publisher").exclude(publisher=None)
-                           .values("publisher__slug", "publisher__name_fr", "publisher__acronym")
-                           .annotate(n=Count("pk")).order_by("publisher__name_fr")]
-    facets["used_by"] = [{"value": r["organisation__slug"], "label": r["organisation__acronym"] or
-                          r["organisation__name_fr"], "count": r["n"]}
-                         for r in Usage.objects.filter(software__in=base("used_by").values("pk"))
-                         .values("organisation__slug", "organisation__name_fr", "organisation__acronym")
-                         .annotate(n=Count("pk")).order_by("organisation__name_fr")]
-    return {"queryset": qs, "facets": facets, "filters": clean, "sort": sort}
+    return {"queryset": qs, "facets": _facets(match, clean), "filters": clean, "sort": sort}
 
 
 # --- Components of the micro-procurement market --------------------------------------------------

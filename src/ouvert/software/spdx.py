@@ -69,11 +69,14 @@ def licence_expression_normalize(value, field: str = "licence") -> str:
 
 def licence_identifiers(expression: str) -> list[str]:
     """The licence identifiers an expression names (exceptions left out), in their order."""
-    if not expression:
-        return []
+    return list(_identifiers(expression)) if expression else []
+
+
+@lru_cache(maxsize=4096)
+def _identifiers(expression: str) -> tuple[str, ...]:
     try:
         parsed = _licensing().parse(expression, strict=True)
     except Exception:
-        return []
-    return [str(symbol.key) for symbol in _licensing().license_symbols(parsed, decompose=True)
-            if not getattr(symbol, "is_exception", False)]
+        return ()
+    return tuple(str(symbol.key) for symbol in _licensing().license_symbols(parsed, decompose=True)
+                 if not getattr(symbol, "is_exception", False))
