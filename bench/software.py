@@ -147,7 +147,7 @@ def _catalogue_search(repeat: int) -> dict:
 
         def run(params=params, q=q, filters=filters):
             result = services.catalogue_search(q=q, filters=filters, sort=params.get("sort", ""))
-            page = core_services.page_get(result["queryset"], int(params.get("page", 1)), 20)
+            page = core_services.page_get(result["queryset"], int(params.get("page", 1)), 20, result["count"])
             list(page.object_list)
             services.repositories_matching(q)
             return page.paginator.count

@@ -75,7 +75,7 @@ def test_the_admin_checks_entries_as_the_catalogue_does(client, team, platform_a
 
 def test_an_address_changed_in_the_admin_relinks_the_inventory(client, team, platform_admin, mcn):
     services.repositories_import(actor=team, filename="depots.csv", data=(
-        "url;nom;organisme\nhttps://github.com/mcn/outil;Outil;mcn\n").encode())
+        b"url;nom;organisme\nhttps://github.com/mcn/outil;Outil;mcn\n"))
     software = services.software_save(actor=team, data={"name": "Outil", "licence": "MIT"})
     client.force_login(platform_admin)
     response = client.post(f"/fr/admin/software/software/{software.pk}/change/",

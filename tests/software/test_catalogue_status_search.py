@@ -206,6 +206,7 @@ def test_every_facet_count_is_the_count_its_filter_gives(team, platform_admin, m
                        ("", {"licence": "MIT", "used_by": "mcn"}), ("données", {"quebec": "1", "type": "library"}),
                        ("", {"publisher": "ville-montreal", "status": "recommended"})):
         result = services.catalogue_search(q=q, filters=filters)
+        assert result["count"] == result["queryset"].count()
         for name, values in result["facets"].items():
             assert all(item["count"] > 0 for item in values)
             for item in values:

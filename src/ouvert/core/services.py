@@ -111,11 +111,21 @@ def per_page_number(value, *, maximum: int = 100) -> int:
     return size
 
 
-def page_get(queryset, number: int, size: int):
-    """Page ``number`` of ``queryset`` for a page of results (the last one when ``number`` is past it)."""
-    from django.core.paginator import EmptyPage, Paginator
+def _paginator(queryset, size: int, count: int | None):
+    from django.core.paginator import Paginator
 
     paginator = Paginator(queryset, size)
+    if count is not None:  # already counted (with the facets): no COUNT query
+        paginator.count = count
+    return paginator
+
+
+def page_get(queryset, number: int, size: int, count: int | None = None):
+    """Page ``number`` of ``queryset`` for a page of results (the last one when ``number`` is past it);
+    ``count``, when the caller knows it, spares the COUNT query."""
+    from django.core.paginator import EmptyPage
+
+    paginator = _paginator(queryset, size, count)
     try:
         return paginator.page(number)
     except EmptyPage:
@@ -125,7 +135,7 @@ def page_get(queryset, number: int, size: int):
 def search_page(params, search, *, filters, per_page: int) -> dict:
     """What a search page shows, from its query string ``params`` (``request.GET``): ``q`` (500 characters at
     most), the ``filters`` named, ``sort`` and ``page``, given to ``search(q=, filters=, sort=)``, which returns
-    ``{"queryset", …}``. When any is bad, the search runs without them and ``error`` is the ValidationError (the
+    ``{"queryset", …}`` (and ``"count"`` when it knows it). When any is bad, the search runs without them and ``error`` is the ValidationError (the
     page answers 400). Returns ``{"q", "filters", "result", "page", "query" (the query string without the
     page, for the pages' links), "error"}``."""
     q = params.get("q", "")[:500]
@@ -138,17 +148,16 @@ def search_page(params, search, *, filters, per_page: int) -> dict:
         error, number, result = exc, 1, search()
     query = params.copy()
     query.pop("page", None)
-    return {"q": q, "filters": values, "result": result, "page": page_get(result["queryset"], number, per_page),
+    return {"q": q, "filters": values, "result": result,
+            "page": page_get(result["queryset"], number, per_page, result.get("count")),
             "query": query.urlencode(), "error": error}
 
 
-def api_page(queryset, *, page, per_page, maximum: int = 100) -> tuple[dict, list]:
+def api_page(queryset, *, page, per_page, maximum: int = 100, count: int | None = None) -> tuple[dict, list]:
     """``({"count", "page", "pages", "per_page"}, rows)`` for a list of the API: ``page`` and ``per_page`` as
-    given (``ValidationError`` when bad); past the last page, no rows."""
-    from django.core.paginator import Paginator
-
+    given (``ValidationError`` when bad); past the last page, no rows. ``count`` as in ``page_get``."""
     number, size = page_number(page), per_page_number(per_page, maximum=maximum)
-    paginator = Paginator(queryset, size)
+    paginator = _paginator(queryset, size, count)
     rows = list(paginator.page(number).object_list) if number <= paginator.num_pages else []
     return {"count": paginator.count, "page": number, "pages": paginator.num_pages, "per_page": size}, rows
 

@@ -83,7 +83,8 @@ def catalogue(request: HttpRequest, q: str = "", category: str = "", licence: st
     result = services.catalogue_search(q=q[:500], filters={
         "category": category, "licence": licence, "type": type, "status": status, "quebec": quebec,
         "publisher": publisher, "used_by": used_by}, sort=sort)
-    meta, rows = core_services.api_page(result["queryset"], page=page, per_page=per_page, maximum=MAX_PER_PAGE)
+    meta, rows = core_services.api_page(result["queryset"], page=page, per_page=per_page, maximum=MAX_PER_PAGE,
+                                        count=result["count"])
     repositories = services.repositories_matching(q)
     return {**meta, "sort": result["sort"], "facets": result["facets"], "results": [_row(s) for s in rows],
             "repositories": {"count": repositories["count"],

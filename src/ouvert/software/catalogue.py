@@ -906,34 +906,33 @@ def _passes(row: tuple, uses: dict, clean: dict) -> dict:
     return {name: tests[name]() for name in clean}
 
 
-def _facets(match, clean: dict) -> dict:
-    """Each filter's values with their counts among the entries that pass the *other* filters (and the words),
-    computed from one read of the matching entries' few columns and of their uses: the full-text match runs
-    twice, whatever the number of facets."""
+def _facets(match, clean: dict) -> tuple[int, dict]:
+    """``(count, facets)``: how many entries pass every filter, and each filter's values with their counts among
+    the entries that pass the *other* filters (and the words) — from one read of the matching entries' few
+    columns and one of the uses, whatever the number of facets."""
     from collections import Counter
 
     matching = Software.objects.order_by()
     if match is not None:
         matching = match.restrict(matching)
     rows = list(matching.values_list(*_FACET_COLUMNS))
-    used = Usage.objects.order_by()
-    if match is not None:
-        used = used.filter(software__in=match.restrict(Software.objects.order_by()).values("pk"))
-    uses: dict = {}
-    for software_id, organisation_id in used.values_list("software_id", "organisation_id"):
+    uses: dict = {}  # every use (a few per entry) is cheaper to read than the match's again
+    for software_id, organisation_id in Usage.objects.order_by().values_list("software_id", "organisation_id"):
         uses.setdefault(software_id, []).append(organisation_id)
     found: dict[str, list] = {name: [] for name in FILTERS}
+    total = 0
     for row in rows:
         failed = [name for name, ok in _passes(row, uses, clean).items() if not ok] if clean else []
         if len(failed) > 1:
             continue
+        total += not failed
         for name, values in _facet_values(row, uses).items():
             if not failed or failed == [name]:
                 found[name].extend(values)
     counts = {name: Counter(values) for name, values in found.items()}
     bodies = {o.pk: o for o in Organisation.objects.filter(pk__in={*counts["publisher"], *counts["used_by"]})}
     types, statuses = dict(SoftwareType.choices), dict(CatalogueStatus.choices)
-    return {
+    return total, {
         "category": sorted(({"value": code, "label": vocabulary.category_label(code), "count": n}
                             for code, n in counts["category"].items() if code in vocabulary.CATEGORIES),
                            key=lambda item: search.fold(item["label"])),
@@ -952,10 +951,11 @@ def _facets(match, clean: dict) -> dict:
 
 
 def catalogue_search(*, q: str = "", filters: dict | None = None, sort: str = "") -> dict:
-    """``{"queryset", "facets", "filters", "sort"}``: the matching entries and, for each filter, the values
-    found among them with their counts (a fixed number of queries: see ``_facets``)."""
+    """``{"queryset", "count", "facets", "filters", "sort"}``: the matching entries, how many they are and, for
+    each filter, the values found among them with their counts (a fixed number of queries: see ``_facets``)."""
     qs, clean, match, sort = software_list_queryset(q=q, filters=filters, sort=sort)
-    return {"queryset": qs, "facets": _facets(match, clean), "filters": clean, "sort": sort}
+    count, facets = _facets(match, clean)
+    return {"queryset": qs, "count": count, "facets": facets, "filters": clean, "sort": sort}
 
 
 # --- Components of the micro-procurement market --------------------------------------------------
