@@ -551,9 +551,7 @@ def _run(args, size: dict, engine: str, started: float) -> int:
     if "opinion_groups" in out:
         met["opinion_groups"] = out["opinion_groups"]["ouvert"]["seconds"] < TARGETS["opinion_groups_seconds_max"]
     out["met"] = met
-    out["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]
-    out["total_seconds"] = round(time.perf_counter() - started, 1)
-    print(json.dumps(out, ensure_ascii=False, indent=1))
+    live.report(out, started)
     return 0
 
 

@@ -69,6 +69,16 @@ def raw_connect():
     return conn
 
 
+def report(out: dict, started: float) -> None:
+    """Print the bench's JSON object, with the load average at the end (was the machine idle?) and the time it
+    took since ``started`` (``time.perf_counter()``)."""
+    import json
+
+    out["load_average_at_end"] = [round(value, 1) for value in os.getloadavg()]
+    out["total_seconds"] = round(time.perf_counter() - started, 1)
+    print(json.dumps(out, indent=1, ensure_ascii=False))
+
+
 def stats(samples: list[float]) -> dict:
     samples = sorted(samples)
     p95 = samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]

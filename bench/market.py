@@ -373,9 +373,7 @@ def _run(args, size: dict, engine: str, started: float) -> int:
         "streamed_release_package_peak_memory": round(out["in_process"]["release_package_streamed"]
                                                       ["peak_python_memory_mb"] / base["peak_python_memory_mb"], 3),
     }
-    out["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]
-    out["total_seconds"] = round(time.perf_counter() - started, 1)
-    print(json.dumps(out, ensure_ascii=False, indent=1))
+    live.report(out, started)
     return 0
 
 

@@ -277,9 +277,7 @@ def main() -> None:
     finally:
         drop()
         shutil.rmtree(data_dir, ignore_errors=True)
-    out["load_average_at_end"] = [round(value, 1) for value in os.getloadavg()]
-    out["total_seconds"] = round(time.perf_counter() - t_total, 1)
-    print(json.dumps(out, indent=1, ensure_ascii=False))
+    live.report(out, t_total)
 
 
 if __name__ == "__main__":
