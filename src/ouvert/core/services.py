@@ -135,9 +135,9 @@ def page_get(queryset, number: int, size: int, count: int | None = None):
 def search_page(params, search, *, filters, per_page: int) -> dict:
     """What a search page shows, from its query string ``params`` (``request.GET``): ``q`` (500 characters at
     most), the ``filters`` named, ``sort`` and ``page``, given to ``search(q=, filters=, sort=)``, which returns
-    ``{"queryset", …}`` (and ``"count"`` when it knows it). When any is bad, the search runs without them and ``error`` is the ValidationError (the
-    page answers 400). Returns ``{"q", "filters", "result", "page", "query" (the query string without the
-    page, for the pages' links), "error"}``."""
+    ``{"queryset", …}`` (and ``"count"`` when it knows it). When any is bad, the search runs without them and
+    ``error`` is the ValidationError (the page answers 400). Returns ``{"q", "filters", "result", "page",
+    "query" (the query string without the page, for the pages' links), "error"}``."""
     q = params.get("q", "")[:500]
     values = {name: params.get(name, "")[:200] for name in filters}
     error = None

@@ -42,11 +42,13 @@ from .models import (
 from .vocabulary import PLATFORMS, category_choices, category_label, platform_label
 
 __all__ = [
-    "FILTERS", "PLATFORMS", "catalogue_figures", "category_choices", "category_label", "platform_label", "logo_check_size", "market_components",
-    "publisher_choices", "LOGO_TYPES", "OPEN_DATA_KEY", "SEARCH_KIND", "SORTS", "LogoTooLarge", "can_edit_catalogue", "can_set_status",
-    "catalogue_export_csv", "catalogue_export_json", "catalogue_search", "components_sync", "logo_max_bytes",
-    "logo_set", "open_data_export", "software_detail", "software_list_queryset", "status_set", "normalize_repository_url", "software_by_repository", "software_clean", "software_get",
-    "software_index", "software_reindex", "software_save", "software_url",
+    "can_edit_catalogue", "can_set_status", "catalogue_export_csv", "catalogue_export_json",
+    "catalogue_figures", "catalogue_search", "category_choices", "category_label", "components_sync",
+    "FILTERS", "logo_check_size", "logo_max_bytes", "logo_set", "LOGO_TYPES", "LogoTooLarge",
+    "market_components", "normalize_repository_url", "open_data_export", "OPEN_DATA_KEY", "platform_label",
+    "PLATFORMS", "publisher_choices", "SEARCH_KIND", "software_by_repository", "software_clean",
+    "software_detail", "software_get", "software_index", "software_list_queryset", "software_reindex",
+    "software_save", "software_url", "SORTS", "status_set",
 ]
 
 SEARCH_KIND = "software"
