@@ -14,7 +14,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from ninja import Body, Router, Status
 
@@ -95,15 +94,9 @@ def grid_matrix(request: HttpRequest, grid_id: int):
 @router.get("/grids/{grid_id}/export", summary="Export CSV ou XLSX / CSV or XLSX export")
 def grid_export(request: HttpRequest, grid_id: int, format: str = "csv"):  # noqa: A002
     grid = services.grid_get(pk=grid_id, user=reader(request))
-    name = slugify(grid.title)[:60] or f"grille-{grid.pk}"
-    if format == "csv":
-        response = HttpResponse(services.grid_export_csv(grid), content_type="text/csv; charset=utf-8")
-    elif format == "xlsx":
-        response = HttpResponse(services.grid_export_xlsx(grid), content_type=(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
-    else:
-        raise ValidationError({"format": [_("Format d'export : « csv » ou « xlsx ».")]})
-    response["Content-Disposition"] = f'attachment; filename="{name}.{format}"'
+    content, media_type, file_name = services.grid_export(grid, format)
+    response = HttpResponse(content, content_type=media_type)
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
     return response
 
 

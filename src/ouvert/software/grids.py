@@ -27,6 +27,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -38,7 +39,7 @@ from .models import Candidate, Criterion, Grid, Score, Software
 
 __all__ = ["GRID_FIELDS", "MAX_CANDIDATES", "MAX_CRITERIA", "candidate_add", "candidate_delete", "candidate_get",
            "candidate_update", "criterion_add", "criterion_delete", "criterion_get", "criterion_update",
-           "csv_cell", "grid_can_edit", "grid_copy", "grid_create", "grid_delete", "grid_export_csv",
+           "csv_cell", "grid_can_edit", "grid_copy", "grid_create", "grid_delete", "grid_export", "grid_export_csv",
            "grid_export_xlsx", "grid_get", "grid_lists", "grid_matrix", "grid_update", "score_set", "scores_set",
            "software_choices"]
 
@@ -652,3 +653,19 @@ def grid_export_xlsx(grid: Grid) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+#: The grid's export formats: how to write it, and its media type.
+EXPORT_FORMATS = {
+    "csv": (grid_export_csv, "text/csv; charset=utf-8"),
+    "xlsx": (grid_export_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+
+
+def grid_export(grid: Grid, fmt: str) -> tuple[bytes, str, str]:
+    """``(content, media type, file name)`` of the grid in ``fmt`` (``csv`` or ``xlsx``), the file named after
+    its title; ``ValidationError`` for another format."""
+    if fmt not in EXPORT_FORMATS:
+        raise ValidationError({"format": [_("Format d'export : « csv » ou « xlsx ».")]})
+    write, media_type = EXPORT_FORMATS[fmt]
+    return write(grid), media_type, f"{slugify(grid.title)[:60] or f'grille-{grid.pk}'}.{fmt}"

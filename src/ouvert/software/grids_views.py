@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -279,13 +278,10 @@ def grid_delete(request, pk):
 @require_safe
 def grid_export(request, pk, fmt):
     grid = _get(request, pk)
-    name = slugify(grid.title)[:60] or f"grille-{grid.pk}"
-    if fmt == "csv":
-        response = HttpResponse(services.grid_export_csv(grid), content_type="text/csv; charset=utf-8")
-    elif fmt == "xlsx":
-        response = HttpResponse(services.grid_export_xlsx(grid), content_type=(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
-    else:
-        raise Http404(_("Format d'export inconnu : csv ou xlsx."))
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    try:
+        content, media_type, file_name = services.grid_export(grid, fmt)
+    except ValidationError:
+        raise Http404(_("Format d'export inconnu : csv ou xlsx.")) from None
+    response = HttpResponse(content, content_type=media_type)
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
     return response

@@ -52,6 +52,19 @@ def _context(**extra) -> dict:
     return {"max_bytes": services.publiccode_max_bytes(), **extra}
 
 
+def _posted(request, template: str):
+    """``(data, name, None)``, or ``(None, "", response)``: the form again with its error, for a file above the
+    limit (413) or nothing given (400)."""
+    try:
+        data, name = _read_input(request)
+    except services.PubliccodeTooLarge as exc:
+        return None, "", render(request, template, _context(form_error=str(exc)), status=413)
+    if data is None:
+        return None, "", render(request, template, _context(
+            form_error=_("Collez le contenu d'un publiccode.yml ou choisissez un fichier.")), status=400)
+    return data, name, None
+
+
 def _problem_rows(exc: ValidationError) -> list[dict]:
     if hasattr(exc, "error_dict"):
         return [{"path": path, "message": message} for path, messages in exc.message_dict.items()
@@ -63,14 +76,9 @@ def _problem_rows(exc: ValidationError) -> list[dict]:
 def publiccode_validate(request):
     if request.method == "GET":
         return render(request, VALIDATE_TEMPLATE, _context())
-    try:
-        data, name = _read_input(request)
-    except services.PubliccodeTooLarge as exc:
-        return render(request, VALIDATE_TEMPLATE, _context(form_error=str(exc)), status=413)
-    if data is None:
-        return render(request, VALIDATE_TEMPLATE,
-                      _context(form_error=_("Collez le contenu d'un publiccode.yml ou choisissez un fichier.")),
-                      status=400)
+    data, name, refused = _posted(request, VALIDATE_TEMPLATE)
+    if refused is not None:
+        return refused
     report = services.publiccode_validate(data)
     return render(request, VALIDATE_TEMPLATE,
                   _context(report=report, file_name=name, text=data if isinstance(data, str) else ""),
@@ -85,14 +93,9 @@ def publiccode_import(request):
         raise PermissionDenied(_("Seule l'équipe du logiciel libre de la plateforme importe des publiccode.yml."))
     if request.method == "GET":
         return render(request, IMPORT_TEMPLATE, _context())
-    try:
-        data, name = _read_input(request)
-    except services.PubliccodeTooLarge as exc:
-        return render(request, IMPORT_TEMPLATE, _context(form_error=str(exc)), status=413)
-    if data is None:
-        return render(request, IMPORT_TEMPLATE,
-                      _context(form_error=_("Collez le contenu d'un publiccode.yml ou choisissez un fichier.")),
-                      status=400)
+    data, name, refused = _posted(request, IMPORT_TEMPLATE)
+    if refused is not None:
+        return refused
     text = data if isinstance(data, str) else ""
     try:
         software = services.publiccode_import(actor=request.user, data=data)
